@@ -1,0 +1,5 @@
+//! Digests: [`render`] turns recorded matches into an email's text and HTML (pure);
+//! [`send`] delivers the message over SMTP or into `.eml` files.
+
+pub mod render;
+pub mod send;

@@ -1,0 +1,1 @@
+//! Feeds: [`fetch`] gets the bytes, [`parse`] turns them into items.

@@ -1,0 +1,28 @@
+//! newshound watches news feeds and emails people when there is new coverage of the topics
+//! they track.
+//!
+//! # Layout
+//!
+//! Dependencies flow one way: the pure middle knows nothing of the edges.
+//!
+//! - [`model`]: plain data (items, hits, match records) shared by every stage.
+//! - [`config`]: TOML files → validated [`config::Settings`]; errors name the file and key.
+//! - [`watch`]: the query language. Parse, compile all watchlists into one automaton,
+//!   match items. Pure.
+//! - [`feed`]: [`feed::fetch`] gets bytes over HTTP (conditional GET, caps) or from
+//!   `file://`; [`feed::parse`] turns bytes into [`model::Item`]s. Parsing is pure.
+//! - [`store`]: the one [`store::Store`] that owns every SQL statement and the migrations.
+//! - [`digest`]: [`digest::render`] turns matches into text + HTML (pure);
+//!   [`digest::send`] delivers over SMTP or into `.eml` files.
+//! - [`daemon`]: wires the above together: the poll scheduler, the digest timer, and the
+//!   one-shot operations behind the CLI. The entry point takes its shutdown signal.
+//! - [`cli`]: the command line; each subcommand calls one function of the modules above.
+
+pub mod cli;
+pub mod config;
+pub mod daemon;
+pub mod digest;
+pub mod feed;
+pub mod model;
+pub mod store;
+pub mod watch;
