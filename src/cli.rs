@@ -1,1 +1,447 @@
-//! (being written)
+//! The command line. Parsing is clap's; each subcommand loads the settings once, calls one
+//! library function, and prints its result. Nothing here decides anything the library
+//! could be asked about in a test.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+
+use crate::config::{self, Settings, Transport};
+use crate::daemon::{self, DigestRun};
+use crate::feed::parse::html_to_text;
+use crate::model::MatchRecord;
+use crate::store::Store;
+use crate::watch::{Field, Query, Watcher};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "newshound",
+    version,
+    about = "Watches news feeds and emails digests of new coverage of the topics you track"
+)]
+pub struct Cli {
+    /// The configuration file; `*.toml` files in a `conf.d/` folder beside it are merged in.
+    #[arg(long, short, global = true, default_value = config::DEFAULT_PATH)]
+    pub config: PathBuf,
+    /// More logging (-v debug, -vv trace). RUST_LOG overrides.
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon in the foreground until SIGINT or SIGTERM.
+    Run,
+    /// Validate the configuration and print a summary.
+    Check,
+    /// Poll the feeds once and print the new matches (no digest is sent).
+    Poll {
+        /// Poll every feed once, then exit (`run` polls continuously).
+        #[arg(long, required = true)]
+        once: bool,
+        /// Poll only the feed with this name.
+        #[arg(long)]
+        feed: Option<String>,
+    },
+    /// List recorded matches.
+    Matches {
+        /// Only this watchlist's matches.
+        #[arg(long)]
+        watchlist: Option<String>,
+        /// How far back to look, e.g. 24h, 7d.
+        #[arg(long, default_value = "24h")]
+        since: String,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Preview or send a digest.
+    Digest {
+        #[command(subcommand)]
+        action: DigestCommand,
+    },
+    /// Show whether and where a query matches a text or HTML file.
+    TestQuery {
+        /// The query, e.g. '"S-400" (Turkey OR Ankara) -"Real Turkey"'.
+        query: String,
+        /// A text file (its first line counts as the title) or an HTML file.
+        file: PathBuf,
+    },
+    /// Print the example configuration, every key with its default.
+    ExampleConfig,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DigestCommand {
+    /// Render the next digest to stdout without sending it or marking anything.
+    Preview {
+        name: String,
+        /// Also write the HTML part to this file.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Also write the whole message (.eml) to this file.
+        #[arg(long)]
+        eml: Option<PathBuf>,
+    },
+    /// Send the digest now, whatever its schedule.
+    Send { name: String },
+}
+
+/// Runs the parsed command line.
+pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::ExampleConfig => {
+            print!("{}", config::EXAMPLE);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::TestQuery { query, file } => test_query(&query, &file),
+        Command::Check => {
+            let settings = load(&cli.config)?;
+            print_summary(&settings);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run => {
+            let settings = load(&cli.config)?;
+            daemon::run(settings, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Poll { once: _, feed } => {
+            let settings = load(&cli.config)?;
+            let reports = daemon::poll_once(settings, feed.as_deref()).await?;
+            print_poll(&reports);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Matches {
+            watchlist,
+            since,
+            json,
+        } => {
+            let settings = load(&cli.config)?;
+            let since =
+                config::parse_duration(&since).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
+            let since =
+                Utc::now() - chrono::Duration::from_std(since).context("--since is too long")?;
+            let path = settings.storage.path.clone();
+            let matches = tokio::task::spawn_blocking(move || {
+                Store::open(&path)?.matches_since(watchlist.as_deref(), since)
+            })
+            .await??;
+            print_matches(&matches, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Digest {
+            action: DigestCommand::Preview { name, html, eml },
+        } => {
+            let settings = load(&cli.config)?;
+            match daemon::preview_digest(settings, &name).await? {
+                None => eprintln!("digest `{name}`: nothing new to send"),
+                Some((rendered, message)) => {
+                    println!("Subject: {}\n\n{}", rendered.subject, rendered.text);
+                    if let Some(path) = html {
+                        std::fs::write(&path, &rendered.html)
+                            .with_context(|| format!("cannot write {}", path.display()))?;
+                    }
+                    if let Some(path) = eml {
+                        std::fs::write(&path, message.formatted())
+                            .with_context(|| format!("cannot write {}", path.display()))?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Digest {
+            action: DigestCommand::Send { name },
+        } => {
+            let settings = load(&cli.config)?;
+            match daemon::send_digest(settings, &name).await? {
+                DigestRun::Nothing => println!("digest `{name}`: nothing new; nothing sent"),
+                DigestRun::Sent(delivery) => println!(
+                    "digest `{name}`: sent {} match{} to {} ({})",
+                    delivery.match_ids.len(),
+                    if delivery.match_ids.len() == 1 {
+                        ""
+                    } else {
+                        "es"
+                    },
+                    delivery.recipients.join(", "),
+                    delivery.message_id
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn load(path: &Path) -> anyhow::Result<Settings> {
+    Ok(config::load(path)?)
+}
+
+/// Completes on the first SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received"),
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
+}
+
+fn print_summary(settings: &Settings) {
+    let files: Vec<String> = settings
+        .files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    println!("configuration OK ({})", files.join(", "));
+    println!("database: {}", settings.storage.path.display());
+    println!(
+        "polling: every {} by default, {} at a time, timeout {}",
+        humantime::format_duration(settings.polling.interval),
+        settings.polling.concurrency,
+        humantime::format_duration(settings.polling.timeout)
+    );
+    println!("feeds ({}):", settings.feeds.len());
+    for feed in &settings.feeds {
+        let tags = if feed.tags.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", feed.tags.join(", "))
+        };
+        println!(
+            "  {} <{}> every {}{tags}",
+            feed.name,
+            feed.url,
+            humantime::format_duration(feed.interval)
+        );
+    }
+    println!("watchlists ({}):", settings.watchlists.len());
+    for watchlist in &settings.watchlists {
+        let feeds = settings
+            .feeds
+            .iter()
+            .filter(|f| watchlist.applies_to(f))
+            .count();
+        println!(
+            "  {}: {} ({feeds} feeds)",
+            watchlist.name,
+            watchlist.query.source()
+        );
+    }
+    match &settings.email.transport {
+        Transport::File { outbox } => {
+            println!("email: written as .eml files to {}", outbox.display())
+        }
+        Transport::Smtp(smtp) => println!(
+            "email: SMTP {}:{} ({:?})",
+            smtp.host, smtp.port, smtp.security
+        ),
+    }
+    println!("digests ({}):", settings.digests.len());
+    for digest in &settings.digests {
+        let to: Vec<String> = digest.to.iter().map(ToString::to_string).collect();
+        println!(
+            "  {}: {} to {} covering {}",
+            digest.name,
+            digest.schedule,
+            to.join(", "),
+            digest.watchlists.join(", ")
+        );
+    }
+}
+
+fn print_poll(reports: &[daemon::FeedReport]) {
+    for report in reports {
+        match &report.outcome {
+            Ok(polled) if polled.not_modified => println!("ok      {}: not modified", report.feed),
+            Ok(polled) => println!(
+                "ok      {}: {} items, {} new, {} matches",
+                report.feed,
+                polled.items,
+                polled.new_items,
+                polled.matches.len()
+            ),
+            Err(error) => println!("FAILED  {} <{}>: {error}", report.feed, report.url),
+        }
+    }
+    let matches: Vec<&MatchRecord> = reports
+        .iter()
+        .filter_map(|r| r.outcome.as_ref().ok())
+        .flat_map(|p| &p.matches)
+        .collect();
+    println!(
+        "\n{} new match{}",
+        matches.len(),
+        if matches.len() == 1 { "" } else { "es" }
+    );
+    for m in matches {
+        print_match(m);
+    }
+}
+
+fn print_match(m: &MatchRecord) {
+    println!("[{}] {} — {}", m.watchlist, m.title, m.feed);
+    if let Some(link) = &m.link {
+        println!("    {link}");
+    }
+    println!("    matched: {}", m.matched_terms.join(", "));
+}
+
+/// The JSON shape of a match for `matches --json`.
+#[derive(serde::Serialize)]
+struct MatchLine<'a> {
+    watchlist: &'a str,
+    title: &'a str,
+    link: Option<&'a str>,
+    guid: Option<&'a str>,
+    feed: &'a str,
+    published: Option<String>,
+    matched_at: String,
+    matched_terms: &'a [String],
+    snippet: &'a str,
+}
+
+fn print_matches(matches: &[MatchRecord], json: bool) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for m in matches {
+        if json {
+            let line = MatchLine {
+                watchlist: &m.watchlist,
+                title: &m.title,
+                link: m.link.as_deref(),
+                guid: m.guid.as_deref(),
+                feed: &m.feed,
+                published: m.published.map(|p| p.to_rfc3339()),
+                matched_at: m.matched_at.to_rfc3339(),
+                matched_terms: &m.matched_terms,
+                snippet: &m.snippet.text,
+            };
+            writeln!(out, "{}", serde_json::to_string(&line)?)?;
+        } else {
+            print_match(m);
+        }
+    }
+    if !json && matches.is_empty() {
+        eprintln!("no matches");
+    }
+    Ok(())
+}
+
+fn test_query(query: &str, file: &Path) -> anyhow::Result<ExitCode> {
+    let parsed = match Query::parse(query) {
+        Ok(q) => q,
+        Err(e) => {
+            eprintln!(
+                "{query}\n{}^\nerror: {e}",
+                " ".repeat(e.position.saturating_sub(1))
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let raw = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let raw = String::from_utf8_lossy(&raw);
+    let (title, body) = split_document(&raw, file);
+    let watcher = Watcher::new(std::slice::from_ref(&parsed));
+    let hit = watcher.match_document(&title, &body).into_iter().next();
+    let matched = hit.is_some();
+    println!("{}", if matched { "match" } else { "no match" });
+    for occurrence in watcher.occurrences(&title, &body) {
+        let (text, field) = match occurrence.field {
+            Field::Title => (&title, "title"),
+            Field::Body => (&body, "body"),
+        };
+        let (line, column) = line_column(text, occurrence.start);
+        println!(
+            "  {:<16} {field} {line}:{column}  {}",
+            occurrence.term,
+            context(text, occurrence.start, occurrence.end)
+        );
+    }
+    if let Some(hit) = hit {
+        println!("matched terms: {}", hit.matched_terms.join(", "));
+        println!("snippet: {}", hit.snippet.text);
+    }
+    Ok(if matched {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Title and body of a file: for HTML, its `<title>` and its text; for plain text, its
+/// first non-empty line and the whole text.
+fn split_document(raw: &str, path: &Path) -> (String, String) {
+    let is_html = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
+        || raw.trim_start().starts_with('<');
+    if is_html {
+        let lower = raw.to_ascii_lowercase();
+        let title = lower
+            .find("<title")
+            .and_then(|start| Some(start + lower[start..].find('>')? + 1))
+            .and_then(|start| Some((start, start + lower[start..].find("</title")?)))
+            .map(|(start, end)| html_to_text(&raw[start..end]))
+            .unwrap_or_default();
+        let body_start = lower.find("</head>").map_or(0, |at| at + "</head>".len());
+        (title, html_to_text(&raw[body_start..]))
+    } else {
+        let title = raw
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        (title, raw.to_string())
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The hit with up to 30 characters either side, on one line.
+fn context(text: &str, start: usize, end: usize) -> String {
+    let (Some(before), Some(hit), Some(after)) =
+        (text.get(..start), text.get(start..end), text.get(end..))
+    else {
+        return String::new();
+    };
+    let before: String = before
+        .chars()
+        .rev()
+        .take(30)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let after: String = after.chars().take(30).collect();
+    format!("…{before}[{hit}]{after}…").replace(['\n', '\r'], " ")
+}

@@ -1,1 +1,1161 @@
-//! (being written)
+//! Configuration: the main TOML file, every `*.toml` in the `conf.d/` folder beside it,
+//! then `NEWSHOUND__SECTION__KEY` environment overrides, validated once into [`Settings`].
+//!
+//! Loading is two-phase, as in ripgrep: first each file is read on its own into a raw,
+//! all-optional shape that refuses unknown keys, so a typo is reported with the file it is
+//! in; then the files are merged (tables key by key, the `feeds`, `watchlists` and
+//! `digests` arrays appended, so a watchlist can live in its own file), the environment is
+//! layered on top with the `config` crate, and the result is checked as a whole. Every
+//! problem is collected and reported with its file, key and reason, not just the first.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use serde::Deserialize;
+use url::Url;
+
+use crate::watch::Query;
+
+/// The example configuration shipped with newshound, every key with its default.
+pub const EXAMPLE: &str = include_str!("../config/newshound.toml");
+
+/// Where the configuration is read from when `--config` is not given.
+pub const DEFAULT_PATH: &str = "config/newshound.toml";
+
+const ENV_PREFIX: &str = "NEWSHOUND";
+const ARRAYS: [&str; 3] = ["feeds", "watchlists", "digests"];
+
+/// Validated settings, built once at start-up and passed down as arguments.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub storage: Storage,
+    pub polling: Polling,
+    pub feeds: Vec<FeedSettings>,
+    pub watchlists: Vec<WatchlistSettings>,
+    pub email: Email,
+    pub digests: Vec<DigestSettings>,
+    /// The files that were read, in the order they were merged.
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Storage {
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct Polling {
+    pub interval: Duration,
+    pub concurrency: usize,
+    pub timeout: Duration,
+    pub max_body_bytes: u64,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedSettings {
+    pub name: String,
+    pub url: Url,
+    pub interval: Duration,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WatchlistSettings {
+    pub name: String,
+    pub query: Query,
+    /// Empty means every feed.
+    pub feeds: Vec<FeedSelector>,
+}
+
+impl WatchlistSettings {
+    /// Whether items of `feed` are matched against this watchlist.
+    pub fn applies_to(&self, feed: &FeedSettings) -> bool {
+        self.feeds.is_empty() || self.feeds.iter().any(|selector| selector.selects(feed))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedSelector {
+    Name(String),
+    Tag(String),
+}
+
+impl FeedSelector {
+    fn parse(text: &str) -> FeedSelector {
+        match text.strip_prefix("tag:") {
+            Some(tag) => FeedSelector::Tag(tag.trim().to_string()),
+            None => FeedSelector::Name(text.trim().to_string()),
+        }
+    }
+
+    pub fn selects(&self, feed: &FeedSettings) -> bool {
+        match self {
+            FeedSelector::Name(name) => feed.name == *name,
+            FeedSelector::Tag(tag) => feed.tags.iter().any(|t| t == tag),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub from: Mailbox,
+    pub transport: Transport,
+}
+
+#[derive(Debug, Clone)]
+pub enum Transport {
+    Smtp(SmtpSettings),
+    /// Write each digest as an `.eml` file into this folder.
+    File {
+        outbox: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    StartTls,
+    Tls,
+    None,
+}
+
+impl Security {
+    fn default_port(self) -> u16 {
+        match self {
+            Security::StartTls => 587,
+            Security::Tls => 465,
+            Security::None => 25,
+        }
+    }
+}
+
+/// A password or similar. Its `Debug` and `Display` never show the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(\"***\")")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DigestSettings {
+    pub name: String,
+    pub to: Vec<Mailbox>,
+    /// The watchlists this digest covers, resolved: every watchlist when none was named.
+    pub watchlists: Vec<String>,
+    pub schedule: Schedule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    Every(Duration),
+}
+
+impl Schedule {
+    pub fn parse(text: &str) -> Result<Schedule, String> {
+        let text = text.trim();
+        match text.strip_prefix("every ") {
+            Some(rest) => match parse_duration(rest) {
+                Ok(d) => Ok(Schedule::Every(d)),
+                Err(e) => Err(e),
+            },
+            None => Err(format!(
+                "`{text}` is not a schedule: expected \"every <duration>\", e.g. \"every 1h\""
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Schedule::Every(d) => write!(f, "every {}", humantime::format_duration(*d)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors
+
+/// Where a setting came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    File(PathBuf),
+    Environment,
+    Default,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File(path) => write!(f, "{}", path.display()),
+            Origin::Environment => write!(f, "environment ({ENV_PREFIX}__…)"),
+            Origin::Default => f.write_str("defaults"),
+        }
+    }
+}
+
+/// One thing wrong with the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub origin: Origin,
+    /// The key, as a path: `polling.interval`, `watchlists[2] ("s400").query`.
+    pub key: String,
+    pub reason: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.origin, self.reason)
+        } else {
+            write!(f, "{}: {}: {}", self.origin, self.key, self.reason)
+        }
+    }
+}
+
+/// Everything wrong with a configuration; at least one problem.
+#[derive(Debug, Clone)]
+pub struct ConfigError {
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.problems.len();
+        writeln!(
+            f,
+            "invalid configuration ({count} problem{}):",
+            if count == 1 { "" } else { "s" }
+        )?;
+        for (i, problem) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl From<Problem> for ConfigError {
+    fn from(problem: Problem) -> Self {
+        ConfigError {
+            problems: vec![problem],
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Raw shape: what a file may contain. Every key optional, unknown keys refused.
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    storage: Option<RawStorage>,
+    polling: Option<RawPolling>,
+    #[serde(default)]
+    feeds: Vec<RawFeed>,
+    #[serde(default)]
+    watchlists: Vec<RawWatchlist>,
+    email: Option<RawEmail>,
+    #[serde(default)]
+    digests: Vec<RawDigest>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    path: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolling {
+    interval: Option<String>,
+    concurrency: Option<i64>,
+    timeout: Option<String>,
+    max_body_size: Option<String>,
+    user_agent: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    name: Option<String>,
+    url: Option<String>,
+    interval: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWatchlist {
+    name: Option<String>,
+    query: Option<String>,
+    feeds: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEmail {
+    transport: Option<String>,
+    host: Option<String>,
+    port: Option<i64>,
+    security: Option<String>,
+    username: Option<String>,
+    password_env: Option<String>,
+    password_file: Option<String>,
+    timeout: Option<String>,
+    from: Option<String>,
+    outbox: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDigest {
+    name: Option<String>,
+    to: Option<Vec<String>>,
+    watchlists: Option<Vec<String>>,
+    schedule: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Loading
+
+/// Reads, merges and validates the configuration at `path` (plus its `conf.d/`), with
+/// overrides from the process environment.
+pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+    let env: HashMap<String, String> = std::env::vars()
+        .filter(|(k, _)| k.starts_with(&format!("{ENV_PREFIX}__")))
+        .collect();
+    load_with_env(path, env)
+}
+
+/// [`load`] with the environment given explicitly, so tests need not touch the process's.
+/// Only variables named `NEWSHOUND__SECTION__KEY` are considered.
+pub fn load_with_env(path: &Path, env: HashMap<String, String>) -> Result<Settings, ConfigError> {
+    let env: HashMap<String, String> = env
+        .into_iter()
+        .filter(|(k, _)| k.starts_with(&format!("{ENV_PREFIX}__")))
+        .collect();
+    let files = config_files(path)?;
+
+    let mut problems = Vec::new();
+    let mut merged = toml::Table::new();
+    let mut origins = Origins::default();
+    for file in &files {
+        match read_file(file) {
+            Ok(table) => merge_file(&mut merged, table, file, &mut origins),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ConfigError { problems });
+    }
+    origins.env_keys = env
+        .keys()
+        .map(|k| {
+            k[ENV_PREFIX.len() + 2..]
+                .to_ascii_lowercase()
+                .replace("__", ".")
+        })
+        .collect();
+
+    let raw = layer_environment(&merged, env)?;
+    let settings = validate(raw, &origins, files)?;
+    Ok(settings)
+}
+
+/// The main file followed by `conf.d/*.toml` beside it, in name order.
+fn config_files(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
+    if !path.is_file() {
+        return Err(Problem {
+            origin: Origin::File(path.to_path_buf()),
+            key: String::new(),
+            reason: "no such file (pass --config PATH)".into(),
+        }
+        .into());
+    }
+    let mut files = vec![path.to_path_buf()];
+    let conf_d = path
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("conf.d");
+    if conf_d.is_dir() {
+        let entries = std::fs::read_dir(&conf_d).map_err(|e| Problem {
+            origin: Origin::File(conf_d.clone()),
+            key: String::new(),
+            reason: format!("cannot list folder: {e}"),
+        })?;
+        let mut extra: Vec<PathBuf> = entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|ext| ext == "toml") && p.is_file())
+            .collect();
+        extra.sort();
+        files.extend(extra);
+    }
+    Ok(files)
+}
+
+/// Parses one file and checks its shape (no unknown keys, right types) on its own, so the
+/// error names the file the mistake is in.
+fn read_file(path: &Path) -> Result<toml::Table, Problem> {
+    let origin = Origin::File(path.to_path_buf());
+    let text = std::fs::read_to_string(path).map_err(|e| Problem {
+        origin: origin.clone(),
+        key: String::new(),
+        reason: format!("cannot read: {e}"),
+    })?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| Problem {
+        origin: origin.clone(),
+        key: String::new(),
+        reason: toml_error(&text, &e),
+    })?;
+    let deserializer = toml::Deserializer::parse(&text).map_err(|e| Problem {
+        origin: origin.clone(),
+        key: String::new(),
+        reason: toml_error(&text, &e),
+    })?;
+    if let Err(e) = serde_path_to_error::deserialize::<_, RawConfig>(deserializer) {
+        let key = e.path().to_string();
+        return Err(Problem {
+            origin,
+            key: if key == "." { String::new() } else { key },
+            reason: toml_error(&text, e.inner()),
+        });
+    }
+    Ok(table)
+}
+
+/// A TOML error as one line: the message and where it is.
+fn toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim().to_string();
+    match error.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("{message} (line {line}, column {column})")
+        }
+        None => message,
+    }
+}
+
+/// Where each part of the merged configuration came from.
+#[derive(Debug, Default)]
+struct Origins {
+    /// Top-level table (`polling`, `email`, …) → the last file that set any key of it.
+    sections: HashMap<String, PathBuf>,
+    /// For each array, its elements' file and index within that file.
+    elements: HashMap<String, Vec<(PathBuf, usize)>>,
+    /// Dotted keys set by the environment (`polling.concurrency`).
+    env_keys: HashSet<String>,
+}
+
+impl Origins {
+    /// The origin and printable key of `section.key`.
+    fn scalar(&self, section: &str, key: &str) -> (Origin, String) {
+        let dotted = format!("{section}.{key}");
+        let origin = if self.env_keys.contains(&dotted) {
+            Origin::Environment
+        } else {
+            match self.sections.get(section) {
+                Some(path) => Origin::File(path.clone()),
+                None => Origin::Default,
+            }
+        };
+        (origin, dotted)
+    }
+
+    /// The origin and printable key of `array[index]`, e.g. `watchlists[0] ("s400")`,
+    /// where the index counts within the file that defined the element.
+    fn element(&self, array: &str, index: usize, name: Option<&str>) -> (Origin, String) {
+        let (origin, local) = match self.elements.get(array).and_then(|v| v.get(index)) {
+            Some((path, local)) => (Origin::File(path.clone()), *local),
+            None => (Origin::Environment, index),
+        };
+        let key = match name {
+            Some(name) if !name.is_empty() => format!("{array}[{local}] ({name:?})"),
+            _ => format!("{array}[{local}]"),
+        };
+        (origin, key)
+    }
+}
+
+fn merge_file(merged: &mut toml::Table, table: toml::Table, path: &Path, origins: &mut Origins) {
+    for (key, value) in table {
+        if ARRAYS.contains(&key.as_str()) {
+            let toml::Value::Array(items) = value else {
+                continue; // read_file already refused a non-array here
+            };
+            let slot = merged
+                .entry(key.clone())
+                .or_insert_with(|| toml::Value::Array(Vec::new()));
+            if let toml::Value::Array(existing) = slot {
+                let record = origins.elements.entry(key).or_default();
+                for (local, item) in items.into_iter().enumerate() {
+                    existing.push(item);
+                    record.push((path.to_path_buf(), local));
+                }
+            }
+            continue;
+        }
+        origins.sections.insert(key.clone(), path.to_path_buf());
+        match (merged.get_mut(&key), value) {
+            (Some(toml::Value::Table(existing)), toml::Value::Table(new)) => {
+                for (k, v) in new {
+                    existing.insert(k, v);
+                }
+            }
+            (_, value) => {
+                merged.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Layers `NEWSHOUND__SECTION__KEY` variables over the merged files.
+fn layer_environment(
+    merged: &toml::Table,
+    env: HashMap<String, String>,
+) -> Result<RawConfig, ConfigError> {
+    let env_problem = |reason: String| -> ConfigError {
+        Problem {
+            origin: Origin::Environment,
+            key: String::new(),
+            reason,
+        }
+        .into()
+    };
+    let text = toml::to_string(merged).map_err(|e| env_problem(e.to_string()))?;
+    let env: config::Map<String, String> = env.into_iter().collect();
+    let layered = config::Config::builder()
+        .add_source(config::File::from_str(&text, config::FileFormat::Toml))
+        .add_source(
+            config::Environment::with_prefix(ENV_PREFIX)
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .source(Some(env)),
+        )
+        .build()
+        .map_err(|e| env_problem(e.to_string()))?;
+    layered
+        .try_deserialize::<RawConfig>()
+        .map_err(|e| env_problem(e.to_string()))
+}
+
+// ---------------------------------------------------------------------------------------
+// Validation
+
+/// Parses a duration such as `15m`, `30s`, `1h 30m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text.trim()).map_err(|e| {
+        format!("`{text}` is not a duration ({e}); write e.g. \"30s\", \"15m\", \"2h\"")
+    })?;
+    if d.is_zero() {
+        return Err(format!("`{text}` is zero; a duration must be positive"));
+    }
+    Ok(d)
+}
+
+/// Parses a size such as `10MB`, `512 KiB` or `1048576` (bytes).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size; write e.g. \"10MB\""))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "kib" | "k" => 1 << 10,
+        "mb" => 1_000_000,
+        "mib" | "m" => 1 << 20,
+        "gb" => 1_000_000_000,
+        "gib" | "g" => 1 << 30,
+        other => {
+            return Err(format!(
+                "`{text}`: unknown unit `{other}`; use B, KB, MB or GB"
+            ));
+        }
+    };
+    number
+        .checked_mul(factor)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{text}` is not a usable size"))
+}
+
+/// Collects problems while building [`Settings`].
+struct Validator<'a> {
+    origins: &'a Origins,
+    problems: Vec<Problem>,
+}
+
+impl Validator<'_> {
+    fn scalar<T>(&mut self, section: &str, key: &str, result: Result<T, String>) -> Option<T> {
+        result
+            .map_err(|reason| {
+                let (origin, key) = self.origins.scalar(section, key);
+                self.problems.push(Problem {
+                    origin,
+                    key,
+                    reason,
+                });
+            })
+            .ok()
+    }
+
+    fn element<T>(
+        &mut self,
+        array: &str,
+        index: usize,
+        name: Option<&str>,
+        field: &str,
+        result: Result<T, String>,
+    ) -> Option<T> {
+        result
+            .map_err(|reason| {
+                let (origin, key) = self.origins.element(array, index, name);
+                let key = if field.is_empty() {
+                    key
+                } else {
+                    format!("{key}.{field}")
+                };
+                self.problems.push(Problem {
+                    origin,
+                    key,
+                    reason,
+                });
+            })
+            .ok()
+    }
+}
+
+fn required(value: Option<String>) -> Result<String, String> {
+    match value {
+        Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+        Some(_) => Err("must not be empty".into()),
+        None => Err("is required".into()),
+    }
+}
+
+fn validate(
+    raw: RawConfig,
+    origins: &Origins,
+    files: Vec<PathBuf>,
+) -> Result<Settings, ConfigError> {
+    let mut v = Validator {
+        origins,
+        problems: Vec::new(),
+    };
+
+    let raw_storage = raw.storage.unwrap_or_default();
+    let storage_path = v
+        .scalar(
+            "storage",
+            "path",
+            match raw_storage.path {
+                Some(p) if p.trim().is_empty() => Err("must not be empty".to_string()),
+                Some(p) => Ok(PathBuf::from(p)),
+                None => Ok(PathBuf::from("data/newshound.db")),
+            },
+        )
+        .unwrap_or_default();
+
+    let polling = validate_polling(&mut v, raw.polling.unwrap_or_default());
+    let feeds = validate_feeds(&mut v, raw.feeds, polling.interval);
+    let watchlists = validate_watchlists(&mut v, raw.watchlists, &feeds);
+    let email = validate_email(&mut v, raw.email);
+    let digests = validate_digests(&mut v, raw.digests, &watchlists);
+
+    if !v.problems.is_empty() {
+        return Err(ConfigError {
+            problems: v.problems,
+        });
+    }
+    Ok(Settings {
+        storage: Storage { path: storage_path },
+        polling,
+        feeds,
+        watchlists,
+        email: email.expect("email is only None when a problem was recorded"),
+        digests,
+        files,
+    })
+}
+
+fn validate_polling(v: &mut Validator, raw: RawPolling) -> Polling {
+    let interval = v
+        .scalar(
+            "polling",
+            "interval",
+            parse_duration(raw.interval.as_deref().unwrap_or("15m")).and_then(at_least_a_second),
+        )
+        .unwrap_or(Duration::from_secs(900));
+    let concurrency = v
+        .scalar(
+            "polling",
+            "concurrency",
+            match raw.concurrency.unwrap_or(16) {
+                n @ 1..=1024 => Ok(n as usize),
+                n => Err(format!("{n} is out of range; use 1 to 1024")),
+            },
+        )
+        .unwrap_or(16);
+    let timeout = v
+        .scalar(
+            "polling",
+            "timeout",
+            parse_duration(raw.timeout.as_deref().unwrap_or("30s")).and_then(at_least_a_second),
+        )
+        .unwrap_or(Duration::from_secs(30));
+    let max_body_bytes = v
+        .scalar(
+            "polling",
+            "max_body_size",
+            parse_size(raw.max_body_size.as_deref().unwrap_or("10MB")),
+        )
+        .unwrap_or(10_000_000);
+    let user_agent = raw
+        .user_agent
+        .filter(|ua| !ua.trim().is_empty())
+        .unwrap_or_else(|| format!("newshound/{}", env!("CARGO_PKG_VERSION")));
+    Polling {
+        interval,
+        concurrency,
+        timeout,
+        max_body_bytes,
+        user_agent,
+    }
+}
+
+fn at_least_a_second(d: Duration) -> Result<Duration, String> {
+    if d < Duration::from_secs(1) {
+        Err(format!(
+            "{} is too short; the least is 1s",
+            humantime::format_duration(d)
+        ))
+    } else {
+        Ok(d)
+    }
+}
+
+fn validate_feeds(
+    v: &mut Validator,
+    raw: Vec<RawFeed>,
+    default_interval: Duration,
+) -> Vec<FeedSettings> {
+    let mut feeds = Vec::new();
+    let mut names = HashSet::new();
+    let mut urls = HashMap::new();
+    for (i, feed) in raw.into_iter().enumerate() {
+        let label = feed.name.clone();
+        let label = label.as_deref();
+        let name = v.element("feeds", i, label, "name", required(feed.name));
+        if let Some(name) = &name
+            && !names.insert(name.clone())
+        {
+            v.element::<()>(
+                "feeds",
+                i,
+                label,
+                "name",
+                Err(format!("duplicate feed name `{name}`")),
+            );
+        }
+        let url = v
+            .element("feeds", i, label, "url", required(feed.url))
+            .and_then(|u| v.element("feeds", i, label, "url", parse_feed_url(&u)));
+        if let Some(url) = &url
+            && let Some(first) = urls.insert(url.to_string(), i)
+        {
+            v.element::<()>(
+                "feeds",
+                i,
+                label,
+                "url",
+                Err(format!("the same URL as feeds[{first}]")),
+            );
+        }
+        let interval = match feed.interval {
+            Some(text) => v.element(
+                "feeds",
+                i,
+                label,
+                "interval",
+                parse_duration(&text).and_then(at_least_a_second),
+            ),
+            None => Some(default_interval),
+        };
+        let tags: Vec<String> = feed.tags.iter().map(|t| t.trim().to_string()).collect();
+        if tags.iter().any(String::is_empty) {
+            v.element::<()>(
+                "feeds",
+                i,
+                label,
+                "tags",
+                Err("a tag must not be empty".into()),
+            );
+        }
+        if let (Some(name), Some(url), Some(interval)) = (name, url, interval) {
+            feeds.push(FeedSettings {
+                name,
+                url,
+                interval,
+                tags,
+            });
+        }
+    }
+    feeds
+}
+
+fn parse_feed_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text.trim()).map_err(|e| format!("`{text}` is not a URL ({e})"))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(url),
+        "http" | "https" => Err(format!("`{text}` has no host")),
+        "file" => Ok(url),
+        other => Err(format!(
+            "`{text}`: unsupported scheme `{other}`; use http://, https:// or file://"
+        )),
+    }
+}
+
+fn validate_watchlists(
+    v: &mut Validator,
+    raw: Vec<RawWatchlist>,
+    feeds: &[FeedSettings],
+) -> Vec<WatchlistSettings> {
+    let mut out = Vec::new();
+    let mut names = HashSet::new();
+    for (i, w) in raw.into_iter().enumerate() {
+        let label = w.name.clone();
+        let label = label.as_deref();
+        let name = v.element("watchlists", i, label, "name", required(w.name));
+        if let Some(name) = &name
+            && !names.insert(name.clone())
+        {
+            v.element::<()>(
+                "watchlists",
+                i,
+                label,
+                "name",
+                Err(format!("duplicate watchlist name `{name}`")),
+            );
+        }
+        let query = v
+            .element("watchlists", i, label, "query", required(w.query))
+            .and_then(|q| {
+                let parsed = Query::parse(&q).map_err(|e| format!("{e} in `{q}`"));
+                v.element("watchlists", i, label, "query", parsed)
+            });
+        let mut selectors = Vec::new();
+        for text in w.feeds.unwrap_or_default() {
+            let selector = FeedSelector::parse(&text);
+            let known = match &selector {
+                FeedSelector::Name(n) => feeds.iter().any(|f| f.name == *n),
+                FeedSelector::Tag(t) => feeds.iter().any(|f| f.tags.contains(t)),
+            };
+            if known {
+                selectors.push(selector);
+            } else {
+                let reason = match selector {
+                    FeedSelector::Name(n) => {
+                        format!("no feed is named `{n}` (for a tag write \"tag:{n}\")")
+                    }
+                    FeedSelector::Tag(t) => format!("no feed has the tag `{t}`"),
+                };
+                v.element::<()>("watchlists", i, label, "feeds", Err(reason));
+            }
+        }
+        if let (Some(name), Some(query)) = (name, query) {
+            out.push(WatchlistSettings {
+                name,
+                query,
+                feeds: selectors,
+            });
+        }
+    }
+    out
+}
+
+fn validate_email(v: &mut Validator, raw: Option<RawEmail>) -> Option<Email> {
+    let raw = raw.unwrap_or_default();
+    let from = v.scalar(
+        "email",
+        "from",
+        raw.from
+            .as_deref()
+            .unwrap_or("newshound <newshound@localhost>")
+            .parse::<Mailbox>()
+            .map_err(|e| {
+                format!(
+                    "`{}` is not an address ({e})",
+                    raw.from.as_deref().unwrap_or("")
+                )
+            }),
+    );
+    let transport = raw
+        .transport
+        .clone()
+        .unwrap_or_else(|| if raw.host.is_some() { "smtp" } else { "file" }.to_string());
+    let transport = match transport.as_str() {
+        "file" => Some(Transport::File {
+            outbox: PathBuf::from(raw.outbox.as_deref().unwrap_or("data/outbox")),
+        }),
+        "smtp" => validate_smtp(v, &raw).map(Transport::Smtp),
+        other => v.scalar(
+            "email",
+            "transport",
+            Err(format!(
+                "`{other}` is not a transport; use \"smtp\" or \"file\""
+            )),
+        ),
+    };
+    Some(Email {
+        from: from?,
+        transport: transport?,
+    })
+}
+
+fn validate_smtp(v: &mut Validator, raw: &RawEmail) -> Option<SmtpSettings> {
+    let host = v.scalar(
+        "email",
+        "host",
+        required(raw.host.clone()).map_err(|e| format!("{e} when transport is \"smtp\"")),
+    );
+    let security = match raw.security.as_deref().unwrap_or("starttls") {
+        "starttls" => Some(Security::StartTls),
+        "tls" => Some(Security::Tls),
+        "none" => Some(Security::None),
+        other => v.scalar(
+            "email",
+            "security",
+            Err(format!(
+                "`{other}` is not one of \"starttls\", \"tls\", \"none\""
+            )),
+        ),
+    };
+    let port = match raw.port {
+        None => security.map(Security::default_port),
+        Some(p) => v.scalar(
+            "email",
+            "port",
+            u16::try_from(p)
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("{p} is not a port")),
+        ),
+    };
+    let timeout = v.scalar(
+        "email",
+        "timeout",
+        parse_duration(raw.timeout.as_deref().unwrap_or("60s")),
+    );
+    let password = match (&raw.password_env, &raw.password_file) {
+        (Some(_), Some(_)) => v.scalar(
+            "email",
+            "password_file",
+            Err("give password_env or password_file, not both".to_string()),
+        ),
+        (Some(var), None) => v
+            .scalar(
+                "email",
+                "password_env",
+                std::env::var(var).map_err(|_| format!("environment variable `{var}` is not set")),
+            )
+            .map(|p| Some(Secret::new(p))),
+        (None, Some(path)) => v
+            .scalar(
+                "email",
+                "password_file",
+                std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}")),
+            )
+            .map(|p| Some(Secret::new(p.trim_end_matches(['\r', '\n'])))),
+        (None, None) => Some(None),
+    };
+    let username = raw.username.clone().filter(|u| !u.is_empty());
+    if username.is_some() && matches!(password, Some(None)) {
+        v.scalar::<()>(
+            "email",
+            "username",
+            Err("a username needs password_env or password_file".into()),
+        );
+        return None;
+    }
+    Some(SmtpSettings {
+        host: host?,
+        port: port?,
+        security: security?,
+        username,
+        password: password?,
+        timeout: timeout?,
+    })
+}
+
+fn validate_digests(
+    v: &mut Validator,
+    raw: Vec<RawDigest>,
+    watchlists: &[WatchlistSettings],
+) -> Vec<DigestSettings> {
+    let mut out = Vec::new();
+    let mut names = HashSet::new();
+    let known: BTreeMap<&str, ()> = watchlists.iter().map(|w| (w.name.as_str(), ())).collect();
+    for (i, d) in raw.into_iter().enumerate() {
+        let label = d.name.clone();
+        let label = label.as_deref();
+        let name = v.element("digests", i, label, "name", required(d.name));
+        if let Some(name) = &name
+            && !names.insert(name.clone())
+        {
+            v.element::<()>(
+                "digests",
+                i,
+                label,
+                "name",
+                Err(format!("duplicate digest name `{name}`")),
+            );
+        }
+        let mut to = Vec::new();
+        match d.to {
+            None => {
+                v.element::<()>(
+                    "digests",
+                    i,
+                    label,
+                    "to",
+                    Err("is required: a list of addresses".into()),
+                );
+            }
+            Some(list) if list.is_empty() => {
+                v.element::<()>(
+                    "digests",
+                    i,
+                    label,
+                    "to",
+                    Err("needs at least one address".into()),
+                );
+            }
+            Some(list) => {
+                for address in list {
+                    let parsed = address
+                        .parse::<Mailbox>()
+                        .map_err(|e| format!("`{address}` is not an address ({e})"));
+                    if let Some(mailbox) = v.element("digests", i, label, "to", parsed) {
+                        to.push(mailbox);
+                    }
+                }
+            }
+        }
+        let covered = match d.watchlists {
+            None => watchlists.iter().map(|w| w.name.clone()).collect(),
+            Some(list) => {
+                for w in &list {
+                    if !known.contains_key(w.as_str()) {
+                        v.element::<()>(
+                            "digests",
+                            i,
+                            label,
+                            "watchlists",
+                            Err(format!("no watchlist is named `{w}`")),
+                        );
+                    }
+                }
+                list
+            }
+        };
+        let schedule = v.element(
+            "digests",
+            i,
+            label,
+            "schedule",
+            Schedule::parse(d.schedule.as_deref().unwrap_or("every 1h")),
+        );
+        if let (Some(name), Some(schedule)) = (name, schedule) {
+            out.push(DigestSettings {
+                name,
+                to,
+                watchlists: covered,
+                schedule,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes() {
+        assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(parse_duration("1h 30m").unwrap(), Duration::from_secs(5400));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("0s").is_err());
+        assert_eq!(parse_size("10MB").unwrap(), 10_000_000);
+        assert_eq!(parse_size("512 KiB").unwrap(), 512 * 1024);
+        assert_eq!(parse_size("2048").unwrap(), 2048);
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn schedules() {
+        assert_eq!(
+            Schedule::parse("every 2h").unwrap(),
+            Schedule::Every(Duration::from_secs(7200))
+        );
+        assert!(Schedule::parse("daily 08:00").is_err());
+        assert!(Schedule::parse("every").is_err());
+    }
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        let s = Secret::new("hunter2");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn the_shipped_example_is_valid() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("newshound.toml");
+        std::fs::write(&path, EXAMPLE).unwrap();
+        let settings = load_with_env(&path, HashMap::new()).unwrap();
+        assert!(!settings.feeds.is_empty());
+        assert!(!settings.watchlists.is_empty());
+        assert!(!settings.digests.is_empty());
+    }
+}

@@ -1,1 +1,307 @@
-//! (being written)
+//! The daemon: the only place where fetching, parsing, matching, storing and sending meet.
+//!
+//! [`run`] is the long-running entry point. It takes its shutdown signal as a future (as in
+//! mini-redis), so tests stop it as easily as SIGTERM does. One loop owns the schedule:
+//! it hands due feeds to tasks bounded by a semaphore ([`poll`]), and runs digests when
+//! their period has passed ([`digests`]). A feed's failure is recorded on that feed and
+//! never reaches the loop. The one-shot operations behind the CLI (`poll --once`,
+//! `digest send`, …) reuse the same pieces through [`Context`].
+
+mod digests;
+mod poll;
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+pub use digests::{DigestRun, preview_digest, send_digest};
+pub use poll::{FeedReport, poll_once};
+
+use crate::config::{Schedule, Settings};
+use crate::digest::send::{Mailer, retry_delay};
+use crate::feed::fetch::Fetcher;
+use crate::store::{FeedId, Store};
+use crate::watch::Watcher;
+
+/// How long fetches in flight may go on after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+/// The loop wakes at least this often, so clock jumps and digest checks are not missed.
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// Everything a poll or a digest run needs, built once from the settings.
+pub struct Context {
+    pub settings: Settings,
+    store: Arc<Mutex<Store>>,
+    watcher: Watcher,
+    /// Store ids of `settings.feeds`, same order.
+    feed_ids: Vec<FeedId>,
+    /// For each feed, the indices of the watchlists that apply to it.
+    watchlists_of_feed: Vec<Vec<usize>>,
+}
+
+impl Context {
+    /// Opens the store, records the configured feeds and digests in it and compiles the
+    /// watchlists.
+    pub async fn open(settings: Settings) -> anyhow::Result<Arc<Context>> {
+        let path = settings.storage.path.clone();
+        let feeds = settings.feeds.clone();
+        let digests = settings.digests.clone();
+        let (store, feed_ids) = tokio::task::spawn_blocking(move || {
+            let mut store = Store::open(&path)
+                .with_context(|| format!("cannot open the database {}", path.display()))?;
+            let ids = store.sync_feeds(&feeds)?;
+            store.sync_digests(&digests, Utc::now())?;
+            anyhow::Ok((store, ids))
+        })
+        .await??;
+        let queries: Vec<_> = settings
+            .watchlists
+            .iter()
+            .map(|w| w.query.clone())
+            .collect();
+        let watcher = Watcher::new(&queries);
+        let watchlists_of_feed = settings
+            .feeds
+            .iter()
+            .map(|feed| {
+                settings
+                    .watchlists
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, w)| w.applies_to(feed))
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .collect();
+        Ok(Arc::new(Context {
+            settings,
+            store: Arc::new(Mutex::new(store)),
+            watcher,
+            feed_ids,
+            watchlists_of_feed,
+        }))
+    }
+
+    /// Runs `work` on the store on the blocking pool: rusqlite blocks, and the store must
+    /// never be held across an `.await`.
+    pub async fn with_store<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        F: FnOnce(&mut Store) -> crate::store::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let store = Arc::clone(&self.store);
+        let result = tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock poisons it; the connection itself is still
+            // consistent (SQLite rolls back an unfinished transaction), so carry on.
+            let mut store = store
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&mut store)
+        })
+        .await
+        .context("database task failed")?;
+        Ok(result?)
+    }
+}
+
+/// Runs the daemon until `shutdown` completes: polls every feed when it is due, runs each
+/// digest on its timetable. On shutdown, stops starting work, lets work in flight finish
+/// for a grace period, and returns.
+pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let mailer = Arc::new(Mailer::new(&settings.email)?);
+    let fetcher = Fetcher::new(&settings.polling)?;
+    let ctx = Context::open(settings).await?;
+    tracing::info!(
+        feeds = ctx.settings.feeds.len(),
+        watchlists = ctx.settings.watchlists.len(),
+        digests = ctx.settings.digests.len(),
+        database = %ctx.settings.storage.path.display(),
+        "newshound started"
+    );
+
+    let mut timetable = Timetable::load(&ctx).await?;
+    let permits = Arc::new(Semaphore::new(ctx.settings.polling.concurrency));
+    let mut polls: JoinSet<(usize, DateTime<Utc>)> = JoinSet::new();
+    let mut digest_runs: JoinSet<(usize, bool)> = JoinSet::new();
+    tokio::pin!(shutdown);
+
+    loop {
+        let now = Utc::now();
+        for index in timetable.take_due_feeds(now) {
+            let (ctx, fetcher, permits) = (Arc::clone(&ctx), fetcher.clone(), Arc::clone(&permits));
+            polls.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let report = poll::poll_feed(&ctx, &fetcher, index).await;
+                (index, report.next_due)
+            });
+        }
+        for index in timetable.take_due_digests(now) {
+            let (ctx, mailer) = (Arc::clone(&ctx), Arc::clone(&mailer));
+            digest_runs.spawn(async move {
+                let ok = match digests::run_digest(&ctx, &mailer, index, Utc::now()).await {
+                    Ok(_) => true,
+                    Err(e) => {
+                        let name = &ctx.settings.digests[index].name;
+                        tracing::warn!(digest = %name, error = %format!("{e:#}"), "digest not sent; will retry");
+                        false
+                    }
+                };
+                (index, ok)
+            });
+        }
+
+        let sleep = timetable.until_next(Utc::now());
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(done) = polls.join_next() => match done {
+                Ok((index, next_due)) => timetable.feed_done(index, next_due),
+                Err(e) => tracing::error!(error = %e, "a poll task failed"),
+            },
+            Some(done) = digest_runs.join_next() => match done {
+                Ok((index, ok)) => timetable.digest_done(index, ok, Utc::now()),
+                Err(e) => tracing::error!(error = %e, "a digest task failed"),
+            },
+            () = tokio::time::sleep(sleep) => {}
+        }
+    }
+
+    tracing::info!(in_flight = polls.len() + digest_runs.len(), "shutting down");
+    let drain = async {
+        while polls.join_next().await.is_some() {}
+        while digest_runs.join_next().await.is_some() {}
+    };
+    if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
+        tracing::warn!("work still in flight after the grace period; abandoning it");
+    }
+    // Dropping the JoinSets aborts what is left; a store write already on the blocking
+    // pool still finishes its transaction, so nothing is left half-written.
+    Ok(())
+}
+
+/// When each feed and digest is next due. Lives in the loop only; the store keeps each
+/// feed's next due time so that a restart does not poll everything at once.
+struct Timetable {
+    feed_due: Vec<DateTime<Utc>>,
+    feeds_running: HashSet<usize>,
+    /// Feeds due at start-up that have not finished their first poll yet: a digest that
+    /// has never run waits for them, so its first message has something in it.
+    first_round: HashSet<usize>,
+    digest_periods: Vec<Duration>,
+    digest_due: Vec<Option<DateTime<Utc>>>,
+    digests_running: HashSet<usize>,
+    digest_failures: HashMap<usize, u32>,
+}
+
+impl Timetable {
+    async fn load(ctx: &Context) -> anyhow::Result<Timetable> {
+        let now = Utc::now();
+        let ids = ctx.feed_ids.clone();
+        let names: Vec<String> = ctx
+            .settings
+            .digests
+            .iter()
+            .map(|d| d.name.clone())
+            .collect();
+        let (due, last_runs) = ctx
+            .with_store(move |store| {
+                let due = ids
+                    .iter()
+                    .map(|id| Ok(store.fetch_state(*id)?.next_due_at))
+                    .collect::<crate::store::Result<Vec<_>>>()?;
+                let runs = names
+                    .iter()
+                    .map(|n| store.digest_last_run(n))
+                    .collect::<crate::store::Result<Vec<_>>>()?;
+                Ok((due, runs))
+            })
+            .await?;
+        let feed_due: Vec<DateTime<Utc>> = due.into_iter().map(|d| d.unwrap_or(now)).collect();
+        let first_round = (0..feed_due.len())
+            .filter(|i| feed_due[*i] <= now)
+            .collect();
+        let digest_periods: Vec<Duration> = ctx
+            .settings
+            .digests
+            .iter()
+            .map(|d| match d.schedule {
+                Schedule::Every(period) => period,
+            })
+            .collect();
+        let digest_due = last_runs
+            .iter()
+            .zip(&digest_periods)
+            .map(|(last, period)| last.map(|t| t + *period))
+            .collect();
+        Ok(Timetable {
+            feed_due,
+            feeds_running: HashSet::new(),
+            first_round,
+            digest_periods,
+            digest_due,
+            digests_running: HashSet::new(),
+            digest_failures: HashMap::new(),
+        })
+    }
+
+    fn take_due_feeds(&mut self, now: DateTime<Utc>) -> Vec<usize> {
+        let due: Vec<usize> = (0..self.feed_due.len())
+            .filter(|i| self.feed_due[*i] <= now && !self.feeds_running.contains(i))
+            .collect();
+        self.feeds_running.extend(&due);
+        due
+    }
+
+    fn feed_done(&mut self, index: usize, next_due: DateTime<Utc>) {
+        self.feeds_running.remove(&index);
+        self.first_round.remove(&index);
+        self.feed_due[index] = next_due;
+    }
+
+    fn take_due_digests(&mut self, now: DateTime<Utc>) -> Vec<usize> {
+        let due: Vec<usize> = (0..self.digest_due.len())
+            .filter(|i| !self.digests_running.contains(i))
+            .filter(|i| match self.digest_due[*i] {
+                Some(at) => at <= now,
+                None => self.first_round.is_empty(),
+            })
+            .collect();
+        self.digests_running.extend(&due);
+        due
+    }
+
+    fn digest_done(&mut self, index: usize, ok: bool, now: DateTime<Utc>) {
+        self.digests_running.remove(&index);
+        let period = self.digest_periods[index];
+        let delay = if ok {
+            self.digest_failures.remove(&index);
+            period
+        } else {
+            let failures = self.digest_failures.entry(index).or_default();
+            *failures += 1;
+            retry_delay(*failures, period)
+        };
+        self.digest_due[index] = Some(now + delay);
+    }
+
+    /// How long the loop may sleep before something is due.
+    fn until_next(&self, now: DateTime<Utc>) -> Duration {
+        let feeds = (0..self.feed_due.len())
+            .filter(|i| !self.feeds_running.contains(i))
+            .map(|i| self.feed_due[i]);
+        let digests = (0..self.digest_due.len())
+            .filter(|i| !self.digests_running.contains(i))
+            .filter_map(|i| self.digest_due[i]);
+        feeds
+            .chain(digests)
+            .min()
+            .map(|t| (t - now).to_std().unwrap_or(Duration::ZERO))
+            .unwrap_or(MAX_SLEEP)
+            .min(MAX_SLEEP)
+    }
+}

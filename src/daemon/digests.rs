@@ -1,0 +1,147 @@
+//! Running a digest: gather the matches it has not delivered, render them, send the
+//! message, and only once the server accepted it record the delivery. A failed send
+//! records nothing, so the next run sends the same matches again.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::Context;
+use crate::config::{DigestSettings, Settings};
+use crate::digest::render::{self, DigestView, Rendered, Section};
+use crate::digest::send::{Mailer, OutgoingMessage};
+use crate::model::MatchRecord;
+use crate::store::Delivery;
+
+/// What a digest run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DigestRun {
+    /// There was nothing new; nothing was sent.
+    Nothing,
+    Sent(Delivery),
+}
+
+pub(super) async fn run_digest(
+    ctx: &Arc<Context>,
+    mailer: &Mailer,
+    index: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<DigestRun> {
+    let digest = &ctx.settings.digests[index];
+    let matches = unsent(ctx, digest).await?;
+    if matches.is_empty() {
+        let name = digest.name.clone();
+        ctx.with_store(move |s| s.mark_digest_run(&name, now))
+            .await?;
+        tracing::debug!(digest = %digest.name, "nothing new; no digest sent");
+        return Ok(DigestRun::Nothing);
+    }
+    let match_ids: Vec<i64> = matches.iter().map(|m| m.id).collect();
+    let rendered = render::render(&view(digest, matches, now));
+    let message = OutgoingMessage::build(
+        &digest.name,
+        &ctx.settings.email.from,
+        &digest.to,
+        &rendered,
+        now,
+    )?;
+    mailer.send(&message).await?;
+
+    let delivery = Delivery {
+        digest: digest.name.clone(),
+        message_id: message.message_id.clone(),
+        subject: message.subject.clone(),
+        recipients: message.recipients.clone(),
+        sent_at: now,
+        match_ids,
+    };
+    let recorded = delivery.clone();
+    ctx.with_store(move |s| s.record_delivery(&recorded))
+        .await?;
+    tracing::info!(
+        digest = %digest.name,
+        matches = delivery.match_ids.len(),
+        message_id = %delivery.message_id,
+        "digest sent"
+    );
+    Ok(DigestRun::Sent(delivery))
+}
+
+async fn unsent(ctx: &Context, digest: &DigestSettings) -> anyhow::Result<Vec<MatchRecord>> {
+    let name = digest.name.clone();
+    let watchlists = digest.watchlists.clone();
+    ctx.with_store(move |s| s.unsent_matches(&name, &watchlists))
+        .await
+}
+
+/// Groups matches into sections in the order the digest lists its watchlists.
+fn view(digest: &DigestSettings, matches: Vec<MatchRecord>, now: DateTime<Utc>) -> DigestView {
+    let mut sections: Vec<Section> = digest
+        .watchlists
+        .iter()
+        .map(|w| Section {
+            watchlist: w.clone(),
+            matches: Vec::new(),
+        })
+        .collect();
+    for m in matches {
+        if let Some(section) = sections.iter_mut().find(|s| s.watchlist == m.watchlist) {
+            section.matches.push(m);
+        }
+    }
+    sections.retain(|s| !s.matches.is_empty());
+    DigestView {
+        name: digest.name.clone(),
+        generated_at: now,
+        sections,
+    }
+}
+
+fn find<'a>(settings: &'a Settings, name: &str) -> anyhow::Result<(usize, &'a DigestSettings)> {
+    settings
+        .digests
+        .iter()
+        .enumerate()
+        .find(|(_, d)| d.name == name)
+        .ok_or_else(|| {
+            let known: Vec<&str> = settings.digests.iter().map(|d| d.name.as_str()).collect();
+            anyhow::anyhow!(
+                "no digest is named `{name}` (configured: {})",
+                known.join(", ")
+            )
+        })
+}
+
+/// Renders the next message of digest `name` without sending it or marking anything.
+/// `None` when there is nothing new.
+pub async fn preview_digest(
+    settings: Settings,
+    name: &str,
+) -> anyhow::Result<Option<(Rendered, OutgoingMessage)>> {
+    find(&settings, name)?;
+    let ctx = Context::open(settings).await?;
+    let (_, digest) = find(&ctx.settings, name)?;
+    let matches = unsent(&ctx, digest).await?;
+    if matches.is_empty() {
+        return Ok(None);
+    }
+    let now = Utc::now();
+    let rendered = render::render(&view(digest, matches, now));
+    let message = OutgoingMessage::build(
+        &digest.name,
+        &ctx.settings.email.from,
+        &digest.to,
+        &rendered,
+        now,
+    )?;
+    Ok(Some((rendered, message)))
+}
+
+/// Sends digest `name` now, whatever its schedule.
+pub async fn send_digest(settings: Settings, name: &str) -> anyhow::Result<DigestRun> {
+    find(&settings, name)?;
+    let mailer = Mailer::new(&settings.email)?;
+    let ctx = Context::open(settings).await?;
+    let (index, _) = find(&ctx.settings, name)?;
+    run_digest(&ctx, &mailer, index, Utc::now()).await
+}
