@@ -278,11 +278,11 @@ fn print_poll(reports: &[daemon::FeedReport]) {
         match &report.outcome {
             Ok(polled) if polled.not_modified => println!("ok      {}: not modified", report.feed),
             Ok(polled) => println!(
-                "ok      {}: {} items, {} new, {} matches",
+                "ok      {}: {} items, {} new, {}",
                 report.feed,
                 polled.items,
                 polled.new_items,
-                polled.matches.len()
+                count(polled.matches.len(), "match", "matches")
             ),
             Err(error) => println!("FAILED  {} <{}>: {error}", report.feed, report.url),
         }
@@ -300,6 +300,11 @@ fn print_poll(reports: &[daemon::FeedReport]) {
     for m in matches {
         print_match(m);
     }
+}
+
+/// `1 match`, `2 matches`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn print_match(m: &MatchRecord) {

@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 pub use digests::{DigestRun, preview_digest, send_digest};
-pub use poll::{FeedReport, poll_once};
+pub use poll::{FeedReport, Polled, poll_once};
 
 use crate::config::{Schedule, Settings};
 use crate::digest::send::{Mailer, retry_delay};

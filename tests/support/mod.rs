@@ -12,6 +12,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod background;
+pub mod fixtures;
 pub mod http;
 pub mod smtp;
 

@@ -1,0 +1,111 @@
+//! Feeds that fail (404, 500, malformed XML, an HTML page, a server that never answers,
+//! a missing file) are recorded with a readable error and do not stop the healthy ones.
+
+mod support;
+
+use std::time::Duration;
+
+use newshound::config;
+use newshound::daemon::{self, FeedReport};
+use newshound::store::Store;
+use support::FeedServer;
+use support::fixtures::{feeds_dir, served_copy, write_config};
+
+fn feed(name: &str, url: &str) -> String {
+    format!("[[feeds]]\nname = \"{name}\"\nurl = \"{url}\"\n\n")
+}
+
+fn outcome<'a>(reports: &'a [FeedReport], name: &str) -> &'a Result<daemon::Polled, String> {
+    &reports.iter().find(|r| r.feed == name).unwrap().outcome
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_feeds_are_recorded_and_do_not_stop_the_others() {
+    let served = served_copy(&["wire.rss", "defense.atom", "malformed.xml", "page.html"]);
+    let http = FeedServer::start(served.path()).await;
+    let work = tempfile::tempdir().unwrap();
+    let missing_file = work.path().join("nowhere.rss");
+    let local = url::Url::from_file_path(feeds_dir().join("briefs.json")).unwrap();
+    let mut body = String::from("[polling]\ntimeout = \"2s\"\nconcurrency = 4\n\n");
+    for (name, url) in [
+        ("wire", http.url("wire.rss")),
+        ("gone", http.url("missing.rss")),
+        ("broken server", http.url("status/500")),
+        ("malformed", http.url("malformed.xml")),
+        ("login page", http.url("page.html")),
+        ("silent", http.url("hang")),
+        ("trickle", http.url("trickle")),
+        ("review", http.url("defense.atom")),
+        ("local file", local.to_string()),
+        ("missing file", url::Url::from_file_path(&missing_file).unwrap().to_string()),
+    ] {
+        body.push_str(&feed(name, &url));
+    }
+    body.push_str("[[watchlists]]\nname = \"s400\"\nquery = 'S-400'\n");
+    let settings = config::load(&write_config(work.path(), &body)).unwrap();
+    let db_path = settings.storage.path.clone();
+
+    let reports = tokio::time::timeout(Duration::from_secs(60), daemon::poll_once(settings, None))
+        .await
+        .expect("a hanging server does not hang the poll")
+        .unwrap();
+    assert_eq!(reports.len(), 10);
+
+    for (name, items) in [("wire", 5), ("review", 3), ("local file", 2)] {
+        let polled = outcome(&reports, name).as_ref().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(polled.items, items, "{name}");
+    }
+    for (name, error) in [
+        ("gone", "HTTP 404"),
+        ("broken server", "HTTP 500"),
+        ("malformed", "malformed feed"),
+        ("login page", "not a feed: an HTML page"),
+        ("silent", "timed out after 2s"),
+        ("trickle", "timed out after 2s"),
+        ("missing file", "cannot read file"),
+    ] {
+        let message = outcome(&reports, name).as_ref().expect_err(name);
+        assert!(message.contains(error), "{name}: {message:?} lacks {error:?}");
+    }
+
+    // The store keeps each feed's state; the healthy feeds' matches are there.
+    let store = Store::open(&db_path).unwrap();
+    let statuses = store.feed_statuses().unwrap();
+    let status = |name: &str| statuses.iter().find(|s| s.name == name).unwrap();
+    assert_eq!(status("gone").last_status, Some(404));
+    assert_eq!(status("gone").consecutive_failures, 1);
+    assert!(status("silent").last_error.as_deref().unwrap().contains("timed out"));
+    assert!(status("malformed").next_due_at.is_some(), "a failing feed is retried later");
+    assert_eq!(status("wire").consecutive_failures, 0);
+    assert!(status("wire").last_error.is_none());
+    let matches = store
+        .matches_since(None, chrono::Utc::now() - chrono::Duration::hours(1))
+        .unwrap();
+    let titles: Vec<&str> = matches.iter().map(|m| m.title.as_str()).collect();
+    assert!(titles.iter().any(|t| t.starts_with("Turkey says S-400")), "{titles:?}");
+    assert!(titles.iter().any(|t| t.starts_with("Türkiye and the S 400")), "{titles:?}");
+    assert!(!titles.iter().any(|t| t.contains("Sign in")), "{titles:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_that_failed_is_polled_again_and_recovers() {
+    let served = served_copy(&[]);
+    let http = FeedServer::start(served.path()).await;
+    let work = tempfile::tempdir().unwrap();
+    let body = feed("wire", &http.url("wire.rss"));
+    let path = write_config(work.path(), &body);
+
+    let reports = daemon::poll_once(config::load(&path).unwrap(), None).await.unwrap();
+    assert!(outcome(&reports, "wire").as_ref().unwrap_err().contains("404"));
+
+    std::fs::copy(feeds_dir().join("wire.rss"), served.path().join("wire.rss")).unwrap();
+    let reports = daemon::poll_once(config::load(&path).unwrap(), None).await.unwrap();
+    assert_eq!(outcome(&reports, "wire").as_ref().unwrap().new_items, 5);
+
+    let store = Store::open(&work.path().join("newshound.db")).unwrap();
+    let wire = &store.feed_statuses().unwrap()[0];
+    assert_eq!(wire.consecutive_failures, 0);
+    assert_eq!(wire.items_seen, 5);
+    // The last error stays visible for the record, with when it happened.
+    assert!(wire.last_error.as_deref().unwrap().contains("404"));
+}
