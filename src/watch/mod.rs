@@ -1,36 +1,29 @@
 //! The watchlist query language: parse, compile every watchlist into one matcher, match.
-//! (Placeholder: being written.)
+//! Pure (no I/O), so each piece is tested with plain strings.
+//!
+//! - [`query`]: text → boolean tree over terms, with positioned errors.
+//! - [`normalize`](normalize()): the folding that makes `Erdoğan`, `ERDOGAN`, `S-400` and
+//!   `S 400` comparable; text and terms go through the same function.
+//! - [`Watcher`]: all queries' terms in one automaton, one pass per field of an item.
+//! - `snippet`: the text shown around a hit.
+//!
+//! Matching is whole-word on the folded text: case, diacritics, dashes, spaces between a
+//! letter and a digit, apostrophe and quote shapes, and plural or possessive endings are
+//! forgiven; letters or digits running on past the term are not (`S-4000`, `DS-400`).
 
-use crate::model::Hit;
+mod matcher;
+mod normalize;
+mod query;
+mod snippet;
+#[cfg(test)]
+mod tests;
 
-/// A parsed watchlist query.
-#[derive(Debug, Clone)]
-pub struct Query {
-    source: String,
-}
-
-/// Why a query does not parse, with the 1-based character position of the problem.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message} at position {position}")]
-pub struct QueryError {
-    pub position: usize,
-    pub message: String,
-}
-
-impl Query {
-    pub fn parse(source: &str) -> Result<Query, QueryError> {
-        Ok(Query {
-            source: source.to_string(),
-        })
-    }
-
-    pub fn source(&self) -> &str {
-        &self.source
-    }
-}
+pub use matcher::Watcher;
+pub use normalize::normalize;
+pub use query::{Query, QueryError};
 
 /// Which text of an item an occurrence was found in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Field {
     Title,
     Body,
@@ -45,27 +38,4 @@ pub struct Occurrence {
     pub field: Field,
     pub start: usize,
     pub end: usize,
-}
-
-/// Every watchlist's query compiled together.
-#[derive(Debug)]
-pub struct Watcher {
-    queries: Vec<Query>,
-}
-
-impl Watcher {
-    pub fn new(queries: &[Query]) -> Watcher {
-        Watcher {
-            queries: queries.to_vec(),
-        }
-    }
-
-    pub fn match_document(&self, _title: &str, _body: &str) -> Vec<Hit> {
-        let _ = &self.queries;
-        Vec::new()
-    }
-
-    pub fn occurrences(&self, _title: &str, _body: &str) -> Vec<Occurrence> {
-        Vec::new()
-    }
 }

@@ -1,0 +1,428 @@
+//! The compiled form of every watchlist together: one automaton over the distinct
+//! normalised terms of all queries, run once over each field of an item. Cost per item is
+//! one squash and one pass per field, plus work only for the queries whose positive terms
+//! were actually seen; it does not grow with the number of watchlists that have nothing to
+//! do with the item.
+//!
+//! A hit must start at a word start, so instead of an unanchored Aho-Corasick search
+//! (which follows failure links through every byte, and with thousands of terms misses
+//! the cache on most of them) the automaton is built anchored and walked from each word
+//! start until it dies. That is a trie walk whose first levels stay hot in cache; the
+//! walk carries on through spaces, so phrases are found the same way.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+
+use aho_corasick::automaton::Automaton;
+use aho_corasick::nfa::contiguous;
+use aho_corasick::{Anchored, MatchKind};
+
+use super::normalize::{Squashed, char_end};
+use super::query::Query;
+use super::snippet::snippet;
+use super::{Field, Occurrence};
+use crate::model::{Hit, Snippet};
+
+/// Every watchlist's query compiled together.
+pub struct Watcher {
+    queries: Vec<Query>,
+    /// Every distinct pattern, searched anchored at word starts. The contiguous NFA: a
+    /// DFA walks barely faster here (the first trie levels are cached either way) and
+    /// takes ten times the memory.
+    automaton: contiguous::NFA,
+    /// Per pattern: whether `-es` is a plural ending for it (`bus` → `buses`). Other words
+    /// do not take it, or `Tim` would match `times`.
+    takes_es: Vec<bool>,
+    /// Per query, per term: the patterns standing for it.
+    term_patterns: Vec<Vec<TermPatterns>>,
+    /// Per pattern: the positive terms, as (query, term), it stands for. Only these
+    /// queries are worth evaluating when the pattern hits; see `Query::parse`.
+    users: Vec<Vec<(usize, usize)>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TermPatterns {
+    own: usize,
+    /// The `-ies` plural of a term ending in consonant + y (`country` → `countries`),
+    /// which no suffix check on `country` can find.
+    ies: Option<usize>,
+}
+
+impl TermPatterns {
+    fn hit_in(self, hits: &[usize]) -> bool {
+        hits.binary_search(&self.own).is_ok()
+            || self.ies.is_some_and(|p| hits.binary_search(&p).is_ok())
+    }
+}
+
+/// One accepted automaton match, in squashed offsets.
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    pattern: usize,
+    start: usize,
+    end: usize,
+}
+
+/// One field of an item as the matcher saw it.
+#[derive(Debug, Default)]
+struct Scan {
+    squashed: Squashed,
+    found: Vec<Found>,
+    /// The distinct patterns in `found`, sorted.
+    hit: Vec<usize>,
+}
+
+impl Scan {
+    /// The original byte range of an accepted match.
+    fn original(&self, text: &str, found: Found) -> Range<usize> {
+        let start = self.squashed.origin(text, found.start);
+        start..char_end(text, self.squashed.origin(text, found.end - 1))
+    }
+
+    /// Original byte ranges, sorted, of the matches of `patterns` (sorted).
+    fn spans(&self, text: &str, patterns: &[usize]) -> Vec<Range<usize>> {
+        let mut spans: Vec<Range<usize>> = self
+            .found
+            .iter()
+            .filter(|f| patterns.binary_search(&f.pattern).is_ok())
+            .map(|&f| self.original(text, f))
+            .collect();
+        spans.sort_by_key(|r| (r.start, r.end));
+        spans
+    }
+}
+
+/// A summary: the derived form would print every state of the automaton.
+impl fmt::Debug for Watcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Watcher")
+            .field("queries", &self.queries.len())
+            .field("patterns", &self.takes_es.len())
+            .field("automaton_bytes", &self.automaton.memory_usage())
+            .finish()
+    }
+}
+
+impl Watcher {
+    pub fn new(queries: &[Query]) -> Watcher {
+        // Patterns are shared: `S-400` in one watchlist and `"S 400"` in another are one
+        // pattern, searched once.
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut users: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut term_patterns = Vec::with_capacity(queries.len());
+        for (q, query) in queries.iter().enumerate() {
+            let mut terms = Vec::with_capacity(query.terms.len());
+            for (t, term) in query.terms.iter().enumerate() {
+                let mut id_of = |pattern: String| -> usize {
+                    *ids.entry(pattern).or_insert_with_key(|pattern| {
+                        patterns.push(pattern.clone());
+                        users.push(Vec::new());
+                        patterns.len() - 1
+                    })
+                };
+                let own = id_of(term.pattern.clone());
+                let ies = ies_plural(&term.pattern).map(&mut id_of);
+                if term.positive {
+                    users[own].push((q, t));
+                    if let Some(ies) = ies {
+                        users[ies].push((q, t));
+                    }
+                }
+                terms.push(TermPatterns { own, ies });
+            }
+            term_patterns.push(terms);
+        }
+        let takes_es = patterns.iter().map(|p| takes_es(p)).collect();
+        Watcher {
+            queries: queries.to_vec(),
+            automaton: contiguous::NFA::builder()
+                // Standard semantics: every pattern is reported where it ends, including
+                // one that is a prefix of another (`S` and `S 400`).
+                .match_kind(MatchKind::Standard)
+                .build(&patterns)
+                // Fails only past about two billion states: far beyond any list of
+                // watchlists a person can write.
+                .expect("the watchlists' terms are too many to compile"),
+            takes_es,
+            term_patterns,
+            users,
+        }
+    }
+
+    /// The watchlists `title` and `body` match, by index, each with the terms that hit and
+    /// a snippet.
+    pub fn match_document(&self, title: &str, body: &str) -> Vec<Hit> {
+        let title_scan = self.scan(title);
+        let body_scan = self.scan(body);
+
+        let mut candidates: Vec<usize> = title_scan
+            .hit
+            .iter()
+            .chain(&body_scan.hit)
+            .flat_map(|&p| self.users[p].iter().map(|&(q, _)| q))
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+
+        let mut hits = Vec::new();
+        for q in candidates {
+            let query = &self.queries[q];
+            let term_hit: Vec<bool> = query
+                .terms
+                .iter()
+                .zip(&self.term_patterns[q])
+                .map(|(term, patterns)| {
+                    patterns.hit_in(&title_scan.hit)
+                        || (!term.title_only && patterns.hit_in(&body_scan.hit))
+                })
+                .collect();
+            if !query.root.eval(&term_hit) {
+                continue;
+            }
+            let mut matched_terms: Vec<String> = Vec::new();
+            for (term, _) in query
+                .terms
+                .iter()
+                .zip(&term_hit)
+                .filter(|(t, hit)| **hit && t.positive)
+            {
+                if !matched_terms.contains(&term.text) {
+                    matched_terms.push(term.text.clone());
+                }
+            }
+            let snippet = self.snippet(q, &term_hit, (title, &title_scan), (body, &body_scan));
+            hits.push(Hit {
+                watchlist: q,
+                matched_terms,
+                snippet,
+            });
+        }
+        hits
+    }
+
+    /// Every occurrence of every positive term of every query, whether or not the query
+    /// matches, as byte ranges into the original `title` and `body`. Sorted by query,
+    /// field and position. A range covers the term, not a plural or possessive ending.
+    pub fn occurrences(&self, title: &str, body: &str) -> Vec<Occurrence> {
+        let mut out = Vec::new();
+        for (field, text) in [(Field::Title, title), (Field::Body, body)] {
+            let scan = self.scan(text);
+            for &found in &scan.found {
+                let range = scan.original(text, found);
+                for &(q, t) in &self.users[found.pattern] {
+                    let term = &self.queries[q].terms[t];
+                    if field == Field::Body && term.title_only {
+                        continue;
+                    }
+                    out.push(Occurrence {
+                        query: q,
+                        term: term.text.clone(),
+                        field,
+                        start: range.start,
+                        end: range.end,
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| {
+            (a.query, a.field, a.start, a.end, &a.term)
+                .cmp(&(b.query, b.field, b.start, b.end, &b.term))
+        });
+        out.dedup();
+        out
+    }
+
+    fn scan(&self, text: &str) -> Scan {
+        let mut scan = Scan::default();
+        scan.squashed.fill(text);
+        walk(
+            &self.automaton,
+            &scan.squashed,
+            &self.takes_es,
+            &mut scan.found,
+        );
+        scan.hit = scan.found.iter().map(|f| f.pattern).collect();
+        scan.hit.sort_unstable();
+        scan.hit.dedup();
+        scan
+    }
+
+    /// The snippet for query `q`: around its first body hit; the start of the body if it
+    /// hit only in the title; the title if there is no body to show.
+    fn snippet(
+        &self,
+        q: usize,
+        term_hit: &[bool],
+        (title, title_scan): (&str, &Scan),
+        (body, body_scan): (&str, &Scan),
+    ) -> Snippet {
+        let query = &self.queries[q];
+        let matched = |in_body: bool| -> Vec<usize> {
+            let mut patterns: Vec<usize> = query
+                .terms
+                .iter()
+                .zip(&self.term_patterns[q])
+                .zip(term_hit)
+                .filter(|((term, _), hit)| **hit && term.positive && !(in_body && term.title_only))
+                .flat_map(|((_, p), _)| [Some(p.own), p.ies].into_iter().flatten())
+                .collect();
+            patterns.sort_unstable();
+            patterns.dedup();
+            patterns
+        };
+        let body_spans = body_scan.spans(body, &matched(true));
+        if !body_spans.is_empty() || !body.trim().is_empty() {
+            return snippet(body, &body_spans);
+        }
+        snippet(title, &title_scan.spans(title, &matched(false)))
+    }
+}
+
+/// Every pattern that occurs in `squashed` from a word start to a word end (perhaps
+/// followed by a plural ending), in order of start.
+fn walk(
+    automaton: &contiguous::NFA,
+    squashed: &Squashed,
+    takes_es: &[bool],
+    found: &mut Vec<Found>,
+) {
+    let Ok(start_state) = automaton.start_state(Anchored::Yes) else {
+        return;
+    };
+    let text = &squashed.text;
+    for &start in &squashed.starts {
+        let mut state = start_state;
+        for (i, &byte) in text[start..].iter().enumerate() {
+            state = automaton.next_state(Anchored::Yes, state, byte);
+            if !automaton.is_special(state) {
+                continue;
+            }
+            if automaton.is_dead(state) {
+                break;
+            }
+            if !automaton.is_match(state) {
+                continue;
+            }
+            let end = start + i + 1;
+            for m in 0..automaton.match_len(state) {
+                let pattern = automaton.match_pattern(state, m);
+                // A match state also lists patterns that are suffixes of the path to it;
+                // those start later, and are found from their own word start.
+                if end - automaton.pattern_len(pattern) == start
+                    && ends_word(squashed, end, takes_es[pattern.as_usize()])
+                {
+                    found.push(Found {
+                        pattern: pattern.as_usize(),
+                        start,
+                        end,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Whether a match ending at `end` ends a word, perhaps after a plural ending (`S-400s`,
+/// `buses`). Possessives need no rule here: an apostrophe ends a word (`Erdogan's`).
+fn ends_word(squashed: &Squashed, end: usize, takes_es: bool) -> bool {
+    if squashed.is_edge(end) {
+        return true;
+    }
+    let rest = &squashed.text[end..];
+    (rest.starts_with(b"s") && squashed.is_edge(end + 1))
+        || (takes_es && rest.starts_with(b"es") && squashed.is_edge(end + 2))
+}
+
+fn takes_es(pattern: &str) -> bool {
+    ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|ending| pattern.ends_with(ending))
+}
+
+/// `country` → `countries`; `None` for a term not ending in consonant + y (`Turkey`
+/// makes `Turkeys`, which the plain `-s` rule finds).
+fn ies_plural(pattern: &str) -> Option<String> {
+    let stem = pattern.strip_suffix('y')?;
+    let before = stem.bytes().last()?;
+    if !before.is_ascii_lowercase() || b"aeiouy".contains(&before) {
+        return None;
+    }
+    Some(format!("{stem}ies"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watch::normalize;
+
+    /// The anchored walk against the plainest search there is: every pattern tried at
+    /// every word start. Texts and patterns come from pieces that make prefixes, suffix
+    /// patterns, joins and plural endings collide.
+    #[test]
+    fn walk_finds_what_trying_every_pattern_at_every_word_start_finds() {
+        const PIECES: &[&str] = &["s", "400", "a", "es", "y", "ies", "ab", " ", "-", "'", ","];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut random_text = |max: usize| -> String {
+            let len = next(max) + 1;
+            (0..len).map(|_| PIECES[next(PIECES.len())]).collect()
+        };
+        for _ in 0..500 {
+            let mut patterns: Vec<String> = (0..6)
+                .map(|_| normalize(&random_text(4)))
+                .filter(|p| !p.is_empty())
+                .collect();
+            patterns.sort();
+            patterns.dedup();
+            let takes: Vec<bool> = patterns.iter().map(|p| takes_es(p)).collect();
+            let automaton = contiguous::NFA::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&patterns)
+                .unwrap();
+            let text = random_text(30);
+            let mut squashed = Squashed::default();
+            squashed.fill(&text);
+
+            let mut found = Vec::new();
+            walk(&automaton, &squashed, &takes, &mut found);
+            let mut got: Vec<(usize, usize, usize)> =
+                found.iter().map(|f| (f.pattern, f.start, f.end)).collect();
+            got.sort_unstable();
+
+            let mut want = Vec::new();
+            for &start in &squashed.starts {
+                for (p, pattern) in patterns.iter().enumerate() {
+                    let end = start + pattern.len();
+                    if squashed.text[start..].starts_with(pattern.as_bytes())
+                        && ends_word(&squashed, end, takes[p])
+                    {
+                        want.push((p, start, end));
+                    }
+                }
+            }
+            want.sort_unstable();
+            assert_eq!(got, want, "text {text:?}, patterns {patterns:?}");
+        }
+    }
+
+    #[test]
+    fn plural_rules() {
+        assert!(takes_es("bus") && takes_es("tax") && takes_es("church") && takes_es("crash"));
+        assert!(!takes_es("tim") && !takes_es("turkey"));
+        assert_eq!(ies_plural("country").as_deref(), Some("countries"));
+        assert_eq!(
+            ies_plural("real country").as_deref(),
+            Some("real countries")
+        );
+        assert_eq!(ies_plural("turkey"), None);
+        assert_eq!(ies_plural("y"), None);
+        assert_eq!(ies_plural("s400"), None);
+    }
+}

@@ -1,0 +1,266 @@
+//! Snippets: about 200 characters of an item's text around its first hit, whitespace
+//! collapsed, cut between words, with the hits' byte ranges translated into the snippet.
+//! Works on the original text (not the squashed form) so the reader sees what the outlet
+//! wrote; the hits arrive as byte ranges into that text.
+
+use std::ops::Range;
+
+use crate::model::Snippet;
+
+/// Roughly how many characters a snippet shows, not counting ellipses.
+const SNIPPET_CHARS: usize = 200;
+/// How many of them come before the first hit, so the hit reads in context.
+const LEAD_CHARS: usize = 60;
+const ELLIPSIS: &str = "…";
+
+/// Control characters are shown as spaces: they have no business in an email.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c.is_control()
+}
+
+/// The snippet of `text` around `spans[0]` (or the start of `text` when there are no
+/// spans), highlighting every span that falls inside it. `spans` are sorted by start and
+/// lie on char boundaries of `text`.
+pub(crate) fn snippet(text: &str, spans: &[Range<usize>]) -> Snippet {
+    let (anchor, anchor_end) = spans
+        .first()
+        .filter(|r| r.start <= r.end && text.get(r.start..r.end).is_some())
+        .map_or((0, 0), |r| (r.start, r.end));
+
+    let start = snap_start(text, walk_back(text, anchor, LEAD_CHARS), anchor);
+    let end = walk_forward(text, start, SNIPPET_CHARS).max(anchor_end);
+    let end = snap_end(text, end, anchor_end);
+    let window = text.get(start..end).unwrap_or("");
+
+    let mut out = String::with_capacity(window.len() + 2 * ELLIPSIS.len());
+    if text
+        .get(..start)
+        .is_some_and(|t| t.chars().any(|c| !is_space(c)))
+    {
+        out.push_str(ELLIPSIS);
+    }
+    let body_start = out.len();
+
+    // Offsets to translate: every start and end of the spans inside the window, sorted,
+    // so one walk over the window translates them all.
+    let inside: Vec<&Range<usize>> = spans
+        .iter()
+        .filter(|r| start <= r.start && r.start < r.end && r.end <= end)
+        .collect();
+    let mut offsets: Vec<usize> = inside.iter().flat_map(|r| [r.start, r.end]).collect();
+    offsets.sort_unstable();
+    offsets.dedup();
+    let mut translated = vec![0; offsets.len()];
+    let mut next = 0;
+    let mut pending_space = false;
+    for (i, c) in window.char_indices() {
+        let at = start + i;
+        if is_space(c) {
+            // An offset here ends a span: it goes before the collapsed space.
+            while next < offsets.len() && offsets[next] <= at {
+                translated[next] = out.len();
+                next += 1;
+            }
+            pending_space = out.len() > body_start;
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        while next < offsets.len() && offsets[next] <= at {
+            translated[next] = out.len();
+            next += 1;
+        }
+        out.push(c);
+    }
+    for slot in &mut translated[next..] {
+        *slot = out.len();
+    }
+    if text
+        .get(end..)
+        .is_some_and(|t| t.chars().any(|c| !is_space(c)))
+    {
+        out.push_str(ELLIPSIS);
+    }
+
+    let translate = |offset: usize| offsets.binary_search(&offset).map_or(0, |i| translated[i]);
+    let mut highlights: Vec<Range<usize>> = inside
+        .iter()
+        .map(|r| translate(r.start)..translate(r.end))
+        .filter(|r| r.start < r.end)
+        .collect();
+    highlights.sort_by_key(|r| (r.start, r.end));
+    Snippet {
+        text: out,
+        highlights: merge(highlights),
+    }
+}
+
+/// Merges overlapping ranges (a term and a longer term containing it) so a renderer can
+/// wrap each in one tag.
+fn merge(ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start < last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    merged
+}
+
+/// The offset `limit` collapsed characters before `from` (a whitespace run counts as one).
+fn walk_back(text: &str, from: usize, limit: usize) -> usize {
+    let mut count = 0;
+    let mut at = from;
+    let mut in_space = false;
+    for (i, c) in text.get(..from).unwrap_or("").char_indices().rev() {
+        let space = is_space(c);
+        if !(space && in_space) {
+            count += 1;
+        }
+        if count > limit {
+            break;
+        }
+        in_space = space;
+        at = i;
+    }
+    at
+}
+
+/// The offset `limit` collapsed characters after `from`.
+fn walk_forward(text: &str, from: usize, limit: usize) -> usize {
+    let mut count = 0;
+    let mut in_space = false;
+    for (i, c) in text.get(from..).unwrap_or("").char_indices() {
+        let space = is_space(c);
+        if !(space && in_space) {
+            count += 1;
+        }
+        if count > limit {
+            return from + i;
+        }
+        in_space = space;
+    }
+    text.len()
+}
+
+/// Moves a start that falls inside a word to the next gap, but not past `limit` (the first
+/// hit): a text without spaces (a URL) is cut where it is.
+fn snap_start(text: &str, start: usize, limit: usize) -> usize {
+    if !inside_word(text, start) {
+        return start;
+    }
+    text.get(start..limit)
+        .and_then(|t| t.find(is_space))
+        .map_or(start, |i| start + i)
+}
+
+/// Moves an end that falls inside a word back to the previous gap, but not before `floor`
+/// (the end of the first hit).
+fn snap_end(text: &str, end: usize, floor: usize) -> usize {
+    if !inside_word(text, end) {
+        return end;
+    }
+    text.get(floor..end)
+        .and_then(|t| t.rfind(is_space))
+        .map_or(end, |i| floor + i)
+}
+
+fn inside_word(text: &str, at: usize) -> bool {
+    let before = text.get(..at).and_then(|t| t.chars().next_back());
+    let after = text.get(at..).and_then(|t| t.chars().next());
+    matches!((before, after), (Some(b), Some(a)) if !is_space(b) && !is_space(a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(text: &str, needle: &str) -> Range<usize> {
+        let start = text.find(needle).expect("needle in text");
+        start..start + needle.len()
+    }
+
+    fn highlighted(s: &Snippet) -> Vec<&str> {
+        s.highlights.iter().map(|r| &s.text[r.clone()]).collect()
+    }
+
+    #[test]
+    fn short_text_is_shown_whole_with_collapsed_whitespace() {
+        let text = "  Turkey\n\n buys the\tS-400  ";
+        let s = snippet(text, &[span(text, "S-400")]);
+        assert_eq!(s.text, "Turkey buys the S-400");
+        assert_eq!(highlighted(&s), ["S-400"]);
+    }
+
+    #[test]
+    fn long_text_is_cut_between_words_around_the_hit() {
+        let before = "word ".repeat(100);
+        let after = " more".repeat(100);
+        let text = format!("{before}Erdoğan spoke{after}");
+        let s = snippet(&text, &[span(&text, "Erdoğan")]);
+        assert!(s.text.starts_with("…word "), "{}", s.text);
+        assert!(s.text.ends_with(" more…"), "{}", s.text);
+        let chars = s.text.chars().count();
+        assert!((150..=205).contains(&chars), "{chars} chars: {}", s.text);
+        assert_eq!(highlighted(&s), ["Erdoğan"]);
+        // The lead keeps the hit near the start, not the middle.
+        let lead = s.text.find("Erdoğan").unwrap();
+        assert!(lead <= LEAD_CHARS + ELLIPSIS.len(), "{lead}");
+    }
+
+    #[test]
+    fn no_spans_gives_the_start_without_highlights() {
+        let text = format!("First words.{}", " filler".repeat(100));
+        let s = snippet(&text, &[]);
+        assert!(s.text.starts_with("First words."));
+        assert!(s.text.ends_with('…'));
+        assert!(s.highlights.is_empty());
+    }
+
+    #[test]
+    fn only_spans_inside_the_window_are_highlighted_and_overlaps_merge() {
+        let text = format!(
+            "S-400 and S-400s here.{} S-400 at the end",
+            " x".repeat(300)
+        );
+        let first = span(&text, "S-400");
+        let inner = first.start..first.start + 1; // "S", inside "S-400"
+        let second = 10..15;
+        let last = text.rfind("S-400").unwrap();
+        let spans = [first.clone(), inner, second, last..last + 5];
+        let s = snippet(&text, &spans);
+        assert_eq!(highlighted(&s), ["S-400", "S-400"]);
+    }
+
+    #[test]
+    fn hit_inside_a_text_without_spaces_is_still_shown() {
+        let text = format!("{}S400{}", "x".repeat(500), "y".repeat(500));
+        let s = snippet(&text, &[span(&text, "S400")]);
+        assert_eq!(highlighted(&s), ["S400"]);
+        assert!(s.text.starts_with('…') && s.text.ends_with('…'));
+    }
+
+    #[test]
+    fn control_characters_become_spaces() {
+        let text = "a\u{0}\u{7}b S-400\u{1b}";
+        let s = snippet(text, &[span(text, "S-400")]);
+        assert_eq!(s.text, "a b S-400");
+        assert_eq!(highlighted(&s), ["S-400"]);
+    }
+
+    #[test]
+    fn bad_spans_do_not_panic() {
+        let text = "Erdoğan";
+        // Out of the text, reversed, inside a character, empty.
+        for (start, end) in [(100, 200), (5, 4), (1, 3), (0, 0)] {
+            let s = snippet(text, &[Range { start, end }]);
+            for r in &s.highlights {
+                assert!(s.text.get(r.start..r.end).is_some());
+            }
+        }
+        assert_eq!(snippet("", &[]).text, "");
+    }
+}
