@@ -35,7 +35,7 @@ fn poll_then_list_preview_and_send_through_the_file_transport() {
         &format!(
             "[[feeds]]\nname = \"wire\"\nurl = \"{}\"\n\n[[feeds]]\nname = \"review\"\nurl = \"{}\"\n\n\
              [[feeds]]\nname = \"down\"\nurl = \"{}\"\n\n\
-             [[watchlists]]\nname = \"s400\"\nquery = '\"S-400\" (Turkey OR Ankara)'\n\n\
+             [[watchlists]]\nname = \"s400\"\nquery = '\"S-400\" (Turkey OR Ankara) -\"Real Turkey\"'\n\n\
              [email]\ntransport = \"file\"\noutbox = {:?}\nfrom = \"newshound <alerts@example.org>\"\n\n\
              [[digests]]\nname = \"desk\"\nto = [\"desk@example.org\"]\n",
             http.url("wire.rss"),
@@ -48,10 +48,16 @@ fn poll_then_list_preview_and_send_through_the_file_transport() {
     let output = newshound(&config, &["poll", "--once"]);
     assert!(output.status.success(), "{output:?}");
     let printed = stdout(&output);
-    assert!(printed.contains("ok      wire: 5 items, 5 new, 1 match"), "{printed}");
+    assert!(
+        printed.contains("ok      wire: 5 items, 5 new, 1 match"),
+        "{printed}"
+    );
     assert!(printed.contains("FAILED  down"), "{printed}");
     assert!(printed.contains("HTTP 503"), "{printed}");
-    assert!(printed.contains("[s400] Turkey says S-400 systems"), "{printed}");
+    assert!(
+        printed.contains("[s400] Turkey says S-400 systems"),
+        "{printed}"
+    );
     assert!(printed.contains("2 new matches"), "{printed}");
 
     // A second pass finds nothing new.
@@ -75,8 +81,16 @@ fn poll_then_list_preview_and_send_through_the_file_transport() {
         "https://wire.example.org/world/2026/11/20/turkey-s400-storage?utm_source=rss&utm_medium=feed"
     );
     assert_eq!(wire["published"], "2026-11-20T09:12:00+00:00");
-    assert_eq!(wire["matched_terms"], serde_json::json!(["S-400", "Turkey", "Ankara"]));
-    assert!(wire["title"].as_str().unwrap().starts_with("Turkey says S-400"));
+    assert_eq!(
+        wire["matched_terms"],
+        serde_json::json!(["S-400", "Turkey", "Ankara"])
+    );
+    assert!(
+        wire["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Turkey says S-400")
+    );
 
     let output = newshound(&config, &["matches", "--watchlist", "nothing-here"]);
     assert!(output.status.success());
@@ -84,26 +98,59 @@ fn poll_then_list_preview_and_send_through_the_file_transport() {
 
     // Preview renders without marking: twice the same, and nothing in the outbox.
     let html_path = work.path().join("preview.html");
-    let output = newshound(&config, &["digest", "preview", "desk", "--html", html_path.to_str().unwrap()]);
+    let output = newshound(
+        &config,
+        &[
+            "digest",
+            "preview",
+            "desk",
+            "--html",
+            html_path.to_str().unwrap(),
+        ],
+    );
     assert!(output.status.success(), "{output:?}");
     let preview = stdout(&output);
-    assert!(preview.starts_with("Subject: newshound: 2 new items on 1 topic"), "{preview}");
-    assert!(std::fs::read_to_string(&html_path).unwrap().contains("<html"));
+    assert!(
+        preview.starts_with("Subject: newshound: 2 new items on 1 topic"),
+        "{preview}"
+    );
+    assert!(
+        std::fs::read_to_string(&html_path)
+            .unwrap()
+            .contains("<html")
+    );
     assert!(!outbox.exists());
-    assert_eq!(stdout(&newshound(&config, &["digest", "preview", "desk"])), preview);
+    assert_eq!(
+        stdout(&newshound(&config, &["digest", "preview", "desk"])),
+        preview
+    );
 
     // Send writes one .eml into the outbox; a second send has nothing new.
     let output = newshound(&config, &["digest", "send", "desk"]);
     assert!(output.status.success(), "{output:?}");
-    assert!(stdout(&output).contains("sent 2 matches to desk@example.org"), "{}", stdout(&output));
-    let files: Vec<_> = std::fs::read_dir(&outbox).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(
+        stdout(&output).contains("sent 2 matches to desk@example.org"),
+        "{}",
+        stdout(&output)
+    );
+    let files: Vec<_> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(files[0].extension().unwrap(), "eml");
     let eml = std::fs::read_to_string(&files[0]).unwrap();
-    assert!(eml.contains("Subject: newshound: 2 new items on 1 topic"), "{eml}");
+    assert!(
+        eml.contains("Subject: newshound: 2 new items on 1 topic"),
+        "{eml}"
+    );
     assert!(eml.contains("multipart/alternative"), "{eml}");
     let output = newshound(&config, &["digest", "send", "desk"]);
-    assert!(stdout(&output).contains("nothing new"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("nothing new"),
+        "{}",
+        stdout(&output)
+    );
     assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1);
 
     let output = newshound(&config, &["digest", "send", "evening"]);
@@ -122,21 +169,36 @@ fn test_query_shows_whether_and_where_a_query_matches() {
     )
     .unwrap();
 
-    let output = newshound(&config, &["test-query", "\"S 400\" Ankara", text.to_str().unwrap()]);
+    let output = newshound(
+        &config,
+        &["test-query", "\"S 400\" Ankara", text.to_str().unwrap()],
+    );
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let printed = stdout(&output);
     assert!(printed.starts_with("match\n"), "{printed}");
-    assert!(printed.contains("title 1:13"), "the S-400s in the title: {printed}");
-    assert!(printed.contains("body 3:1"), "ANKARA at the start of line 3: {printed}");
+    assert!(
+        printed.contains("title 1:18"),
+        "the S-400s in the title: {printed}"
+    );
+    assert!(
+        printed.contains("body 3:1"),
+        "ANKARA at the start of line 3: {printed}"
+    );
     assert!(printed.contains("[S400]"), "{printed}");
 
-    let output = newshound(&config, &["test-query", "S-4000 OR DS-400", text.to_str().unwrap()]);
+    let output = newshound(
+        &config,
+        &["test-query", "S-4000 OR DS-400", text.to_str().unwrap()],
+    );
     assert_eq!(output.status.code(), Some(1));
     assert!(stdout(&output).starts_with("no match"));
 
     // HTML is turned into text first; the query is checked before the file is read.
     let html = feeds_dir().join("page.html");
-    let output = newshound(&config, &["test-query", "title:\"sign in\"", html.to_str().unwrap()]);
+    let output = newshound(
+        &config,
+        &["test-query", "title:\"sign in\"", html.to_str().unwrap()],
+    );
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let output = newshound(&config, &["test-query", "(S-400", html.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));

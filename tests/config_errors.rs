@@ -60,7 +60,10 @@ impl Dir {
     }
 
     fn load_env(&self, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         config::load_with_env(&self.main(), env)
     }
 }
@@ -79,7 +82,10 @@ fn refused(result: Result<Settings, ConfigError>, file: &Path, key: &str, reason
         .find(|p| p.key.contains(key))
         .unwrap_or_else(|| panic!("no problem names the key `{key}`:\n{message}"));
     let text = problem.to_string();
-    assert!(text.contains(&file.display().to_string()), "file not named in: {text}");
+    assert!(
+        text.contains(&file.display().to_string()),
+        "file not named in: {text}"
+    );
     assert!(text.contains(reason), "reason `{reason}` not in: {text}");
     message
 }
@@ -92,19 +98,32 @@ fn the_base_configuration_loads() {
     assert_eq!(settings.polling.concurrency, 16);
     assert!(settings.watchlists[0].applies_to(&settings.feeds[0]));
     assert!(!settings.watchlists[0].applies_to(&settings.feeds[1]));
-    assert!(matches!(settings.email.transport, config::Transport::File { .. }));
+    assert!(matches!(
+        settings.email.transport,
+        config::Transport::File { .. }
+    ));
 }
 
 #[test]
 fn unknown_key() {
     let dir = Dir::new(&format!("{BASE}\n[polling]\nintervall = \"5m\"\n"));
-    refused(dir.load(), &dir.main(), "polling.intervall", "unknown field `intervall`");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "polling.intervall",
+        "unknown field `intervall`",
+    );
 }
 
 #[test]
 fn unknown_key_in_a_feed_names_the_entry() {
     let dir = Dir::new(&BASE.replace("tags = [\"wire\"]", "tags = [\"wire\"]\ninterva = \"5m\""));
-    refused(dir.load(), &dir.main(), "feeds[0].interva", "unknown field `interva`");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "feeds[0].interva",
+        "unknown field `interva`",
+    );
 }
 
 #[test]
@@ -123,55 +142,123 @@ fn toml_syntax_error_names_file_and_line() {
     let line = text.lines().position(|l| l == "[polling").unwrap() + 1;
     let dir = Dir::new(&text);
     let message = dir.load().unwrap_err().to_string();
-    assert!(message.contains(&dir.main().display().to_string()), "{message}");
+    assert!(
+        message.contains(&dir.main().display().to_string()),
+        "{message}"
+    );
     assert!(message.contains(&format!("line {line}")), "{message}");
 }
 
 #[test]
 fn bad_durations() {
     let dir = Dir::new(&format!("{BASE}\n[polling]\ninterval = \"soon\"\n"));
-    refused(dir.load(), &dir.main(), "polling.interval", "`soon` is not a duration");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "polling.interval",
+        "`soon` is not a duration",
+    );
 
-    let dir = Dir::new(&BASE.replace("tags = [\"wire\"]", "tags = [\"wire\"]\ninterval = \"10 fortnights\""));
-    refused(dir.load(), &dir.main(), "feeds[0] (\"Wire\").interval", "not a duration");
+    let dir = Dir::new(&BASE.replace(
+        "tags = [\"wire\"]",
+        "tags = [\"wire\"]\ninterval = \"10 fortnights\"",
+    ));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "feeds[0] (\"Wire\").interval",
+        "not a duration",
+    );
 
     let dir = Dir::new(&BASE.replace("every 1h", "every now and then"));
-    refused(dir.load(), &dir.main(), "digests[0] (\"morning\").schedule", "not a duration");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "digests[0] (\"morning\").schedule",
+        "not a duration",
+    );
 
     let dir = Dir::new(&BASE.replace("every 1h", "daily 08:00"));
-    refused(dir.load(), &dir.main(), "digests[0] (\"morning\").schedule", "every <duration>");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "digests[0] (\"morning\").schedule",
+        "every <duration>",
+    );
 }
 
 #[test]
 fn bad_urls() {
     let dir = Dir::new(&BASE.replace("https://wire.example.org/rss.xml", "not a url"));
-    refused(dir.load(), &dir.main(), "feeds[0] (\"Wire\").url", "is not a URL");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "feeds[0] (\"Wire\").url",
+        "is not a URL",
+    );
 
-    let dir = Dir::new(&BASE.replace("https://wire.example.org/rss.xml", "ftp://wire.example.org/rss.xml"));
-    refused(dir.load(), &dir.main(), "feeds[0] (\"Wire\").url", "unsupported scheme `ftp`");
+    let dir = Dir::new(&BASE.replace(
+        "https://wire.example.org/rss.xml",
+        "ftp://wire.example.org/rss.xml",
+    ));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "feeds[0] (\"Wire\").url",
+        "unsupported scheme `ftp`",
+    );
 }
 
 #[test]
 fn duplicate_names() {
     let dir = Dir::new(&BASE.replace("name = \"Review\"", "name = \"Wire\""));
-    refused(dir.load(), &dir.main(), "feeds[1] (\"Wire\").name", "duplicate feed name `Wire`");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "feeds[1] (\"Wire\").name",
+        "duplicate feed name `Wire`",
+    );
 
-    let dir = Dir::new(&BASE.replace("https://review.example.net/atom.xml", "https://wire.example.org/rss.xml"));
-    refused(dir.load(), &dir.main(), "feeds[1] (\"Review\").url", "the same URL as feeds[0]");
+    let dir = Dir::new(&BASE.replace(
+        "https://review.example.net/atom.xml",
+        "https://wire.example.org/rss.xml",
+    ));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "feeds[1] (\"Review\").url",
+        "the same URL as feeds[0]",
+    );
 
     // A duplicate in a conf.d file is reported against that file, at its own index.
-    let dir = Dir::new(BASE).with("conf.d/s400.toml", "[[watchlists]]\nname = \"s400\"\nquery = \"S-400\"\n");
+    let dir = Dir::new(BASE).with(
+        "conf.d/s400.toml",
+        "[[watchlists]]\nname = \"s400\"\nquery = \"S-400\"\n",
+    );
     let file = dir.dir.path().join("conf.d/s400.toml");
-    refused(dir.load(), &file, "watchlists[0] (\"s400\").name", "duplicate watchlist name `s400`");
+    refused(
+        dir.load(),
+        &file,
+        "watchlists[0] (\"s400\").name",
+        "duplicate watchlist name `s400`",
+    );
 
     let twice = format!("{BASE}\n[[digests]]\nname = \"morning\"\nto = [\"b@example.org\"]\n");
     let dir = Dir::new(&twice);
-    refused(dir.load(), &dir.main(), "digests[1] (\"morning\").name", "duplicate digest name");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "digests[1] (\"morning\").name",
+        "duplicate digest name",
+    );
 }
 
 #[test]
 fn digest_naming_an_unknown_watchlist() {
-    let dir = Dir::new(&BASE.replace("watchlists = [\"s400\"]", "watchlists = [\"s400\", \"f35\"]"));
+    let dir = Dir::new(&BASE.replace(
+        "watchlists = [\"s400\"]",
+        "watchlists = [\"s400\", \"f35\"]",
+    ));
     refused(
         dir.load(),
         &dir.main(),
@@ -182,17 +269,33 @@ fn digest_naming_an_unknown_watchlist() {
 
 #[test]
 fn unparsable_query_names_the_position() {
-    let dir = Dir::new(&BASE.replace(r#"'"S-400" (Turkey OR Ankara)'"#, r#"'"S-400" (Turkey OR Ankara'"#));
-    let message = refused(dir.load(), &dir.main(), "watchlists[0] (\"s400\").query", "position");
+    let dir = Dir::new(&BASE.replace(
+        r#"'"S-400" (Turkey OR Ankara)'"#,
+        r#"'"S-400" (Turkey OR Ankara'"#,
+    ));
+    let message = refused(
+        dir.load(),
+        &dir.main(),
+        "watchlists[0] (\"s400\").query",
+        "position",
+    );
     assert!(message.contains("S-400"), "the query is quoted: {message}");
 
     let dir = Dir::new(&BASE.replace(r#"'"S-400" (Turkey OR Ankara)'"#, r#"'S-400 OR'"#));
-    refused(dir.load(), &dir.main(), "watchlists[0] (\"s400\").query", "position");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "watchlists[0] (\"s400\").query",
+        "position",
+    );
 }
 
 #[test]
 fn watchlist_naming_an_unknown_feed_or_tag() {
-    let dir = Dir::new(&BASE.replace("feeds = [\"tag:wire\"]", "feeds = [\"tag:wires\", \"Reveiw\"]"));
+    let dir = Dir::new(&BASE.replace(
+        "feeds = [\"tag:wire\"]",
+        "feeds = [\"tag:wires\", \"Reveiw\"]",
+    ));
     let message = refused(
         dir.load(),
         &dir.main(),
@@ -204,19 +307,36 @@ fn watchlist_naming_an_unknown_feed_or_tag() {
 
 #[test]
 fn bad_email_settings() {
-    let dir = Dir::new(&format!("{BASE}\n[email]\nhost = \"smtp.example.org\"\nsecurity = \"ssl\"\n"));
-    refused(dir.load(), &dir.main(), "email.security", "`ssl` is not one of");
+    let dir = Dir::new(&format!(
+        "{BASE}\n[email]\nhost = \"smtp.example.org\"\nsecurity = \"ssl\"\n"
+    ));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "email.security",
+        "`ssl` is not one of",
+    );
 
     let dir = Dir::new(&format!(
         "{BASE}\n[email]\nhost = \"smtp.example.org\"\nusername = \"alerts\"\npassword_env = \"NEWSHOUND_TEST_UNSET_PASSWORD\"\n"
     ));
-    refused(dir.load(), &dir.main(), "email.password_env", "`NEWSHOUND_TEST_UNSET_PASSWORD` is not set");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "email.password_env",
+        "`NEWSHOUND_TEST_UNSET_PASSWORD` is not set",
+    );
 
     let dir = Dir::new(&format!("{BASE}\n[email]\ntransport = \"smtp\"\n"));
     refused(dir.load(), &dir.main(), "email.host", "is required");
 
     let dir = Dir::new(&BASE.replace("analyst@example.org", "not an address"));
-    refused(dir.load(), &dir.main(), "digests[0] (\"morning\").to", "is not an address");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "digests[0] (\"morning\").to",
+        "is not an address",
+    );
 }
 
 #[test]
@@ -238,7 +358,11 @@ fn conf_d_files_add_entries_and_override_keys() {
         .with("conf.d/20-polling.toml", "[polling]\nconcurrency = 4\n")
         .with("conf.d/notes.txt", "not a config file");
     let settings = dir.load().unwrap();
-    let names: Vec<&str> = settings.watchlists.iter().map(|w| w.name.as_str()).collect();
+    let names: Vec<&str> = settings
+        .watchlists
+        .iter()
+        .map(|w| w.name.as_str())
+        .collect();
     assert_eq!(names, ["s400", "nato"]);
     assert_eq!(settings.polling.concurrency, 4);
     assert_eq!(settings.files.len(), 3);
@@ -256,12 +380,16 @@ fn environment_overrides_keys() {
     assert_eq!(settings.polling.concurrency, 3);
     assert_eq!(settings.storage.path, PathBuf::from("/tmp/elsewhere.db"));
 
-    let error = dir.load_env(&[("NEWSHOUND__POLLING__CONCURRENCY", "0")]).unwrap_err();
+    let error = dir
+        .load_env(&[("NEWSHOUND__POLLING__CONCURRENCY", "0")])
+        .unwrap_err();
     let problem = &error.problems[0];
     assert_eq!(problem.origin, config::Origin::Environment, "{error}");
     assert_eq!(problem.key, "polling.concurrency");
 
-    let error = dir.load_env(&[("NEWSHOUND__POLLING__SPEED", "3")]).unwrap_err();
+    let error = dir
+        .load_env(&[("NEWSHOUND__POLLING__SPEED", "3")])
+        .unwrap_err();
     assert!(error.to_string().contains("speed"), "{error}");
 }
 
@@ -275,7 +403,10 @@ fn check_command_exits_non_zero_on_a_bad_config() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("digests[0] (\"morning\").schedule"), "{stderr}");
+    assert!(
+        stderr.contains("digests[0] (\"morning\").schedule"),
+        "{stderr}"
+    );
 
     let dir = Dir::new(BASE);
     let output = Command::new(env!("CARGO_BIN_EXE_newshound"))
@@ -283,7 +414,11 @@ fn check_command_exits_non_zero_on_a_bad_config() {
         .arg(dir.main())
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("configuration OK"), "{stdout}");
     assert!(stdout.contains("s400"), "{stdout}");

@@ -53,13 +53,25 @@ fn parse_all(files: &[PathBuf]) -> Tally {
                 tally.parsed += 1;
                 tally.items += feed.items.len();
                 for item in &feed.items {
-                    assert!(!item.identity.is_empty(), "{}: item without identity", file.display());
-                    assert!(!item.title.is_empty(), "{}: item without title", file.display());
+                    assert!(
+                        !item.identity.is_empty(),
+                        "{}: item without identity",
+                        file.display()
+                    );
+                    assert!(
+                        !item.title.is_empty(),
+                        "{}: item without title",
+                        file.display()
+                    );
                 }
             }
             Err(error) => {
                 let text = error.to_string();
-                assert!(text.len() > 12 && !text.contains('\n'), "{}: unreadable error {text:?}", file.display());
+                assert!(
+                    text.len() > 12 && !text.contains('\n'),
+                    "{}: unreadable error {text:?}",
+                    file.display()
+                );
                 match error {
                     ParseError::NotAFeed(_) => tally.not_a_feed += 1,
                     ParseError::Malformed(_) => tally.malformed += 1,
@@ -80,9 +92,15 @@ fn project_fixtures_parse_or_fail_as_expected() {
         assert_eq!(feed.items.len(), items, "{name}");
     }
     let html = std::fs::read(dir.join("page.html")).unwrap();
-    assert!(matches!(parse::parse(&html, &base), Err(ParseError::NotAFeed(_))));
+    assert!(matches!(
+        parse::parse(&html, &base),
+        Err(ParseError::NotAFeed(_))
+    ));
     let broken = std::fs::read(dir.join("malformed.xml")).unwrap();
-    assert!(matches!(parse::parse(&broken, &base), Err(ParseError::Malformed(_))));
+    assert!(matches!(
+        parse::parse(&broken, &base),
+        Err(ParseError::Malformed(_))
+    ));
 }
 
 #[test]
@@ -95,7 +113,12 @@ fn shared_corpus_parses_or_fails_cleanly() {
         return;
     };
     let files = files_under(&dir);
-    assert!(files.len() > 100, "{} holds only {} files", dir.display(), files.len());
+    assert!(
+        files.len() > 100,
+        "{} holds only {} files",
+        dir.display(),
+        files.len()
+    );
     let tally = parse_all(&files);
     eprintln!(
         "corpus {}: {} files: {} parsed ({} items), {} not a feed, {} malformed",
@@ -106,7 +129,15 @@ fn shared_corpus_parses_or_fails_cleanly() {
         tally.not_a_feed,
         tally.malformed
     );
-    assert_eq!(tally.parsed + tally.not_a_feed + tally.malformed, files.len());
+    assert_eq!(
+        tally.parsed + tally.not_a_feed + tally.malformed,
+        files.len()
+    );
     // Most of the corpus is well-formed feeds; a parser regression shows up here.
-    assert!(tally.parsed * 10 > files.len() * 8, "only {} of {} parsed", tally.parsed, files.len());
+    assert!(
+        tally.parsed * 10 > files.len() * 8,
+        "only {} of {} parsed",
+        tally.parsed,
+        files.len()
+    );
 }

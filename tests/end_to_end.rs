@@ -94,12 +94,23 @@ schedule = "every 1s"
     to.sort();
     assert_eq!(to, ["analyst@example.org", "desk@example.org"]);
     let parsed = mail.parse();
-    assert!(parsed.content_type.starts_with("multipart/alternative"), "{}", parsed.content_type);
-    assert!(parsed.header("Message-ID").is_some_and(|id| id.contains("@newshound.test")));
+    assert!(
+        parsed.content_type.starts_with("multipart/alternative"),
+        "{}",
+        parsed.content_type
+    );
+    assert!(
+        parsed
+            .header("Message-ID")
+            .is_some_and(|id| id.contains("@newshound.test"))
+    );
     assert!(parsed.header("Date").is_some());
-    assert_eq!(parsed.header("Auto-Submitted").as_deref(), Some("auto-generated"));
+    assert_eq!(parsed.header("Auto-Submitted"), Some("auto-generated"));
     let subject = parsed.subject.clone().unwrap_or_default();
-    assert!(subject.contains("5 new items on 3 topics"), "subject: {subject}");
+    assert!(
+        subject.contains("5 new items on 3 topics"),
+        "subject: {subject}"
+    );
 
     // Matched: the wire's S-400 story, the review's S400/Erdoğan story (two watchlists),
     // the briefs' "Türkiye and the S 400", the wire's NATO summit story.
@@ -111,14 +122,30 @@ schedule = "every 1s"
         "NATO allies meet in Brussels ahead of the summit",
         "https://defence.example.net/2026/11/ankara-s400-sochi",
     ] {
-        assert!(text.contains(expected), "text part lacks {expected:?}:\n{text}");
+        assert!(
+            text.contains(expected),
+            "text part lacks {expected:?}:\n{text}"
+        );
     }
     // Not matched: excluded phrase, near misses, unrelated news.
-    for unexpected in ["Real Turkey", "S-4000", "DS-400", "Floods", "Yeşilada", "Markets closed"] {
-        assert!(!text.contains(unexpected), "text part has {unexpected:?}:\n{text}");
+    for unexpected in [
+        "Real Turkey",
+        "S-4000",
+        "DS-400",
+        "Floods",
+        "Yeşilada",
+        "Markets closed",
+    ] {
+        assert!(
+            !text.contains(unexpected),
+            "text part has {unexpected:?}:\n{text}"
+        );
     }
     let html = parsed.html.clone().expect("an HTML part");
-    assert!(html.contains("href=\"https://wire.example.org/world/2026/11/20/turkey-s400-storage"), "{html}");
+    assert!(
+        html.contains("href=\"https://wire.example.org/world/2026/11/20/turkey-s400-storage"),
+        "{html}"
+    );
     assert!(html.contains("Erdoğan"), "{html}");
 
     // The next polls are conditional: the server answers 304 and nothing new is sent.
@@ -129,7 +156,11 @@ schedule = "every 1s"
     );
     let wire_requests = http.requests_for("/wire.rss");
     assert!(wire_requests[0].if_none_match.is_none());
-    assert!(wire_requests[1..].iter().all(|r| r.if_none_match.is_some() && r.status == 304));
+    assert!(
+        wire_requests[1..]
+            .iter()
+            .all(|r| r.if_none_match.is_some() && r.status == 304)
+    );
     assert_eq!(smtp.messages().len(), 1, "nothing new, nothing sent");
 
     // A new item in the wire feed is sent in a digest of its own.
@@ -147,10 +178,19 @@ schedule = "every 1s"
     let mails = smtp.wait_for(2, Duration::from_secs(30)).await;
     assert_eq!(mails.len(), 2, "a second digest for the new item");
     let second = mails[1].parse();
-    let (subject, text) = (second.subject.unwrap_or_default(), second.text.unwrap_or_default());
+    let (subject, text) = (
+        second.subject.unwrap_or_default(),
+        second.text.unwrap_or_default(),
+    );
     assert!(subject.contains("1 new item on 1 topic"), "{subject}");
-    assert!(text.contains("Ankara confirms S-400 radar tests near Sinop"), "{text}");
-    assert!(!text.contains("Turkey says S-400 systems"), "already sent:\n{text}");
+    assert!(
+        text.contains("Ankara confirms S-400 radar tests near Sinop"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Turkey says S-400 systems"),
+        "already sent:\n{text}"
+    );
 
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(30), daemon)

@@ -37,7 +37,10 @@ async fn failing_feeds_are_recorded_and_do_not_stop_the_others() {
         ("trickle", http.url("trickle")),
         ("review", http.url("defense.atom")),
         ("local file", local.to_string()),
-        ("missing file", url::Url::from_file_path(&missing_file).unwrap().to_string()),
+        (
+            "missing file",
+            url::Url::from_file_path(&missing_file).unwrap().to_string(),
+        ),
     ] {
         body.push_str(&feed(name, &url));
     }
@@ -52,7 +55,9 @@ async fn failing_feeds_are_recorded_and_do_not_stop_the_others() {
     assert_eq!(reports.len(), 10);
 
     for (name, items) in [("wire", 5), ("review", 3), ("local file", 2)] {
-        let polled = outcome(&reports, name).as_ref().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let polled = outcome(&reports, name)
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(polled.items, items, "{name}");
     }
     for (name, error) in [
@@ -65,7 +70,10 @@ async fn failing_feeds_are_recorded_and_do_not_stop_the_others() {
         ("missing file", "cannot read file"),
     ] {
         let message = outcome(&reports, name).as_ref().expect_err(name);
-        assert!(message.contains(error), "{name}: {message:?} lacks {error:?}");
+        assert!(
+            message.contains(error),
+            "{name}: {message:?} lacks {error:?}"
+        );
     }
 
     // The store keeps each feed's state; the healthy feeds' matches are there.
@@ -74,16 +82,33 @@ async fn failing_feeds_are_recorded_and_do_not_stop_the_others() {
     let status = |name: &str| statuses.iter().find(|s| s.name == name).unwrap();
     assert_eq!(status("gone").last_status, Some(404));
     assert_eq!(status("gone").consecutive_failures, 1);
-    assert!(status("silent").last_error.as_deref().unwrap().contains("timed out"));
-    assert!(status("malformed").next_due_at.is_some(), "a failing feed is retried later");
+    assert!(
+        status("silent")
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("timed out")
+    );
+    assert!(
+        status("malformed").next_due_at.is_some(),
+        "a failing feed is retried later"
+    );
     assert_eq!(status("wire").consecutive_failures, 0);
     assert!(status("wire").last_error.is_none());
     let matches = store
         .matches_since(None, chrono::Utc::now() - chrono::Duration::hours(1))
         .unwrap();
     let titles: Vec<&str> = matches.iter().map(|m| m.title.as_str()).collect();
-    assert!(titles.iter().any(|t| t.starts_with("Turkey says S-400")), "{titles:?}");
-    assert!(titles.iter().any(|t| t.starts_with("Türkiye and the S 400")), "{titles:?}");
+    assert!(
+        titles.iter().any(|t| t.starts_with("Turkey says S-400")),
+        "{titles:?}"
+    );
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("Türkiye and the S 400")),
+        "{titles:?}"
+    );
     assert!(!titles.iter().any(|t| t.contains("Sign in")), "{titles:?}");
 }
 
@@ -95,11 +120,20 @@ async fn a_feed_that_failed_is_polled_again_and_recovers() {
     let body = feed("wire", &http.url("wire.rss"));
     let path = write_config(work.path(), &body);
 
-    let reports = daemon::poll_once(config::load(&path).unwrap(), None).await.unwrap();
-    assert!(outcome(&reports, "wire").as_ref().unwrap_err().contains("404"));
+    let reports = daemon::poll_once(config::load(&path).unwrap(), None)
+        .await
+        .unwrap();
+    assert!(
+        outcome(&reports, "wire")
+            .as_ref()
+            .unwrap_err()
+            .contains("404")
+    );
 
     std::fs::copy(feeds_dir().join("wire.rss"), served.path().join("wire.rss")).unwrap();
-    let reports = daemon::poll_once(config::load(&path).unwrap(), None).await.unwrap();
+    let reports = daemon::poll_once(config::load(&path).unwrap(), None)
+        .await
+        .unwrap();
     assert_eq!(outcome(&reports, "wire").as_ref().unwrap().new_items, 5);
 
     let store = Store::open(&work.path().join("newshound.db")).unwrap();

@@ -11,7 +11,14 @@ use newshound::store::Store;
 use support::fixtures::{served_copy, smtp_email, write_config};
 use support::{FeedServer, SmtpServer, Stage, unused_port};
 
-async fn setup(port: u16) -> (tempfile::TempDir, tempfile::TempDir, FeedServer, std::path::PathBuf) {
+async fn setup(
+    port: u16,
+) -> (
+    tempfile::TempDir,
+    tempfile::TempDir,
+    FeedServer,
+    std::path::PathBuf,
+) {
     let served = served_copy(&["wire.rss", "defense.atom"]);
     let http = FeedServer::start(served.path()).await;
     let work = tempfile::tempdir().unwrap();
@@ -30,34 +37,44 @@ async fn setup(port: u16) -> (tempfile::TempDir, tempfile::TempDir, FeedServer, 
 fn unsent(path: &std::path::Path) -> usize {
     let settings = config::load(path).unwrap();
     let store = Store::open(&settings.storage.path).unwrap();
-    store.unsent_matches("desk", &["s400".to_string()]).unwrap().len()
+    store
+        .unsent_matches("desk", &["s400".to_string()])
+        .unwrap()
+        .len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_is_marked_sent_while_the_server_is_down_and_a_later_run_delivers() {
     let port = unused_port();
     let (_served, _work, _http, path) = setup(port).await;
-    daemon::poll_once(config::load(&path).unwrap(), None).await.unwrap();
-    assert_eq!(unsent(&path), 2);
+    daemon::poll_once(config::load(&path).unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!(unsent(&path), 3);
 
     // Connection refused: the run fails, and the matches stay unsent.
     let error = daemon::send_digest(config::load(&path).unwrap(), "desk")
         .await
         .expect_err("no server listens");
     assert!(format!("{error:#}").contains("will retry"), "{error:#}");
-    assert_eq!(unsent(&path), 2);
+    assert_eq!(unsent(&path), 3);
 
     // A server that answers 451 (try again later) at the end of DATA: still nothing sent.
     let smtp = SmtpServer::start_on(port).await;
     smtp.reject_next(1, Stage::DataEnd, 451);
-    let error = daemon::send_digest(config::load(&path).unwrap(), "desk").await.unwrap_err();
+    let error = daemon::send_digest(config::load(&path).unwrap(), "desk")
+        .await
+        .unwrap_err();
     assert!(format!("{error:#}").contains("451"), "{error:#}");
-    assert_eq!(unsent(&path), 2);
+    assert_eq!(unsent(&path), 3);
     assert!(smtp.messages().is_empty());
 
-    // Back to normal: the next run delivers both matches in one message.
-    match daemon::send_digest(config::load(&path).unwrap(), "desk").await.unwrap() {
-        DigestRun::Sent(delivery) => assert_eq!(delivery.match_ids.len(), 2),
+    // Back to normal: the next run delivers all three matches in one message.
+    match daemon::send_digest(config::load(&path).unwrap(), "desk")
+        .await
+        .unwrap()
+    {
+        DigestRun::Sent(delivery) => assert_eq!(delivery.match_ids.len(), 3),
         DigestRun::Nothing => panic!("expected a digest"),
     }
     let mails = smtp.wait_for(1, Duration::from_secs(10)).await;
@@ -68,7 +85,9 @@ async fn nothing_is_marked_sent_while_the_server_is_down_and_a_later_run_deliver
     assert_eq!(unsent(&path), 0);
 
     // And nothing is sent twice.
-    let again = daemon::send_digest(config::load(&path).unwrap(), "desk").await.unwrap();
+    let again = daemon::send_digest(config::load(&path).unwrap(), "desk")
+        .await
+        .unwrap();
     assert_eq!(again, DigestRun::Nothing);
     assert_eq!(smtp.messages().len(), 1);
 }
