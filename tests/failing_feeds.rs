@@ -19,14 +19,32 @@ fn outcome<'a>(reports: &'a [FeedReport], name: &str) -> &'a Result<daemon::Poll
     &reports.iter().find(|r| r.feed == name).unwrap().outcome
 }
 
+/// A well-formed RSS document of at least `bytes` bytes.
+fn huge_feed(bytes: usize) -> String {
+    let mut text =
+        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Huge</title>");
+    let mut n = 0;
+    while text.len() < bytes {
+        n += 1;
+        text.push_str(&format!(
+            "<item><title>Item {n}</title><guid>huge-{n}</guid><description>{}</description></item>",
+            "Lorem ipsum dolor sit amet. ".repeat(20)
+        ));
+    }
+    text.push_str("</channel></rss>");
+    text
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_feeds_are_recorded_and_do_not_stop_the_others() {
     let served = served_copy(&["wire.rss", "defense.atom", "malformed.xml", "page.html"]);
+    std::fs::write(served.path().join("huge.rss"), huge_feed(300_000)).unwrap();
     let http = FeedServer::start(served.path()).await;
     let work = tempfile::tempdir().unwrap();
     let missing_file = work.path().join("nowhere.rss");
     let local = url::Url::from_file_path(feeds_dir().join("briefs.json")).unwrap();
-    let mut body = String::from("[polling]\ntimeout = \"2s\"\nconcurrency = 4\n\n");
+    let mut body =
+        String::from("[polling]\ntimeout = \"2s\"\nconcurrency = 4\nmax_body_size = \"100KB\"\n\n");
     for (name, url) in [
         ("wire", http.url("wire.rss")),
         ("gone", http.url("missing.rss")),
@@ -36,6 +54,8 @@ async fn failing_feeds_are_recorded_and_do_not_stop_the_others() {
         ("silent", http.url("hang")),
         ("trickle", http.url("trickle")),
         ("review", http.url("defense.atom")),
+        ("gzipped", http.url("gzip/defense.atom")),
+        ("huge", http.url("huge.rss")),
         ("local file", local.to_string()),
         (
             "missing file",
@@ -52,9 +72,14 @@ async fn failing_feeds_are_recorded_and_do_not_stop_the_others() {
         .await
         .expect("a hanging server does not hang the poll")
         .unwrap();
-    assert_eq!(reports.len(), 10);
+    assert_eq!(reports.len(), 12);
 
-    for (name, items) in [("wire", 5), ("review", 3), ("local file", 2)] {
+    for (name, items) in [
+        ("wire", 5),
+        ("review", 3),
+        ("gzipped", 3),
+        ("local file", 2),
+    ] {
         let polled = outcome(&reports, name)
             .as_ref()
             .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -68,6 +93,7 @@ async fn failing_feeds_are_recorded_and_do_not_stop_the_others() {
         ("silent", "timed out after 2s"),
         ("trickle", "timed out after 2s"),
         ("missing file", "cannot read file"),
+        ("huge", "larger than the 100000-byte limit"),
     ] {
         let message = outcome(&reports, name).as_ref().expect_err(name);
         assert!(

@@ -1,5 +1,6 @@
-//! The mail server is down: nothing is marked sent, and a later run delivers everything,
-//! once.
+//! Delivering digests to a real SMTP server on loopback: while the server is down nothing
+//! is marked sent and a later run delivers everything, once; credentials are read from a
+//! password file and used.
 
 mod support;
 
@@ -90,4 +91,34 @@ async fn nothing_is_marked_sent_while_the_server_is_down_and_a_later_run_deliver
         .unwrap();
     assert_eq!(again, DigestRun::Nothing);
     assert_eq!(smtp.messages().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_from_a_password_file_are_sent_to_the_server() {
+    let smtp = SmtpServer::start().await;
+    smtp.require_credentials("alerts", "correct horse");
+    let (_served, work, _http, path) = setup(smtp.port()).await;
+    let secret = work.path().join("smtp-password");
+    std::fs::write(&secret, "correct horse\n").unwrap();
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "security = \"none\"",
+        &format!(
+            "security = \"none\"\nusername = \"alerts\"\npassword_file = {:?}",
+            secret.display().to_string()
+        ),
+    );
+    std::fs::write(&path, text).unwrap();
+
+    let settings = config::load(&path).unwrap();
+    assert!(
+        !format!("{settings:?}").contains("correct horse"),
+        "Debug shows the password"
+    );
+    daemon::poll_once(settings, None).await.unwrap();
+    let run = daemon::send_digest(config::load(&path).unwrap(), "desk")
+        .await
+        .unwrap();
+    assert!(matches!(run, DigestRun::Sent(_)), "{run:?}");
+    assert_eq!(smtp.logins(), ["alerts"]);
+    assert_eq!(smtp.messages()[0].auth_user.as_deref(), Some("alerts"));
 }
