@@ -80,19 +80,18 @@ async fn poll_and_record(
 ) -> anyhow::Result<Recorded> {
     let feed = &ctx.settings.feeds[index];
     let feed_id = ctx.feed_ids[index];
+    let now = Utc::now();
     let state = ctx.with_store(move |s| s.fetch_state(feed_id)).await?;
     let validators = Validators {
         etag: state.etag.clone(),
         last_modified: state.last_modified.clone(),
     };
-    let now = Utc::now();
 
     let (outcome, items) = match fetcher.fetch(&feed.url, &validators).await {
+        Err(e) => (failed(e.status(), e.to_string()), Vec::new()),
         Ok(Fetched::NotModified { status }) => (
-            PollOutcome::NotModified {
-                status: Some(status),
-            },
-            None,
+            not_modified(Some(status), Validators::default()),
+            Vec::new(),
         ),
         Ok(Fetched::Body {
             status,
@@ -102,12 +101,11 @@ async fn poll_and_record(
             let body_hash = sha256_hex(&bytes);
             if state.body_hash.as_deref() == Some(body_hash.as_str()) {
                 // The server ignores conditional requests but sent the same bytes.
-                (PollOutcome::NotModified { status }, None)
+                (not_modified(status, validators), Vec::new())
             } else {
                 let url = feed.url.clone();
-                let parsed =
-                    tokio::task::spawn_blocking(move || parse::parse(&bytes, &url)).await?;
-                match parsed {
+                match tokio::task::spawn_blocking(move || parse::parse(&bytes, &url)).await? {
+                    Err(e) => (failed(status, e.to_string()), Vec::new()),
                     Ok(parsed) => (
                         PollOutcome::Fetched {
                             status,
@@ -115,48 +113,43 @@ async fn poll_and_record(
                             last_modified: validators.last_modified,
                             body_hash,
                         },
-                        Some(parsed.items),
-                    ),
-                    Err(e) => (
-                        PollOutcome::Failed {
-                            status,
-                            error: e.to_string(),
-                        },
-                        None,
+                        parsed.items,
                     ),
                 }
             }
         }
-        Err(e) => (
-            PollOutcome::Failed {
-                status: e.status(),
-                error: e.to_string(),
-            },
-            None,
-        ),
     };
+
+    // Keep the items this feed has not had before, and match only those.
+    let total = items.len();
+    let (items, unseen) = ctx
+        .with_store(move |s| {
+            s.unseen_items(feed_id, &items)
+                .map(|unseen| (items, unseen))
+        })
+        .await?;
+    let fresh: Vec<Item> = items
+        .into_iter()
+        .zip(unseen)
+        .filter_map(|(item, unseen)| unseen.then_some(item))
+        .collect();
+    let matcher = Arc::clone(ctx);
+    let (fresh, matches) = tokio::task::spawn_blocking(move || {
+        let matches = match_items(&matcher, index, &fresh);
+        (fresh, matches)
+    })
+    .await?;
 
     let next_due = now
         + match &outcome {
             PollOutcome::Failed { .. } => backoff(feed.interval, state.consecutive_failures + 1),
             _ => jittered(feed.interval),
         };
-    let ctx2 = Arc::clone(ctx);
-    let outcome2 = outcome.clone();
-    let (total, fresh, matches) = ctx
-        .with_store(move |store| {
-            let items = items.unwrap_or_default();
-            let total = items.len();
-            let unseen = store.unseen_items(feed_id, &items)?;
-            let fresh: Vec<Item> = items
-                .into_iter()
-                .zip(unseen)
-                .filter_map(|(item, unseen)| unseen.then_some(item))
-                .collect();
-            let matches = match_items(&ctx2, index, &fresh);
-            let recorded =
-                store.record_poll(feed_id, &outcome2, &fresh, &matches, now, next_due)?;
-            Ok((total, fresh.len(), recorded))
+    let new_items = fresh.len();
+    let recorded_outcome = outcome.clone();
+    let matches = ctx
+        .with_store(move |s| {
+            s.record_poll(feed_id, &recorded_outcome, &fresh, &matches, now, next_due)
         })
         .await?;
 
@@ -169,11 +162,23 @@ async fn poll_and_record(
         PollOutcome::Fetched { .. } => Ok(Polled {
             not_modified: false,
             items: total,
-            new_items: fresh,
+            new_items,
             matches,
         }),
     };
     Ok((result, next_due))
+}
+
+fn failed(status: Option<u16>, error: String) -> PollOutcome {
+    PollOutcome::Failed { status, error }
+}
+
+fn not_modified(status: Option<u16>, validators: Validators) -> PollOutcome {
+    PollOutcome::NotModified {
+        status,
+        etag: validators.etag,
+        last_modified: validators.last_modified,
+    }
 }
 
 /// Runs the watchlists that apply to this feed over its new items.

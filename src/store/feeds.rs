@@ -25,9 +25,12 @@ pub struct FetchState {
 /// How a poll of one feed ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PollOutcome {
-    /// The server said 304, or sent the same bytes as last time.
+    /// The server said 304, or sent the same bytes as last time. New validators, when it
+    /// sent some, replace the old ones.
     NotModified {
         status: Option<u16>,
+        etag: Option<String>,
+        last_modified: Option<String>,
     },
     /// A body was parsed; its validators are kept for the next conditional request.
     Fetched {
@@ -120,12 +123,17 @@ impl Store {
         let match_ids = items::insert_matches(&tx, &item_ids, matches, now)?;
         let (now, next_due) = (to_unix(now), to_unix(next_due));
         match outcome {
-            PollOutcome::NotModified { status } => {
+            PollOutcome::NotModified {
+                status,
+                etag,
+                last_modified,
+            } => {
                 tx.execute(
                     "UPDATE feeds SET last_polled_at = ?2, last_success_at = ?2,
-                         last_status = ?3, consecutive_failures = 0, next_due_at = ?4
+                         last_status = ?3, consecutive_failures = 0, next_due_at = ?4,
+                         etag = COALESCE(?5, etag), last_modified = COALESCE(?6, last_modified)
                      WHERE id = ?1",
-                    params![feed, now, status, next_due],
+                    params![feed, now, status, next_due, etag, last_modified],
                 )?;
             }
             PollOutcome::Fetched {

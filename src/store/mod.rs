@@ -65,11 +65,6 @@ impl Store {
         Store::setup(conn)
     }
 
-    /// A private in-memory database, for tests.
-    pub fn open_in_memory() -> Result<Store> {
-        Store::setup(Connection::open_in_memory()?)
-    }
-
     fn setup(mut conn: Connection) -> Result<Store> {
         // WAL lets readers (the CLI) run while the daemon writes; NORMAL sync is durable
         // across application crashes, which is what matters for "never lose a match".
