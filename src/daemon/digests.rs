@@ -37,14 +37,7 @@ pub(super) async fn run_digest(
         return Ok(DigestRun::Nothing);
     }
     let match_ids: Vec<i64> = matches.iter().map(|m| m.id).collect();
-    let rendered = render::render(&view(digest, matches, now));
-    let message = OutgoingMessage::build(
-        &digest.name,
-        &ctx.settings.email.from,
-        &digest.to,
-        &rendered,
-        now,
-    )?;
+    let (_, message) = compose(&ctx.settings, digest, matches, now)?;
     mailer.send(&message).await?;
 
     let delivery = Delivery {
@@ -72,6 +65,24 @@ async fn unsent(ctx: &Context, digest: &DigestSettings) -> anyhow::Result<Vec<Ma
     let watchlists = digest.watchlists.clone();
     ctx.with_store(move |s| s.unsent_matches(&name, &watchlists))
         .await
+}
+
+/// The digest's message for `matches`: rendered, and built with its headers.
+fn compose(
+    settings: &Settings,
+    digest: &DigestSettings,
+    matches: Vec<MatchRecord>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(Rendered, OutgoingMessage)> {
+    let rendered = render::render(&view(digest, matches, now));
+    let message = OutgoingMessage::build(
+        &digest.name,
+        &settings.email.from,
+        &digest.to,
+        &rendered,
+        now,
+    )?;
+    Ok((rendered, message))
 }
 
 /// Groups matches into sections in the order the digest lists its watchlists.
@@ -125,16 +136,7 @@ pub async fn preview_digest(
     if matches.is_empty() {
         return Ok(None);
     }
-    let now = Utc::now();
-    let rendered = render::render(&view(digest, matches, now));
-    let message = OutgoingMessage::build(
-        &digest.name,
-        &ctx.settings.email.from,
-        &digest.to,
-        &rendered,
-        now,
-    )?;
-    Ok(Some((rendered, message)))
+    Ok(Some(compose(&ctx.settings, digest, matches, Utc::now())?))
 }
 
 /// Sends digest `name` now, whatever its schedule.
