@@ -232,7 +232,7 @@ fn print_summary(settings: &Settings) {
         println!(
             "  {} <{}> every {}{tags}",
             feed.name,
-            feed.url,
+            crate::feed::redacted(&feed.url),
             humantime::format_duration(feed.interval)
         );
     }

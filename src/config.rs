@@ -26,6 +26,8 @@ pub const EXAMPLE: &str = include_str!("../config/newshound.toml");
 pub const DEFAULT_PATH: &str = "config/newshound.toml";
 
 const ENV_PREFIX: &str = "NEWSHOUND";
+/// Longer durations are surely mistakes, and would overflow date arithmetic.
+const MAX_DURATION: Duration = Duration::from_secs(10 * 366 * 24 * 3600);
 const ARRAYS: [&str; 3] = ["feeds", "watchlists", "digests"];
 
 /// Validated settings, built once at start-up and passed down as arguments.
@@ -180,10 +182,9 @@ impl Schedule {
     pub fn parse(text: &str) -> Result<Schedule, String> {
         let text = text.trim();
         match text.strip_prefix("every ") {
-            Some(rest) => match parse_duration(rest) {
-                Ok(d) => Ok(Schedule::Every(d)),
-                Err(e) => Err(e),
-            },
+            Some(rest) => parse_duration(rest)
+                .and_then(at_least_a_second)
+                .map(Schedule::Every),
             None => Err(format!(
                 "`{text}` is not a schedule: expected \"every <duration>\", e.g. \"every 1h\""
             )),
@@ -473,8 +474,8 @@ fn toml_error(text: &str, error: &toml::de::Error) -> String {
 /// Where each part of the merged configuration came from.
 #[derive(Debug, Default)]
 struct Origins {
-    /// Top-level table (`polling`, `email`, …) → the last file that set any key of it.
-    sections: HashMap<String, PathBuf>,
+    /// Dotted key (`polling.interval`) → the last file that set it.
+    keys: HashMap<String, PathBuf>,
     /// For each array, its elements' file and index within that file.
     elements: HashMap<String, Vec<(PathBuf, usize)>>,
     /// Dotted keys set by the environment (`polling.concurrency`).
@@ -488,7 +489,7 @@ impl Origins {
         let origin = if self.env_keys.contains(&dotted) {
             Origin::Environment
         } else {
-            match self.sections.get(section) {
+            match self.keys.get(&dotted).or_else(|| self.keys.get(section)) {
                 Some(path) => Origin::File(path.clone()),
                 None => Origin::Default,
             }
@@ -529,7 +530,14 @@ fn merge_file(merged: &mut toml::Table, table: toml::Table, path: &Path, origins
             }
             continue;
         }
-        origins.sections.insert(key.clone(), path.to_path_buf());
+        origins.keys.insert(key.clone(), path.to_path_buf());
+        if let toml::Value::Table(table) = &value {
+            for sub in table.keys() {
+                origins
+                    .keys
+                    .insert(format!("{key}.{sub}"), path.to_path_buf());
+            }
+        }
         match (merged.get_mut(&key), value) {
             (Some(toml::Value::Table(existing)), toml::Value::Table(new)) => {
                 for (k, v) in new {
@@ -584,6 +592,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     })?;
     if d.is_zero() {
         return Err(format!("`{text}` is zero; a duration must be positive"));
+    }
+    if d > MAX_DURATION {
+        return Err(format!("`{text}` is too long; the most is 10 years"));
     }
     Ok(d)
 }
@@ -1080,6 +1091,19 @@ fn validate_digests(
         }
         let covered = match d.watchlists {
             None => watchlists.iter().map(|w| w.name.clone()).collect(),
+            Some(list) if list.is_empty() => {
+                v.element::<()>(
+                    "digests",
+                    i,
+                    label,
+                    "watchlists",
+                    Err(
+                        "is empty: name at least one watchlist, or leave the key out for all"
+                            .into(),
+                    ),
+                );
+                list
+            }
             Some(list) => {
                 for w in &list {
                     if !known.contains_key(w.as_str()) {

@@ -423,3 +423,56 @@ fn check_command_exits_non_zero_on_a_bad_config() {
     assert!(stdout.contains("configuration OK"), "{stdout}");
     assert!(stdout.contains("s400"), "{stdout}");
 }
+
+#[test]
+fn a_bad_key_is_blamed_on_the_file_that_set_it() {
+    let dir = Dir::new(&format!("{BASE}\n[polling]\ninterval = \"soon\"\n"))
+        .with("conf.d/10-polling.toml", "[polling]\nconcurrency = 4\n");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "polling.interval",
+        "not a duration",
+    );
+}
+
+#[test]
+fn durations_out_of_range() {
+    let dir = Dir::new(&BASE.replace("every 1h", "every 1ms"));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "digests[0] (\"morning\").schedule",
+        "too short",
+    );
+
+    let dir = Dir::new(&BASE.replace("every 1h", "every 300000y"));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "digests[0] (\"morning\").schedule",
+        "too long",
+    );
+
+    let dir = Dir::new(&BASE.replace(
+        "tags = [\"wire\"]",
+        "tags = [\"wire\"]\ninterval = \"300000y\"",
+    ));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "feeds[0] (\"Wire\").interval",
+        "too long",
+    );
+}
+
+#[test]
+fn a_digest_with_an_empty_watchlist_list() {
+    let dir = Dir::new(&BASE.replace("watchlists = [\"s400\"]", "watchlists = []"));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "digests[0] (\"morning\").watchlists",
+        "is empty",
+    );
+}

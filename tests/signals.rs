@@ -4,48 +4,86 @@
 
 mod support;
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 
 use support::FeedServer;
 use support::fixtures::{served_copy, write_config};
 
-fn start(config: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .arg("--config")
-        .arg(config)
-        .arg("run")
-        .env("RUST_LOG", "newshound=info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start newshound run")
+/// A running `newshound run`, with its stderr read line by line on a thread.
+struct Daemon {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
 }
 
-/// Sends `signal` and waits for the process to exit; returns its stderr.
-fn stop(mut child: Child, signal: &str) -> String {
-    let status = Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while child.try_wait().unwrap().is_none() {
-        assert!(
-            Instant::now() < deadline,
-            "newshound did not stop after {signal}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
+impl Daemon {
+    fn start(config: &Path) -> Daemon {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_newshound"))
+            .arg("--config")
+            .arg(config)
+            .arg("run")
+            .env("RUST_LOG", "newshound=info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start newshound run");
+        let stderr = child.stderr.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Daemon {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
     }
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(
-        output.status.success(),
-        "exit status {:?} after {signal}:\n{stderr}",
-        output.status
-    );
-    stderr
+
+    /// Waits for a log line containing `text`.
+    fn wait_for_log(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.seen.iter().any(|l| l.contains(text)) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(_) => panic!("no log line with {text:?}; got:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    /// Sends `signal`, waits for the process to exit successfully; returns its log.
+    fn stop(mut self, signal: Signal) -> String {
+        kill(Pid::from_raw(self.child.id() as i32), signal).expect("send signal");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "newshound did not stop after {signal}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        self.seen.extend(self.lines.iter());
+        let log = self.seen.join("\n");
+        assert!(
+            status.success(),
+            "exit status {status:?} after {signal}:\n{log}"
+        );
+        log
+    }
 }
 
 fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) {
@@ -76,10 +114,10 @@ fn run_writes_the_first_digest_to_the_outbox_and_stops_on_signals() {
         ),
     );
 
-    let child = start(&config);
+    let daemon = Daemon::start(&config);
     let eml_count = || std::fs::read_dir(&outbox).map_or(0, |d| d.filter(|e| e.is_ok()).count());
     wait_until(Duration::from_secs(30), || eml_count() == 1);
-    let stderr = stop(child, "-TERM");
+    let stderr = daemon.stop(Signal::SIGTERM);
     assert!(stderr.contains("SIGTERM received"), "{stderr}");
     assert!(stderr.contains("shutting down"), "{stderr}");
     let eml = std::fs::read_dir(&outbox)
@@ -96,9 +134,11 @@ fn run_writes_the_first_digest_to_the_outbox_and_stops_on_signals() {
 
     // Restarted, it resumes from the store: nothing is polled before it is due, the
     // digest is not due for an hour, and SIGINT stops it too.
-    let child = start(&config);
-    std::thread::sleep(Duration::from_secs(2));
-    let stderr = stop(child, "-INT");
+    let mut daemon = Daemon::start(&config);
+    daemon.wait_for_log("newshound started");
+    // Long enough for a due feed or digest to have been handled.
+    std::thread::sleep(Duration::from_secs(1));
+    let stderr = daemon.stop(Signal::SIGINT);
     assert!(stderr.contains("SIGINT received"), "{stderr}");
     assert_eq!(eml_count(), 1, "nothing new, nothing written");
     assert_eq!(

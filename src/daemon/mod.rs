@@ -18,7 +18,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::task::{self, JoinSet};
 
 pub use digests::{DigestRun, preview_digest, send_digest};
 pub use poll::{FeedReport, Polled, poll_once};
@@ -127,58 +127,82 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
 
     let mut timetable = Timetable::load(&ctx).await?;
     let permits = Arc::new(Semaphore::new(ctx.settings.polling.concurrency));
-    let mut polls: JoinSet<(usize, DateTime<Utc>)> = JoinSet::new();
-    let mut digest_runs: JoinSet<(usize, bool)> = JoinSet::new();
+    let mut polls: JoinSet<DateTime<Utc>> = JoinSet::new();
+    let mut digest_runs: JoinSet<bool> = JoinSet::new();
+    // Which feed or digest each task serves, so that even a task that panicked is
+    // rescheduled rather than left "running" forever.
+    let mut poll_tasks: HashMap<task::Id, usize> = HashMap::new();
+    let mut digest_tasks: HashMap<task::Id, usize> = HashMap::new();
     tokio::pin!(shutdown);
 
     loop {
         let now = Utc::now();
         for index in timetable.take_due_feeds(now) {
             let (ctx, fetcher, permits) = (Arc::clone(&ctx), fetcher.clone(), Arc::clone(&permits));
-            polls.spawn(async move {
+            let handle = polls.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                let report = poll::poll_feed(&ctx, &fetcher, index).await;
-                (index, report.next_due)
+                poll::poll_feed(&ctx, &fetcher, index).await.next_due
             });
+            poll_tasks.insert(handle.id(), index);
         }
         for index in timetable.take_due_digests(now) {
             let (ctx, mailer) = (Arc::clone(&ctx), Arc::clone(&mailer));
-            digest_runs.spawn(async move {
-                let ok = match digests::run_digest(&ctx, &mailer, index, Utc::now()).await {
+            let handle = digest_runs.spawn(async move {
+                match digests::run_digest(&ctx, &mailer, index, Utc::now()).await {
                     Ok(_) => true,
                     Err(e) => {
                         let name = &ctx.settings.digests[index].name;
                         tracing::warn!(digest = %name, error = %format!("{e:#}"), "digest not sent; will retry");
                         false
                     }
-                };
-                (index, ok)
+                }
             });
+            digest_tasks.insert(handle.id(), index);
         }
 
         let sleep = timetable.until_next(Utc::now());
         tokio::select! {
             () = &mut shutdown => break,
-            Some(done) = polls.join_next() => match done {
-                Ok((index, next_due)) => timetable.feed_done(index, next_due),
-                Err(e) => tracing::error!(error = %e, "a poll task failed"),
-            },
-            Some(done) = digest_runs.join_next() => match done {
-                Ok((index, ok)) => timetable.digest_done(index, ok, Utc::now()),
-                Err(e) => tracing::error!(error = %e, "a digest task failed"),
-            },
+            Some(done) = polls.join_next_with_id() => {
+                let (id, next_due) = match done {
+                    Ok((id, next_due)) => (id, next_due),
+                    Err(e) => {
+                        tracing::error!(error = %e, "a poll task failed; the feed is retried later");
+                        (e.id(), Utc::now() + chrono::Duration::minutes(5))
+                    }
+                };
+                if let Some(index) = poll_tasks.remove(&id) {
+                    timetable.feed_done(index, next_due);
+                }
+            }
+            Some(done) = digest_runs.join_next_with_id() => {
+                let (id, ok) = match done {
+                    Ok((id, ok)) => (id, ok),
+                    Err(e) => {
+                        tracing::error!(error = %e, "a digest task failed; it is retried later");
+                        (e.id(), false)
+                    }
+                };
+                if let Some(index) = digest_tasks.remove(&id) {
+                    timetable.digest_done(index, ok, Utc::now());
+                }
+            }
             () = tokio::time::sleep(sleep) => {}
         }
     }
 
     tracing::info!(in_flight = polls.len() + digest_runs.len(), "shutting down");
-    let drain = async {
-        while polls.join_next().await.is_some() {}
-        while digest_runs.join_next().await.is_some() {}
-    };
-    if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
-        tracing::warn!("work still in flight after the grace period; abandoning it");
+    // Fetches get a grace period. A digest being sent is waited for (its SMTP timeout
+    // bounds it): cut off between the server's acceptance and the delivery record, it
+    // would be sent again by the next run.
+    let polls_drained = async { while polls.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_GRACE, polls_drained)
+        .await
+        .is_err()
+    {
+        tracing::warn!("fetches still in flight after the grace period; abandoning them");
     }
+    while digest_runs.join_next().await.is_some() {}
     // Dropping the JoinSets aborts what is left; a store write already on the blocking
     // pool still finishes its transaction, so nothing is left half-written.
     Ok(())
@@ -221,7 +245,18 @@ impl Timetable {
                 Ok((due, runs))
             })
             .await?;
-        let feed_due: Vec<DateTime<Utc>> = due.into_iter().map(|d| d.unwrap_or(now)).collect();
+        // A stored due time comes from the last run's settings: an interval shortened
+        // since then (or a long backoff) should not keep a feed waiting.
+        let feed_due: Vec<DateTime<Utc>> = due
+            .into_iter()
+            .zip(&ctx.settings.feeds)
+            .map(|(stored, feed)| {
+                let soonest = now
+                    + chrono::Duration::from_std(feed.interval)
+                        .unwrap_or(chrono::Duration::days(1));
+                stored.map_or(now, |stored| stored.min(soonest))
+            })
+            .collect();
         let first_round = (0..feed_due.len())
             .filter(|i| feed_due[*i] <= now)
             .collect();

@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use super::Context;
 use crate::config::{FeedSettings, Settings};
 use crate::feed::fetch::{Fetched, Fetcher, Validators};
-use crate::feed::parse;
+use crate::feed::{parse, redacted};
 use crate::model::{Item, MatchRecord};
 use crate::store::{NewMatch, PollOutcome};
 
@@ -52,7 +52,7 @@ pub(super) async fn poll_feed(ctx: &Arc<Context>, fetcher: &Fetcher, index: usiz
     };
     match &outcome {
         Ok(polled) if polled.not_modified => {
-            tracing::debug!(feed = %feed.name, url = %feed.url, "not modified")
+            tracing::debug!(feed = %feed.name, url = %redacted(&feed.url), "not modified")
         }
         Ok(polled) => tracing::info!(
             feed = %feed.name,
@@ -61,11 +61,13 @@ pub(super) async fn poll_feed(ctx: &Arc<Context>, fetcher: &Fetcher, index: usiz
             matches = polled.matches.len(),
             "polled"
         ),
-        Err(error) => tracing::warn!(feed = %feed.name, url = %feed.url, %error, "poll failed"),
+        Err(error) => {
+            tracing::warn!(feed = %feed.name, url = %redacted(&feed.url), %error, "poll failed")
+        }
     }
     FeedReport {
         feed: feed.name.clone(),
-        url: feed.url.to_string(),
+        url: redacted(&feed.url),
         outcome,
         next_due,
     }
@@ -89,10 +91,9 @@ async fn poll_and_record(
 
     let (outcome, items) = match fetcher.fetch(&feed.url, &validators).await {
         Err(e) => (failed(e.status(), e.to_string()), Vec::new()),
-        Ok(Fetched::NotModified { status }) => (
-            not_modified(Some(status), Validators::default()),
-            Vec::new(),
-        ),
+        Ok(Fetched::NotModified { status, validators }) => {
+            (not_modified(Some(status), validators), Vec::new())
+        }
         Ok(Fetched::Body {
             status,
             bytes,

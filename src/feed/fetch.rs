@@ -24,8 +24,9 @@ pub struct Validators {
 /// What a fetch brought back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fetched {
-    /// 304: nothing changed since the validators were issued.
-    NotModified { status: u16 },
+    /// 304: nothing changed since the validators were issued. A server may send fresh
+    /// validators with it.
+    NotModified { status: u16, validators: Validators },
     Body {
         /// HTTP status; `None` for `file://`.
         status: Option<u16>,
@@ -111,11 +112,23 @@ impl Fetcher {
         if let Some(last_modified) = &validators.last_modified {
             request = request.header(IF_MODIFIED_SINCE, last_modified);
         }
-        let mut response = request.send().await.map_err(|e| self.classify(&e))?;
+        let mut response = request.send().await.map_err(|e| self.classify(e))?;
         let status = response.status();
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let validators = Validators {
+            etag: header(ETAG),
+            last_modified: header(LAST_MODIFIED),
+        };
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified {
                 status: status.as_u16(),
+                validators,
             });
         }
         if !status.is_success() {
@@ -130,19 +143,8 @@ impl Fetcher {
         {
             return Err(FetchError::TooLarge(self.max_body_bytes));
         }
-        let header = |name| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let validators = Validators {
-            etag: header(ETAG),
-            last_modified: header(LAST_MODIFIED),
-        };
         let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
             if bytes.len() as u64 + chunk.len() as u64 > self.max_body_bytes {
                 return Err(FetchError::TooLarge(self.max_body_bytes));
             }
@@ -155,7 +157,15 @@ impl Fetcher {
         })
     }
 
+    /// Reads a `file://` feed under the same size cap and timeout (a named pipe or a hung
+    /// network mount must not hold a worker forever).
     async fn read_file(&self, url: &Url) -> Result<Fetched, FetchError> {
+        tokio::time::timeout(self.timeout, self.read_file_untimed(url))
+            .await
+            .unwrap_or(Err(FetchError::Timeout(self.timeout)))
+    }
+
+    async fn read_file_untimed(&self, url: &Url) -> Result<Fetched, FetchError> {
         let path = url
             .to_file_path()
             .map_err(|()| FetchError::File(format!("`{url}` is not a local path")))?;
@@ -177,8 +187,11 @@ impl Fetcher {
         })
     }
 
-    fn classify(&self, error: &reqwest::Error) -> FetchError {
-        let detail = chain(error);
+    /// Sorts a reqwest error into the kinds a user can act on. The URL is left out of the
+    /// message: the caller knows which feed it was, and a URL may carry credentials.
+    fn classify(&self, error: reqwest::Error) -> FetchError {
+        let error = error.without_url();
+        let detail = chain(&error);
         let lower = detail.to_ascii_lowercase();
         if error.is_timeout() {
             FetchError::Timeout(self.timeout)

@@ -4,6 +4,7 @@
 //! Pure: no I/O, and no input makes it panic (a panic inside the parser is caught and
 //! reported as a malformed feed).
 
+use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use chrono::{DateTime, Utc};
@@ -50,7 +51,8 @@ pub fn parse(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
     let feed = catch_unwind(AssertUnwindSafe(|| parser.parse(bytes)))
         .map_err(|_| ParseError::Malformed("the feed parser failed on this document".into()))?
         .map_err(describe)?;
-    let items = feed.entries.into_iter().map(to_item).collect();
+    let mut items: Vec<Item> = feed.entries.into_iter().map(to_item).collect();
+    disambiguate_shared_guids(&mut items);
     Ok(ParsedFeed {
         title: feed.title.map(|t| text_of(&t)),
         items,
@@ -131,6 +133,25 @@ fn to_item(entry: Entry) -> Item {
         summary,
         content,
         published,
+    }
+}
+
+/// Some feeds give every item the same guid (the site's home page, a constant). A guid
+/// shared within one document identifies nothing, so those items are told apart by their
+/// link, title and date as well; otherwise only the first of them would ever be seen.
+fn disambiguate_shared_guids(items: &mut [Item]) {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for item in items.iter() {
+        *counts.entry(item.identity.as_str()).or_default() += 1;
+    }
+    let shared: HashSet<String> = counts
+        .into_iter()
+        .filter(|(identity, n)| *n > 1 && identity.starts_with("guid:"))
+        .map(|(identity, _)| identity.to_string())
+        .collect();
+    for item in items.iter_mut().filter(|i| shared.contains(&i.identity)) {
+        let fallback = identity(None, item.link.as_deref(), &item.title, item.published);
+        item.identity = format!("{}|{fallback}", item.identity);
     }
 }
 
@@ -224,10 +245,18 @@ pub fn html_to_text(html: &str) -> String {
             .chars()
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!' || c == '?');
-        let Some(close) = starts_tag.then(|| after.find('>')).flatten() else {
+        if !starts_tag {
             out.push('<');
             rest = after;
             continue;
+        }
+        let Some(close) = after.find('>') else {
+            // No tag ends after this point, so none of the rest is markup. Stopping here
+            // also keeps the work linear on text full of unclosed `<`.
+            out.push('<');
+            push_decoded(&mut out, after);
+            rest = "";
+            break;
         };
         let tag = &after[..close];
         rest = &after[close + 1..];
@@ -267,14 +296,21 @@ fn push_decoded(out: &mut String, text: &str) {
     }
 }
 
-/// Skips to after `</name>` (case-insensitive), or to the end.
+/// Skips to after `</name>` (any case), or to the end. Scans forward only, so skipping
+/// many elements costs one pass over the text.
 fn skip_element<'a>(rest: &'a str, name: &str) -> &'a str {
-    let closing = format!("</{name}");
-    let lower = rest.to_ascii_lowercase();
-    match lower.find(&closing) {
-        Some(at) => rest[at..].find('>').map_or("", |end| &rest[at + end + 1..]),
-        None => "",
+    let mut from = 0;
+    while let Some(found) = rest[from..].find("</") {
+        let at = from + found;
+        let candidate = &rest.as_bytes()[at + 2..];
+        if candidate.len() >= name.len()
+            && candidate[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+        {
+            return rest[at..].find('>').map_or("", |end| &rest[at + end + 1..]);
+        }
+        from = at + 2;
     }
+    ""
 }
 
 /// Runs of spaces become one space; line breaks are kept, at most one blank line in a row.
@@ -331,6 +367,17 @@ mod tests {
         for (html, text) in cases {
             assert_eq!(html_to_text(html), text, "for {html:?}");
         }
+    }
+
+    #[test]
+    fn hostile_markup_takes_linear_time() {
+        // Each of these used to rescan the rest of the text once per `<`.
+        let unclosed = "<a".repeat(200_000);
+        assert!(html_to_text(&unclosed).starts_with("<a<a"));
+        let scripts = "<script></script>".repeat(50_000) + "end";
+        assert_eq!(html_to_text(&scripts), "end");
+        let upper = "<SCRIPT>x</SCRIPT>".repeat(50_000) + "end";
+        assert_eq!(html_to_text(&upper), "end");
     }
 
     #[test]
@@ -396,6 +443,20 @@ mod tests {
         assert!(first.published.is_some());
         assert_eq!(second.guid, None);
         assert_eq!(second.identity, "link:https://news.example.org/world/2");
+    }
+
+    #[test]
+    fn items_sharing_one_guid_are_told_apart() {
+        let rss = r#"<rss version="2.0"><channel><title>T</title>
+<item><title>One</title><link>https://x.example/1</link><guid>https://x.example/</guid></item>
+<item><title>Two</title><link>https://x.example/2</link><guid>https://x.example/</guid></item>
+<item><title>Three</title><guid>unique-3</guid></item>
+</channel></rss>"#;
+        let items = parse(rss.as_bytes(), &base()).unwrap().items;
+        assert_ne!(items[0].identity, items[1].identity);
+        assert_eq!(items[2].identity, "guid:unique-3");
+        let again = parse(rss.as_bytes(), &base()).unwrap().items;
+        assert_eq!(items[1].identity, again[1].identity, "stable across polls");
     }
 
     #[test]
