@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use support::FeedServer;
-use support::fixtures::{feeds_dir, served_copy, write_config};
+use support::fixtures::{feed_table, feeds_dir, served_copy, write_config};
 
 fn newshound(config: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_newshound"))
@@ -33,14 +33,13 @@ fn poll_then_list_preview_and_send_through_the_file_transport() {
     let config = write_config(
         work.path(),
         &format!(
-            "[[feeds]]\nname = \"wire\"\nurl = \"{}\"\n\n[[feeds]]\nname = \"review\"\nurl = \"{}\"\n\n\
-             [[feeds]]\nname = \"down\"\nurl = \"{}\"\n\n\
+            "{}{}{}\
              [[watchlists]]\nname = \"s400\"\nquery = '\"S-400\" (Turkey OR Ankara) -\"Real Turkey\"'\n\n\
              [email]\ntransport = \"file\"\noutbox = {:?}\nfrom = \"newshound <alerts@example.org>\"\n\n\
              [[digests]]\nname = \"desk\"\nto = [\"desk@example.org\"]\n",
-            http.url("wire.rss"),
-            http.url("defense.atom"),
-            http.url("status/503"),
+            feed_table("wire", &http.url("wire.rss")),
+            feed_table("review", &http.url("defense.atom")),
+            feed_table("down", &http.url("status/503")),
             outbox.display().to_string()
         ),
     );

@@ -9,7 +9,7 @@ use std::time::Duration;
 use newshound::config;
 use newshound::daemon::{self, DigestRun};
 use newshound::store::Store;
-use support::fixtures::{served_copy, smtp_email, write_config};
+use support::fixtures::{feed_table, served_copy, smtp_email, write_config};
 use support::{FeedServer, SmtpServer, Stage, unused_port};
 
 async fn setup(
@@ -24,11 +24,11 @@ async fn setup(
     let http = FeedServer::start(served.path()).await;
     let work = tempfile::tempdir().unwrap();
     let body = format!(
-        "[[feeds]]\nname = \"wire\"\nurl = \"{}\"\n\n[[feeds]]\nname = \"review\"\nurl = \"{}\"\n\n\
+        "{}{}\
          [[watchlists]]\nname = \"s400\"\nquery = 'S-400 (Turkey OR Ankara)'\n\n{}\n\
          [[digests]]\nname = \"desk\"\nto = [\"desk@example.org\"]\n",
-        http.url("wire.rss"),
-        http.url("defense.atom"),
+        feed_table("wire", &http.url("wire.rss")),
+        feed_table("review", &http.url("defense.atom")),
         smtp_email(port)
     );
     let path = write_config(work.path(), &body);

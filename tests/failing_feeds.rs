@@ -9,11 +9,7 @@ use newshound::config;
 use newshound::daemon::{self, FeedReport};
 use newshound::store::Store;
 use support::FeedServer;
-use support::fixtures::{feeds_dir, served_copy, write_config};
-
-fn feed(name: &str, url: &str) -> String {
-    format!("[[feeds]]\nname = \"{name}\"\nurl = \"{url}\"\n\n")
-}
+use support::fixtures::{feed_table, feeds_dir, served_copy, write_config};
 
 fn outcome<'a>(reports: &'a [FeedReport], name: &str) -> &'a Result<daemon::Polled, String> {
     &reports.iter().find(|r| r.feed == name).unwrap().outcome
@@ -62,7 +58,7 @@ async fn failing_feeds_are_recorded_and_do_not_stop_the_others() {
             url::Url::from_file_path(&missing_file).unwrap().to_string(),
         ),
     ] {
-        body.push_str(&feed(name, &url));
+        body.push_str(&feed_table(name, &url));
     }
     body.push_str("[[watchlists]]\nname = \"s400\"\nquery = 'S-400'\n");
     let settings = config::load(&write_config(work.path(), &body)).unwrap();
@@ -143,7 +139,7 @@ async fn a_feed_that_failed_is_polled_again_and_recovers() {
     let served = served_copy(&[]);
     let http = FeedServer::start(served.path()).await;
     let work = tempfile::tempdir().unwrap();
-    let body = feed("wire", &http.url("wire.rss"));
+    let body = feed_table("wire", &http.url("wire.rss"));
     let path = write_config(work.path(), &body);
 
     let reports = daemon::poll_once(config::load(&path).unwrap(), None)

@@ -14,7 +14,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use support::FeedServer;
-use support::fixtures::{served_copy, write_config};
+use support::fixtures::{feed_table, served_copy, write_config};
 
 /// A running `newshound run`, with its stderr read line by line on a thread.
 struct Daemon {
@@ -104,12 +104,12 @@ fn run_writes_the_first_digest_to_the_outbox_and_stops_on_signals() {
     let config = write_config(
         work.path(),
         &format!(
-            "[[feeds]]\nname = \"wire\"\nurl = \"{}\"\n\n[[feeds]]\nname = \"review\"\nurl = \"{}\"\n\n\
+            "{}{}\
              [[watchlists]]\nname = \"s400\"\nquery = 'S-400 -\"Real Turkey\"'\n\n\
              [email]\noutbox = {:?}\n\n\
              [[digests]]\nname = \"desk\"\nto = [\"desk@example.org\"]\nschedule = \"every 1h\"\n",
-            http.url("wire.rss"),
-            http.url("defense.atom"),
+            feed_table("wire", &http.url("wire.rss")),
+            feed_table("review", &http.url("defense.atom")),
             outbox.display().to_string()
         ),
     );

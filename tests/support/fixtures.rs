@@ -35,3 +35,8 @@ pub fn smtp_email(port: u16) -> String {
          from = \"newshound <alerts@newshound.test>\"\n"
     )
 }
+
+/// A `[[feeds]]` table.
+pub fn feed_table(name: &str, url: &str) -> String {
+    format!("[[feeds]]\nname = \"{name}\"\nurl = \"{url}\"\n\n")
+}
