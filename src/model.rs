@@ -16,23 +16,9 @@ pub struct Item {
     pub guid: Option<String>,
     pub link: Option<String>,
     pub title: String,
-    pub summary: String,
-    pub content: String,
+    /// What a query looks at besides the title: summary and content, as plain text.
+    pub body: String,
     pub published: Option<DateTime<Utc>>,
-}
-
-impl Item {
-    /// The text a query looks at besides the title: summary and content, without
-    /// repeating the summary when the content merely starts with it.
-    pub fn body(&self) -> String {
-        if self.content.is_empty() {
-            return self.summary.clone();
-        }
-        if self.summary.is_empty() || self.content.starts_with(self.summary.trim()) {
-            return self.content.clone();
-        }
-        format!("{}\n\n{}", self.summary, self.content)
-    }
 }
 
 /// A short piece of an item's text around the first hit, with the byte ranges (into

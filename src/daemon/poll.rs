@@ -190,7 +190,7 @@ fn match_items(ctx: &Context, feed_index: usize, items: &[Item]) -> Vec<NewMatch
     }
     let mut matches = Vec::new();
     for (item_index, item) in items.iter().enumerate() {
-        for hit in ctx.watcher.match_document(&item.title, &item.body()) {
+        for hit in ctx.watcher.match_document(&item.title, &item.body) {
             if wanted.contains(&hit.watchlist) {
                 matches.push(NewMatch {
                     item: item_index,

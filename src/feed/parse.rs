@@ -121,18 +121,30 @@ fn to_item(entry: Entry) -> Item {
         .unwrap_or_default();
     let published = entry.published.or(entry.updated);
     let identity = identity(guid.as_deref(), link.as_deref(), &title, published);
+    let body = join_body(summary, content);
     Item {
         identity,
         guid,
         link,
         title: if title.is_empty() {
-            untitled(&summary, &content)
+            untitled(&body)
         } else {
             title
         },
-        summary,
-        content,
+        body,
         published,
+    }
+}
+
+/// Summary and content as one text, without repeating the summary when the content
+/// merely starts with it (as many feeds do).
+fn join_body(summary: String, content: String) -> String {
+    if content.is_empty() {
+        summary
+    } else if summary.is_empty() || content.starts_with(summary.trim()) {
+        content
+    } else {
+        format!("{summary}\n\n{content}")
     }
 }
 
@@ -156,8 +168,7 @@ fn disambiguate_shared_guids(items: &mut [Item]) {
 }
 
 /// Some feeds (microblogs, JSON Feed) have items without titles; show their first words.
-fn untitled(summary: &str, content: &str) -> String {
-    let text = if summary.is_empty() { content } else { summary };
+fn untitled(text: &str) -> String {
     let mut title: String = text
         .split_whitespace()
         .take(12)
@@ -381,6 +392,15 @@ mod tests {
     }
 
     #[test]
+    fn body_joins_summary_and_content_once() {
+        let join = |s: &str, c: &str| join_body(s.to_string(), c.to_string());
+        assert_eq!(join("Lead.", ""), "Lead.");
+        assert_eq!(join("", "Full text."), "Full text.");
+        assert_eq!(join("Lead.", "Lead. Full text."), "Lead. Full text.");
+        assert_eq!(join("Lead.", "Full text."), "Lead.\n\nFull text.");
+    }
+
+    #[test]
     fn canonical_links() {
         let cases = [
             (
@@ -434,7 +454,7 @@ mod tests {
             panic!("two items expected, got {:?}", feed.items)
         };
         assert_eq!(first.title, "Ankara & the S-400");
-        assert_eq!(first.summary, "Turkey’s S-400 deal.");
+        assert_eq!(first.body, "Turkey’s S-400 deal.");
         assert_eq!(first.identity, "guid:w-1");
         assert_eq!(
             first.link.as_deref(),
@@ -467,7 +487,7 @@ mod tests {
 <content type="html">&lt;p&gt;Body&lt;/p&gt;</content></entry></feed>"#;
         let feed = parse(atom.as_bytes(), &base()).unwrap();
         assert_eq!(feed.items[0].title, "Bold news");
-        assert_eq!(feed.items[0].content, "Body");
+        assert_eq!(feed.items[0].body, "Body");
         let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J",
 "items":[{"id":"j1","content_text":"Short post without a title about NATO"}]}"#;
         let feed = parse(json.as_bytes(), &base()).unwrap();

@@ -79,7 +79,7 @@ pub(super) fn insert_items(
                 item.guid,
                 item.link,
                 item.title,
-                item.body(),
+                item.body,
                 item.published.map(to_unix),
                 now
             ])?;
