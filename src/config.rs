@@ -8,7 +8,7 @@
 //! layered on top with the `config` crate, and the result is checked as a whole. Every
 //! problem is collected and reported with its file, key and reason, not just the first.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -633,7 +633,7 @@ struct Validator<'a> {
     problems: Vec<Problem>,
 }
 
-impl Validator<'_> {
+impl<'a> Validator<'a> {
     fn scalar<T>(&mut self, section: &str, key: &str, result: Result<T, String>) -> Option<T> {
         result
             .map_err(|reason| {
@@ -647,29 +647,63 @@ impl Validator<'_> {
             .ok()
     }
 
-    fn element<T>(
-        &mut self,
-        array: &str,
+    /// A checker for one element of an array, e.g. `feeds[2]`, named in its problems.
+    fn entry<'v>(
+        &'v mut self,
+        array: &'static str,
         index: usize,
         name: Option<&str>,
-        field: &str,
-        result: Result<T, String>,
-    ) -> Option<T> {
+    ) -> Entry<'v, 'a> {
+        Entry {
+            validator: self,
+            array,
+            index,
+            name: name.map(str::to_string),
+        }
+    }
+}
+
+/// Checks the fields of one array element, reporting problems against it.
+struct Entry<'v, 'a> {
+    validator: &'v mut Validator<'a>,
+    array: &'static str,
+    index: usize,
+    name: Option<String>,
+}
+
+impl Entry<'_, '_> {
+    fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
         result
             .map_err(|reason| {
-                let (origin, key) = self.origins.element(array, index, name);
-                let key = if field.is_empty() {
-                    key
-                } else {
-                    format!("{key}.{field}")
-                };
-                self.problems.push(Problem {
+                let (origin, key) =
+                    self.validator
+                        .origins
+                        .element(self.array, self.index, self.name.as_deref());
+                self.validator.problems.push(Problem {
                     origin,
-                    key,
+                    key: format!("{key}.{field}"),
                     reason,
                 });
             })
             .ok()
+    }
+
+    fn refuse(&mut self, field: &str, reason: String) {
+        self.check::<()>(field, Err(reason));
+    }
+
+    /// The element's `name`: required, and not one already in `seen`.
+    fn unique_name(
+        &mut self,
+        name: Option<String>,
+        seen: &mut HashSet<String>,
+        what: &str,
+    ) -> Option<String> {
+        let name = self.check("name", required(name))?;
+        if !seen.insert(name.clone()) {
+            self.refuse("name", format!("duplicate {what} name `{name}`"));
+        }
+        Some(name)
     }
 }
 
@@ -791,39 +825,18 @@ fn validate_feeds(
     let mut names = HashSet::new();
     let mut urls = HashMap::new();
     for (i, feed) in raw.into_iter().enumerate() {
-        let label = feed.name.clone();
-        let label = label.as_deref();
-        let name = v.element("feeds", i, label, "name", required(feed.name));
-        if let Some(name) = &name
-            && !names.insert(name.clone())
-        {
-            v.element::<()>(
-                "feeds",
-                i,
-                label,
-                "name",
-                Err(format!("duplicate feed name `{name}`")),
-            );
-        }
-        let url = v
-            .element("feeds", i, label, "url", required(feed.url))
-            .and_then(|u| v.element("feeds", i, label, "url", parse_feed_url(&u)));
+        let mut e = v.entry("feeds", i, feed.name.as_deref());
+        let name = e.unique_name(feed.name, &mut names, "feed");
+        let url = e
+            .check("url", required(feed.url))
+            .and_then(|u| e.check("url", parse_feed_url(&u)));
         if let Some(url) = &url
             && let Some(first) = urls.insert(url.to_string(), i)
         {
-            v.element::<()>(
-                "feeds",
-                i,
-                label,
-                "url",
-                Err(format!("the same URL as feeds[{first}]")),
-            );
+            e.refuse("url", format!("the same URL as feeds[{first}]"));
         }
         let interval = match feed.interval {
-            Some(text) => v.element(
-                "feeds",
-                i,
-                label,
+            Some(text) => e.check(
                 "interval",
                 parse_duration(&text).and_then(at_least_a_second),
             ),
@@ -831,13 +844,7 @@ fn validate_feeds(
         };
         let tags: Vec<String> = feed.tags.iter().map(|t| t.trim().to_string()).collect();
         if tags.iter().any(String::is_empty) {
-            v.element::<()>(
-                "feeds",
-                i,
-                label,
-                "tags",
-                Err("a tag must not be empty".into()),
-            );
+            e.refuse("tags", "a tag must not be empty".into());
         }
         if let (Some(name), Some(url), Some(interval)) = (name, url, interval) {
             feeds.push(FeedSettings {
@@ -871,44 +878,30 @@ fn validate_watchlists(
     let mut out = Vec::new();
     let mut names = HashSet::new();
     for (i, w) in raw.into_iter().enumerate() {
-        let label = w.name.clone();
-        let label = label.as_deref();
-        let name = v.element("watchlists", i, label, "name", required(w.name));
-        if let Some(name) = &name
-            && !names.insert(name.clone())
-        {
-            v.element::<()>(
-                "watchlists",
-                i,
-                label,
-                "name",
-                Err(format!("duplicate watchlist name `{name}`")),
-            );
-        }
-        let query = v
-            .element("watchlists", i, label, "query", required(w.query))
-            .and_then(|q| {
-                let parsed = Query::parse(&q).map_err(|e| format!("{e} in `{q}`"));
-                v.element("watchlists", i, label, "query", parsed)
-            });
+        let mut e = v.entry("watchlists", i, w.name.as_deref());
+        let name = e.unique_name(w.name, &mut names, "watchlist");
+        let query = e.check("query", required(w.query)).and_then(|q| {
+            e.check(
+                "query",
+                Query::parse(&q).map_err(|err| format!("{err} in `{q}`")),
+            )
+        });
         let mut selectors = Vec::new();
         for text in w.feeds.unwrap_or_default() {
             let selector = FeedSelector::parse(&text);
-            let known = match &selector {
-                FeedSelector::Name(n) => feeds.iter().any(|f| f.name == *n),
-                FeedSelector::Tag(t) => feeds.iter().any(|f| f.tags.contains(t)),
-            };
-            if known {
+            if feeds.iter().any(|f| selector.selects(f)) {
                 selectors.push(selector);
-            } else {
-                let reason = match selector {
+                continue;
+            }
+            e.refuse(
+                "feeds",
+                match selector {
                     FeedSelector::Name(n) => {
                         format!("no feed is named `{n}` (for a tag write \"tag:{n}\")")
                     }
                     FeedSelector::Tag(t) => format!("no feed has the tag `{t}`"),
-                };
-                v.element::<()>("watchlists", i, label, "feeds", Err(reason));
-            }
+                },
+            );
         }
         if let (Some(name), Some(query)) = (name, query) {
             out.push(WatchlistSettings {
@@ -1042,87 +1035,42 @@ fn validate_digests(
 ) -> Vec<DigestSettings> {
     let mut out = Vec::new();
     let mut names = HashSet::new();
-    let known: BTreeMap<&str, ()> = watchlists.iter().map(|w| (w.name.as_str(), ())).collect();
     for (i, d) in raw.into_iter().enumerate() {
-        let label = d.name.clone();
-        let label = label.as_deref();
-        let name = v.element("digests", i, label, "name", required(d.name));
-        if let Some(name) = &name
-            && !names.insert(name.clone())
-        {
-            v.element::<()>(
-                "digests",
-                i,
-                label,
-                "name",
-                Err(format!("duplicate digest name `{name}`")),
-            );
-        }
+        let mut e = v.entry("digests", i, d.name.as_deref());
+        let name = e.unique_name(d.name, &mut names, "digest");
         let mut to = Vec::new();
         match d.to {
-            None => {
-                v.element::<()>(
-                    "digests",
-                    i,
-                    label,
-                    "to",
-                    Err("is required: a list of addresses".into()),
-                );
-            }
-            Some(list) if list.is_empty() => {
-                v.element::<()>(
-                    "digests",
-                    i,
-                    label,
-                    "to",
-                    Err("needs at least one address".into()),
-                );
-            }
+            None => e.refuse("to", "is required: a list of addresses".into()),
+            Some(list) if list.is_empty() => e.refuse("to", "needs at least one address".into()),
             Some(list) => {
                 for address in list {
                     let parsed = address
                         .parse::<Mailbox>()
-                        .map_err(|e| format!("`{address}` is not an address ({e})"));
-                    if let Some(mailbox) = v.element("digests", i, label, "to", parsed) {
-                        to.push(mailbox);
-                    }
+                        .map_err(|err| format!("`{address}` is not an address ({err})"));
+                    to.extend(e.check("to", parsed));
                 }
             }
         }
         let covered = match d.watchlists {
             None => watchlists.iter().map(|w| w.name.clone()).collect(),
             Some(list) if list.is_empty() => {
-                v.element::<()>(
-                    "digests",
-                    i,
-                    label,
+                e.refuse(
                     "watchlists",
-                    Err(
-                        "is empty: name at least one watchlist, or leave the key out for all"
-                            .into(),
-                    ),
+                    "is empty: name at least one watchlist, or leave the key out for all".into(),
                 );
                 list
             }
             Some(list) => {
-                for w in &list {
-                    if !known.contains_key(w.as_str()) {
-                        v.element::<()>(
-                            "digests",
-                            i,
-                            label,
-                            "watchlists",
-                            Err(format!("no watchlist is named `{w}`")),
-                        );
-                    }
+                for w in list
+                    .iter()
+                    .filter(|w| !watchlists.iter().any(|known| known.name == **w))
+                {
+                    e.refuse("watchlists", format!("no watchlist is named `{w}`"));
                 }
                 list
             }
         };
-        let schedule = v.element(
-            "digests",
-            i,
-            label,
+        let schedule = e.check(
             "schedule",
             Schedule::parse(d.schedule.as_deref().unwrap_or("every 1h")),
         );
