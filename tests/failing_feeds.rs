@@ -165,3 +165,34 @@ async fn a_feed_that_failed_is_polled_again_and_recovers() {
     // The last error stays visible for the record, with when it happened.
     assert!(wire.last_error.as_deref().unwrap().contains("404"));
 }
+
+/// `polling.concurrency` bounds the fetches in flight; the server counts how many
+/// requests it was answering at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_concurrency_limit_bounds_requests_in_flight() {
+    let served = served_copy(&["wire.rss", "defense.atom", "briefs.json"]);
+    for (limit, expected_most) in [(1, 1), (4, 4)] {
+        let http = FeedServer::start(served.path()).await;
+        let work = tempfile::tempdir().unwrap();
+        let mut body = format!("[polling]\nconcurrency = {limit}\n\n");
+        for (i, file) in ["wire.rss", "defense.atom", "briefs.json", "wire.rss"]
+            .iter()
+            .enumerate()
+        {
+            // Slow answers, so that fetches overlap whenever the limit lets them.
+            body.push_str(&feed_table(
+                &format!("feed {i}"),
+                &http.url(&format!("slow/0.{}5/{file}", i + 3)),
+            ));
+        }
+        let settings = config::load(&write_config(work.path(), &body)).unwrap();
+        let reports = daemon::poll_once(settings, None).await.unwrap();
+        assert!(reports.iter().all(|r| r.outcome.is_ok()), "{reports:?}");
+        assert_eq!(http.requests().len(), 4);
+        assert_eq!(
+            http.max_in_flight(),
+            expected_most,
+            "with concurrency = {limit}"
+        );
+    }
+}

@@ -27,6 +27,7 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -64,7 +65,33 @@ pub struct RequestRecord {
 pub struct FeedServer {
     addr: SocketAddr,
     log: Arc<Mutex<Vec<RequestRecord>>>,
+    gauge: Arc<InFlight>,
     background: Background,
+}
+
+/// How many requests are being answered at once, and the most there ever were.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+/// Counts one request as in flight until dropped (the reply written, or the connection
+/// gone).
+struct InFlightGuard(Arc<InFlight>);
+
+impl InFlightGuard {
+    fn new(gauge: &Arc<InFlight>) -> InFlightGuard {
+        let now = gauge.now.fetch_add(1, Ordering::SeqCst) + 1;
+        gauge.most.fetch_max(now, Ordering::SeqCst);
+        InFlightGuard(Arc::clone(gauge))
+    }
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl FeedServer {
@@ -77,9 +104,11 @@ impl FeedServer {
         let listener = StdTcpListener::bind(("127.0.0.1", 0)).expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local_addr");
         let log = Arc::new(Mutex::new(Vec::new()));
+        let gauge = Arc::new(InFlight::default());
         let state = Arc::new(State {
             root: dir.to_path_buf(),
             log: Arc::clone(&log),
+            gauge: Arc::clone(&gauge),
         });
         let background = Background::spawn("feed-server", listener, move |listener| {
             accept_loop(listener, state)
@@ -87,6 +116,7 @@ impl FeedServer {
         FeedServer {
             addr,
             log,
+            gauge,
             background,
         }
     }
@@ -130,6 +160,12 @@ impl FeedServer {
             .iter()
             .filter(|r| r.status == status)
             .count()
+    }
+
+    /// The most requests the server was answering at the same time (from reading a
+    /// request to having written its reply).
+    pub fn max_in_flight(&self) -> usize {
+        self.gauge.most.load(Ordering::SeqCst)
     }
 
     pub fn reset_log(&self) {
@@ -178,6 +214,7 @@ fn absolute(path: &str) -> String {
 struct State {
     root: PathBuf,
     log: Arc<Mutex<Vec<RequestRecord>>>,
+    gauge: Arc<InFlight>,
 }
 
 async fn accept_loop(listener: TcpListener, state: Arc<State>) {
@@ -205,6 +242,7 @@ async fn serve_connection(stream: TcpStream, state: Arc<State>) {
                 return;
             }
         };
+        let _in_flight = InFlightGuard::new(&state.gauge);
         let keep_alive = request.keep_alive();
         let reply = route(&state, &request);
         state.log.lock().unwrap().push(request.record(reply.status));
