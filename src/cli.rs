@@ -218,7 +218,7 @@ fn print_summary(settings: &Settings) {
     println!("database: {}", settings.storage.path.display());
     println!(
         "polling: every {} by default, {} at a time, timeout {}",
-        humantime::format_duration(settings.polling.interval),
+        humantime::format_duration(settings.polling.cadence.interval),
         settings.polling.concurrency,
         humantime::format_duration(settings.polling.timeout)
     );
@@ -233,7 +233,7 @@ fn print_summary(settings: &Settings) {
             "  {} <{}> every {}{tags}",
             feed.name,
             crate::feed::redacted(&feed.url),
-            humantime::format_duration(feed.interval)
+            humantime::format_duration(feed.cadence.interval)
         );
     }
     println!("watchlists ({}):", settings.watchlists.len());

@@ -50,18 +50,40 @@ pub struct Storage {
 
 #[derive(Debug, Clone)]
 pub struct Polling {
-    pub interval: Duration,
+    /// The default cadence of every feed; see [`Cadence`].
+    pub cadence: Cadence,
+    /// Requests in flight at once, over all feeds.
     pub concurrency: usize,
+    /// Requests in flight at once to one host (host and port).
+    pub concurrency_per_host: usize,
     pub timeout: Duration,
     pub max_body_bytes: u64,
     pub user_agent: String,
+    /// Longest wait between retries of a failing feed.
+    pub max_backoff: Duration,
+    /// A feed failing for this long is flagged as failing (and still polled).
+    pub failing_after: Duration,
+    /// A permanent redirect that has held this long replaces the URL polled.
+    pub moved_after: Duration,
+}
+
+/// How often a feed is polled: it starts at `interval`; when `adaptive`, a feed with
+/// nothing new drifts towards `max_interval` and a busy one towards `min_interval`.
+/// Server hints (`Cache-Control`, `Expires`, `<ttl>`, `sy:updatePeriod`) lengthen the
+/// wait, never beyond `max_interval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cadence {
+    pub interval: Duration,
+    pub min_interval: Duration,
+    pub max_interval: Duration,
+    pub adaptive: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct FeedSettings {
     pub name: String,
     pub url: Url,
-    pub interval: Duration,
+    pub cadence: Cadence,
     pub tags: Vec<String>,
 }
 
@@ -301,10 +323,17 @@ struct RawStorage {
 #[serde(deny_unknown_fields)]
 struct RawPolling {
     interval: Option<String>,
+    min_interval: Option<String>,
+    max_interval: Option<String>,
+    adaptive: Option<bool>,
     concurrency: Option<i64>,
+    concurrency_per_host: Option<i64>,
     timeout: Option<String>,
     max_body_size: Option<String>,
     user_agent: Option<String>,
+    max_backoff: Option<String>,
+    failing_after: Option<String>,
+    moved_after: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -313,6 +342,9 @@ struct RawFeed {
     name: Option<String>,
     url: Option<String>,
     interval: Option<String>,
+    min_interval: Option<String>,
+    max_interval: Option<String>,
+    adaptive: Option<bool>,
     #[serde(default)]
     tags: Vec<String>,
 }
@@ -739,7 +771,7 @@ fn validate(
         .unwrap_or_default();
 
     let polling = validate_polling(&mut v, raw.polling.unwrap_or_default());
-    let feeds = validate_feeds(&mut v, raw.feeds, polling.interval);
+    let feeds = validate_feeds(&mut v, raw.feeds, &polling.cadence);
     let watchlists = validate_watchlists(&mut v, raw.watchlists, &feeds);
     let email = validate_email(&mut v, raw.email);
     let digests = validate_digests(&mut v, raw.digests, &watchlists);
@@ -761,30 +793,63 @@ fn validate(
 }
 
 fn validate_polling(v: &mut Validator, raw: RawPolling) -> Polling {
-    let interval = v
+    let mut duration = |key: &str, text: Option<&str>, default: &str, fallback: u64| {
+        v.scalar(
+            "polling",
+            key,
+            parse_duration(text.unwrap_or(default)).and_then(at_least_a_second),
+        )
+        .unwrap_or(Duration::from_secs(fallback))
+    };
+    let interval = duration("interval", raw.interval.as_deref(), "15m", 900);
+    let min_interval = raw
+        .min_interval
+        .as_deref()
+        .map(|text| duration("min_interval", Some(text), "", 300));
+    let max_interval = raw
+        .max_interval
+        .as_deref()
+        .map(|text| duration("max_interval", Some(text), "", 7200));
+    let timeout = duration("timeout", raw.timeout.as_deref(), "30s", 30);
+    let max_backoff = duration("max_backoff", raw.max_backoff.as_deref(), "6h", 6 * 3600);
+    let failing_after = duration(
+        "failing_after",
+        raw.failing_after.as_deref(),
+        "7d",
+        7 * 86400,
+    );
+    let moved_after = duration("moved_after", raw.moved_after.as_deref(), "3d", 3 * 86400);
+    let cadence = v
         .scalar(
             "polling",
             "interval",
-            parse_duration(raw.interval.as_deref().unwrap_or("15m")).and_then(at_least_a_second),
+            cadence(
+                interval,
+                min_interval,
+                max_interval,
+                raw.adaptive.unwrap_or(true),
+                &DEFAULT_BOUNDS,
+            ),
         )
-        .unwrap_or(Duration::from_secs(900));
-    let concurrency = v
-        .scalar(
+        .unwrap_or(Cadence {
+            interval,
+            min_interval: interval,
+            max_interval: interval,
+            adaptive: false,
+        });
+    let mut count = |key: &str, value: Option<i64>, default: i64| {
+        v.scalar(
             "polling",
-            "concurrency",
-            match raw.concurrency.unwrap_or(16) {
+            key,
+            match value.unwrap_or(default) {
                 n @ 1..=1024 => Ok(n as usize),
                 n => Err(format!("{n} is out of range; use 1 to 1024")),
             },
         )
-        .unwrap_or(16);
-    let timeout = v
-        .scalar(
-            "polling",
-            "timeout",
-            parse_duration(raw.timeout.as_deref().unwrap_or("30s")).and_then(at_least_a_second),
-        )
-        .unwrap_or(Duration::from_secs(30));
+        .unwrap_or(default as usize)
+    };
+    let concurrency = count("concurrency", raw.concurrency, 16);
+    let concurrency_per_host = count("concurrency_per_host", raw.concurrency_per_host, 2);
     let max_body_bytes = v
         .scalar(
             "polling",
@@ -797,12 +862,56 @@ fn validate_polling(v: &mut Validator, raw: RawPolling) -> Polling {
         .filter(|ua| !ua.trim().is_empty())
         .unwrap_or_else(|| format!("newshound/{}", env!("CARGO_PKG_VERSION")));
     Polling {
-        interval,
+        cadence,
         concurrency,
+        concurrency_per_host,
         timeout,
         max_body_bytes,
         user_agent,
+        max_backoff,
+        failing_after,
+        moved_after,
     }
+}
+
+/// The bounds a cadence gets when none are written: 5 minutes to 2 hours.
+const DEFAULT_BOUNDS: (Duration, Duration) =
+    (Duration::from_secs(300), Duration::from_secs(2 * 3600));
+
+/// A cadence from an interval and optional bounds. A bound left out defaults to
+/// `defaults`, widened to take in the interval (a feed set to poll every minute gets a
+/// one-minute floor); bounds written out must hold the interval.
+fn cadence(
+    interval: Duration,
+    min_interval: Option<Duration>,
+    max_interval: Option<Duration>,
+    adaptive: bool,
+    defaults: &(Duration, Duration),
+) -> Result<Cadence, String> {
+    let min = min_interval.unwrap_or(defaults.0.min(interval));
+    let max = max_interval.unwrap_or(defaults.1.max(interval));
+    let show = |d: Duration| humantime::format_duration(d).to_string();
+    if min > max {
+        return Err(format!(
+            "min_interval ({}) is longer than max_interval ({})",
+            show(min),
+            show(max)
+        ));
+    }
+    if interval < min || interval > max {
+        return Err(format!(
+            "{} is outside min_interval..max_interval ({}..{})",
+            show(interval),
+            show(min),
+            show(max)
+        ));
+    }
+    Ok(Cadence {
+        interval,
+        min_interval: min,
+        max_interval: max,
+        adaptive,
+    })
 }
 
 fn at_least_a_second(d: Duration) -> Result<Duration, String> {
@@ -816,11 +925,7 @@ fn at_least_a_second(d: Duration) -> Result<Duration, String> {
     }
 }
 
-fn validate_feeds(
-    v: &mut Validator,
-    raw: Vec<RawFeed>,
-    default_interval: Duration,
-) -> Vec<FeedSettings> {
+fn validate_feeds(v: &mut Validator, raw: Vec<RawFeed>, defaults: &Cadence) -> Vec<FeedSettings> {
     let mut feeds = Vec::new();
     let mut names = HashSet::new();
     let mut urls = HashMap::new();
@@ -835,22 +940,37 @@ fn validate_feeds(
         {
             e.refuse("url", format!("the same URL as feeds[{first}]"));
         }
-        let interval = match feed.interval {
-            Some(text) => e.check(
+        let mut duration = |key: &str, text: Option<String>| match text {
+            Some(text) => e
+                .check(key, parse_duration(&text).and_then(at_least_a_second))
+                .map(Some),
+            None => Some(None),
+        };
+        let interval = duration("interval", feed.interval);
+        let min_interval = duration("min_interval", feed.min_interval);
+        let max_interval = duration("max_interval", feed.max_interval);
+        let cadence = match (interval, min_interval, max_interval) {
+            (Some(interval), Some(min), Some(max)) => e.check(
                 "interval",
-                parse_duration(&text).and_then(at_least_a_second),
+                cadence(
+                    interval.unwrap_or(defaults.interval),
+                    min,
+                    max,
+                    feed.adaptive.unwrap_or(defaults.adaptive),
+                    &(defaults.min_interval, defaults.max_interval),
+                ),
             ),
-            None => Some(default_interval),
+            _ => None,
         };
         let tags: Vec<String> = feed.tags.iter().map(|t| t.trim().to_string()).collect();
         if tags.iter().any(String::is_empty) {
             e.refuse("tags", "a tag must not be empty".into());
         }
-        if let (Some(name), Some(url), Some(interval)) = (name, url, interval) {
+        if let (Some(name), Some(url), Some(cadence)) = (name, url, cadence) {
             feeds.push(FeedSettings {
                 name,
                 url,
-                interval,
+                cadence,
                 tags,
             });
         }

@@ -94,7 +94,10 @@ fn refused(result: Result<Settings, ConfigError>, file: &Path, key: &str, reason
 fn the_base_configuration_loads() {
     let settings = Dir::new(BASE).load().unwrap();
     assert_eq!(settings.feeds.len(), 2);
-    assert_eq!(settings.polling.interval, Duration::from_secs(15 * 60));
+    assert_eq!(
+        settings.polling.cadence.interval,
+        Duration::from_secs(15 * 60)
+    );
     assert_eq!(settings.polling.concurrency, 16);
     assert!(settings.watchlists[0].applies_to(&settings.feeds[0]));
     assert!(!settings.watchlists[0].applies_to(&settings.feeds[1]));

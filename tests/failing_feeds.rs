@@ -174,7 +174,7 @@ async fn the_concurrency_limit_bounds_requests_in_flight() {
     for (limit, expected_most) in [(1, 1), (4, 4)] {
         let http = FeedServer::start(served.path()).await;
         let work = tempfile::tempdir().unwrap();
-        let mut body = format!("[polling]\nconcurrency = {limit}\n\n");
+        let mut body = format!("[polling]\nconcurrency = {limit}\nconcurrency_per_host = 8\n\n");
         for (i, file) in ["wire.rss", "defense.atom", "briefs.json", "wire.rss"]
             .iter()
             .enumerate()
@@ -194,5 +194,35 @@ async fn the_concurrency_limit_bounds_requests_in_flight() {
             expected_most,
             "with concurrency = {limit}"
         );
+    }
+}
+
+/// `polling.concurrency_per_host` bounds the requests in flight to one host (host and
+/// port), whatever the global limit, and one busy host does not hold back another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_per_host_limit_bounds_requests_to_one_host() {
+    let served = served_copy(&["wire.rss", "defense.atom", "briefs.json"]);
+    let (one, other) = (
+        FeedServer::start(served.path()).await,
+        FeedServer::start(served.path()).await,
+    );
+    let work = tempfile::tempdir().unwrap();
+    let mut body = String::from("[polling]\nconcurrency = 16\n\n");
+    for (host, server) in [("one", &one), ("other", &other)] {
+        for i in 0..6 {
+            let file = ["wire.rss", "defense.atom", "briefs.json"][i % 3];
+            body.push_str(&feed_table(
+                &format!("{host} {i}"),
+                &server.url(&format!("slow/0.4/{file}?n={i}")),
+            ));
+        }
+    }
+    let settings = config::load(&write_config(work.path(), &body)).unwrap();
+    assert_eq!(settings.polling.concurrency_per_host, 2);
+    let reports = daemon::poll_once(settings, None).await.unwrap();
+    assert!(reports.iter().all(|r| r.outcome.is_ok()), "{reports:?}");
+    for server in [&one, &other] {
+        assert_eq!(server.requests().len(), 6);
+        assert_eq!(server.max_in_flight(), 2);
     }
 }

@@ -130,7 +130,7 @@ pub async fn preview_digest(
     name: &str,
 ) -> anyhow::Result<Option<(Rendered, OutgoingMessage)>> {
     find(&settings, name)?;
-    let ctx = Context::open(settings).await?;
+    let ctx = Context::open(settings, super::Clock::system()).await?;
     let (_, digest) = find(&ctx.settings, name)?;
     let matches = unsent(&ctx, digest).await?;
     if matches.is_empty() {
@@ -143,7 +143,7 @@ pub async fn preview_digest(
 pub async fn send_digest(settings: Settings, name: &str) -> anyhow::Result<DigestRun> {
     find(&settings, name)?;
     let mailer = Mailer::new(&settings.email)?;
-    let ctx = Context::open(settings).await?;
+    let ctx = Context::open(settings, super::Clock::system()).await?;
     let (index, _) = find(&ctx.settings, name)?;
     run_digest(&ctx, &mailer, index, Utc::now()).await
 }

@@ -7,8 +7,11 @@
 //! never reaches the loop. The one-shot operations behind the CLI (`poll --once`,
 //! `digest send`, …) reuse the same pieces through [`Context`].
 
+mod clock;
 mod digests;
+mod hosts;
 mod poll;
+mod schedule;
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -20,6 +23,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Semaphore;
 use tokio::task::{self, JoinSet};
 
+pub use clock::Clock;
 pub use digests::{DigestRun, preview_digest, send_digest};
 pub use poll::{FeedReport, Polled, poll_once};
 
@@ -28,6 +32,7 @@ use crate::digest::send::{Mailer, retry_delay};
 use crate::feed::fetch::Fetcher;
 use crate::store::{FeedId, Store};
 use crate::watch::Watcher;
+use hosts::Hosts;
 
 /// How long fetches in flight may go on after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
@@ -37,7 +42,11 @@ const MAX_SLEEP: Duration = Duration::from_secs(30);
 /// Everything a poll or a digest run needs, built once from the settings.
 pub struct Context {
     pub settings: Settings,
+    clock: Clock,
     store: Arc<Mutex<Store>>,
+    /// Requests in flight, over all feeds.
+    permits: Arc<Semaphore>,
+    hosts: Hosts,
     watcher: Watcher,
     /// Store ids of `settings.feeds`, same order.
     feed_ids: Vec<FeedId>,
@@ -48,7 +57,7 @@ pub struct Context {
 impl Context {
     /// Opens the store, records the configured feeds and digests in it and compiles the
     /// watchlists.
-    pub async fn open(settings: Settings) -> anyhow::Result<Arc<Context>> {
+    pub async fn open(settings: Settings, clock: Clock) -> anyhow::Result<Arc<Context>> {
         let path = settings.storage.path.clone();
         let feeds = settings.feeds.clone();
         let digests = settings.digests.clone();
@@ -56,7 +65,7 @@ impl Context {
             let mut store = Store::open(&path)
                 .with_context(|| format!("cannot open the database {}", path.display()))?;
             let ids = store.sync_feeds(&feeds)?;
-            store.sync_digests(&digests, Utc::now())?;
+            store.sync_digests(&digests, clock.now())?;
             anyhow::Ok((store, ids))
         })
         .await??;
@@ -80,7 +89,10 @@ impl Context {
             })
             .collect();
         Ok(Arc::new(Context {
+            permits: Arc::new(Semaphore::new(settings.polling.concurrency)),
+            hosts: Hosts::new(settings.polling.concurrency_per_host),
             settings,
+            clock,
             store: Arc::new(Mutex::new(store)),
             watcher,
             feed_ids,
@@ -114,9 +126,19 @@ impl Context {
 /// digest on its timetable. On shutdown, stops starting work, lets work in flight finish
 /// for a grace period, and returns.
 pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    run_with_clock(settings, Clock::system(), shutdown).await
+}
+
+/// [`run`] with its own clock: a test passes [`Clock::tokio`] and pauses tokio's time to
+/// run days of schedule in moments.
+pub async fn run_with_clock(
+    settings: Settings,
+    clock: Clock,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
     let mailer = Arc::new(Mailer::new(&settings.email)?);
     let fetcher = Fetcher::new(&settings.polling)?;
-    let ctx = Context::open(settings).await?;
+    let ctx = Context::open(settings, clock).await?;
     tracing::info!(
         feeds = ctx.settings.feeds.len(),
         watchlists = ctx.settings.watchlists.len(),
@@ -126,7 +148,6 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
     );
 
     let mut timetable = Timetable::load(&ctx).await?;
-    let permits = Arc::new(Semaphore::new(ctx.settings.polling.concurrency));
     let mut polls: JoinSet<DateTime<Utc>> = JoinSet::new();
     let mut digest_runs: JoinSet<bool> = JoinSet::new();
     // Which feed or digest each task serves, so that even a task that panicked is
@@ -136,19 +157,17 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
     tokio::pin!(shutdown);
 
     loop {
-        let now = Utc::now();
+        let now = clock.now();
         for index in timetable.take_due_feeds(now) {
-            let (ctx, fetcher, permits) = (Arc::clone(&ctx), fetcher.clone(), Arc::clone(&permits));
-            let handle = polls.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                poll::poll_feed(&ctx, &fetcher, index).await.next_due
-            });
+            let (ctx, fetcher) = (Arc::clone(&ctx), fetcher.clone());
+            let handle =
+                polls.spawn(async move { poll::poll_feed(&ctx, &fetcher, index).await.next_due });
             poll_tasks.insert(handle.id(), index);
         }
         for index in timetable.take_due_digests(now) {
             let (ctx, mailer) = (Arc::clone(&ctx), Arc::clone(&mailer));
             let handle = digest_runs.spawn(async move {
-                match digests::run_digest(&ctx, &mailer, index, Utc::now()).await {
+                match digests::run_digest(&ctx, &mailer, index, ctx.clock.now()).await {
                     Ok(_) => true,
                     Err(e) => {
                         let name = &ctx.settings.digests[index].name;
@@ -160,7 +179,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
             digest_tasks.insert(handle.id(), index);
         }
 
-        let sleep = timetable.until_next(Utc::now());
+        let sleep = timetable.until_next(clock.now());
         tokio::select! {
             () = &mut shutdown => break,
             Some(done) = polls.join_next_with_id() => {
@@ -168,7 +187,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
                     Ok((id, next_due)) => (id, next_due),
                     Err(e) => {
                         tracing::error!(error = %e, "a poll task failed; the feed is retried later");
-                        (e.id(), Utc::now() + chrono::Duration::minutes(5))
+                        (e.id(), clock.now() + chrono::Duration::minutes(5))
                     }
                 };
                 if let Some(index) = poll_tasks.remove(&id) {
@@ -184,7 +203,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
                     }
                 };
                 if let Some(index) = digest_tasks.remove(&id) {
-                    timetable.digest_done(index, ok, Utc::now());
+                    timetable.digest_done(index, ok, clock.now());
                 }
             }
             () = tokio::time::sleep(sleep) => {}
@@ -224,7 +243,7 @@ struct Timetable {
 
 impl Timetable {
     async fn load(ctx: &Context) -> anyhow::Result<Timetable> {
-        let now = Utc::now();
+        let now = ctx.clock.now();
         let ids = ctx.feed_ids.clone();
         let names: Vec<String> = ctx
             .settings
@@ -246,13 +265,14 @@ impl Timetable {
             })
             .await?;
         // A stored due time comes from the last run's settings: an interval shortened
-        // since then (or a long backoff) should not keep a feed waiting.
+        // since then (or a long backoff) should not keep a feed waiting longer than its
+        // longest interval.
         let feed_due: Vec<DateTime<Utc>> = due
             .into_iter()
             .zip(&ctx.settings.feeds)
             .map(|(stored, feed)| {
                 let soonest = now
-                    + chrono::Duration::from_std(feed.interval)
+                    + chrono::Duration::from_std(feed.cadence.max_interval)
                         .unwrap_or(chrono::Duration::days(1));
                 stored.map_or(now, |stored| stored.min(soonest))
             })

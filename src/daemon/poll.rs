@@ -9,17 +9,17 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
+use url::Url;
 
 use super::Context;
+use super::hosts::Hosts;
+use super::schedule;
 use crate::config::{FeedSettings, Settings};
-use crate::feed::fetch::{Fetched, Fetcher, Validators};
-use crate::feed::{parse, redacted};
+use crate::feed::fetch::{Fetched, Fetcher, ResponseHints, Validators};
+use crate::feed::parse::{self, ParseError};
+use crate::feed::redacted;
 use crate::model::{Item, MatchRecord};
-use crate::store::{NewMatch, PollOutcome};
-
-/// Longest wait between retries of a failing feed.
-const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
+use crate::store::{FetchState, Location, NewMatch, PollOutcome, PollRecord};
 
 /// What one poll of one feed did.
 #[derive(Debug, Clone)]
@@ -33,24 +33,29 @@ pub struct FeedReport {
 #[derive(Debug, Clone, Default)]
 pub struct Polled {
     pub not_modified: bool,
+    /// Not polled: the feed's host asked (429/503 `Retry-After`) to be left alone until then.
+    pub deferred_until: Option<DateTime<Utc>>,
     pub items: usize,
     pub new_items: usize,
     pub matches: Vec<MatchRecord>,
 }
 
-/// Polls the feed at `index` of the settings. Never fails: problems end up in the report
-/// and in the feed's row.
+/// Polls the feed at `index` of the settings, within the global and per-host limits.
+/// Never fails: problems end up in the report and in the feed's row.
 pub(super) async fn poll_feed(ctx: &Arc<Context>, fetcher: &Fetcher, index: usize) -> FeedReport {
     let feed = &ctx.settings.feeds[index];
     let (outcome, next_due) = match poll_and_record(ctx, fetcher, index).await {
         Ok(done) => done,
         Err(e) => {
             // Only the store can fail here; the feed keeps its schedule.
-            let next_due = Utc::now() + jittered(feed.interval);
+            let next_due = ctx.clock.now() + to_chrono(schedule::jittered(feed.cadence.interval));
             (Err(format!("{e:#}")), next_due)
         }
     };
     match &outcome {
+        Ok(polled) if polled.deferred_until.is_some() => {
+            tracing::debug!(feed = %feed.name, url = %redacted(&feed.url), "host asked for a pause; deferred")
+        }
         Ok(polled) if polled.not_modified => {
             tracing::debug!(feed = %feed.name, url = %redacted(&feed.url), "not modified")
         }
@@ -75,6 +80,14 @@ pub(super) async fn poll_feed(ctx: &Arc<Context>, fetcher: &Fetcher, index: usiz
 
 type Recorded = (Result<Polled, String>, DateTime<Utc>);
 
+/// What the fetch and the parse made of the feed, before anything is stored.
+struct Fetch {
+    outcome: PollOutcome,
+    items: Vec<Item>,
+    hints: ResponseHints,
+    retry_after: Option<Duration>,
+}
+
 async fn poll_and_record(
     ctx: &Arc<Context>,
     fetcher: &Fetcher,
@@ -82,47 +95,36 @@ async fn poll_and_record(
 ) -> anyhow::Result<Recorded> {
     let feed = &ctx.settings.feeds[index];
     let feed_id = ctx.feed_ids[index];
-    let now = Utc::now();
     let state = ctx.with_store(move |s| s.fetch_state(feed_id)).await?;
-    let validators = Validators {
-        etag: state.etag.clone(),
-        last_modified: state.last_modified.clone(),
-    };
+    let url = polled_url(feed, &state.location);
+    let host = Hosts::key(&url);
 
-    let (outcome, items) = match fetcher.fetch(&feed.url, &validators).await {
-        Err(e) => (failed(e.status(), e.to_string()), Vec::new()),
-        Ok(Fetched::NotModified { status, validators }) => {
-            (not_modified(Some(status), validators), Vec::new())
-        }
-        Ok(Fetched::Body {
-            status,
-            bytes,
-            validators,
-        }) => {
-            let body_hash = sha256_hex(&bytes);
-            if state.body_hash.as_deref() == Some(body_hash.as_str()) {
-                // The server ignores conditional requests but sent the same bytes.
-                (not_modified(status, validators), Vec::new())
-            } else {
-                let url = feed.url.clone();
-                match tokio::task::spawn_blocking(move || parse::parse(&bytes, &url)).await? {
-                    Err(e) => (failed(status, e.to_string()), Vec::new()),
-                    Ok(parsed) => (
-                        PollOutcome::Fetched {
-                            status,
-                            etag: validators.etag,
-                            last_modified: validators.last_modified,
-                            body_hash,
-                        },
-                        parsed.items,
-                    ),
-                }
-            }
-        }
+    // The host first, then a global slot: a worker never sits on a global slot while it
+    // waits for a busy host.
+    let _host_permit = match &host {
+        Some(host) => Some(ctx.hosts.permits(host).acquire_owned().await?),
+        None => None,
     };
+    let _permit = Arc::clone(&ctx.permits).acquire_owned().await?;
+    let now = ctx.clock.now();
+    if let Some(until) = host.as_deref().and_then(|h| ctx.hosts.paused_until(h, now)) {
+        let next_due = until + to_chrono(schedule::jittered(Duration::from_secs(10)));
+        let polled = Polled {
+            deferred_until: Some(until),
+            ..Polled::default()
+        };
+        return Ok((Ok(polled), next_due));
+    }
+
+    let fetch = fetch_and_parse(fetcher, &url, &state).await?;
+    if let (Some(host), Some(wait)) = (&host, fetch.retry_after) {
+        tracing::info!(host = %host, wait = %humantime::format_duration(wait), "host asked for a pause (Retry-After)");
+        ctx.hosts.pause(host, now + to_chrono(wait));
+    }
 
     // Keep the items this feed has not had before, and match only those.
-    let total = items.len();
+    let total = fetch.items.len();
+    let items = fetch.items;
     let (items, unseen) = ctx
         .with_store(move |s| {
             s.unseen_items(feed_id, &items)
@@ -140,18 +142,22 @@ async fn poll_and_record(
         (fresh, matches)
     })
     .await?;
-
-    let next_due = now
-        + match &outcome {
-            PollOutcome::Failed { .. } => backoff(feed.interval, state.consecutive_failures + 1),
-            _ => jittered(feed.interval),
-        };
     let new_items = fresh.len();
-    let recorded_outcome = outcome.clone();
+
+    let record = next_poll(
+        ctx,
+        feed,
+        &state,
+        fetch.outcome,
+        &fetch.hints,
+        fetch.retry_after,
+        new_items,
+        now,
+    );
+    let next_due = record.next_due;
+    let outcome = record.outcome.clone();
     let matches = ctx
-        .with_store(move |s| {
-            s.record_poll(feed_id, &recorded_outcome, &fresh, &matches, now, next_due)
-        })
+        .with_store(move |s| s.record_poll(feed_id, &record, &fresh, &matches))
         .await?;
 
     let result = match outcome {
@@ -161,17 +167,241 @@ async fn poll_and_record(
             ..Polled::default()
         }),
         PollOutcome::Fetched { .. } => Ok(Polled {
-            not_modified: false,
             items: total,
             new_items,
             matches,
+            ..Polled::default()
         }),
     };
     Ok((result, next_due))
 }
 
-fn failed(status: Option<u16>, error: String) -> PollOutcome {
-    PollOutcome::Failed { status, error }
+/// The configured URL, or the one a permanent redirect moved the feed to.
+fn polled_url(feed: &FeedSettings, location: &Location) -> Url {
+    location
+        .fetch_url
+        .as_deref()
+        .and_then(|u| Url::parse(u).ok())
+        .unwrap_or_else(|| feed.url.clone())
+}
+
+/// Conditional request → not modified? stop → same bytes as last time? stop → parse (on
+/// the blocking pool).
+async fn fetch_and_parse(
+    fetcher: &Fetcher,
+    url: &Url,
+    state: &FetchState,
+) -> anyhow::Result<Fetch> {
+    let validators = Validators {
+        etag: state.etag.clone(),
+        last_modified: state.last_modified.clone(),
+    };
+    let fetch = match fetcher.fetch(url, &validators).await {
+        Err(e) => Fetch {
+            outcome: failed(e.status(), e.kind(), e.to_string()),
+            items: Vec::new(),
+            hints: ResponseHints::default(),
+            retry_after: e.retry_after(),
+        },
+        Ok(Fetched::NotModified {
+            status,
+            validators,
+            hints,
+        }) => Fetch {
+            outcome: not_modified(Some(status), validators),
+            items: Vec::new(),
+            hints,
+            retry_after: None,
+        },
+        Ok(Fetched::Body {
+            status,
+            bytes,
+            validators,
+            hints,
+            content_type,
+        }) => {
+            let body_hash = sha256_hex(&bytes);
+            if state.body_hash.as_deref() == Some(body_hash.as_str()) {
+                // The server ignores conditional requests but sent the same bytes.
+                Fetch {
+                    outcome: not_modified(status, validators),
+                    items: Vec::new(),
+                    hints,
+                    retry_after: None,
+                }
+            } else {
+                let base = url.clone();
+                let parsed = tokio::task::spawn_blocking(move || {
+                    parse::parse_response(&bytes, &base, content_type.as_deref())
+                })
+                .await?;
+                match parsed {
+                    Err(e) => {
+                        let kind = match e {
+                            ParseError::NotAFeed(_) => "not a feed",
+                            ParseError::Malformed(_) => "malformed",
+                        };
+                        Fetch {
+                            outcome: failed(status, kind, e.to_string()),
+                            items: Vec::new(),
+                            hints,
+                            retry_after: None,
+                        }
+                    }
+                    Ok(parsed) => Fetch {
+                        outcome: PollOutcome::Fetched {
+                            status,
+                            etag: validators.etag,
+                            last_modified: validators.last_modified,
+                            body_hash,
+                            refresh_hint: parsed.refresh_hint,
+                        },
+                        items: parsed.items,
+                        hints,
+                        retry_after: None,
+                    },
+                }
+            }
+        }
+    };
+    Ok(fetch)
+}
+
+/// The feed's row after this poll: when it is next due, its adapted interval, and where
+/// it is polled from.
+#[allow(clippy::too_many_arguments)]
+fn next_poll(
+    ctx: &Context,
+    feed: &FeedSettings,
+    state: &FetchState,
+    outcome: PollOutcome,
+    hints: &ResponseHints,
+    retry_after: Option<Duration>,
+    new_items: usize,
+    now: DateTime<Utc>,
+) -> PollRecord {
+    let cadence = &feed.cadence;
+    let polling = &ctx.settings.polling;
+    // The stored interval may come from an older configuration.
+    let current = state
+        .interval
+        .unwrap_or(cadence.interval)
+        .clamp(cadence.min_interval, cadence.max_interval);
+    let (interval, wait, location) = match &outcome {
+        PollOutcome::Failed { status, error, .. } => {
+            let failures = state.consecutive_failures + 1;
+            report_failure(ctx, feed, state, *status, error, now);
+            let wait =
+                schedule::wait_after_failure(current, failures, polling.max_backoff, retry_after);
+            (current, wait, state.location.clone())
+        }
+        PollOutcome::NotModified { .. } | PollOutcome::Fetched { .. } => {
+            let interval = schedule::adapt(cadence, current, new_items);
+            let parsed_hint = match &outcome {
+                PollOutcome::Fetched { refresh_hint, .. } => *refresh_hint,
+                _ => state.refresh_hint,
+            };
+            let hint = hints.fresh_for.max(parsed_hint);
+            let wait = schedule::wait_after_success(cadence, interval, hint);
+            let location = follow_move(feed, &state.location, hints, polling.moved_after, now);
+            (interval, wait, location)
+        }
+    };
+    PollRecord {
+        outcome,
+        at: now,
+        next_due: now + to_chrono(wait),
+        interval,
+        location,
+    }
+}
+
+/// Where the feed is polled from next: a permanent redirect is noted with the time it was
+/// first seen, and once it has held for `moved_after` the new URL is the one polled.
+fn follow_move(
+    feed: &FeedSettings,
+    location: &Location,
+    hints: &ResponseHints,
+    moved_after: Duration,
+    now: DateTime<Utc>,
+) -> Location {
+    let Some(target) = &hints.moved_permanently_to else {
+        return Location {
+            fetch_url: location.fetch_url.clone(),
+            moved_to: None,
+            moved_since: None,
+        };
+    };
+    let target = target.to_string();
+    let since = match (&location.moved_to, location.moved_since) {
+        (Some(seen), Some(since)) if *seen == target => since,
+        _ => {
+            tracing::info!(feed = %feed.name, to = %redacted_str(&target), "feed redirects permanently");
+            now
+        }
+    };
+    if now - since >= to_chrono(moved_after) {
+        tracing::warn!(
+            feed = %feed.name,
+            from = %redacted(&feed.url),
+            to = %redacted_str(&target),
+            "feed moved permanently; polling the new URL from now on (update the config to match)"
+        );
+        Location {
+            fetch_url: Some(target),
+            moved_to: None,
+            moved_since: None,
+        }
+    } else {
+        Location {
+            fetch_url: location.fetch_url.clone(),
+            moved_to: Some(target),
+            moved_since: Some(since),
+        }
+    }
+}
+
+/// Logs what a reader must not miss: a feed gone, or failing for long.
+fn report_failure(
+    ctx: &Context,
+    feed: &FeedSettings,
+    state: &FetchState,
+    status: Option<u16>,
+    error: &str,
+    now: DateTime<Utc>,
+) {
+    if status == Some(410) {
+        tracing::warn!(feed = %feed.name, url = %redacted(&feed.url), "the server says the feed is gone (410); still polled at the backoff cap");
+    }
+    let failing_after = to_chrono(ctx.settings.polling.failing_after);
+    if let Some(since) = state.failing_since
+        && now - since >= failing_after
+    {
+        tracing::warn!(
+            feed = %feed.name,
+            url = %redacted(&feed.url),
+            since = %since.format("%Y-%m-%d %H:%M UTC"),
+            failures = state.consecutive_failures + 1,
+            %error,
+            "feed failing"
+        );
+    }
+}
+
+fn redacted_str(url: &str) -> String {
+    Url::parse(url).map_or_else(|_| url.to_string(), |u| redacted(&u))
+}
+
+fn to_chrono(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(365))
+}
+
+fn failed(status: Option<u16>, kind: &str, error: String) -> PollOutcome {
+    PollOutcome::Failed {
+        status,
+        kind: kind.to_string(),
+        error,
+    }
 }
 
 fn not_modified(status: Option<u16>, validators: Validators) -> PollOutcome {
@@ -211,21 +441,6 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The interval, plus or minus up to 10%, so that feeds with the same interval spread out
-/// instead of firing in the same second.
-fn jittered(interval: Duration) -> chrono::Duration {
-    let factor = 0.9 + fastrand::f64() * 0.2;
-    chrono::Duration::from_std(interval.mul_f64(factor)).unwrap_or(chrono::Duration::hours(1))
-}
-
-/// After `failures` failures in a row: the interval doubled per failure (with jitter), at
-/// most `MAX_BACKOFF` but never less than the interval itself.
-fn backoff(interval: Duration, failures: u32) -> chrono::Duration {
-    let doubled = interval.saturating_mul(1 << failures.saturating_sub(1).min(16));
-    let capped = doubled.min(MAX_BACKOFF.max(interval));
-    jittered(capped)
-}
-
 /// One pass over the feeds (all, or the one named), concurrently within the configured
 /// limit. Digests are not sent. Used by `newshound poll --once`.
 pub async fn poll_once(settings: Settings, only: Option<&str>) -> anyhow::Result<Vec<FeedReport>> {
@@ -241,15 +456,11 @@ pub async fn poll_once(settings: Settings, only: Option<&str>) -> anyhow::Result
         }
     };
     let fetcher = Fetcher::new(&settings.polling)?;
-    let permits = Arc::new(Semaphore::new(settings.polling.concurrency));
-    let ctx = Context::open(settings).await?;
+    let ctx = Context::open(settings, super::Clock::system()).await?;
     let mut tasks = tokio::task::JoinSet::new();
     for index in selected {
-        let (ctx, fetcher, permits) = (Arc::clone(&ctx), fetcher.clone(), Arc::clone(&permits));
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            (index, poll_feed(&ctx, &fetcher, index).await)
-        });
+        let (ctx, fetcher) = (Arc::clone(&ctx), fetcher.clone());
+        tasks.spawn(async move { (index, poll_feed(&ctx, &fetcher, index).await) });
     }
     let mut reports = Vec::new();
     while let Some(done) = tasks.join_next().await {
@@ -257,29 +468,4 @@ pub async fn poll_once(settings: Settings, only: Option<&str>) -> anyhow::Result
     }
     reports.sort_by_key(|(index, _)| *index);
     Ok(reports.into_iter().map(|(_, report)| report).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jitter_stays_within_ten_percent() {
-        for _ in 0..1000 {
-            let d = jittered(Duration::from_secs(1000)).num_seconds();
-            assert!((900..=1100).contains(&d), "{d}");
-        }
-    }
-
-    #[test]
-    fn backoff_doubles_and_is_capped() {
-        let minute = Duration::from_secs(60);
-        let secs = |failures| backoff(minute, failures).num_seconds();
-        assert!((54..=66).contains(&secs(1)));
-        assert!((216..=264).contains(&secs(3)));
-        assert!(secs(40) <= 6 * 3600 * 11 / 10);
-        // A feed polled every 12 h is not retried less often than that.
-        let slow = backoff(Duration::from_secs(12 * 3600), 1).num_seconds();
-        assert!(slow >= 12 * 3600 * 9 / 10);
-    }
 }

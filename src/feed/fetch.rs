@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{
-    ACCEPT, ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    ACCEPT, CONTENT_TYPE, ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH,
+    LAST_MODIFIED,
 };
 use tokio::io::AsyncReadExt;
 use url::Url;
@@ -26,13 +27,29 @@ pub struct Validators {
 pub enum Fetched {
     /// 304: nothing changed since the validators were issued. A server may send fresh
     /// validators with it.
-    NotModified { status: u16, validators: Validators },
+    NotModified {
+        status: u16,
+        validators: Validators,
+        hints: ResponseHints,
+    },
     Body {
         /// HTTP status; `None` for `file://`.
         status: Option<u16>,
         bytes: Vec<u8>,
         validators: Validators,
+        hints: ResponseHints,
+        /// The Content-Type header as sent, for its charset; `None` for `file://`.
+        content_type: Option<String>,
     },
+}
+
+/// What a response says about polling the feed again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseHints {
+    /// How long the response may be cached (`Cache-Control: max-age`, else `Expires`).
+    pub fresh_for: Option<Duration>,
+    /// Where the leading run of permanent redirects (301, 308) led, if there was one.
+    pub moved_permanently_to: Option<Url>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,7 +65,11 @@ pub enum FetchError {
     #[error("too many redirects: {0}")]
     Redirect(String),
     #[error("HTTP {status}{}", reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default())]
-    Status { status: u16, reason: Option<String> },
+    Status {
+        status: u16,
+        reason: Option<String>,
+        retry_after: Option<Duration>,
+    },
     #[error("response larger than the {0}-byte limit")]
     TooLarge(u64),
     #[error("cannot read file: {0}")]
@@ -63,6 +84,29 @@ impl FetchError {
         match self {
             FetchError::Status { status, .. } => Some(*status),
             _ => None,
+        }
+    }
+
+    /// How long the server asked to be left alone (429 and 503 with `Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// A short stable label for the kind of failure.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FetchError::Timeout(_) => "timeout",
+            FetchError::Dns(_) => "dns",
+            FetchError::Connect(_) => "connect",
+            FetchError::Tls(_) => "tls",
+            FetchError::Redirect(_) => "redirect",
+            FetchError::Status { .. } => "http",
+            FetchError::TooLarge(_) => "too large",
+            FetchError::File(_) => "file",
+            FetchError::Other(_) => "other",
         }
     }
 }
@@ -125,16 +169,19 @@ impl Fetcher {
             etag: header(ETAG),
             last_modified: header(LAST_MODIFIED),
         };
+        let content_type = header(CONTENT_TYPE);
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified {
                 status: status.as_u16(),
                 validators,
+                hints: ResponseHints::default(),
             });
         }
         if !status.is_success() {
             return Err(FetchError::Status {
                 status: status.as_u16(),
                 reason: status.canonical_reason().map(str::to_string),
+                retry_after: None,
             });
         }
         if response
@@ -154,6 +201,8 @@ impl Fetcher {
             status: Some(status.as_u16()),
             bytes,
             validators,
+            hints: ResponseHints::default(),
+            content_type,
         })
     }
 
@@ -184,6 +233,8 @@ impl Fetcher {
             status: None,
             bytes,
             validators: Validators::default(),
+            hints: ResponseHints::default(),
+            content_type: None,
         })
     }
 

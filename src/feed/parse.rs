@@ -20,6 +20,8 @@ use crate::model::Item;
 pub struct ParsedFeed {
     pub title: Option<String>,
     pub items: Vec<Item>,
+    /// How often the feed says it is worth polling (`<ttl>`).
+    pub refresh_hint: Option<std::time::Duration>,
 }
 
 /// Why a body is not a usable feed.
@@ -33,6 +35,15 @@ pub enum ParseError {
 
 /// Parses a feed document. `base` resolves relative links.
 pub fn parse(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
+    parse_response(bytes, base, None)
+}
+
+/// Parses a feed document served with `content_type`.
+pub fn parse_response(
+    bytes: &[u8],
+    base: &Url,
+    _content_type: Option<&str>,
+) -> Result<ParsedFeed, ParseError> {
     let bytes = trim_leading_whitespace(bytes);
     if bytes.is_empty() {
         return Err(ParseError::NotAFeed("the body is empty".into()));
@@ -56,6 +67,10 @@ pub fn parse(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
     Ok(ParsedFeed {
         title: feed.title.map(|t| text_of(&t)),
         items,
+        refresh_hint: feed
+            .ttl
+            .filter(|minutes| *minutes > 0)
+            .map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60)),
     })
 }
 

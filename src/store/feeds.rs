@@ -1,6 +1,8 @@
 //! Feeds and their fetch state: the validators for conditional GET, when each feed is due,
 //! and the outcome of its last poll, so that `newshound` can always say why a feed is quiet.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
@@ -12,7 +14,7 @@ use crate::model::{Item, MatchRecord};
 /// Row id of a feed.
 pub type FeedId = i64;
 
-/// What the next fetch of a feed needs to know from the last one.
+/// What the next poll of a feed needs to know from the earlier ones.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FetchState {
     pub etag: Option<String>,
@@ -20,6 +22,22 @@ pub struct FetchState {
     pub body_hash: Option<String>,
     pub next_due_at: Option<DateTime<Utc>>,
     pub consecutive_failures: u32,
+    /// The adaptive interval reached so far; `None` before the first poll.
+    pub interval: Option<Duration>,
+    /// The feed's own `<ttl>` or `sy:updatePeriod`, from the last body parsed.
+    pub refresh_hint: Option<Duration>,
+    pub failing_since: Option<DateTime<Utc>>,
+    pub location: Location,
+}
+
+/// Where a feed is polled, and what its permanent redirects say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    /// The URL polled instead of the configured one, after a permanent redirect held.
+    pub fetch_url: Option<String>,
+    /// Where the last responses permanently redirected to, and since when.
+    pub moved_to: Option<String>,
+    pub moved_since: Option<DateTime<Utc>>,
 }
 
 /// How a poll of one feed ended.
@@ -38,27 +56,117 @@ pub enum PollOutcome {
         etag: Option<String>,
         last_modified: Option<String>,
         body_hash: String,
+        refresh_hint: Option<Duration>,
     },
     Failed {
         status: Option<u16>,
+        /// A short label: `timeout`, `dns`, `http`, `not a feed`, `malformed`, …
+        kind: String,
         error: String,
     },
 }
 
-/// A feed as `newshound feeds` and `check` show it.
+/// One poll as it is written to the feed's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollRecord {
+    pub outcome: PollOutcome,
+    pub at: DateTime<Utc>,
+    pub next_due: DateTime<Utc>,
+    /// The adaptive interval after this poll.
+    pub interval: Duration,
+    pub location: Location,
+}
+
+/// A feed as `newshound feeds` and the digest footer show it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FeedStatus {
     pub id: FeedId,
     pub name: String,
     pub url: String,
+    pub polls: i64,
     pub last_polled_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
+    pub last_new_item_at: Option<DateTime<Utc>>,
     pub last_status: Option<u16>,
+    pub last_error_kind: Option<String>,
     pub last_error: Option<String>,
     pub last_error_at: Option<DateTime<Utc>>,
     pub consecutive_failures: u32,
+    pub failing_since: Option<DateTime<Utc>>,
+    pub gone_since: Option<DateTime<Utc>>,
     pub next_due_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "seconds")]
+    pub interval: Option<Duration>,
     pub items_seen: i64,
+    #[serde(flatten)]
+    pub location: Location,
+}
+
+impl serde::Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(3))?;
+        map.serialize_entry("fetch_url", &self.fetch_url)?;
+        map.serialize_entry("moved_to", &self.moved_to)?;
+        map.serialize_entry("moved_since", &self.moved_since)?;
+        map.end()
+    }
+}
+
+fn seconds<S: serde::Serializer>(
+    d: &Option<Duration>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_some(&d.map(|d| d.as_secs()))
+}
+
+fn secs(n: i64) -> Duration {
+    Duration::from_secs(n.max(0) as u64)
+}
+
+/// What a reader of `newshound feeds` should make of a feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    NeverPolled,
+    Ok,
+    /// Failing, but not yet for long.
+    Erroring,
+    /// Failing for longer than `failing_after`; still polled, at the backoff cap.
+    Failing,
+    /// The server said 410 Gone; still polled, in case it comes back.
+    Gone,
+}
+
+impl Condition {
+    pub fn label(self) -> &'static str {
+        match self {
+            Condition::NeverPolled => "new",
+            Condition::Ok => "ok",
+            Condition::Erroring => "erroring",
+            Condition::Failing => "failing",
+            Condition::Gone => "gone",
+        }
+    }
+}
+
+impl FeedStatus {
+    pub fn condition(&self, now: DateTime<Utc>, failing_after: Duration) -> Condition {
+        let failing_after =
+            chrono::Duration::from_std(failing_after).unwrap_or(chrono::Duration::MAX);
+        if self.gone_since.is_some() {
+            Condition::Gone
+        } else if let Some(since) = self.failing_since {
+            if now - since >= failing_after {
+                Condition::Failing
+            } else {
+                Condition::Erroring
+            }
+        } else if self.last_polled_at.is_none() {
+            Condition::NeverPolled
+        } else {
+            Condition::Ok
+        }
+    }
 }
 
 impl Store {
@@ -88,7 +196,9 @@ impl Store {
         let state = self
             .conn
             .query_row(
-                "SELECT etag, last_modified, body_hash, next_due_at, consecutive_failures
+                "SELECT etag, last_modified, body_hash, next_due_at, consecutive_failures,
+                        interval_secs, refresh_hint_secs, failing_since,
+                        fetch_url, moved_to, moved_since
                  FROM feeds WHERE id = ?1",
                 [feed],
                 |r| {
@@ -98,6 +208,14 @@ impl Store {
                         body_hash: r.get(2)?,
                         next_due_at: r.get::<_, Option<i64>>(3)?.map(from_unix),
                         consecutive_failures: r.get(4)?,
+                        interval: r.get::<_, Option<i64>>(5)?.map(secs),
+                        refresh_hint: r.get::<_, Option<i64>>(6)?.map(secs),
+                        failing_since: r.get::<_, Option<i64>>(7)?.map(from_unix),
+                        location: Location {
+                            fetch_url: r.get(8)?,
+                            moved_to: r.get(9)?,
+                            moved_since: r.get::<_, Option<i64>>(10)?.map(from_unix),
+                        },
                     })
                 },
             )
@@ -112,28 +230,43 @@ impl Store {
     pub fn record_poll(
         &mut self,
         feed: FeedId,
-        outcome: &PollOutcome,
+        poll: &PollRecord,
         items: &[Item],
         matches: &[NewMatch],
-        now: DateTime<Utc>,
-        next_due: DateTime<Utc>,
     ) -> Result<Vec<MatchRecord>> {
         let tx = self.conn.transaction()?;
-        let item_ids = items::insert_items(&tx, feed, items, now)?;
-        let match_ids = items::insert_matches(&tx, &item_ids, matches, now)?;
-        let (now, next_due) = (to_unix(now), to_unix(next_due));
-        match outcome {
+        let item_ids = items::insert_items(&tx, feed, items, poll.at)?;
+        let match_ids = items::insert_matches(&tx, &item_ids, matches, poll.at)?;
+        let now = to_unix(poll.at);
+        tx.execute(
+            "UPDATE feeds SET last_polled_at = ?2, next_due_at = ?3, interval_secs = ?4,
+                 fetch_url = ?5, moved_to = ?6, moved_since = ?7, polls = polls + 1
+             WHERE id = ?1",
+            params![
+                feed,
+                now,
+                to_unix(poll.next_due),
+                poll.interval.as_secs() as i64,
+                poll.location.fetch_url,
+                poll.location.moved_to,
+                poll.location.moved_since.map(to_unix),
+            ],
+        )?;
+        const SUCCEEDED: &str = "last_success_at = ?2, last_status = ?3, consecutive_failures = 0,
+                 failing_since = NULL, gone_since = NULL";
+        match &poll.outcome {
             PollOutcome::NotModified {
                 status,
                 etag,
                 last_modified,
             } => {
                 tx.execute(
-                    "UPDATE feeds SET last_polled_at = ?2, last_success_at = ?2,
-                         last_status = ?3, consecutive_failures = 0, next_due_at = ?4,
-                         etag = COALESCE(?5, etag), last_modified = COALESCE(?6, last_modified)
-                     WHERE id = ?1",
-                    params![feed, now, status, next_due, etag, last_modified],
+                    &format!(
+                        "UPDATE feeds SET {SUCCEEDED},
+                             etag = COALESCE(?4, etag), last_modified = COALESCE(?5, last_modified)
+                         WHERE id = ?1"
+                    ),
+                    params![feed, now, status, etag, last_modified],
                 )?;
             }
             PollOutcome::Fetched {
@@ -141,33 +274,42 @@ impl Store {
                 etag,
                 last_modified,
                 body_hash,
+                refresh_hint,
             } => {
                 let added = item_ids.iter().flatten().count() as i64;
                 tx.execute(
-                    "UPDATE feeds SET last_polled_at = ?2, last_success_at = ?2,
-                         last_status = ?3, consecutive_failures = 0, next_due_at = ?4,
-                         etag = ?5, last_modified = ?6, body_hash = ?7,
-                         items_seen = items_seen + ?8
-                     WHERE id = ?1",
+                    &format!(
+                        "UPDATE feeds SET {SUCCEEDED},
+                             etag = ?4, last_modified = ?5, body_hash = ?6,
+                             items_seen = items_seen + ?7, refresh_hint_secs = ?8,
+                             last_new_item_at = CASE WHEN ?7 > 0 THEN ?2 ELSE last_new_item_at END
+                         WHERE id = ?1"
+                    ),
                     params![
                         feed,
                         now,
                         status,
-                        next_due,
                         etag,
                         last_modified,
                         body_hash,
-                        added
+                        added,
+                        refresh_hint.map(|d| d.as_secs() as i64)
                     ],
                 )?;
             }
-            PollOutcome::Failed { status, error } => {
+            PollOutcome::Failed {
+                status,
+                kind,
+                error,
+            } => {
                 tx.execute(
-                    "UPDATE feeds SET last_polled_at = ?2, last_status = ?3,
-                         last_error = ?4, last_error_at = ?2,
-                         consecutive_failures = consecutive_failures + 1, next_due_at = ?5
+                    "UPDATE feeds SET last_status = ?3, last_error_kind = ?4, last_error = ?5,
+                         last_error_at = ?2, consecutive_failures = consecutive_failures + 1,
+                         failing_since = COALESCE(failing_since, ?2),
+                         gone_since = CASE WHEN ?3 = 410 THEN COALESCE(gone_since, ?2)
+                                           ELSE gone_since END
                      WHERE id = ?1",
-                    params![feed, now, status, error, next_due],
+                    params![feed, now, status, kind, error],
                 )?;
             }
         }
@@ -179,23 +321,39 @@ impl Store {
     /// Every feed the store knows, configured or not, by name.
     pub fn feed_statuses(&self) -> Result<Vec<FeedStatus>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, name, url, last_polled_at, last_success_at, last_status, last_error,
-                    last_error_at, consecutive_failures, next_due_at, items_seen
+            "SELECT id, name, url, polls, last_polled_at, last_success_at, last_new_item_at,
+                    last_status, last_error_kind, last_error, last_error_at,
+                    consecutive_failures, failing_since, gone_since, next_due_at,
+                    interval_secs, items_seen, fetch_url, moved_to, moved_since
              FROM feeds ORDER BY name",
         )?;
+        let time = |r: &rusqlite::Row, i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+            Ok(r.get::<_, Option<i64>>(i)?.map(from_unix))
+        };
         let rows = stmt.query_map([], |r| {
             Ok(FeedStatus {
                 id: r.get(0)?,
                 name: r.get(1)?,
                 url: r.get(2)?,
-                last_polled_at: r.get::<_, Option<i64>>(3)?.map(from_unix),
-                last_success_at: r.get::<_, Option<i64>>(4)?.map(from_unix),
-                last_status: r.get(5)?,
-                last_error: r.get(6)?,
-                last_error_at: r.get::<_, Option<i64>>(7)?.map(from_unix),
-                consecutive_failures: r.get(8)?,
-                next_due_at: r.get::<_, Option<i64>>(9)?.map(from_unix),
-                items_seen: r.get(10)?,
+                polls: r.get(3)?,
+                last_polled_at: time(r, 4)?,
+                last_success_at: time(r, 5)?,
+                last_new_item_at: time(r, 6)?,
+                last_status: r.get(7)?,
+                last_error_kind: r.get(8)?,
+                last_error: r.get(9)?,
+                last_error_at: time(r, 10)?,
+                consecutive_failures: r.get(11)?,
+                failing_since: time(r, 12)?,
+                gone_since: time(r, 13)?,
+                next_due_at: time(r, 14)?,
+                interval: r.get::<_, Option<i64>>(15)?.map(secs),
+                items_seen: r.get(16)?,
+                location: Location {
+                    fetch_url: r.get(17)?,
+                    moved_to: r.get(18)?,
+                    moved_since: time(r, 19)?,
+                },
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

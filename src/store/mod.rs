@@ -18,11 +18,14 @@ use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
 pub use digests::Delivery;
-pub use feeds::{FeedId, FeedStatus, FetchState, PollOutcome};
+pub use feeds::{Condition, FeedId, FeedStatus, FetchState, Location, PollOutcome, PollRecord};
 pub use items::NewMatch;
 
 /// The schema, one SQL file per step, only ever appended to.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/0001_init.sql")),
+    M::up(include_str!("../../migrations/0002_polling_state.sql")),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
