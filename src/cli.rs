@@ -49,6 +49,13 @@ pub enum Command {
         #[arg(long)]
         feed: Option<String>,
     },
+    /// Show how each configured feed is doing: last success, status, items, next poll,
+    /// failures and the last error.
+    Feeds {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// List recorded matches.
     Matches {
         /// Only this watchlist's matches.
@@ -116,6 +123,12 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = load(&cli.config)?;
             let reports = daemon::poll_once(settings, feed.as_deref()).await?;
             print_poll(&reports);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Feeds { json } => {
+            let settings = load(&cli.config)?;
+            let feeds = daemon::feeds(settings).await?;
+            print_feeds(&feeds, json, Utc::now())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Matches {
@@ -216,11 +229,13 @@ fn print_summary(settings: &Settings) {
         .collect();
     println!("configuration OK ({})", files.join(", "));
     println!("database: {}", settings.storage.path.display());
+    let polling = &settings.polling;
     println!(
-        "polling: every {} by default, {} at a time, timeout {}",
-        humantime::format_duration(settings.polling.cadence.interval),
-        settings.polling.concurrency,
-        humantime::format_duration(settings.polling.timeout)
+        "polling: every {} by default, {} at a time ({} per host), timeout {}",
+        cadence(&polling.cadence),
+        polling.concurrency,
+        polling.concurrency_per_host,
+        humantime::format_duration(polling.timeout)
     );
     println!("feeds ({}):", settings.feeds.len());
     for feed in &settings.feeds {
@@ -233,7 +248,7 @@ fn print_summary(settings: &Settings) {
             "  {} <{}> every {}{tags}",
             feed.name,
             crate::feed::redacted(&feed.url),
-            humantime::format_duration(feed.cadence.interval)
+            cadence(&feed.cadence)
         );
     }
     println!("watchlists ({}):", settings.watchlists.len());
@@ -274,6 +289,14 @@ fn print_summary(settings: &Settings) {
 fn print_poll(reports: &[daemon::FeedReport]) {
     for report in reports {
         match &report.outcome {
+            Ok(polled) if polled.deferred_until.is_some() => println!(
+                "later   {}: its host asked for a pause until {}",
+                report.feed,
+                polled
+                    .deferred_until
+                    .unwrap_or_default()
+                    .format("%H:%M:%S UTC")
+            ),
             Ok(polled) if polled.not_modified => println!("ok      {}: not modified", report.feed),
             Ok(polled) => println!(
                 "ok      {}: {} items, {} new, {}",
@@ -297,6 +320,128 @@ fn print_poll(reports: &[daemon::FeedReport]) {
     );
     for m in matches {
         print_match(m);
+    }
+}
+
+/// `15m (adapts within 5m..2h)`.
+fn cadence(c: &config::Cadence) -> String {
+    let show = |d| humantime::format_duration(d).to_string();
+    if c.adaptive && c.min_interval < c.max_interval {
+        format!(
+            "{} (adapts within {}..{})",
+            show(c.interval),
+            show(c.min_interval),
+            show(c.max_interval)
+        )
+    } else {
+        show(c.interval)
+    }
+}
+
+/// The `feeds` table, or JSON lines.
+fn print_feeds(
+    feeds: &[daemon::FeedOverview],
+    json: bool,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        for feed in feeds {
+            writeln!(out, "{}", serde_json::to_string(feed)?)?;
+        }
+        return Ok(());
+    }
+    let header = [
+        "NAME",
+        "STATE",
+        "LAST SUCCESS",
+        "STATUS",
+        "ITEMS",
+        "NEXT POLL",
+        "FAILURES",
+        "LAST ERROR",
+    ];
+    let rows: Vec<[String; 8]> = feeds
+        .iter()
+        .map(|feed| {
+            let s = &feed.status;
+            let error = match (&s.last_error, s.last_error_at) {
+                (Some(error), Some(at)) => format!("{} ({})", one_line(error, 70), ago(at, now)),
+                (Some(error), None) => one_line(error, 70),
+                _ => "-".to_string(),
+            };
+            [
+                s.name.clone(),
+                feed.condition.label().to_string(),
+                s.last_success_at.map_or("never".into(), |t| ago(t, now)),
+                s.last_status.map_or("-".into(), |c| c.to_string()),
+                s.items_seen.to_string(),
+                s.next_due_at.map_or("now".into(), |t| ago(t, now)),
+                s.consecutive_failures.to_string(),
+                error,
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    writeln!(out, "{}", line(header.to_vec()))?;
+    for (row, feed) in rows.iter().zip(feeds) {
+        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+        let location = &feed.status.location;
+        if let Some(url) = &location.fetch_url {
+            writeln!(
+                out,
+                "    moved permanently: now polled at {url} (update the config)"
+            )?;
+        }
+        if let (Some(url), Some(since)) = (&location.moved_to, location.moved_since) {
+            writeln!(
+                out,
+                "    redirects permanently to {url} since {}",
+                ago(since, now)
+            )?;
+        }
+    }
+    if feeds.is_empty() {
+        eprintln!("no feeds configured");
+    }
+    Ok(())
+}
+
+/// `5m ago`, `in 2h 3m`: whole minutes (seconds under one), for a table.
+fn ago(t: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> String {
+    let delta = now - t;
+    let secs = delta.num_seconds().unsigned_abs();
+    let rounded = if secs >= 60 { secs - secs % 60 } else { secs };
+    let span = humantime::format_duration(std::time::Duration::from_secs(rounded)).to_string();
+    if delta.num_seconds() >= 0 {
+        format!("{span} ago")
+    } else {
+        format!("in {span}")
+    }
+}
+
+/// The text on one line, cut at `max` characters.
+fn one_line(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        let cut: String = flat.chars().take(max - 1).collect();
+        format!("{cut}…")
     }
 }
 

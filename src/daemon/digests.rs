@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::Context;
+use super::{Context, status};
 use crate::config::{DigestSettings, Settings};
-use crate::digest::render::{self, DigestView, Rendered, Section};
+use crate::digest::render::{self, DigestView, FeedProblem, Rendered, Section};
 use crate::digest::send::{Mailer, OutgoingMessage};
 use crate::model::MatchRecord;
 use crate::store::Delivery;
@@ -37,7 +37,8 @@ pub(super) async fn run_digest(
         return Ok(DigestRun::Nothing);
     }
     let match_ids: Vec<i64> = matches.iter().map(|m| m.id).collect();
-    let (_, message) = compose(&ctx.settings, digest, matches, now)?;
+    let problems = status::problems(&status::overview(ctx).await?);
+    let (_, message) = compose(&ctx.settings, digest, matches, problems, now)?;
     mailer.send(&message).await?;
 
     let delivery = Delivery {
@@ -72,9 +73,12 @@ fn compose(
     settings: &Settings,
     digest: &DigestSettings,
     matches: Vec<MatchRecord>,
+    feed_problems: Vec<FeedProblem>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(Rendered, OutgoingMessage)> {
-    let rendered = render::render(&view(digest, matches, now));
+    let mut view = view(digest, matches, now);
+    view.feed_problems = feed_problems;
+    let rendered = render::render(&view);
     let message = OutgoingMessage::build(
         &digest.name,
         &settings.email.from,
@@ -105,6 +109,7 @@ fn view(digest: &DigestSettings, matches: Vec<MatchRecord>, now: DateTime<Utc>) 
         name: digest.name.clone(),
         generated_at: now,
         sections,
+        feed_problems: Vec::new(),
     }
 }
 
@@ -136,7 +141,14 @@ pub async fn preview_digest(
     if matches.is_empty() {
         return Ok(None);
     }
-    Ok(Some(compose(&ctx.settings, digest, matches, Utc::now())?))
+    let problems = status::problems(&status::overview(&ctx).await?);
+    Ok(Some(compose(
+        &ctx.settings,
+        digest,
+        matches,
+        problems,
+        ctx.clock.now(),
+    )?))
 }
 
 /// Sends digest `name` now, whatever its schedule.
@@ -145,5 +157,5 @@ pub async fn send_digest(settings: Settings, name: &str) -> anyhow::Result<Diges
     let mailer = Mailer::new(&settings.email)?;
     let ctx = Context::open(settings, super::Clock::system()).await?;
     let (index, _) = find(&ctx.settings, name)?;
-    run_digest(&ctx, &mailer, index, Utc::now()).await
+    run_digest(&ctx, &mailer, index, ctx.clock.now()).await
 }

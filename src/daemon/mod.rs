@@ -12,6 +12,7 @@ mod digests;
 mod hosts;
 mod poll;
 mod schedule;
+mod status;
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -26,6 +27,7 @@ use tokio::task::{self, JoinSet};
 pub use clock::Clock;
 pub use digests::{DigestRun, preview_digest, send_digest};
 pub use poll::{FeedReport, Polled, poll_once};
+pub use status::{FeedOverview, feeds};
 
 use crate::config::{Schedule, Settings};
 use crate::digest::send::{Mailer, retry_delay};

@@ -296,7 +296,11 @@ fn next_poll(
             (current, wait, state.location.clone())
         }
         PollOutcome::NotModified { .. } | PollOutcome::Fetched { .. } => {
-            let interval = schedule::adapt(cadence, current, new_items);
+            // A first poll brings the feed's backlog: that says nothing about its pace.
+            let interval = match state.interval {
+                None => cadence.interval,
+                Some(_) => schedule::adapt(cadence, current, new_items),
+            };
             let parsed_hint = match &outcome {
                 PollOutcome::Fetched { refresh_hint, .. } => *refresh_hint,
                 _ => state.refresh_hint,
