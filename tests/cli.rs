@@ -203,3 +203,93 @@ fn test_query_shows_whether_and_where_a_query_matches() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("position"));
 }
+
+/// `newshound feeds` shows each configured feed's state; `--json` gives the same as
+/// JSON lines for scripts. A 410 marks the feed gone (not deleted, still polled).
+#[test]
+fn feeds_lists_each_feed_with_its_state_and_last_error() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let served = served_copy(&["wire.rss"]);
+    let http = runtime.block_on(FeedServer::start(served.path()));
+    let work = tempfile::tempdir().unwrap();
+    let config = write_config(
+        work.path(),
+        &format!(
+            "{}{}{}{}",
+            feed_table("wire", &http.url("wire.rss")),
+            feed_table("retired", &http.url("status/410")),
+            feed_table("broken", &http.url("status/500")),
+            feed_table("fresh", &http.url("redirect/1/wire.rss")),
+        ),
+    );
+    // Before any poll every feed is listed as new.
+    let before = newshound(&config, &["feeds"]);
+    assert!(before.status.success(), "{before:?}");
+    assert_eq!(
+        stdout(&before).matches(" new ").count(),
+        4,
+        "{}",
+        stdout(&before)
+    );
+
+    let output = newshound(&config, &["poll", "--once", "--feed", "wire"]);
+    assert!(output.status.success(), "{output:?}");
+    let output = newshound(&config, &["poll", "--once", "--feed", "retired"]);
+    assert!(output.status.success(), "{output:?}");
+    let output = newshound(&config, &["poll", "--once", "--feed", "broken"]);
+    assert!(output.status.success(), "{output:?}");
+
+    let table = newshound(&config, &["feeds"]);
+    assert!(table.status.success(), "{table:?}");
+    let table = stdout(&table);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("NAME"), "{table}");
+    for header in [
+        "STATE",
+        "LAST SUCCESS",
+        "STATUS",
+        "ITEMS",
+        "NEXT POLL",
+        "FAILURES",
+        "LAST ERROR",
+    ] {
+        assert!(lines[0].contains(header), "{table}");
+    }
+    let row = |name: &str| {
+        *lines
+            .iter()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no row for {name} in\n{table}"))
+    };
+    let wire: Vec<&str> = row("wire").split_whitespace().collect();
+    assert_eq!(wire[1], "ok", "{table}");
+    assert!(
+        row("wire").contains(" 200 ") && row("wire").contains(" 5 "),
+        "{table}"
+    );
+    assert!(row("retired").contains(" gone "), "{table}");
+    assert!(row("retired").contains("HTTP 410 Gone"), "{table}");
+    assert!(row("broken").contains(" erroring "), "{table}");
+    assert!(row("broken").contains("HTTP 500"), "{table}");
+    assert!(row("fresh").contains(" new "), "{table}");
+
+    let json = newshound(&config, &["feeds", "--json"]);
+    assert!(json.status.success(), "{json:?}");
+    let lines: Vec<serde_json::Value> = stdout(&json)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    let by_name = |name: &str| lines.iter().find(|l| l["name"] == name).unwrap();
+    assert_eq!(by_name("wire")["condition"], "ok");
+    assert_eq!(by_name("wire")["items_seen"], 5);
+    assert_eq!(by_name("wire")["last_status"], 200);
+    assert!(by_name("wire")["next_due_at"].is_string());
+    assert_eq!(by_name("retired")["condition"], "gone");
+    assert_eq!(by_name("retired")["last_status"], 410);
+    assert_eq!(by_name("retired")["last_error_kind"], "http");
+    assert!(by_name("retired")["gone_since"].is_string());
+    assert_eq!(by_name("broken")["consecutive_failures"], 1);
+    assert_eq!(by_name("broken")["condition"], "erroring");
+    assert_eq!(by_name("fresh")["condition"], "new");
+}
