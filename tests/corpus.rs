@@ -189,7 +189,7 @@ async fn poll_directory(dir: &Path, files: &[PathBuf], work: &Path) -> Run {
     }
 
     let mut body = String::from(
-        "[polling]\ntimeout = \"10s\"\nconcurrency = 8\n\n\
+        "[polling]\ntimeout = \"10s\"\nconcurrency = 8\nconcurrency_per_host = 8\n\n\
          [[watchlists]]\nname = \"corpus\"\nquery = 'news OR title:test OR Turkey OR \"new version\"'\n\n",
     );
     for feed in &served {
@@ -277,7 +277,6 @@ fn poll_and_tally(dir: &Path, files: &[PathBuf], counted: &HashMap<String, Optio
         run.reports.iter().map(|r| (r.feed.as_str(), r)).collect();
 
     let mut fates = Vec::new();
-    let mut multi_line = Vec::new();
     for feed in &run.served {
         let status = by_url
             .remove(feed.url.as_str())
@@ -300,18 +299,11 @@ fn poll_and_tally(dir: &Path, files: &[PathBuf], counted: &HashMap<String, Optio
                     "{}: unreadable error {error:?}",
                     feed.name
                 );
-                if error.contains('\n') {
-                    // A known newshound bug (see `malformed_feed_error_is_one_line`): parser
-                    // messages quote the document, line breaks included. Tolerated there
-                    // only, and listed below; any other error must be one line.
-                    assert_eq!(
-                        reason_category(error),
-                        "malformed feed",
-                        "{}: error spans several lines: {error:?}",
-                        feed.name
-                    );
-                    multi_line.push(feed.name.as_str());
-                }
+                assert!(
+                    !error.contains('\n'),
+                    "{}: error spans several lines: {error:?}",
+                    feed.name
+                );
                 Fate::Rejected(error.clone())
             }
             _ => panic!("{}: neither a success nor an error: {status:?}", feed.name),
@@ -409,14 +401,6 @@ fn poll_and_tally(dir: &Path, files: &[PathBuf], counted: &HashMap<String, Optio
             error.escape_debug()
         );
     }
-    if !multi_line.is_empty() {
-        eprintln!(
-            "  {} errors span several lines (newshound bug, see \
-             malformed_feed_error_is_one_line): {multi_line:?}",
-            multi_line.len()
-        );
-    }
-
     assert_eq!(parsed + empty.len() + rejections, files.len());
     // Every file is on disk, so an HTTP status means the test server did not serve it and
     // the file was never parsed at all.
@@ -454,9 +438,8 @@ fn project_fixtures_parse_or_fail_as_expected() {
 }
 
 /// The XML parser's message for `malformed.xml` quotes the broken document, line break
-/// included, and newshound stores and shows it as is: `last_error` spans two lines.
+/// included; the recorded error must still be one line.
 #[test]
-#[ignore = "newshound bug: parser messages are stored verbatim, line breaks included"]
 fn malformed_feed_error_is_one_line() {
     let dir = feeds_dir();
     let work = tempfile::tempdir().unwrap();

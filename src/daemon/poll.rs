@@ -400,11 +400,13 @@ fn to_chrono(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(365))
 }
 
+/// A failed poll; the error on one line (a parser may quote the document, line breaks
+/// and all), so that it reads in a table and a log line.
 fn failed(status: Option<u16>, kind: &str, error: String) -> PollOutcome {
     PollOutcome::Failed {
         status,
         kind: kind.to_string(),
-        error,
+        error: error.split_whitespace().collect::<Vec<_>>().join(" "),
     }
 }
 
