@@ -91,13 +91,15 @@ async fn poll_and_record(
 
     let (outcome, items) = match fetcher.fetch(&feed.url, &validators).await {
         Err(e) => (failed(e.status(), e.to_string()), Vec::new()),
-        Ok(Fetched::NotModified { status, validators }) => {
-            (not_modified(Some(status), validators), Vec::new())
-        }
+        Ok(Fetched::NotModified {
+            status, validators, ..
+        }) => (not_modified(Some(status), validators), Vec::new()),
         Ok(Fetched::Body {
             status,
             bytes,
             validators,
+            content_type,
+            ..
         }) => {
             let body_hash = sha256_hex(&bytes);
             if state.body_hash.as_deref() == Some(body_hash.as_str()) {
@@ -105,7 +107,11 @@ async fn poll_and_record(
                 (not_modified(status, validators), Vec::new())
             } else {
                 let url = feed.url.clone();
-                match tokio::task::spawn_blocking(move || parse::parse(&bytes, &url)).await? {
+                match tokio::task::spawn_blocking(move || {
+                    parse::parse_response(&bytes, &url, content_type.as_deref())
+                })
+                .await?
+                {
                     Err(e) => (failed(status, e.to_string()), Vec::new()),
                     Ok(parsed) => (
                         PollOutcome::Fetched {

@@ -33,6 +33,17 @@ pub enum ParseError {
 
 /// Parses a feed document. `base` resolves relative links.
 pub fn parse(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
+    parse_response(bytes, base, None)
+}
+
+/// Parses a feed document served with `content_type` (its `charset` is used when the
+/// document does not say its encoding). `base` resolves relative links.
+pub fn parse_response(
+    bytes: &[u8],
+    base: &Url,
+    content_type: Option<&str>,
+) -> Result<ParsedFeed, ParseError> {
+    let _ = content_type;
     let bytes = trim_leading_whitespace(bytes);
     if bytes.is_empty() {
         return Err(ParseError::NotAFeed("the body is empty".into()));
