@@ -84,7 +84,7 @@ async fn failing_feeds_are_recorded_and_do_not_stop_the_others() {
     for (name, error) in [
         ("gone", "HTTP 404"),
         ("broken server", "HTTP 500"),
-        ("malformed", "malformed feed"),
+        ("malformed", "malformed XML at line 8, column 5"),
         ("login page", "not a feed: an HTML page"),
         ("silent", "timed out after 2s"),
         ("trickle", "timed out after 2s"),

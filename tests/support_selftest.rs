@@ -11,8 +11,8 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use reqwest::StatusCode;
 use reqwest::header::{
-    CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
-    RETRY_AFTER,
+    CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, DATE, ETAG, EXPIRES, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER,
 };
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -184,6 +184,31 @@ async fn status_route_answers_the_code_asked_for() {
     assert_eq!(busy.headers()[RETRY_AFTER], "7");
     assert_eq!(server.count_status(500), 1);
     assert_eq!(server.requests()[1].query.as_deref(), Some("retry_after=7"));
+
+    let dated = client
+        .get(server.url("/status/429?retry_after=Wed,%2021%20Oct%202026%2007:28:00%20GMT"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dated.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        dated.headers()[RETRY_AFTER],
+        "Wed, 21 Oct 2026 07:28:00 GMT"
+    );
+}
+
+#[tokio::test]
+async fn requests_are_stamped_with_their_arrival() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "feed.rss", RSS);
+    let server = FeedServer::start(dir.path()).await;
+    let before = Instant::now();
+    client().get(server.url("feed.rss")).send().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    client().get(server.url("feed.rss")).send().await.unwrap();
+    let log = server.requests();
+    assert!(log[0].received_at >= before);
+    assert!(log[1].received_at >= log[0].received_at + Duration::from_millis(50));
 }
 
 #[tokio::test]
@@ -261,6 +286,130 @@ async fn redirects_are_followed_and_a_loop_is_an_error() {
 
     let error = client.get(server.url("/loop")).send().await.unwrap_err();
     assert!(error.is_redirect(), "{error:?}");
+}
+
+#[tokio::test]
+async fn temporary_and_permanent_redirects_send_their_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "feed.rss", RSS);
+    let server = FeedServer::start(dir.path()).await;
+    let manual = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (path, status) in [
+        ("/temporary/feed.rss", 302),
+        ("/permanent/301/feed.rss", 301),
+        ("/permanent/308/feed.rss", 308),
+        ("/temporary/redirect/2/feed.rss", 302),
+    ] {
+        let response = manual.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        let target = path.splitn(3, '/').nth(2).unwrap();
+        let target = target
+            .strip_prefix("301/")
+            .or(target.strip_prefix("308/"))
+            .unwrap_or(target);
+        assert_eq!(response.headers()[LOCATION], format!("/{target}"), "{path}");
+    }
+    let odd = manual
+        .get(server.url("/permanent/302/feed.rss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odd.status(), StatusCode::NOT_FOUND);
+    let followed = client()
+        .get(server.url("/temporary/permanent/308/feed.rss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(followed.text().await.unwrap(), RSS);
+}
+
+#[tokio::test]
+async fn cache_expires_and_typed_routes_set_their_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "feed.rss", RSS);
+    let server = FeedServer::start(dir.path()).await;
+    let client = client();
+
+    let cached = client
+        .get(server.url("/cache/600/feed.rss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.headers()[CACHE_CONTROL], "max-age=600");
+    assert_eq!(cached.text().await.unwrap(), RSS);
+
+    let expiring = client
+        .get(server.url("/expires/90/feed.rss"))
+        .send()
+        .await
+        .unwrap();
+    let date =
+        |name| httpdate::parse_http_date(expiring.headers()[name].to_str().unwrap()).unwrap();
+    assert_eq!(
+        date(EXPIRES).duration_since(date(DATE)).unwrap(),
+        Duration::from_secs(90)
+    );
+    assert_eq!(expiring.headers().get_all(DATE).iter().count(), 1);
+
+    let typed = client
+        .get(server.url("/typed/text%2Fxml%3B%20charset%3DISO-8859-1/feed.rss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        typed.headers()[CONTENT_TYPE],
+        "text/xml; charset=ISO-8859-1"
+    );
+    assert_eq!(typed.text().await.unwrap(), RSS);
+
+    let missing = client
+        .get(server.url("/cache/600/nothing.rss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.headers().get(CACHE_CONTROL).is_none());
+}
+
+#[tokio::test]
+async fn bomb_is_valid_gzip_that_inflates_far_beyond_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FeedServer::start(dir.path()).await;
+
+    // reqwest checks the gzip trailer (CRC-32 and length) at the end of the body.
+    let inflated = client()
+        .get(server.url("/bomb/3"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let size = 3 << 20;
+    assert!(
+        inflated.len() <= size && inflated.len() > size - 258,
+        "{}",
+        inflated.len()
+    );
+    assert!(inflated.starts_with(b"<?xml version=\"1.0\""));
+    let head = inflated.iter().position(|b| *b == b'\n').unwrap();
+    assert!(inflated[head..].contains(&b'<'));
+    assert!(inflated.ends_with(&[b' '; 1000]));
+
+    let raw = reqwest::Client::builder()
+        .no_gzip()
+        .build()
+        .unwrap()
+        .get(server.url("/bomb/1024"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.headers()[CONTENT_ENCODING], "gzip");
+    let sent = raw.bytes().await.unwrap();
+    assert!(sent.len() < 1_200_000, "{} bytes on the wire", sent.len());
 }
 
 #[tokio::test]

@@ -108,7 +108,8 @@ async fn poll_and_record(
     let _permit = Arc::clone(&ctx.permits).acquire_owned().await?;
     let now = ctx.clock.now();
     if let Some(until) = host.as_deref().and_then(|h| ctx.hosts.paused_until(h, now)) {
-        let next_due = until + to_chrono(schedule::jittered(Duration::from_secs(10)));
+        // Back soon after the pause ends; the host's semaphore spaces them out from there.
+        let next_due = until + chrono::Duration::milliseconds(fastrand::i64(0..1000));
         let polled = Polled {
             deferred_until: Some(until),
             ..Polled::default()

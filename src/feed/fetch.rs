@@ -2,24 +2,50 @@
 //! cap on the body size (counted after decompression, so a gzip bomb stops at the cap), or
 //! a `file://` read under the same cap. Errors say what kind of failure it was, because
 //! "the feed is quiet" is only useful with a reason.
+//!
+//! Redirects are followed here rather than by reqwest, because the caller wants to know
+//! where a feed has moved for good (a run of 301/308 from the configured URL), the
+//! conditional headers belong on every hop, and a loop deserves a readable reason.
+//! Besides the bytes, a response brings hints for the scheduler: how long it may be
+//! cached, and for a refusal (429, 503) when to come back.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 use reqwest::header::{
-    ACCEPT, CONTENT_TYPE, ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH,
-    LAST_MODIFIED,
+    ACCEPT, CACHE_CONTROL, CONTENT_TYPE, DATE, ETAG, EXPIRES, HeaderMap, HeaderValue,
+    IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER,
 };
 use tokio::io::AsyncReadExt;
 use url::Url;
 
 use crate::config::Polling;
 
+/// Redirects followed before giving up.
+const MAX_REDIRECTS: usize = 10;
+/// Longest freshness a response may claim; a feed that says "a year" is still looked at.
+const MAX_FRESH_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Longest `Retry-After` honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
 /// Validators remembered from the last successful fetch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validators {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+}
+
+/// What the response said about when to come back and where the feed now lives.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseHints {
+    /// How long the response may be cached: `Cache-Control: max-age` (a `no-cache` or
+    /// `no-store` means `None`), else `Expires` minus `Date` (or minus now when there is
+    /// no `Date`). Capped at 7 days; `None` when absent, unparsable or in the past.
+    pub fresh_for: Option<Duration>,
+    /// Set when the request was redirected and the leading run of redirects was permanent
+    /// (301 or 308): the URL reached after that run (A -301-> B -302-> C gives B;
+    /// A -302-> B gives `None`).
+    pub moved_permanently_to: Option<Url>,
 }
 
 /// What a fetch brought back.
@@ -43,15 +69,6 @@ pub enum Fetched {
     },
 }
 
-/// What a response says about polling the feed again.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ResponseHints {
-    /// How long the response may be cached (`Cache-Control: max-age`, else `Expires`).
-    pub fresh_for: Option<Duration>,
-    /// Where the leading run of permanent redirects (301, 308) led, if there was one.
-    pub moved_permanently_to: Option<Url>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
     #[error("timed out after {}", humantime::format_duration(*.0))]
@@ -62,12 +79,13 @@ pub enum FetchError {
     Connect(String),
     #[error("TLS failure: {0}")]
     Tls(String),
-    #[error("too many redirects: {0}")]
+    #[error("bad redirect: {0}")]
     Redirect(String),
     #[error("HTTP {status}{}", reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default())]
     Status {
         status: u16,
         reason: Option<String>,
+        /// From `Retry-After` on a 429 or 503.
         retry_after: Option<Duration>,
     },
     #[error("response larger than the {0}-byte limit")]
@@ -87,7 +105,7 @@ impl FetchError {
         }
     }
 
-    /// How long the server asked to be left alone (429 and 503 with `Retry-After`).
+    /// How long the server asked us to wait (429 and 503 with `Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             FetchError::Status { retry_after, .. } => *retry_after,
@@ -95,7 +113,8 @@ impl FetchError {
         }
     }
 
-    /// A short stable label for the kind of failure.
+    /// A short stable label for the kind of failure, for the store and for
+    /// `newshound feeds`.
     pub fn kind(&self) -> &'static str {
         match self {
             FetchError::Timeout(_) => "timeout",
@@ -134,7 +153,7 @@ impl Fetcher {
             .default_headers(headers)
             .timeout(polling.timeout)
             .connect_timeout(polling.timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::limited(10))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| FetchError::Other(chain(&e)))?;
         Ok(Fetcher {
@@ -144,23 +163,23 @@ impl Fetcher {
         })
     }
 
-    /// Fetches `url`, conditionally when `validators` are known.
+    /// Fetches `url`, conditionally when `validators` are known. The timeout covers the
+    /// whole fetch: every redirect hop and the body.
     pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
         if url.scheme() == "file" {
             return self.read_file(url).await;
         }
-        let mut request = self.client.get(url.clone());
-        if let Some(etag) = &validators.etag {
-            request = request.header(IF_NONE_MATCH, etag);
-        }
-        if let Some(last_modified) = &validators.last_modified {
-            request = request.header(IF_MODIFIED_SINCE, last_modified);
-        }
-        let mut response = request.send().await.map_err(|e| self.classify(e))?;
+        tokio::time::timeout(self.timeout, self.fetch_http(url, validators))
+            .await
+            .unwrap_or(Err(FetchError::Timeout(self.timeout)))
+    }
+
+    async fn fetch_http(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        let (mut response, moved_permanently_to) = self.follow(url, validators).await?;
         let status = response.status();
+        let headers = response.headers();
         let header = |name| {
-            response
-                .headers()
+            headers
                 .get(name)
                 .and_then(|v: &HeaderValue| v.to_str().ok())
                 .map(str::to_string)
@@ -169,19 +188,30 @@ impl Fetcher {
             etag: header(ETAG),
             last_modified: header(LAST_MODIFIED),
         };
+        let hints = ResponseHints {
+            fresh_for: fresh_for(headers, SystemTime::now()),
+            moved_permanently_to,
+        };
         let content_type = header(CONTENT_TYPE);
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified {
                 status: status.as_u16(),
                 validators,
-                hints: ResponseHints::default(),
+                hints,
             });
         }
         if !status.is_success() {
+            let retry_after = match status {
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => headers
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| retry_after(v, SystemTime::now())),
+                _ => None,
+            };
             return Err(FetchError::Status {
                 status: status.as_u16(),
                 reason: status.canonical_reason().map(str::to_string),
-                retry_after: None,
+                retry_after,
             });
         }
         if response
@@ -201,9 +231,65 @@ impl Fetcher {
             status: Some(status.as_u16()),
             bytes,
             validators,
-            hints: ResponseHints::default(),
+            hints,
             content_type,
         })
+    }
+
+    /// Requests `url` and follows its redirects. Returns the final response and, when the
+    /// chain began with permanent redirects, the URL reached at the end of that run.
+    async fn follow(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<(reqwest::Response, Option<Url>), FetchError> {
+        let mut current = url.clone();
+        let mut visited = vec![without_userinfo(&current)];
+        let mut moved_permanently_to = None;
+        let mut still_permanent = true;
+        loop {
+            let mut request = self.client.get(current.clone());
+            if let Some(etag) = &validators.etag {
+                request = request.header(IF_NONE_MATCH, etag);
+            }
+            if let Some(last_modified) = &validators.last_modified {
+                request = request.header(IF_MODIFIED_SINCE, last_modified);
+            }
+            let response = request.send().await.map_err(|e| self.classify(e))?;
+            let status = response.status();
+            if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
+                return Ok((response, moved_permanently_to));
+            }
+            let Some(location) = response.headers().get(LOCATION) else {
+                // A 3xx without a place to go (300 Multiple Choices, say) is the answer.
+                return Ok((response, moved_permanently_to));
+            };
+            if visited.len() > MAX_REDIRECTS {
+                return Err(FetchError::Redirect(format!(
+                    "more than {MAX_REDIRECTS} redirects"
+                )));
+            }
+            let next = next_hop(&current, location)?;
+            let seen = without_userinfo(&next);
+            if visited.contains(&seen) {
+                return Err(FetchError::Redirect(format!(
+                    "redirect loop at {}",
+                    next.path()
+                )));
+            }
+            visited.push(seen);
+            if still_permanent
+                && matches!(
+                    status,
+                    StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+                )
+            {
+                moved_permanently_to = Some(next.clone());
+            } else {
+                still_permanent = false;
+            }
+            current = next;
+        }
     }
 
     /// Reads a `file://` feed under the same size cap and timeout (a named pipe or a hung
@@ -277,4 +363,207 @@ fn chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Where a redirect's `Location` points, resolved against the URL that sent it. Only
+/// http and https; credentials in the URL go no further than the host they were meant for.
+fn next_hop(current: &Url, location: &HeaderValue) -> Result<Url, FetchError> {
+    let location = location
+        .to_str()
+        .map_err(|_| FetchError::Redirect("a Location header that is not text".into()))?;
+    let mut next = current
+        .join(location.trim())
+        .map_err(|e| FetchError::Redirect(format!("a Location that is not a URL ({e})")))?;
+    if !matches!(next.scheme(), "http" | "https") {
+        return Err(FetchError::Redirect(format!(
+            "to a `{}:` URL, which is not HTTP",
+            next.scheme()
+        )));
+    }
+    if next.host_str() != current.host_str() {
+        // Both only fail for URLs without a host, and `next` is http(s).
+        let _ = next.set_username("");
+        let _ = next.set_password(None);
+    }
+    Ok(next)
+}
+
+fn without_userinfo(url: &Url) -> Url {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url
+}
+
+/// How long a response may be cached, from `Cache-Control: max-age` or else
+/// `Expires` − `Date` (or − `now` without a `Date`). See [`ResponseHints::fresh_for`].
+fn fresh_for(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let texts = |name| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v: &HeaderValue| v.to_str().ok())
+            .collect::<Vec<_>>()
+    };
+    let cache_control = texts(CACHE_CONTROL).join(",");
+    let mut max_age = None;
+    for directive in cache_control.split(',') {
+        let directive = directive.trim().to_ascii_lowercase();
+        if directive == "no-cache" || directive == "no-store" {
+            return None;
+        }
+        if let Some(value) = directive.strip_prefix("max-age=") {
+            max_age = Some(value.trim_matches('"').parse::<u64>().ok());
+        }
+    }
+    let fresh = match max_age {
+        // A max-age that is there but unreadable overrides Expires all the same
+        // (RFC 9111 §4.2.1 would have us treat the response as stale).
+        Some(seconds) => Duration::from_secs(seconds?),
+        None => {
+            let date = |name| {
+                let text = *texts(name).first()?;
+                httpdate::parse_http_date(text.trim()).ok()
+            };
+            let expires = date(EXPIRES)?;
+            let reference = date(DATE).unwrap_or(now);
+            expires.duration_since(reference).ok()?
+        }
+    };
+    (!fresh.is_zero()).then(|| fresh.min(MAX_FRESH_FOR))
+}
+
+/// A `Retry-After` value: delta-seconds or an HTTP-date (a date in the past means now).
+fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Too many digits for a u64 is still "a very long time".
+        Duration::from_secs(value.parse::<u64>().unwrap_or(u64::MAX))
+    } else {
+        let at = httpdate::parse_http_date(value).ok()?;
+        at.duration_since(now).unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn freshness_from_cache_control_and_expires() {
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        let secs = |s| Some(Duration::from_secs(s));
+        let week = Some(MAX_FRESH_FOR);
+        type Case<'a> = (&'a [(&'static str, &'a str)], Option<Duration>);
+        let cases: &[Case] = &[
+            (&[], None),
+            (&[("cache-control", "max-age=600")], secs(600)),
+            (&[("cache-control", "public, MAX-AGE=\"60\"")], secs(60)),
+            (&[("cache-control", "max-age=600, no-cache")], None),
+            (&[("cache-control", "no-store")], None),
+            (&[("cache-control", "max-age=0")], None),
+            (&[("cache-control", "max-age=99999999999")], week),
+            (&[("cache-control", "max-age=soon")], None),
+            (
+                &[
+                    ("cache-control", "max-age=60"),
+                    ("expires", "Sun, 06 Nov 1994 09:49:37 GMT"),
+                ],
+                secs(60),
+            ),
+            (
+                &[
+                    ("cache-control", "public"),
+                    ("expires", "Sun, 06 Nov 1994 09:49:37 GMT"),
+                ],
+                secs(3600),
+            ),
+            (
+                &[
+                    ("date", "Sun, 06 Nov 1994 08:00:00 GMT"),
+                    ("expires", "Sun, 06 Nov 1994 08:10:00 GMT"),
+                ],
+                secs(600),
+            ),
+            (&[("expires", "Sun, 06 Nov 1994 08:00:00 GMT")], None),
+            (&[("expires", "0")], None),
+            (&[("expires", "Sat, 06 Nov 2094 08:00:00 GMT")], week),
+        ];
+        for (pairs, expected) in cases {
+            assert_eq!(fresh_for(&headers(pairs), now), *expected, "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        let secs = |s| Some(Duration::from_secs(s));
+        let cases = [
+            ("7", secs(7)),
+            (" 120 ", secs(120)),
+            ("0", secs(0)),
+            ("9999999", secs(24 * 3600)),
+            ("99999999999999999999999", secs(24 * 3600)),
+            ("Sun, 06 Nov 1994 08:50:37 GMT", secs(60)),
+            ("Sun, 06 Nov 1994 08:00:00 GMT", secs(0)),
+            ("Sunday, 06-Nov-94 08:51:37 GMT", secs(120)),
+            ("-5", None),
+            ("soon", None),
+            ("", None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(retry_after(value, now), expected, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn redirects_resolve_and_keep_credentials_on_their_host() {
+        let here = Url::parse("https://user:pw@feeds.example.org/a/feed.xml").unwrap();
+        let hop = |location: &str| next_hop(&here, &HeaderValue::from_str(location).unwrap());
+        assert_eq!(
+            hop("other.xml").unwrap().as_str(),
+            "https://user:pw@feeds.example.org/a/other.xml"
+        );
+        assert_eq!(
+            hop("//cdn.example.net/feed.xml").unwrap().as_str(),
+            "https://cdn.example.net/feed.xml"
+        );
+        assert_eq!(
+            hop("http://x:y@cdn.example.net/feed.xml").unwrap().as_str(),
+            "http://cdn.example.net/feed.xml"
+        );
+        let ftp = hop("ftp://feeds.example.org/feed.xml").unwrap_err();
+        assert_eq!(ftp.kind(), "redirect");
+        assert!(ftp.to_string().contains("`ftp:`"), "{ftp}");
+    }
+
+    #[test]
+    fn errors_have_stable_kinds() {
+        let status = FetchError::Status {
+            status: 429,
+            reason: Some("Too Many Requests".into()),
+            retry_after: Some(Duration::from_secs(7)),
+        };
+        assert_eq!(status.to_string(), "HTTP 429 Too Many Requests");
+        assert_eq!(status.kind(), "http");
+        assert_eq!(status.retry_after(), Some(Duration::from_secs(7)));
+        assert_eq!(FetchError::TooLarge(1).kind(), "too large");
+        assert_eq!(
+            FetchError::Timeout(Duration::from_secs(1)).kind(),
+            "timeout"
+        );
+        assert_eq!(
+            FetchError::Timeout(Duration::from_secs(1)).retry_after(),
+            None
+        );
+    }
 }

@@ -1,7 +1,10 @@
-//! Feeds: [`fetch`] gets the bytes (the I/O edge), [`parse`] turns them into items (pure).
+//! Feeds: [`fetch`] gets the bytes (the I/O edge), [`parse`] turns them into items (pure),
+//! after `charset` has turned them into UTF-8 text (pure).
 
 pub mod fetch;
 pub mod parse;
+
+mod charset;
 
 use url::Url;
 

@@ -1,11 +1,20 @@
 //! Bytes of a feed → [`Item`]s. feed-rs reads RSS 0.9x/1.0/2.0, Atom and JSON Feed; this
 //! module decides what an item *is* for newshound: its identity (so that re-polls never
 //! flag it again), its plain text (HTML turned to text, entities decoded) and its time.
+//!
+//! Before feed-rs sees a document it is decoded to UTF-8 (see [`super::charset`]) and its
+//! XML declaration rewritten to say so, because feed-rs trusts the declaration and reads
+//! little but UTF-8 well. Errors say where: feed-rs reports XML errors without a position,
+//! so a failing document is scanned again with quick-xml to find one, and the line and
+//! column are counted in the text as it was sent.
+//!
 //! Pure: no I/O, and no input makes it panic (a panic inside the parser is caught and
 //! reported as a malformed feed).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Text};
@@ -13,15 +22,26 @@ use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use super::charset;
 use crate::model::Item;
+
+/// What the document's own XML declaration is replaced with, once it is UTF-8.
+const UTF8_DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
+/// The longest refresh interval a feed may ask for; beyond it the hint is capped.
+const MAX_REFRESH_HINT: Duration = Duration::from_secs(7 * 24 * 3600);
+/// A refresh hint shorter than this is not a hint but a mistake.
+const MIN_REFRESH_HINT: Duration = Duration::from_secs(60);
+/// How much of the document's start is searched for `sy:updatePeriod`.
+const HEAD_WINDOW: usize = 64 * 1024;
 
 /// A parsed feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedFeed {
     pub title: Option<String>,
     pub items: Vec<Item>,
-    /// How often the feed says it is worth polling (`<ttl>`).
-    pub refresh_hint: Option<std::time::Duration>,
+    /// How often the feed says it changes: RSS `<ttl>` or `sy:updatePeriod` divided by
+    /// `sy:updateFrequency` (the longer if both), at most 7 days.
+    pub refresh_hint: Option<Duration>,
 }
 
 /// Why a body is not a usable feed.
@@ -29,7 +49,9 @@ pub struct ParsedFeed {
 pub enum ParseError {
     #[error("not a feed: {0}")]
     NotAFeed(String),
-    #[error("malformed feed: {0}")]
+    /// The message says what was malformed and, when it can, where: "malformed XML at
+    /// line 7, column 5: …".
+    #[error("{0}")]
     Malformed(String),
 }
 
@@ -38,19 +60,33 @@ pub fn parse(bytes: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
     parse_response(bytes, base, None)
 }
 
-/// Parses a feed document served with `content_type`.
+/// Parses a feed document served with `content_type` (its `charset` counts when the
+/// document does not say its encoding). `base` resolves relative links.
 pub fn parse_response(
     bytes: &[u8],
     base: &Url,
-    _content_type: Option<&str>,
+    content_type: Option<&str>,
 ) -> Result<ParsedFeed, ParseError> {
-    let bytes = trim_leading_whitespace(bytes);
-    if bytes.is_empty() {
+    if let Some(kind) = binary_kind(bytes) {
+        return Err(ParseError::NotAFeed(format!("{kind} was served")));
+    }
+    let decoded = charset::decode(bytes, content_type);
+    let document = Document::new(&decoded);
+    let text = document.text.as_ref();
+    if text.is_empty() {
         return Err(ParseError::NotAFeed("the body is empty".into()));
     }
-    if looks_like_html(bytes) {
+    if text.chars().take(1024).any(|c| c == '\0') {
+        return Err(ParseError::NotAFeed("binary data was served".into()));
+    }
+    if looks_like_html(text) {
         return Err(ParseError::NotAFeed(
             "an HTML page was served instead of a feed".into(),
+        ));
+    }
+    if !text.starts_with(['<', '{', '[']) {
+        return Err(ParseError::NotAFeed(
+            "text that is neither XML nor JSON".into(),
         ));
     }
     let parser = feed_rs::parser::Builder::new()
@@ -59,56 +95,269 @@ pub fn parse_response(
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
         .build();
-    let feed = catch_unwind(AssertUnwindSafe(|| parser.parse(bytes)))
-        .map_err(|_| ParseError::Malformed("the feed parser failed on this document".into()))?
-        .map_err(describe)?;
+    let feed = catch_unwind(AssertUnwindSafe(|| parser.parse(text.as_bytes())))
+        .map_err(|_| document.malformed_xml("the feed parser failed on this document".into()))?
+        .map_err(|e| document.describe(e))?;
+    let refresh_hint = refresh_hint(feed.ttl, head(text));
     let mut items: Vec<Item> = feed.entries.into_iter().map(to_item).collect();
     disambiguate_shared_guids(&mut items);
     Ok(ParsedFeed {
         title: feed.title.map(|t| text_of(&t)),
         items,
-        refresh_hint: feed
-            .ttl
-            .filter(|minutes| *minutes > 0)
-            .map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60)),
+        refresh_hint,
     })
 }
 
-fn describe(error: ParseFeedError) -> ParseError {
-    match error {
-        ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
-            ParseError::NotAFeed("no RSS, Atom or JSON Feed document found".into())
+/// A decoded document and the text the parser reads from it: without leading whitespace,
+/// with a UTF-8 XML declaration in place of the original one. Error positions in the
+/// parser's text are mapped back to lines and columns of the original.
+struct Document<'a> {
+    /// The decoded text as it was sent (less a byte order mark).
+    original: &'a str,
+    /// What the parser reads; `text[prefix..]` is `original[skipped..]`.
+    text: Cow<'a, str>,
+    prefix: usize,
+    skipped: usize,
+}
+
+impl<'a> Document<'a> {
+    fn new(original: &'a str) -> Document<'a> {
+        let rest = original.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        let trimmed = original.len() - rest.len();
+        match charset::xml_declaration(rest.as_bytes()) {
+            Some(length) => Document {
+                original,
+                text: Cow::Owned(format!("{UTF8_DECLARATION}{}", &rest[length..])),
+                prefix: UTF8_DECLARATION.len(),
+                skipped: trimmed + length,
+            },
+            None => Document {
+                original,
+                text: Cow::Borrowed(rest),
+                prefix: 0,
+                skipped: trimmed,
+            },
         }
-        ParseFeedError::JsonSerde(e) => {
-            ParseError::NotAFeed(format!("JSON that is not a JSON Feed ({e})"))
+    }
+
+    /// Line and column (both from 1, columns in characters) in the original text of a
+    /// byte offset into the parser's text.
+    fn line_column(&self, offset: usize) -> (usize, usize) {
+        let mut at = (offset.saturating_sub(self.prefix) + self.skipped).min(self.original.len());
+        while !self.original.is_char_boundary(at) {
+            at -= 1;
         }
-        ParseFeedError::JsonUnsupportedVersion(v) => {
-            ParseError::NotAFeed(format!("unsupported JSON Feed version {v}"))
+        let before = &self.original[..at];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, before[line_start..].chars().count() + 1)
+    }
+
+    /// The byte offset into the parser's text of a 1-based line and (byte) column in it.
+    fn offset_of(&self, line: usize, column: usize) -> usize {
+        let text = self.text.as_ref();
+        let line_start = if line <= 1 {
+            0
+        } else {
+            text.match_indices('\n')
+                .nth(line - 2)
+                .map_or(text.len(), |(i, _)| i + 1)
+        };
+        (line_start + column.saturating_sub(1)).min(text.len())
+    }
+
+    fn at(&self, what: &str, offset: usize, reason: &str) -> ParseError {
+        let (line, column) = self.line_column(offset);
+        ParseError::Malformed(format!(
+            "malformed {what} at line {line}, column {column}: {}",
+            one_line(reason)
+        ))
+    }
+
+    /// An XML error, placed by scanning the text again with quick-xml; `reason` is used
+    /// when the scan finds nothing wrong.
+    fn malformed_xml(&self, reason: String) -> ParseError {
+        match first_xml_error(&self.text) {
+            Some((offset, found)) => self.at("XML", offset, &found),
+            None => ParseError::Malformed(format!("malformed XML: {}", one_line(&reason))),
         }
-        other => ParseError::Malformed(other.to_string()),
+    }
+
+    fn describe(&self, error: ParseFeedError) -> ParseError {
+        match error {
+            ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
+                ParseError::NotAFeed("no RSS, Atom or JSON Feed document found".into())
+            }
+            ParseFeedError::JsonSerde(e) if e.is_data() => {
+                ParseError::NotAFeed(format!("JSON that is not a JSON Feed ({e})"))
+            }
+            ParseFeedError::JsonSerde(e) => {
+                let offset = self.offset_of(e.line(), e.column());
+                // serde_json's message ends with its own (shifted) position; drop it.
+                let reason = e.to_string();
+                let reason = reason.split(" at line ").next().unwrap_or(&reason);
+                self.at("JSON", offset, reason)
+            }
+            ParseFeedError::JsonUnsupportedVersion(v) => {
+                ParseError::NotAFeed(format!("unsupported JSON Feed version {v}"))
+            }
+            ParseFeedError::XmlReader(e) => self.malformed_xml(e.to_string()),
+            ParseFeedError::ParseError(ParseErrorKind::MissingContent {
+                position,
+                reference,
+            }) => self.at(
+                "feed",
+                usize::try_from(position).unwrap_or(usize::MAX),
+                &format!("missing {reference}"),
+            ),
+            ParseFeedError::ParseError(ParseErrorKind::UnknownMimeType { position, mime }) => self
+                .at(
+                    "feed",
+                    usize::try_from(position).unwrap_or(usize::MAX),
+                    &format!("unsupported content type {mime}"),
+                ),
+            other => {
+                ParseError::Malformed(format!("malformed feed: {}", one_line(&other.to_string())))
+            }
+        }
     }
 }
 
-fn trim_leading_whitespace(bytes: &[u8]) -> &[u8] {
-    let start = bytes
+/// The byte offset and description of the first XML error in `text`, read the way feed-rs
+/// reads it. A document cut off inside an element (a truncated download) is an error at
+/// its end, which quick-xml alone does not report.
+fn first_xml_error(text: &str) -> Option<(usize, String)> {
+    use quick_xml::events::Event;
+
+    let mut reader = quick_xml::Reader::from_str(text);
+    let config = reader.config_mut();
+    config.expand_empty_elements = true;
+    config.trim_markup_names_in_closing_tags = true;
+    let mut open: Vec<String> = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => {
+                let innermost = open.last()?;
+                let reason = format!("the document ends inside <{innermost}>");
+                return Some((text.len(), reason));
+            }
+            Ok(Event::Start(start)) => open.push(start.name().into_inner().to_string()),
+            Ok(Event::End(_)) => {
+                open.pop();
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let offset = usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
+                return Some((offset, e.to_string()));
+            }
+        }
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Names the kind of binary file a body is, from its first bytes: an image or archive
+/// served where a feed was expected.
+fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"\x89PNG", "a PNG image"),
+        (b"GIF8", "a GIF image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"%PDF-", "a PDF document"),
+        (b"PK\x03\x04", "a ZIP archive"),
+        (b"\x1f\x8b", "gzip-compressed data without Content-Encoding"),
+    ];
+    MAGIC
         .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    &bytes[start..]
+        .find(|(magic, _)| bytes.starts_with(magic))
+        .map(|(_, kind)| *kind)
 }
 
 /// An HTML page served where a feed was expected (a login wall, an error page, a moved
 /// site) is the most common "feed" failure; name it as such.
-fn looks_like_html(bytes: &[u8]) -> bool {
-    let head: Vec<u8> = bytes
-        .iter()
-        .skip_while(|b| **b == 0xEF || **b == 0xBB || **b == 0xBF)
+fn looks_like_html(text: &str) -> bool {
+    let head: String = text
+        .chars()
         .take(512)
-        .map(u8::to_ascii_lowercase)
-        .collect();
-    let head = String::from_utf8_lossy(&head);
-    let head = head.trim_start();
+        .collect::<String>()
+        .to_ascii_lowercase();
     head.starts_with("<!doctype html") || head.starts_with("<html")
+}
+
+/// The start of the document up to its first item or entry, where a channel says how
+/// often it changes.
+fn head(text: &str) -> &str {
+    let mut end = text.len().min(HEAD_WINDOW);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let window = &text[..end];
+    let first_item = ["<item", "<entry"]
+        .iter()
+        .filter_map(|tag| window.find(tag))
+        .min()
+        .unwrap_or(end);
+    &window[..first_item]
+}
+
+/// The longer of `<ttl>` (minutes) and the syndication module's period divided by its
+/// frequency, capped at [`MAX_REFRESH_HINT`]; zero and sub-minute values are ignored.
+fn refresh_hint(ttl_minutes: Option<u32>, head: &str) -> Option<Duration> {
+    let ttl = ttl_minutes.map(|minutes| Duration::from_secs(u64::from(minutes) * 60));
+    let hint = ttl
+        .filter(|d| *d >= MIN_REFRESH_HINT)
+        .max(syndication_period(head).filter(|d| *d >= MIN_REFRESH_HINT))?;
+    Some(hint.min(MAX_REFRESH_HINT))
+}
+
+/// `sy:updatePeriod` / `sy:updateFrequency` (RSS 1.0 syndication module), found by a
+/// plain text search because feed-rs does not keep them.
+fn syndication_period(head: &str) -> Option<Duration> {
+    const HOUR: u64 = 3600;
+    let period = match element_text(head, "updatePeriod")?
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "hourly" => HOUR,
+        "daily" => 24 * HOUR,
+        "weekly" => 7 * 24 * HOUR,
+        "monthly" => 30 * 24 * HOUR,
+        "yearly" => 365 * 24 * HOUR,
+        _ => return None,
+    };
+    let frequency = match element_text(head, "updateFrequency") {
+        None => 1,
+        Some(text) => text.parse::<u64>().ok().filter(|f| *f > 0)?,
+    };
+    Some(Duration::from_secs(period) / u32::try_from(frequency).unwrap_or(u32::MAX))
+}
+
+/// The text of the first `<name>` or `<prefix:name>` element in `text`.
+fn element_text<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    for (at, _) in text.match_indices(name) {
+        let before = &text[..at];
+        let Some(open) = before.rfind('<') else {
+            continue;
+        };
+        let qualifier = &before[open + 1..];
+        let plain = qualifier.is_empty()
+            || qualifier.strip_suffix(':').is_some_and(|prefix| {
+                !prefix.is_empty()
+                    && prefix
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            });
+        let after = &text[at + name.len()..];
+        if !plain || !after.starts_with(|c: char| c == '>' || c.is_whitespace()) {
+            continue;
+        }
+        let content = &after[after.find('>')? + 1..];
+        let end = content.find('<').unwrap_or(content.len());
+        return Some(content[..end].trim());
+    }
+    None
 }
 
 fn to_item(entry: Entry) -> Item {
@@ -528,6 +777,215 @@ mod tests {
         for (body, what) in cases {
             let result = parse(body, &base());
             assert!(result.is_err(), "{what}: {result:?}");
+        }
+    }
+
+    fn utf16_be(text: &str) -> Vec<u8> {
+        let mut bytes = vec![0xFE, 0xFF];
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_be_bytes());
+        }
+        bytes
+    }
+
+    /// feed-rs's XML reader panicked on UTF-16BE (with or without a BOM), which made every
+    /// such feed "malformed".
+    #[test]
+    fn utf16_big_endian_feed_no_longer_panics_the_parser() {
+        let mut doc = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<rss version=\"2.0\"><channel><title>Haberler</title>",
+        );
+        for n in 0..200 {
+            doc.push_str(&format!(
+                "<item><title>Erdoğan {n}</title><guid>h-{n}</guid></item>\n"
+            ));
+        }
+        doc.push_str("</channel></rss>");
+        let feed = parse(&utf16_be(&doc), &base()).unwrap();
+        assert_eq!(feed.items.len(), 200);
+        assert_eq!(feed.items[7].title, "Erdoğan 7");
+        let without_bom = &utf16_be(&doc)[2..];
+        assert_eq!(parse(without_bom, &base()).unwrap().items.len(), 200);
+    }
+
+    #[test]
+    fn encodings_reach_the_titles() {
+        let rss = |decl: &str, title: &[u8]| {
+            [
+                decl.as_bytes(),
+                b"<rss version=\"2.0\"><channel><title>T</title><item><title>",
+                title,
+                b"</title><guid>1</guid></item></channel></rss>",
+            ]
+            .concat()
+        };
+        let latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>";
+        let utf8 = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+        let cases: Vec<(&str, Vec<u8>, Option<&str>, &str)> = vec![
+            ("Latin-1 declared", rss(latin1, b"Caf\xe9"), None, "Café"),
+            (
+                "windows-1252 declared UTF-8",
+                rss(utf8, b"Caf\xe9 \x96 \x93news\x94"),
+                None,
+                "Café – “news”",
+            ),
+            (
+                "one bad byte in UTF-8",
+                rss(utf8, b"Erdo\xc4\x9fan \xc3\xa9t\xc3\xa9 \xff"),
+                None,
+                "Erdoğan été \u{fffd}",
+            ),
+            (
+                "UTF-8 BOM and blank lines",
+                [
+                    b"\xef\xbb\xbf\n\n  \r\n".as_slice(),
+                    &rss(utf8, "Erdoğan".as_bytes()),
+                ]
+                .concat(),
+                None,
+                "Erdoğan",
+            ),
+            (
+                "charset only in Content-Type",
+                rss("", b"Caf\xe9"),
+                Some("application/rss+xml; charset=ISO-8859-1"),
+                "Café",
+            ),
+            (
+                "declaration over Content-Type",
+                rss(latin1, b"Caf\xe9"),
+                Some("text/xml; charset=utf-8"),
+                "Café",
+            ),
+        ];
+        for (what, bytes, content_type, title) in cases {
+            let feed = parse_response(&bytes, &base(), content_type)
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(feed.items[0].title, title, "{what}");
+        }
+    }
+
+    #[test]
+    fn malformed_documents_say_where() {
+        let cases = [
+            (
+                "<?xml version=\"1.0\"?>\n<rss version=\"2.0\">\n<channel>\n  <item><title>x</item>\n</channel></rss>",
+                "malformed XML at line 4, column 17: ill-formed document: expected `</title>`",
+            ),
+            (
+                // Leading blank lines and a rewritten declaration do not shift the count.
+                "\n\n<?xml version=\"1.0\" encoding=\"iso-8859-1\" standalone=\"yes\"?><rss version=\"2.0\"><channel>\n<item><title>x</ti",
+                "malformed XML at line 4, column 15: ",
+            ),
+            (
+                "<rss version=\"2.0\"><channel><title>T</title>\n<item><title>x</title></item>\n",
+                "malformed XML at line 3, column 1: the document ends inside <channel>",
+            ),
+            (
+                "{\"version\": \"https://jsonfeed.org/version/1.1\",\n  \"items\": [",
+                "malformed JSON at line 2, column 12: EOF while parsing a list",
+            ),
+        ];
+        for (doc, message) in cases {
+            let error = parse(doc.as_bytes(), &base()).unwrap_err();
+            let text = error.to_string();
+            assert!(text.starts_with(message), "{text:?} for {doc:?}");
+            assert!(!text.contains('\n'), "{text:?}");
+            assert!(matches!(error, ParseError::Malformed(_)));
+        }
+    }
+
+    #[test]
+    fn refresh_hints_from_ttl_and_syndication() {
+        let hour = Duration::from_secs(3600);
+        let rss = |channel: &str| {
+            format!(
+                "<rss version=\"2.0\" xmlns:sy=\"http://purl.org/rss/1.0/modules/syndication/\">\
+                 <channel><title>T</title>{channel}<item><title>i</title>\
+                 <description>sy:updatePeriod is daily</description></item></channel></rss>"
+            )
+        };
+        let cases = [
+            ("", None),
+            ("<ttl>60</ttl>", Some(hour)),
+            ("<ttl>0</ttl>", None),
+            ("<ttl>soon</ttl>", None),
+            ("<ttl>999999</ttl>", Some(MAX_REFRESH_HINT)),
+            ("<sy:updatePeriod>hourly</sy:updatePeriod>", Some(hour)),
+            (
+                "<sy:updatePeriod> daily </sy:updatePeriod><sy:updateFrequency>4</sy:updateFrequency>",
+                Some(hour * 6),
+            ),
+            (
+                "<sy:updatePeriod>yearly</sy:updatePeriod>",
+                Some(MAX_REFRESH_HINT),
+            ),
+            (
+                "<sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>0</sy:updateFrequency>",
+                None,
+            ),
+            (
+                "<sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>3600</sy:updateFrequency>",
+                None,
+            ),
+            ("<sy:updatePeriod>fortnightly</sy:updatePeriod>", None),
+            (
+                "<ttl>30</ttl><sy:updatePeriod>hourly</sy:updatePeriod>",
+                Some(hour),
+            ),
+            (
+                "<ttl>120</ttl><sy:updatePeriod>hourly</sy:updatePeriod>",
+                Some(hour * 2),
+            ),
+            (
+                "<syn:updatePeriod>weekly</syn:updatePeriod>",
+                Some(hour * 24 * 7),
+            ),
+        ];
+        for (channel, expected) in cases {
+            let feed = parse(rss(channel).as_bytes(), &base()).unwrap();
+            assert_eq!(feed.refresh_hint, expected, "{channel}");
+        }
+        // In RSS 1.0 the channel (and its sy: elements) comes before the items, outside.
+        let rdf = r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+            xmlns="http://purl.org/rss/1.0/" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">
+            <channel rdf:about="https://x.example/"><title>R</title>
+            <sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency></channel>
+            <item rdf:about="https://x.example/1"><title>One</title><link>https://x.example/1</link></item>
+            </rdf:RDF>"#;
+        let feed = parse(rdf.as_bytes(), &base()).unwrap();
+        assert_eq!(feed.items.len(), 1);
+        assert_eq!(feed.refresh_hint, Some(hour * 12));
+    }
+
+    #[test]
+    fn binary_and_odd_bodies_are_not_feeds() {
+        let cases: [(&[u8], Option<&str>, &str); 6] = [
+            (
+                b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+                None,
+                "not a feed: a PNG image was served",
+            ),
+            (
+                b"\xff\xd8\xff\xe0\0\x10JFIF",
+                Some("image/jpeg"),
+                "not a feed: a JPEG image",
+            ),
+            (b"\0\0\0\x18ftypmp42", None, "not a feed: binary data"),
+            (b" \r\n\t ", None, "not a feed: the body is empty"),
+            (b"\xef\xbb\xbf", None, "not a feed: the body is empty"),
+            (
+                b"Service temporarily unavailable",
+                None,
+                "not a feed: text that is neither",
+            ),
+        ];
+        for (body, content_type, message) in cases {
+            let error = parse_response(body, &base(), content_type).unwrap_err();
+            assert!(
+                error.to_string().starts_with(message),
+                "{error} for {body:?}"
+            );
         }
     }
 }

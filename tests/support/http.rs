@@ -7,13 +7,19 @@
 //! | path                     | answer                                                        |
 //! |--------------------------|---------------------------------------------------------------|
 //! | `/{file}`                | the file, with `ETag`, `Last-Modified`, 304 on a match, or 404 |
-//! | `/status/{code}`         | that status (200–599) and a one-line body; `?retry_after=N` adds `Retry-After: N` |
+//! | `/status/{code}`         | that status (200–599) and a one-line body; `?retry_after=V` adds `Retry-After: V` (V percent-decoded, so an HTTP-date fits) |
 //! | `/hang`                  | reads the request and never answers (until the server stops) |
 //! | `/trickle`               | 200 and headers at once, then one body byte a second, forever |
 //! | `/slow/{secs}/{file}`    | waits `secs` (fractions allowed), then serves `file`          |
 //! | `/redirect/{n}/{file}`   | `301` n times (the last one to `/{file}`), then the file      |
+//! | `/temporary/{file}`      | `302` to `/{file}`                                            |
+//! | `/permanent/{code}/{file}` | `{code}` (301 or 308) to `/{file}`                          |
 //! | `/loop`                  | `301` to itself, forever                                      |
 //! | `/gzip/{file}`           | the file with `Content-Encoding: gzip`, whatever the client asked for |
+//! | `/cache/{secs}/{file}`   | the file with `Cache-Control: max-age={secs}`                 |
+//! | `/expires/{secs}/{file}` | the file with `Expires` set `secs` after its `Date`           |
+//! | `/typed/{type}/{file}`   | the file with `Content-Type: {type}`, `type` percent-decoded (`text%2Fxml%3B%20charset%3Dlatin1`) |
+//! | `/bomb/{megabytes}`      | gzip that inflates to that many MiB (`1024` is a gigabyte) of an RSS head and spaces, about 1 KiB sent per MiB |
 //!
 //! Written on bare tokio rather than axum: `/hang` and `/trickle` need control below a
 //! response body (a body that yields a byte a second needs a `Stream` or
@@ -29,7 +35,7 @@ use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -59,6 +65,8 @@ pub struct RequestRecord {
     pub if_modified_since: Option<String>,
     pub user_agent: Option<String>,
     pub accept_encoding: Option<String>,
+    /// When the request line arrived.
+    pub received_at: Instant,
 }
 
 /// An HTTP server on `127.0.0.1` serving the files of one directory. Stops on drop.
@@ -264,6 +272,7 @@ async fn serve_connection(stream: TcpStream, state: Arc<State>) {
 }
 
 struct Request {
+    received_at: Instant,
     method: String,
     target: String,
     version: String,
@@ -324,6 +333,7 @@ impl Request {
             if_modified_since: owned("if-modified-since"),
             user_agent: owned("user-agent"),
             accept_encoding: owned("accept-encoding"),
+            received_at: self.received_at,
         }
     }
 }
@@ -366,6 +376,7 @@ async fn read_request(conn: &mut BufReader<TcpStream>) -> io::Result<Option<Requ
             Some(line) => break line,
         }
     };
+    let received_at = Instant::now();
     let mut parts = request_line.split_whitespace();
     let (Some(method), Some(target), Some(version), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -392,6 +403,7 @@ async fn read_request(conn: &mut BufReader<TcpStream>) -> io::Result<Option<Requ
         headers.push((name.trim().to_string(), value.trim().to_string()));
     }
     let request = Request {
+        received_at,
         method: method.to_string(),
         target: target.to_string(),
         version: version.to_string(),
@@ -437,9 +449,25 @@ impl Reply {
     }
 
     fn redirect(location: String) -> Reply {
-        let mut reply = Reply::text(301, &format!("moved to {location}\n"));
+        Reply::redirect_with(301, location)
+    }
+
+    fn redirect_with(status: u16, location: String) -> Reply {
+        let mut reply = Reply::text(status, &format!("moved to {location}\n"));
         reply.headers.push(("Location", location));
         reply
+    }
+
+    /// Sets a header, replacing one of the same name.
+    fn set_header(&mut self, name: &'static str, value: String) {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers.push((name, value));
+    }
+
+    /// Whether this reply is a file served (or found unchanged), which the header routes
+    /// decorate; a 404 stays plain.
+    fn is_file(&self) -> bool {
+        self.status == 200 || self.status == 304
     }
 }
 
@@ -497,6 +525,49 @@ fn route(state: &State, request: &Request) -> Reply {
         ["gzip", rest @ ..] if !rest.is_empty() => {
             serve_file(state, &rest.join("/"), request, Encoding::Gzip)
         }
+        ["temporary", rest @ ..] if !rest.is_empty() => {
+            Reply::redirect_with(302, format!("/{}", rest.join("/")))
+        }
+        ["permanent", code @ ("301" | "308"), rest @ ..] if !rest.is_empty() => {
+            Reply::redirect_with(code.parse().unwrap(), format!("/{}", rest.join("/")))
+        }
+        ["cache", secs, rest @ ..] if !rest.is_empty() => {
+            let mut reply = serve_file(state, &rest.join("/"), request, Encoding::Identity);
+            if reply.is_file() {
+                reply.set_header("Cache-Control", format!("max-age={secs}"));
+            }
+            reply
+        }
+        ["expires", secs, rest @ ..] if !rest.is_empty() => {
+            let Ok(secs) = secs.parse::<u64>() else {
+                return Reply::text(400, "bad expiry\n");
+            };
+            let mut reply = serve_file(state, &rest.join("/"), request, Encoding::Identity);
+            if reply.is_file() {
+                // The Date written with the reply is taken in the same second, almost always.
+                let now = SystemTime::now();
+                reply.set_header("Date", http_date(now));
+                reply.set_header("Expires", http_date(now + Duration::from_secs(secs)));
+            }
+            reply
+        }
+        ["typed", content_type, rest @ ..] if !rest.is_empty() => {
+            let mut reply = serve_file(state, &rest.join("/"), request, Encoding::Identity);
+            if reply.status == 200 {
+                reply.set_header("Content-Type", percent_decode(content_type));
+            }
+            reply
+        }
+        ["bomb", megabytes] => match megabytes.parse::<u64>() {
+            Ok(megabytes) if megabytes <= 4096 => {
+                let mut reply = Reply::text(200, "");
+                reply.set_header("Content-Type", "application/rss+xml".to_string());
+                reply.set_header("Content-Encoding", "gzip".to_string());
+                reply.body = Body::Bytes(gzip_bomb(megabytes << 20));
+                reply
+            }
+            _ => Reply::text(400, "bomb size must be 0-4096 MiB\n"),
+        },
         _ => serve_file(state, path, request, Encoding::Identity),
     }
 }
@@ -506,10 +577,37 @@ fn status_reply(code: &str, request: &Request) -> Reply {
         return Reply::text(400, "status must be 200-599\n");
     };
     let mut reply = Reply::text(code, &format!("{code} {}\n", reason(code)));
-    if let Some(secs) = request.query_param("retry_after") {
-        reply.headers.push(("Retry-After", secs.to_string()));
+    if let Some(value) = request.query_param("retry_after") {
+        reply.headers.push(("Retry-After", percent_decode(value)));
     }
     reply
+}
+
+/// `%XX` escapes (and `+` for a space, as in a query) decoded; a broken escape is kept as
+/// it is.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| {
+            bytes
+                .get(at..at + 2)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        };
+        match bytes[i] {
+            b'%' if hex(i + 1).is_some() => {
+                out.push(hex(i + 1).unwrap());
+                i += 3;
+                continue;
+            }
+            b'+' => out.push(b' '),
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `rel` under `root`, or `None` if it is empty or tries to leave `root`.
@@ -615,7 +713,9 @@ async fn write_reply(
 ) -> io::Result<()> {
     let status = reply.status;
     let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
-    head.push_str(&format!("Date: {}\r\n", http_date(SystemTime::now())));
+    if !reply.headers.iter().any(|(name, _)| *name == "Date") {
+        head.push_str(&format!("Date: {}\r\n", http_date(SystemTime::now())));
+    }
     head.push_str("Server: newshound-test-feeds\r\n");
     for (name, value) in &reply.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
@@ -723,4 +823,187 @@ fn crc32(data: &[u8]) -> u32 {
         }
     }
     !crc
+}
+
+/// Deflate's shortest way to say "the same byte again", 258 bytes at a time.
+const LONGEST_MATCH: u64 = 258;
+/// What a bomb inflates to first; spaces follow.
+const BOMB_HEAD: &[u8] = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel><title>Bomb</title>\n";
+
+/// A gzip stream that inflates to `size` bytes (rounded down to whole 258-byte matches):
+/// [`BOMB_HEAD`] in a stored block, then one dynamic-Huffman block holding a space and a
+/// run of <length 258, distance 1> matches. The Huffman codes are chosen so that a match
+/// costs two zero bits, so the inflated data is never held anywhere, and a gigabyte costs
+/// about a megabyte of zeros on the wire. The trailer's CRC-32 is right, so a client that
+/// reads to the end accepts it.
+fn gzip_bomb(size: u64) -> Vec<u8> {
+    let matches = size.saturating_sub(BOMB_HEAD.len() as u64 + 1) / LONGEST_MATCH;
+    let spaces = 1 + matches * LONGEST_MATCH;
+    let mut out = Bits::default();
+    out.bytes
+        .extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    // Stored block, not final: BFINAL 0, BTYPE 00, then LEN and NLEN on a byte boundary.
+    let len = BOMB_HEAD.len() as u16;
+    out.bytes.push(0);
+    out.bytes.extend_from_slice(&len.to_le_bytes());
+    out.bytes.extend_from_slice(&(!len).to_le_bytes());
+    out.bytes.extend_from_slice(BOMB_HEAD);
+    // Dynamic block, final (RFC 1951 §3.2.7): 286 literal/length codes, 2 distance codes,
+    // 18 code-length codes.
+    out.bits(1, 1);
+    out.bits(2, 2);
+    out.bits(286 - 257, 5);
+    out.bits(2 - 1, 5);
+    out.bits(18 - 4, 4);
+    // Code lengths of the code-length alphabet, in its odd order: 18 (a run of zeros) gets
+    // 1 bit, the lengths 1 and 2 get 2 bits; so 18 ↦ 0, 1 ↦ 10, 2 ↦ 11.
+    for symbol in [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1] {
+        out.bits(
+            match symbol {
+                18 => 1,
+                1 | 2 => 2,
+                _ => 0,
+            },
+            3,
+        );
+    }
+    let zeros = |out: &mut Bits, run: u32| {
+        out.code(0b0, 1);
+        out.bits(run - 11, 7);
+    };
+    let length = |out: &mut Bits, bits: u8| match bits {
+        1 => out.code(0b10, 2),
+        _ => out.code(0b11, 2),
+    };
+    // Literal/length code lengths: ' ' (32) and end-of-block (256) 2 bits, length 258
+    // (285) 1 bit; so 285 ↦ 0, ' ' ↦ 10, end ↦ 11. Then both distance codes 1 bit.
+    zeros(&mut out, 32);
+    length(&mut out, 2);
+    zeros(&mut out, 138);
+    zeros(&mut out, 255 - 33 + 1 - 138);
+    length(&mut out, 2);
+    zeros(&mut out, 284 - 257 + 1);
+    length(&mut out, 1);
+    length(&mut out, 1);
+    length(&mut out, 1);
+    // The data: one space, then each match as code 285 (`0`) and distance code 0 (`0`).
+    out.code(0b10, 2);
+    out.zeros(2 * matches);
+    out.code(0b11, 2);
+    let mut bytes = out.finish();
+    let crc = crc32_continue(crc32(BOMB_HEAD), b' ', spaces);
+    bytes.extend_from_slice(&crc.to_le_bytes());
+    bytes.extend_from_slice(&((BOMB_HEAD.len() as u64 + spaces) as u32).to_le_bytes());
+    bytes
+}
+
+/// A deflate bit stream: values go in least significant bit first, Huffman codes most
+/// significant bit first.
+#[derive(Default)]
+struct Bits {
+    bytes: Vec<u8>,
+    pending: u8,
+    count: u32,
+}
+
+impl Bits {
+    fn bits(&mut self, value: u32, count: u32) {
+        for i in 0..count {
+            self.bit((value >> i) & 1 == 1);
+        }
+    }
+
+    fn code(&mut self, code: u32, length: u32) {
+        for i in (0..length).rev() {
+            self.bit((code >> i) & 1 == 1);
+        }
+    }
+
+    fn bit(&mut self, set: bool) {
+        self.pending |= u8::from(set) << self.count;
+        self.count += 1;
+        if self.count == 8 {
+            self.bytes.push(self.pending);
+            self.pending = 0;
+            self.count = 0;
+        }
+    }
+
+    fn zeros(&mut self, mut count: u64) {
+        while count > 0 && self.count != 0 {
+            self.bit(false);
+            count -= 1;
+        }
+        self.bytes
+            .resize(self.bytes.len() + (count / 8) as usize, 0);
+        for _ in 0..count % 8 {
+            self.bit(false);
+        }
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        if self.count > 0 {
+            self.bytes.push(self.pending);
+        }
+        self.bytes
+    }
+}
+
+/// The CRC-32 of data whose CRC is `crc`, followed by `byte` repeated `times` times,
+/// without going through the bytes: one byte's step of the CRC register is an affine map
+/// over GF(2)³², and a map applied `times` times is found by repeated squaring.
+fn crc32_continue(crc: u32, byte: u8, times: u64) -> u32 {
+    /// `x ↦ constant ^ Σ columns[i] for the bits i set in x`.
+    #[derive(Clone, Copy)]
+    struct Affine {
+        columns: [u32; 32],
+        constant: u32,
+    }
+    impl Affine {
+        fn apply_linear(&self, x: u32) -> u32 {
+            (0..32)
+                .filter(|i| x >> i & 1 == 1)
+                .fold(0, |acc, i| acc ^ self.columns[i])
+        }
+        fn apply(&self, x: u32) -> u32 {
+            self.constant ^ self.apply_linear(x)
+        }
+        /// `self ∘ inner`.
+        fn after(&self, inner: &Affine) -> Affine {
+            Affine {
+                columns: inner.columns.map(|c| self.apply_linear(c)),
+                constant: self.apply(inner.constant),
+            }
+        }
+    }
+    let step = |register: u32| {
+        let mut register = register ^ u32::from(byte);
+        for _ in 0..8 {
+            register = if register & 1 == 1 {
+                (register >> 1) ^ 0xEDB8_8320
+            } else {
+                register >> 1
+            };
+        }
+        register
+    };
+    let constant = step(0);
+    let mut power = Affine {
+        columns: std::array::from_fn(|i| step(1 << i) ^ constant),
+        constant,
+    };
+    let mut result = Affine {
+        columns: std::array::from_fn(|i| 1 << i),
+        constant: 0,
+    };
+    let mut times = times;
+    while times > 0 {
+        if times & 1 == 1 {
+            result = power.after(&result);
+        }
+        power = power.after(&power);
+        times >>= 1;
+    }
+    // `crc` is the finished value; the register holds its complement.
+    !result.apply(!crc)
 }
