@@ -235,7 +235,9 @@ fn run_bounded<T>(limit: Duration, future: impl Future<Output = T>) -> Option<T>
 /// The stable head of an error: the text before its first `:` ("not a feed",
 /// "malformed feed"), or all of it when there is none ("HTTP 404 Not Found").
 fn reason_category(error: &str) -> &str {
-    error.split(':').next().unwrap_or(error).trim()
+    let lead = error.split(':').next().unwrap_or(error).trim();
+    // "malformed XML at line 7, column 51" counts with the other malformed XML.
+    lead.split(" at line ").next().unwrap_or(lead)
 }
 
 /// Polls every file of `dir` through the pipeline, checks each one ended in items or a

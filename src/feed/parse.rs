@@ -89,15 +89,35 @@ pub fn parse_response(
             "text that is neither XML nor JSON".into(),
         ));
     }
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(base.as_str()))
-        // Leave missing ids empty: `identity` decides what stands in for them.
-        .id_generator(|_, _, _| String::new())
-        .sanitize_content(false)
-        .build();
-    let feed = catch_unwind(AssertUnwindSafe(|| parser.parse(text.as_bytes())))
-        .map_err(|_| document.malformed_xml("the feed parser failed on this document".into()))?
-        .map_err(|e| document.describe(e))?;
+    // A fresh parser for each read: one that failed part-way keeps state that makes it
+    // panic on the next document.
+    let run = |text: &str| {
+        let parser = feed_rs::parser::Builder::new()
+            .base_uri(Some(base.as_str()))
+            // Leave missing ids empty: `identity` decides what stands in for them.
+            .id_generator(|_, _, _| String::new())
+            .sanitize_content(false)
+            .build();
+        catch_unwind(AssertUnwindSafe(|| parser.parse(text.as_bytes())))
+    };
+    let feed = match run(text) {
+        Ok(Ok(feed)) if !feed.entries.is_empty() => feed,
+        first => {
+            // Old or sloppy documents that feed-rs refuses, or reads without entries, are
+            // read again with their quirks repaired; the first answer stands otherwise.
+            let second = repaired(text)
+                .and_then(|text| run(&text).ok()?.ok())
+                .filter(|feed| !feed.entries.is_empty());
+            match second {
+                Some(feed) => feed,
+                None => first
+                    .map_err(|_| {
+                        document.malformed_xml("the feed parser failed on this document".into())
+                    })?
+                    .map_err(|e| document.describe(e))?,
+            }
+        }
+    };
     let refresh_hint = refresh_hint(feed.ttl, head(text));
     let mut items: Vec<Item> = feed.entries.into_iter().map(to_item).collect();
     disambiguate_shared_guids(&mut items);
@@ -106,6 +126,65 @@ pub fn parse_response(
         items,
         refresh_hint,
     })
+}
+
+/// Legacy namespace names and the current ones with the same elements: feed-rs reads the
+/// root of Atom 0.3 and RSS 0.90 documents but none of their entries.
+const LEGACY_NAMESPACES: [(&str, &str); 2] = [
+    ("http://purl.org/atom/ns#", "http://www.w3.org/2005/Atom"),
+    (
+        "http://my.netscape.com/rdf/simple/0.9/",
+        "http://purl.org/rss/1.0/",
+    ),
+];
+
+/// Empty elements that make feed-rs refuse the whole feed ("missing text"), though they
+/// say nothing (the New York Times sends `<media:description/>`).
+const EMPTY_ELEMENTS: [&str; 4] = [
+    "<media:description/>",
+    "<media:description />",
+    "<media:title/>",
+    "<media:title />",
+];
+
+/// `text` with the quirks feed-rs cannot read repaired, or `None` if it has none of them:
+/// legacy namespace names, an `<rss>` root without a `version` (taken for 2.0), a JSON
+/// Feed version URL written with `http:`, and empty media elements.
+fn repaired(text: &str) -> Option<String> {
+    let mut fixed: Option<String> = None;
+    let mut replace = |from: &str, to: &str| {
+        let source = fixed.as_deref().unwrap_or(text);
+        if source.contains(from) {
+            fixed = Some(source.replacen(from, to, 1));
+        }
+    };
+    for (legacy, current) in LEGACY_NAMESPACES {
+        replace(legacy, current);
+    }
+    replace(
+        "\"http://jsonfeed.org/version/",
+        "\"https://jsonfeed.org/version/",
+    );
+    for empty in EMPTY_ELEMENTS {
+        let source = fixed.as_deref().unwrap_or(text);
+        if source.contains(empty) {
+            fixed = Some(source.replace(empty, ""));
+        }
+    }
+    let source = fixed.as_deref().unwrap_or(text);
+    if let Some(start) = source.find("<rss")
+        && source[start + 4..].starts_with(['>', ' ', '\t', '\r', '\n'])
+    {
+        let tag_end = source[start..]
+            .find('>')
+            .map_or(source.len(), |i| start + i);
+        if !source[start..tag_end].contains("version") {
+            let mut with_version = source.to_string();
+            with_version.insert_str(start + 4, " version=\"2.0\"");
+            fixed = Some(with_version);
+        }
+    }
+    fixed
 }
 
 /// A decoded document and the text the parser reads from it: without leading whitespace,
@@ -701,6 +780,53 @@ mod tests {
         assert!(a.starts_with("hash:"));
         assert_eq!(a, identity(None, None, "title", None));
         assert_ne!(a, identity(None, None, "other title", None));
+    }
+
+    /// Documents feed-rs refuses or reads without entries until their quirk is repaired.
+    #[test]
+    fn old_and_sloppy_documents_yield_their_items() {
+        let cases = [
+            (
+                "Atom 0.3",
+                r#"<?xml version="1.0"?><feed version="0.3" xmlns="http://purl.org/atom/ns#">
+                   <title>Old blog</title>
+                   <entry><title>First post</title><id>tag:old,1</id>
+                   <link rel="alternate" type="text/html" href="http://old.example/1"/>
+                   <issued>2006-03-18T13:45:15Z</issued></entry></feed>"#,
+            ),
+            (
+                "RSS 0.90",
+                r#"<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+                   xmlns="http://my.netscape.com/rdf/simple/0.9/">
+                   <channel><title>Old news</title><link>http://old.example/</link></channel>
+                   <item><title>First post</title><link>http://old.example/1</link></item>
+                   </rdf:RDF>"#,
+            ),
+            (
+                "RSS without a version",
+                r#"<rss><channel><title>T</title>
+                   <item><title>First post</title><link>http://old.example/1</link></item>
+                   </channel></rss>"#,
+            ),
+            (
+                "an empty media:description",
+                r#"<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title>
+                   <item><title>First post</title><link>http://old.example/1</link>
+                   <media:content url="http://old.example/1.jpg"><media:description/></media:content>
+                   </item></channel></rss>"#,
+            ),
+            (
+                "JSON Feed with an http version URL",
+                r#"{"version": "http://jsonfeed.org/version/1", "title": "T",
+                    "items": [{"id": "1", "title": "First post", "url": "http://old.example/1"}]}"#,
+            ),
+        ];
+        let base = Url::parse("https://old.example/feed").unwrap();
+        for (name, doc) in cases {
+            let feed = parse(doc.as_bytes(), &base).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(feed.items.len(), 1, "{name}");
+            assert_eq!(feed.items[0].title, "First post", "{name}");
+        }
     }
 
     #[test]
