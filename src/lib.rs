@@ -14,8 +14,11 @@
 //! - [`store`]: the one [`store::Store`] that owns every SQL statement and the migrations.
 //! - [`digest`]: [`digest::render`] turns matches into text + HTML (pure);
 //!   [`digest::send`] delivers over SMTP or into `.eml` files.
-//! - [`daemon`]: wires the above together: the poll scheduler, the digest timer, and the
-//!   one-shot operations behind the CLI. The entry point takes its shutdown signal.
+//! - [`daemon`]: wires the above together: the poll scheduler (with its pure arithmetic
+//!   of adaptive intervals, backoff and jitter in `schedule`, and per-host politeness in
+//!   `hosts`), the digest timer, feed health for `newshound feeds` and the digest footer,
+//!   and the one-shot operations behind the CLI. The entry point takes its shutdown
+//!   signal, and a clock that tests pause.
 //! - [`cli`]: the command line; each subcommand calls one function of the modules above.
 
 pub mod cli;
