@@ -108,7 +108,13 @@ async fn a_permanent_redirect_that_holds_becomes_the_url_polled() {
     let work = tempfile::tempdir().unwrap();
     let body = format!(
         "{EVERY_SECOND}moved_after = \"2s\"\n\n{}{}",
-        feed_table("moved", &http.url("permanent/301/wire.rss")),
+        // With credentials, which must never be shown.
+        feed_table(
+            "moved",
+            &http
+                .url("permanent/301/wire.rss")
+                .replace("http://", "http://reader:hunter2@")
+        ),
         feed_table("borrowed", &http.url("temporary/defense.atom")),
     );
     let config = write_config(work.path(), &body);
@@ -146,26 +152,59 @@ async fn a_permanent_redirect_that_holds_becomes_the_url_polled() {
     let store = Store::open(&work.path().join("newshound.db")).unwrap();
     let statuses = store.feed_statuses().unwrap();
     let moved = statuses.iter().find(|s| s.name == "moved").unwrap();
-    assert_eq!(
-        moved.location.fetch_url.as_deref(),
-        Some(http.url("wire.rss").as_str())
-    );
+    // The credentials go on with the feed to its new URL on the same host.
+    let adopted = http
+        .url("wire.rss")
+        .replace("http://", "http://reader:hunter2@");
+    assert_eq!(moved.location.fetch_url.as_deref(), Some(adopted.as_str()));
     assert_eq!(moved.items_seen, 5);
     let borrowed = statuses.iter().find(|s| s.name == "borrowed").unwrap();
     assert_eq!(borrowed.location.fetch_url, None);
     assert_eq!(borrowed.location.moved_to, None);
     drop(store);
 
-    // `newshound feeds` says where the feed is polled now.
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .arg("--config")
-        .arg(&config)
-        .arg("feeds")
-        .output()
-        .unwrap();
-    let printed = String::from_utf8_lossy(&output.stdout);
+    // `newshound feeds` says where the feed is polled now, without the password.
+    let feeds = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_newshound"))
+            .arg("--config")
+            .arg(&config)
+            .arg("feeds")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let shown = http
+        .url("wire.rss")
+        .replace("http://", "http://reader:***@");
+    let table = feeds(&[]);
+    assert!(table.contains(&format!("now polled at {shown}")), "{table}");
+    let json = feeds(&["--json"]);
     assert!(
-        printed.contains(&format!("now polled at {}", http.url("wire.rss"))),
-        "{printed}"
+        json.contains(&format!("\"fetch_url\":\"{shown}\"")),
+        "{json}"
+    );
+    for printed in [&table, &json] {
+        assert!(!printed.contains("hunter2"), "{printed}");
+    }
+
+    // The new URL starts failing: after three failures in a row the configured URL is
+    // polled again.
+    std::fs::remove_file(served.path().join("wire.rss")).unwrap();
+    http.reset_log();
+    run_for(&config, Duration::from_secs(9)).await;
+    let statuses = Store::open(&work.path().join("newshound.db"))
+        .unwrap()
+        .feed_statuses()
+        .unwrap();
+    let moved = statuses.iter().find(|s| s.name == "moved").unwrap();
+    assert_eq!(moved.location.fetch_url, None, "{moved:?}");
+    assert!(
+        http.requests()
+            .iter()
+            .any(|r| r.path == "/permanent/301/wire.rss"),
+        "{:?}",
+        http.requests()
     );
 }

@@ -21,6 +21,9 @@ use crate::feed::redacted;
 use crate::model::{Item, MatchRecord};
 use crate::store::{FetchState, Location, NewMatch, PollOutcome, PollRecord};
 
+/// Failures in a row at a URL a feed moved to before the configured one is tried again.
+const GIVE_UP_ADOPTED_URL: u32 = 3;
+
 /// What one poll of one feed did.
 #[derive(Debug, Clone)]
 pub struct FeedReport {
@@ -47,7 +50,7 @@ pub(super) async fn poll_feed(ctx: &Arc<Context>, fetcher: &Fetcher, index: usiz
     let (outcome, next_due) = match poll_and_record(ctx, fetcher, index).await {
         Ok(done) => done,
         Err(e) => {
-            // Only the store can fail here; the feed keeps its schedule.
+            // The store failed (or a task did); the feed keeps its schedule.
             let next_due = ctx.clock.now() + to_chrono(schedule::jittered(feed.cadence.interval));
             (Err(format!("{e:#}")), next_due)
         }
@@ -235,7 +238,14 @@ async fn fetch_and_parse(
                 let parsed = tokio::task::spawn_blocking(move || {
                     parse::parse_response(&bytes, &base, content_type.as_deref())
                 })
-                .await?;
+                .await
+                // A panic outside the parser's own guard: recorded on the feed like any
+                // other failure, so that it backs off and shows.
+                .unwrap_or_else(|_| {
+                    Err(ParseError::Malformed(
+                        "malformed feed: reading it failed inside newshound".into(),
+                    ))
+                });
                 match parsed {
                     Err(e) => {
                         let kind = match e {
@@ -294,7 +304,13 @@ fn next_poll(
             report_failure(ctx, feed, state, *status, error, now);
             let wait =
                 schedule::wait_after_failure(current, failures, polling.max_backoff, retry_after);
-            (current, wait, state.location.clone())
+            let mut location = state.location.clone();
+            if location.fetch_url.is_some() && failures >= GIVE_UP_ADOPTED_URL {
+                // The new home failed us: back to the URL in the config.
+                tracing::warn!(feed = %feed.name, url = %redacted(&feed.url), "the URL a feed moved to keeps failing; polling the configured URL again");
+                location.fetch_url = None;
+            }
+            (current, wait, location)
         }
         PollOutcome::NotModified { .. } | PollOutcome::Fetched { .. } => {
             // A first poll brings the feed's backlog: that says nothing about its pace.
@@ -376,7 +392,7 @@ fn report_failure(
     now: DateTime<Utc>,
 ) {
     if status == Some(410) {
-        tracing::warn!(feed = %feed.name, url = %redacted(&feed.url), "the server says the feed is gone (410); still polled at the backoff cap");
+        tracing::warn!(feed = %feed.name, url = %redacted(&feed.url), "the server says the feed is gone (410); still polled, with backoff");
     }
     let failing_after = to_chrono(ctx.settings.polling.failing_after);
     if let Some(since) = state.failing_since

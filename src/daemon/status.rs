@@ -4,9 +4,12 @@
 
 use chrono::{DateTime, Utc};
 
+use url::Url;
+
 use super::Context;
 use crate::config::Settings;
 use crate::digest::render::{FeedProblem, ProblemKind};
+use crate::feed::redacted;
 use crate::store::{Condition, FeedStatus};
 
 /// One configured feed: its stored status and what to make of it.
@@ -38,9 +41,22 @@ pub(super) async fn overview(ctx: &Context) -> anyhow::Result<Vec<FeedOverview>>
         .filter_map(|id| statuses.iter().find(|s| s.id == *id))
         .map(|status| FeedOverview {
             condition: status.condition(now, failing_after),
-            status: status.clone(),
+            status: without_secrets(status.clone()),
         })
         .collect())
+}
+
+/// The status with every URL fit to show: a feed's URL may carry a password, and so may
+/// the URL it moved to.
+fn without_secrets(mut status: FeedStatus) -> FeedStatus {
+    fn show(url: &str) -> String {
+        Url::parse(url).map_or_else(|_| url.to_string(), |u| redacted(&u))
+    }
+    status.url = show(&status.url);
+    let location = &mut status.location;
+    location.fetch_url = location.fetch_url.as_deref().map(show);
+    location.moved_to = location.moved_to.as_deref().map(show);
+    status
 }
 
 /// The feeds a digest's reader should hear about.

@@ -384,6 +384,14 @@ fn next_hop(current: &Url, location: &HeaderValue) -> Result<Url, FetchError> {
         // Both only fail for URLs without a host, and `next` is http(s).
         let _ = next.set_username("");
         let _ = next.set_password(None);
+    } else if next.username().is_empty()
+        && next.password().is_none()
+        && (next.scheme() == current.scheme() || next.scheme() == "https")
+    {
+        // An absolute Location to the same host (typically the upgrade to HTTPS) keeps
+        // the feed's credentials, as a relative one does; never onto plain HTTP.
+        let _ = next.set_username(current.username());
+        let _ = next.set_password(current.password());
     }
     Ok(next)
 }
@@ -540,6 +548,25 @@ mod tests {
         assert_eq!(
             hop("http://x:y@cdn.example.net/feed.xml").unwrap().as_str(),
             "http://cdn.example.net/feed.xml"
+        );
+        // An absolute Location on the same host keeps them too (HTTP → HTTPS included),
+        // but they never go down to plain HTTP.
+        assert_eq!(
+            hop("https://feeds.example.org/b.xml").unwrap().as_str(),
+            "https://user:pw@feeds.example.org/b.xml"
+        );
+        let plain = Url::parse("http://user:pw@feeds.example.org/feed").unwrap();
+        let upgrade = next_hop(
+            &plain,
+            &HeaderValue::from_static("https://feeds.example.org/feed"),
+        );
+        assert_eq!(
+            upgrade.unwrap().as_str(),
+            "https://user:pw@feeds.example.org/feed"
+        );
+        assert_eq!(
+            hop("http://feeds.example.org/c.xml").unwrap().as_str(),
+            "http://feeds.example.org/c.xml"
         );
         let ftp = hop("ftp://feeds.example.org/feed.xml").unwrap_err();
         assert_eq!(ftp.kind(), "redirect");

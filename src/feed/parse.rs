@@ -91,6 +91,11 @@ pub fn parse_response(
     }
     // A fresh parser for each read: one that failed part-way keeps state that makes it
     // panic on the next document.
+    // Relative links resolve against the feed's URL without its credentials: those must
+    // not end up in stored links and digests.
+    let mut base = base.clone();
+    let _ = base.set_username("");
+    let _ = base.set_password(None);
     let run = |text: &str| {
         let parser = feed_rs::parser::Builder::new()
             .base_uri(Some(base.as_str()))
@@ -780,6 +785,18 @@ mod tests {
         assert!(a.starts_with("hash:"));
         assert_eq!(a, identity(None, None, "title", None));
         assert_ne!(a, identity(None, None, "other title", None));
+    }
+
+    #[test]
+    fn relative_links_do_not_inherit_the_feeds_credentials() {
+        let doc = r#"<rss version="2.0"><channel><title>T</title>
+            <item><title>A</title><link>/article/1</link></item></channel></rss>"#;
+        let base = Url::parse("https://reader:hunter2@feeds.example.org/private.xml").unwrap();
+        let feed = parse(doc.as_bytes(), &base).unwrap();
+        assert_eq!(
+            feed.items[0].link.as_deref(),
+            Some("https://feeds.example.org/article/1")
+        );
     }
 
     /// Documents feed-rs refuses or reads without entries until their quirk is repaired.

@@ -177,6 +177,15 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut ids = Vec::with_capacity(feeds.len());
         {
+            // A feed whose config now names the URL it moved to (as `newshound feeds`
+            // advised) keeps its row: its items, validators and history.
+            let mut take_over = tx.prepare(
+                "UPDATE feeds SET url = ?1, fetch_url = NULL
+                 WHERE fetch_url = ?1 AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?1)",
+            )?;
+            for feed in feeds {
+                take_over.execute([feed.url.as_str()])?;
+            }
             let mut upsert = tx.prepare(
                 "INSERT INTO feeds (url, name) VALUES (?1, ?2)
                  ON CONFLICT (url) DO UPDATE SET name = excluded.name
@@ -357,5 +366,64 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Cadence;
+
+    fn feed(url: &str) -> FeedSettings {
+        let interval = Duration::from_secs(900);
+        FeedSettings {
+            name: "wire".into(),
+            url: url::Url::parse(url).unwrap(),
+            cadence: Cadence {
+                interval,
+                min_interval: interval,
+                max_interval: interval,
+                adaptive: false,
+            },
+            tags: Vec::new(),
+        }
+    }
+
+    /// A user who follows the advice to put a moved feed's new URL in the config keeps
+    /// the feed's history: its seen items are not alerted on again.
+    #[test]
+    fn a_config_naming_the_url_a_feed_moved_to_keeps_its_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("n.db")).unwrap();
+        let old = store
+            .sync_feeds(&[feed("https://old.example/feed")])
+            .unwrap()[0];
+        let now = Utc::now();
+        let poll = PollRecord {
+            outcome: PollOutcome::NotModified {
+                status: Some(304),
+                etag: None,
+                last_modified: None,
+            },
+            at: now,
+            next_due: now,
+            interval: Duration::from_secs(900),
+            location: Location {
+                fetch_url: Some("https://new.example/feed".into()),
+                moved_to: None,
+                moved_since: None,
+            },
+        };
+        store.record_poll(old, &poll, &[], &[]).unwrap();
+
+        let new = store
+            .sync_feeds(&[feed("https://new.example/feed")])
+            .unwrap()[0];
+        assert_eq!(new, old);
+        let statuses = store.feed_statuses().unwrap();
+        assert_eq!(statuses.len(), 1);
+        assert_eq!(statuses[0].url, "https://new.example/feed");
+        assert_eq!(statuses[0].location.fetch_url, None);
+        assert_eq!(statuses[0].polls, 1);
     }
 }
