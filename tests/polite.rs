@@ -208,3 +208,36 @@ async fn a_permanent_redirect_that_holds_becomes_the_url_polled() {
         http.requests()
     );
 }
+
+/// A server's `Cache-Control: max-age` and `Expires` lengthen the wait before the next
+/// poll (up to `max_interval`); a feed without them keeps its interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cache_headers_lengthen_the_wait_between_polls() {
+    let served = served_copy(&["wire.rss", "defense.atom", "briefs.json"]);
+    let http = FeedServer::start(served.path()).await;
+    let work = tempfile::tempdir().unwrap();
+    let body = format!(
+        "{EVERY_SECOND}max_interval = \"1h\"\n\n{}{}{}",
+        feed_table("cached", &http.url("cache/3600/wire.rss")),
+        feed_table("expiring", &http.url("expires/3600/defense.atom")),
+        feed_table("plain", &http.url("briefs.json")),
+    );
+    run_for(&write_config(work.path(), &body), Duration::from_secs(4)).await;
+
+    let count = |path: &str| http.requests_for(path).len();
+    assert_eq!(count("cache/3600/wire.rss"), 1, "{:?}", http.requests());
+    assert_eq!(
+        count("expires/3600/defense.atom"),
+        1,
+        "{:?}",
+        http.requests()
+    );
+    assert!(count("briefs.json") >= 3, "{:?}", http.requests());
+    let statuses = Store::open(&work.path().join("newshound.db"))
+        .unwrap()
+        .feed_statuses()
+        .unwrap();
+    let cached = statuses.iter().find(|s| s.name == "cached").unwrap();
+    let wait = cached.next_due_at.unwrap() - cached.last_polled_at.unwrap();
+    assert!(wait >= chrono::Duration::minutes(54), "{wait}");
+}
