@@ -57,6 +57,16 @@ async fn failing_feeds_are_recorded_and_do_not_stop_the_others() {
             "missing file",
             url::Url::from_file_path(&missing_file).unwrap().to_string(),
         ),
+        // Nothing listens there.
+        (
+            "refused",
+            format!("http://127.0.0.1:{}/feed.rss", support::unused_port()),
+        ),
+        // HTTPS to a server that speaks plain HTTP.
+        (
+            "no tls",
+            http.url("wire.rss").replace("http://", "https://"),
+        ),
     ] {
         body.push_str(&feed_table(name, &url));
     }
@@ -68,7 +78,7 @@ async fn failing_feeds_are_recorded_and_do_not_stop_the_others() {
         .await
         .expect("a hanging server does not hang the poll")
         .unwrap();
-    assert_eq!(reports.len(), 12);
+    assert_eq!(reports.len(), 14);
 
     for (name, items) in [
         ("wire", 5),
@@ -117,6 +127,27 @@ async fn failing_feeds_are_recorded_and_do_not_stop_the_others() {
     );
     assert_eq!(status("wire").consecutive_failures, 0);
     assert!(status("wire").last_error.is_none());
+    // Each failure is recorded with its kind and when it happened.
+    for (name, kind) in [
+        ("gone", "http"),
+        ("broken server", "http"),
+        ("malformed", "malformed"),
+        ("login page", "not a feed"),
+        ("silent", "timeout"),
+        ("trickle", "timeout"),
+        ("missing file", "file"),
+        ("huge", "too large"),
+        ("refused", "connect"),
+        ("no tls", "tls"),
+    ] {
+        assert_eq!(
+            status(name).last_error_kind.as_deref(),
+            Some(kind),
+            "{name}: {:?}",
+            status(name)
+        );
+        assert!(status(name).last_error_at.is_some(), "{name}");
+    }
     let matches = store
         .matches_since(None, chrono::Utc::now() - chrono::Duration::hours(1))
         .unwrap();

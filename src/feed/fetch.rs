@@ -336,10 +336,7 @@ impl Fetcher {
             FetchError::Redirect(detail)
         } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
             FetchError::Dns(detail)
-        } else if lower.contains("certificate")
-            || lower.contains("tls")
-            || lower.contains("handshake")
-        {
+        } else if caused_by_tls(&error) {
             FetchError::Tls(detail)
         } else if error.is_connect() {
             FetchError::Connect(detail)
@@ -347,6 +344,26 @@ impl Fetcher {
             FetchError::Other(detail)
         }
     }
+}
+
+/// Whether a rustls error is among the causes. The message alone does not tell: a plain
+/// HTTP server answering an `https://` URL gives "received corrupt message of type
+/// InvalidContentType". rustls errors reach us inside (nested) `io::Error`s, whose
+/// `source()` skips the error they wrap, so those are opened instead.
+fn caused_by_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if current.is::<rustls::Error>() {
+            return true;
+        }
+        cause = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    }
+    false
 }
 
 /// An error with its causes, because reqwest's own message ("error sending request") hides
