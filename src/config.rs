@@ -793,32 +793,37 @@ fn validate(
 }
 
 fn validate_polling(v: &mut Validator, raw: RawPolling) -> Polling {
-    let mut duration = |key: &str, text: Option<&str>, default: &str, fallback: u64| {
-        v.scalar(
-            "polling",
-            key,
-            parse_duration(text.unwrap_or(default)).and_then(at_least_a_second),
-        )
-        .unwrap_or(Duration::from_secs(fallback))
+    // A key left out takes its default; a key written wrong is reported, and the default
+    // stands in so that checking can go on.
+    let mut duration = |key: &str, text: Option<&str>, default: Duration| match text {
+        None => default,
+        Some(text) => v
+            .scalar(
+                "polling",
+                key,
+                parse_duration(text).and_then(at_least_a_second),
+            )
+            .unwrap_or(default),
     };
-    let interval = duration("interval", raw.interval.as_deref(), "15m", 900);
+    const MINUTE: u64 = 60;
+    const DAY: u64 = 86_400;
+    let interval = duration("interval", raw.interval.as_deref(), secs(15 * MINUTE));
     let min_interval = raw
         .min_interval
         .as_deref()
-        .map(|text| duration("min_interval", Some(text), "", 300));
+        .map(|text| duration("min_interval", Some(text), DEFAULT_BOUNDS.0));
     let max_interval = raw
         .max_interval
         .as_deref()
-        .map(|text| duration("max_interval", Some(text), "", 7200));
-    let timeout = duration("timeout", raw.timeout.as_deref(), "30s", 30);
-    let max_backoff = duration("max_backoff", raw.max_backoff.as_deref(), "6h", 6 * 3600);
-    let failing_after = duration(
-        "failing_after",
-        raw.failing_after.as_deref(),
-        "7d",
-        7 * 86400,
+        .map(|text| duration("max_interval", Some(text), DEFAULT_BOUNDS.1));
+    let timeout = duration("timeout", raw.timeout.as_deref(), secs(30));
+    let max_backoff = duration(
+        "max_backoff",
+        raw.max_backoff.as_deref(),
+        secs(6 * 60 * MINUTE),
     );
-    let moved_after = duration("moved_after", raw.moved_after.as_deref(), "3d", 3 * 86400);
+    let failing_after = duration("failing_after", raw.failing_after.as_deref(), secs(7 * DAY));
+    let moved_after = duration("moved_after", raw.moved_after.as_deref(), secs(3 * DAY));
     let cadence = v
         .scalar(
             "polling",
@@ -872,6 +877,10 @@ fn validate_polling(v: &mut Validator, raw: RawPolling) -> Polling {
         failing_after,
         moved_after,
     }
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
 }
 
 /// The bounds a cadence gets when none are written: 5 minutes to 2 hours.

@@ -59,12 +59,17 @@ impl Hosts {
 
     /// Leaves `host` alone until `until` (a later pause already set stands).
     pub fn pause(&self, host: &str, until: DateTime<Utc>) {
+        self.with_host(host, |h| h.paused_until = h.paused_until.max(Some(until)));
+    }
+
+    /// Runs `f` on `host`'s entry, made on first use.
+    fn with_host<T>(&self, host: &str, f: impl FnOnce(&mut Host) -> T) -> T {
         let mut hosts = self.lock();
         let entry = hosts.entry(host.to_string()).or_insert_with(|| Host {
             permits: Arc::new(Semaphore::new(self.limit)),
             paused_until: None,
         });
-        entry.paused_until = entry.paused_until.max(Some(until));
+        f(entry)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Host>> {

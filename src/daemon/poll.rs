@@ -85,8 +85,27 @@ type Recorded = (Result<Polled, String>, DateTime<Utc>);
 
 /// What the fetch and the parse made of the feed, before anything is stored.
 struct Fetch {
-    outcome: PollOutcome,
+    answer: Answer,
     items: Vec<Item>,
+}
+
+impl Fetch {
+    /// A fetch that brought no items: not modified, or failed.
+    fn nothing(outcome: PollOutcome, hints: ResponseHints, retry_after: Option<Duration>) -> Fetch {
+        Fetch {
+            answer: Answer {
+                outcome,
+                hints,
+                retry_after,
+            },
+            items: Vec::new(),
+        }
+    }
+}
+
+/// How the poll went, and what the server said about the next one.
+struct Answer {
+    outcome: PollOutcome,
     hints: ResponseHints,
     retry_after: Option<Duration>,
 }
@@ -120,8 +139,8 @@ async fn poll_and_record(
         return Ok((Ok(polled), next_due));
     }
 
-    let fetch = fetch_and_parse(fetcher, &url, &state).await?;
-    if let (Some(host), Some(wait)) = (&host, fetch.retry_after) {
+    let fetch = fetch_and_parse(fetcher, &url, &state).await;
+    if let (Some(host), Some(wait)) = (&host, fetch.answer.retry_after) {
         tracing::info!(host = %host, wait = %humantime::format_duration(wait), "host asked for a pause (Retry-After)");
         ctx.hosts.pause(host, now + to_chrono(wait));
     }
@@ -148,16 +167,7 @@ async fn poll_and_record(
     .await?;
     let new_items = fresh.len();
 
-    let record = next_poll(
-        ctx,
-        feed,
-        &state,
-        fetch.outcome,
-        &fetch.hints,
-        fetch.retry_after,
-        new_items,
-        now,
-    );
+    let record = next_poll(ctx, feed, &state, fetch.answer, new_items, now);
     let next_due = record.next_due;
     let outcome = record.outcome.clone();
     let matches = ctx
@@ -190,107 +200,88 @@ fn polled_url(feed: &FeedSettings, location: &Location) -> Url {
 }
 
 /// Conditional request → not modified? stop → same bytes as last time? stop → parse (on
-/// the blocking pool).
-async fn fetch_and_parse(
-    fetcher: &Fetcher,
-    url: &Url,
-    state: &FetchState,
-) -> anyhow::Result<Fetch> {
+/// the blocking pool). Every failure ends up in the answer.
+async fn fetch_and_parse(fetcher: &Fetcher, url: &Url, state: &FetchState) -> Fetch {
     let validators = Validators {
         etag: state.etag.clone(),
         last_modified: state.last_modified.clone(),
     };
-    let fetch = match fetcher.fetch(url, &validators).await {
-        Err(e) => Fetch {
-            outcome: failed(e.status(), e.kind(), e.to_string()),
-            items: Vec::new(),
-            hints: ResponseHints::default(),
-            retry_after: e.retry_after(),
-        },
-        Ok(Fetched::NotModified {
-            status,
-            validators,
-            hints,
-        }) => Fetch {
-            outcome: not_modified(Some(status), validators),
-            items: Vec::new(),
-            hints,
-            retry_after: None,
-        },
-        Ok(Fetched::Body {
-            status,
-            bytes,
-            validators,
-            hints,
-            content_type,
-        }) => {
-            let body_hash = sha256_hex(&bytes);
-            if state.body_hash.as_deref() == Some(body_hash.as_str()) {
-                // The server ignores conditional requests but sent the same bytes.
-                Fetch {
-                    outcome: not_modified(status, validators),
-                    items: Vec::new(),
-                    hints,
-                    retry_after: None,
-                }
-            } else {
-                let base = url.clone();
-                let parsed = tokio::task::spawn_blocking(move || {
-                    parse::parse_response(&bytes, &base, content_type.as_deref())
-                })
-                .await
-                // A panic outside the parser's own guard: recorded on the feed like any
-                // other failure, so that it backs off and shows.
-                .unwrap_or_else(|_| {
-                    Err(ParseError::Malformed(
-                        "malformed feed: reading it failed inside newshound".into(),
-                    ))
-                });
-                match parsed {
-                    Err(e) => {
-                        let kind = match e {
-                            ParseError::NotAFeed(_) => "not a feed",
-                            ParseError::Malformed(_) => "malformed",
-                        };
-                        Fetch {
-                            outcome: failed(status, kind, e.to_string()),
-                            items: Vec::new(),
-                            hints,
-                            retry_after: None,
-                        }
-                    }
-                    Ok(parsed) => Fetch {
-                        outcome: PollOutcome::Fetched {
-                            status,
-                            etag: validators.etag,
-                            last_modified: validators.last_modified,
-                            body_hash,
-                            refresh_hint: parsed.refresh_hint,
-                        },
-                        items: parsed.items,
-                        hints,
-                        retry_after: None,
-                    },
-                }
+    let (status, bytes, validators, hints, content_type) =
+        match fetcher.fetch(url, &validators).await {
+            Err(e) => {
+                let outcome = failed(e.status(), e.kind(), e.to_string());
+                return Fetch::nothing(outcome, ResponseHints::default(), e.retry_after());
             }
+            Ok(Fetched::NotModified {
+                status,
+                validators,
+                hints,
+            }) => return Fetch::nothing(not_modified(Some(status), validators), hints, None),
+            Ok(Fetched::Body {
+                status,
+                bytes,
+                validators,
+                hints,
+                content_type,
+            }) => (status, bytes, validators, hints, content_type),
+        };
+    let body_hash = sha256_hex(&bytes);
+    if state.body_hash.as_deref() == Some(body_hash.as_str()) {
+        // The server ignores conditional requests but sent the same bytes.
+        return Fetch::nothing(not_modified(status, validators), hints, None);
+    }
+    let base = url.clone();
+    let parsed = tokio::task::spawn_blocking(move || {
+        parse::parse_response(&bytes, &base, content_type.as_deref())
+    })
+    .await
+    // A panic outside the parser's own guard: recorded on the feed like any other
+    // failure, so that it backs off and shows.
+    .unwrap_or_else(|_| {
+        Err(ParseError::Malformed(
+            "malformed feed: reading it failed inside newshound".into(),
+        ))
+    });
+    match parsed {
+        Err(e) => {
+            let kind = match e {
+                ParseError::NotAFeed(_) => "not a feed",
+                ParseError::Malformed(_) => "malformed",
+            };
+            Fetch::nothing(failed(status, kind, e.to_string()), hints, None)
         }
-    };
-    Ok(fetch)
+        Ok(parsed) => Fetch {
+            answer: Answer {
+                outcome: PollOutcome::Fetched {
+                    status,
+                    etag: validators.etag,
+                    last_modified: validators.last_modified,
+                    body_hash,
+                    refresh_hint: parsed.refresh_hint,
+                },
+                hints,
+                retry_after: None,
+            },
+            items: parsed.items,
+        },
+    }
 }
 
 /// The feed's row after this poll: when it is next due, its adapted interval, and where
 /// it is polled from.
-#[allow(clippy::too_many_arguments)]
 fn next_poll(
     ctx: &Context,
     feed: &FeedSettings,
     state: &FetchState,
-    outcome: PollOutcome,
-    hints: &ResponseHints,
-    retry_after: Option<Duration>,
+    answer: Answer,
     new_items: usize,
     now: DateTime<Utc>,
 ) -> PollRecord {
+    let Answer {
+        outcome,
+        hints,
+        retry_after,
+    } = answer;
     let cadence = &feed.cadence;
     let polling = &ctx.settings.polling;
     // The stored interval may come from an older configuration.
@@ -324,7 +315,7 @@ fn next_poll(
             };
             let hint = hints.fresh_for.max(parsed_hint);
             let wait = schedule::wait_after_success(cadence, interval, hint);
-            let location = follow_move(feed, &state.location, hints, polling.moved_after, now);
+            let location = follow_move(feed, &state.location, &hints, polling.moved_after, now);
             (interval, wait, location)
         }
     };
@@ -353,11 +344,12 @@ fn follow_move(
             moved_since: None,
         };
     };
+    let shown = redacted(target);
     let target = target.to_string();
     let since = match (&location.moved_to, location.moved_since) {
         (Some(seen), Some(since)) if *seen == target => since,
         _ => {
-            tracing::info!(feed = %feed.name, to = %redacted_str(&target), "feed redirects permanently");
+            tracing::info!(feed = %feed.name, to = %shown, "feed redirects permanently");
             now
         }
     };
@@ -365,7 +357,7 @@ fn follow_move(
         tracing::warn!(
             feed = %feed.name,
             from = %redacted(&feed.url),
-            to = %redacted_str(&target),
+            to = %shown,
             "feed moved permanently; polling the new URL from now on (update the config to match)"
         );
         Location {
@@ -407,10 +399,6 @@ fn report_failure(
             "feed failing"
         );
     }
-}
-
-fn redacted_str(url: &str) -> String {
-    Url::parse(url).map_or_else(|_| url.to_string(), |u| redacted(&u))
 }
 
 fn to_chrono(d: Duration) -> chrono::Duration {

@@ -4,12 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
-use url::Url;
-
 use super::Context;
 use crate::config::Settings;
 use crate::digest::render::{FeedProblem, ProblemKind};
-use crate::feed::redacted;
+use crate::feed::redacted_text;
 use crate::store::{Condition, FeedStatus};
 
 /// One configured feed: its stored status and what to make of it.
@@ -49,13 +47,10 @@ pub(super) async fn overview(ctx: &Context) -> anyhow::Result<Vec<FeedOverview>>
 /// The status with every URL fit to show: a feed's URL may carry a password, and so may
 /// the URL it moved to.
 fn without_secrets(mut status: FeedStatus) -> FeedStatus {
-    fn show(url: &str) -> String {
-        Url::parse(url).map_or_else(|_| url.to_string(), |u| redacted(&u))
-    }
-    status.url = show(&status.url);
+    status.url = redacted_text(&status.url);
     let location = &mut status.location;
-    location.fetch_url = location.fetch_url.as_deref().map(show);
-    location.moved_to = location.moved_to.as_deref().map(show);
+    location.fetch_url = location.fetch_url.as_deref().map(redacted_text);
+    location.moved_to = location.moved_to.as_deref().map(redacted_text);
     status
 }
 

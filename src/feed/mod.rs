@@ -20,6 +20,12 @@ pub fn redacted(url: &Url) -> String {
     shown.to_string()
 }
 
+/// [`redacted`] for a URL kept as text (in the store); text that is not a URL is shown
+/// as it is.
+pub fn redacted_text(url: &str) -> String {
+    Url::parse(url).map_or_else(|_| url.to_string(), |u| redacted(&u))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
