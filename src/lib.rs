@@ -11,6 +11,8 @@
 //!   match items. Pure.
 //! - [`feed`]: [`feed::fetch`] gets bytes over HTTP (conditional GET, caps) or from
 //!   `file://`; [`feed::parse`] turns bytes into [`model::Item`]s. Parsing is pure.
+//! - [`story`]: grouping items that report one event into stories (TF-IDF over names and
+//!   words, against the stories active in a time window). Pure.
 //! - [`store`]: the one [`store::Store`] that owns every SQL statement and the migrations.
 //! - [`digest`]: [`digest::render`] turns matches into text + HTML (pure);
 //!   [`digest::send`] delivers over SMTP or into `.eml` files.
@@ -28,4 +30,5 @@ pub mod digest;
 pub mod feed;
 pub mod model;
 pub mod store;
+pub mod story;
 pub mod watch;

@@ -43,8 +43,15 @@ pub struct Hit {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MatchRecord {
     pub id: i64,
+    /// The matched item. An article reached through several feeds is one item.
+    pub item: i64,
+    /// The story the item was grouped into; `None` until grouping has run.
+    pub story: Option<i64>,
     pub watchlist: String,
+    /// The feed the item was first seen in.
     pub feed: String,
+    /// Every feed the item appeared in, first sighting first (so `feeds[0] == feed`).
+    pub feeds: Vec<String>,
     pub title: String,
     pub link: Option<String>,
     pub guid: Option<String>,
@@ -52,4 +59,36 @@ pub struct MatchRecord {
     pub matched_at: DateTime<Utc>,
     pub matched_terms: Vec<String>,
     pub snippet: Snippet,
+}
+
+/// A story: the items that report one event, across outlets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Story {
+    pub story_id: i64,
+    /// The title of its earliest item.
+    pub headline: String,
+    pub link: Option<String>,
+    /// The time of its earliest and latest items.
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// Distinct feeds its items appeared in, in order of first appearance.
+    pub outlets: Vec<String>,
+    /// Earliest first.
+    pub items: Vec<StoryItem>,
+}
+
+/// One item of a story as `newshound stories` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoryItem {
+    pub item_id: i64,
+    pub title: String,
+    pub link: Option<String>,
+    pub guid: Option<String>,
+    /// The feed it was first seen in, and every feed it appeared in.
+    pub feed: String,
+    pub feeds: Vec<String>,
+    /// Its published date when it has one, else when it was first seen.
+    pub time: DateTime<Utc>,
+    /// The watchlists that matched it.
+    pub watchlists: Vec<String>,
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Context, status};
 use crate::config::{DigestSettings, Settings};
-use crate::digest::render::{self, DigestView, FeedProblem, Rendered, Section};
+use crate::digest::render::{self, DigestView, FeedProblem, Rendered, Section, StoryEntry};
 use crate::digest::send::{Mailer, OutgoingMessage};
 use crate::model::MatchRecord;
 use crate::store::Delivery;
@@ -89,22 +89,36 @@ fn compose(
     Ok((rendered, message))
 }
 
-/// Groups matches into sections in the order the digest lists its watchlists.
+/// Groups matches into sections in the order the digest lists its watchlists, and within
+/// a section by story. A match not grouped yet is a story of its own.
 fn view(digest: &DigestSettings, matches: Vec<MatchRecord>, now: DateTime<Utc>) -> DigestView {
     let mut sections: Vec<Section> = digest
         .watchlists
         .iter()
         .map(|w| Section {
             watchlist: w.clone(),
-            matches: Vec::new(),
+            stories: Vec::new(),
         })
         .collect();
     for m in matches {
-        if let Some(section) = sections.iter_mut().find(|s| s.watchlist == m.watchlist) {
-            section.matches.push(m);
+        let Some(section) = sections.iter_mut().find(|s| s.watchlist == m.watchlist) else {
+            continue;
+        };
+        let same_story = m.story.and_then(|story| {
+            section
+                .stories
+                .iter_mut()
+                .find(|entry| entry.matches[0].story == Some(story))
+        });
+        match same_story {
+            Some(entry) => entry.matches.push(m),
+            None => section.stories.push(StoryEntry {
+                matches: vec![m],
+                earlier: None,
+            }),
         }
     }
-    sections.retain(|s| !s.matches.is_empty());
+    sections.retain(|s| !s.stories.is_empty());
     DigestView {
         name: digest.name.clone(),
         generated_at: now,

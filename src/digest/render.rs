@@ -73,10 +73,33 @@ fn problem_lines(problems: &[FeedProblem]) -> Vec<(String, Vec<(String, String)>
         .collect()
 }
 
+/// One watchlist's part of the digest: its new matches, grouped by story.
 #[derive(Debug, Clone)]
 pub struct Section {
     pub watchlist: String,
+    pub stories: Vec<StoryEntry>,
+}
+
+/// One event in a section: this watchlist's matches (at least one) that report it and
+/// were not sent by this digest before.
+#[derive(Debug, Clone)]
+pub struct StoryEntry {
     pub matches: Vec<MatchRecord>,
+    /// Set when an earlier message of this digest already reported the story: the entry is
+    /// then a follow-up, not news.
+    pub earlier: Option<EarlierCoverage>,
+}
+
+/// What an earlier message of the same digest said about a story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierCoverage {
+    /// When the digest first reported the story.
+    pub first_sent: DateTime<Utc>,
+    /// The story's headline and link as reported then.
+    pub headline: String,
+    pub link: Option<String>,
+    /// Outlets already reported.
+    pub outlets: Vec<String>,
 }
 
 /// The parts of a rendered digest.
@@ -127,9 +150,10 @@ struct Prepared<'a> {
 fn prepare(view: &DigestView) -> Vec<Prepared<'_>> {
     view.sections
         .iter()
-        .filter(|s| !s.matches.is_empty())
+        .filter(|s| s.stories.iter().any(|st| !st.matches.is_empty()))
         .map(|s| {
-            let mut entries: Vec<&MatchRecord> = s.matches.iter().collect();
+            let mut entries: Vec<&MatchRecord> =
+                s.stories.iter().flat_map(|st| st.matches.iter()).collect();
             // Ties (same minute from one feed is common) fall back to the later record, so
             // the order does not depend on how the caller happened to list them.
             entries.sort_by(|a, b| when(b).cmp(&when(a)).then(b.id.cmp(&a.id)));
@@ -588,8 +612,11 @@ mod tests {
     fn record(id: i64, watchlist: &str, title: &str) -> MatchRecord {
         MatchRecord {
             id,
+            item: id,
+            story: None,
             watchlist: watchlist.to_string(),
             feed: "Example Feed".to_string(),
+            feeds: vec!["Example Feed".to_string()],
             title: title.to_string(),
             link: Some(format!("https://example.com/{id}")),
             guid: None,
@@ -598,6 +625,17 @@ mod tests {
             matched_terms: vec!["term".to_string()],
             snippet: Snippet::default(),
         }
+    }
+
+    /// Each match a story of its own.
+    fn singles(matches: Vec<MatchRecord>) -> Vec<StoryEntry> {
+        matches
+            .into_iter()
+            .map(|m| StoryEntry {
+                matches: vec![m],
+                earlier: None,
+            })
+            .collect()
     }
 
     fn view(sections: Vec<Section>) -> DigestView {
@@ -612,9 +650,11 @@ mod tests {
     fn section(watchlist: &str, n: usize) -> Section {
         Section {
             watchlist: watchlist.to_string(),
-            matches: (0..n)
-                .map(|i| record(i as i64, watchlist, &format!("Item {i}")))
-                .collect(),
+            stories: singles(
+                (0..n)
+                    .map(|i| record(i as i64, watchlist, &format!("Item {i}")))
+                    .collect(),
+            ),
         }
     }
 
@@ -622,8 +662,16 @@ mod tests {
         let turkey = vec![
             MatchRecord {
                 id: 11,
+
+                item: 11,
+
+                story: None,
+
                 watchlist: "turkey-s400".to_string(),
+
                 feed: "Defense News".to_string(),
+
+                feeds: vec!["Defense News".to_string()],
                 title: "Turkey activates S-400 radars during NATO exercise".to_string(),
                 link: Some(
                     "https://www.defensenews.com/global/europe/2026/11/21/turkey-s400-radars/"
@@ -642,8 +690,16 @@ mod tests {
             },
             MatchRecord {
                 id: 12,
+
+                item: 12,
+
+                story: None,
+
                 watchlist: "turkey-s400".to_string(),
+
                 feed: "Wire briefs".to_string(),
+
+                feeds: vec!["Wire briefs".to_string()],
                 title: "Ankara and Moscow discuss second S-400 batch".to_string(),
                 // A feed that gives no link: the title must show, unlinked.
                 link: None,
@@ -659,8 +715,16 @@ mod tests {
             },
             MatchRecord {
                 id: 9,
+
+                item: 9,
+
+                story: None,
+
                 watchlist: "turkey-s400".to_string(),
+
                 feed: "Reuters World".to_string(),
+
+                feeds: vec!["Reuters World".to_string()],
                 title: "US keeps sanctions on Turkey's defence agency over S-400".to_string(),
                 link: Some(
                     "https://www.reuters.com/world/us-sanctions-turkey-s400-2026-11-20/"
@@ -680,8 +744,16 @@ mod tests {
         let f35 = vec![
             MatchRecord {
                 id: 10,
+
+                item: 10,
+
+                story: None,
+
                 watchlist: "f35".to_string(),
+
                 feed: "Breaking Defense".to_string(),
+
+                feeds: vec!["Breaking Defense".to_string()],
                 title: "Lockheed delivers 100th F-35 of the year".to_string(),
                 link: Some("https://breakingdefense.com/2026/11/lockheed-100th-f35/".to_string()),
                 guid: None,
@@ -695,8 +767,16 @@ mod tests {
             },
             MatchRecord {
                 id: 13,
+
+                item: 13,
+
+                story: None,
+
                 watchlist: "f35".to_string(),
+
                 feed: "Hürriyet Daily News".to_string(),
+
+                feeds: vec!["Hürriyet Daily News".to_string()],
                 title: "Türkiye’s F-35 return: Ankara’s talks with Washington resume".to_string(),
                 link: Some(
                     "https://www.hurriyetdailynews.com/turkiyes-f-35-return-210876".to_string(),
@@ -718,11 +798,11 @@ mod tests {
             sections: vec![
                 Section {
                     watchlist: "turkey-s400".to_string(),
-                    matches: turkey,
+                    stories: singles(turkey),
                 },
                 Section {
                     watchlist: "f35".to_string(),
-                    matches: f35,
+                    stories: singles(f35),
                 },
             ],
             feed_problems: vec![
@@ -906,7 +986,7 @@ mod tests {
             generated_at: at(2026, 11, 21, 14, 5),
             sections: vec![Section {
                 watchlist: "w<u>".to_string(),
-                matches: vec![scripted, quoted, data],
+                stories: singles(vec![scripted, quoted, data]),
             }],
             feed_problems: vec![FeedProblem {
                 feed: "<img src=x onerror=alert(3)>".to_string(),
@@ -1015,7 +1095,7 @@ mod tests {
         m.snippet = snippet("Turkey bought the S-400 system.", &["S-400", "Turkey"]);
         let r = render(&view(vec![Section {
             watchlist: "w".to_string(),
-            matches: vec![m],
+            stories: singles(vec![m]),
         }]));
         assert!(r.text.contains("*Turkey* bought the *S-400* system."));
         assert!(r.html.contains(">Turkey</strong> bought the <strong"));
@@ -1054,7 +1134,7 @@ mod tests {
         m.snippet = snip;
         let r = render(&view(vec![Section {
             watchlist: "w".to_string(),
-            matches: vec![m],
+            stories: singles(vec![m]),
         }]));
         assert!(r.text.contains("Türkiye and *S-400* and *F-35*"));
     }
@@ -1084,7 +1164,7 @@ mod tests {
         };
         let r = render(&view(vec![Section {
             watchlist: "w".to_string(),
-            matches: vec![m],
+            stories: singles(vec![m]),
         }]));
         assert!(r.text.contains("\nLine break title\n"));
         assert!(r.text.lines().all(|l| l.chars().count() <= WRAP_COLUMNS));

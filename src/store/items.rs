@@ -20,7 +20,10 @@ pub struct NewMatch {
 
 pub(super) const MATCH_COLUMNS: &str =
     "m.id, m.watchlist, f.name, i.title, i.link, i.guid, i.published_at,
-     m.matched_at, m.matched_terms, m.snippet, m.highlights
+     m.matched_at, m.matched_terms, m.snippet, m.highlights, i.id, i.story_id,
+     (SELECT json_group_array(name) FROM (
+         SELECT sf.name FROM sightings s JOIN feeds sf ON sf.id = s.feed_id
+         WHERE s.item_id = i.id ORDER BY s.seen_at, sf.id))
      FROM matches m JOIN items i ON i.id = m.item_id JOIN feeds f ON f.id = i.feed_id";
 
 impl Store {
@@ -133,10 +136,21 @@ pub(super) fn load_matches(conn: &Connection, ids: &[i64]) -> Result<Vec<MatchRe
 /// Reads one row selected with `MATCH_COLUMNS`. The JSON columns are our own writing; if
 /// one does not parse, the row is reported as a conversion error rather than half-read.
 pub(super) fn read_match(r: &Row) -> rusqlite::Result<MatchRecord> {
+    let feed: String = r.get(2)?;
+    // The first sighting's feed leads; a feed seen twice (two identities) counts once.
+    let mut feeds = vec![feed.clone()];
+    for seen in json_column::<Vec<String>>(r, 13)? {
+        if !feeds.contains(&seen) {
+            feeds.push(seen);
+        }
+    }
     Ok(MatchRecord {
         id: r.get(0)?,
+        item: r.get(11)?,
+        story: r.get(12)?,
         watchlist: r.get(1)?,
-        feed: r.get(2)?,
+        feed,
+        feeds,
         title: r.get(3)?,
         link: r.get(4)?,
         guid: r.get(5)?,

@@ -25,6 +25,7 @@ pub use items::NewMatch;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_init.sql")),
     M::up(include_str!("../../migrations/0002_polling_state.sql")),
+    M::up(include_str!("../../migrations/0003_stories.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
