@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{self, Settings, Transport};
 use crate::daemon::{self, DigestRun};
 use crate::feed::parse::html_to_text;
-use crate::model::MatchRecord;
+use crate::model::{MatchRecord, Story};
 use crate::store::Store;
 use crate::watch::{Field, Query, Watcher};
 
@@ -65,6 +65,19 @@ pub enum Command {
         #[arg(long, default_value = "24h")]
         since: String,
         /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List stories (the items that report one event, across outlets) with their items.
+    Stories {
+        /// Only stories this watchlist matched, with only its items.
+        #[arg(long)]
+        watchlist: Option<String>,
+        /// Stories with an item this recent, e.g. 48h, 7d.
+        #[arg(long, default_value = "72h")]
+        since: String,
+        /// One JSON object per line: story_id, headline, link, first_seen, last_seen,
+        /// outlets, and items (item_id, title, link, guid, feed, feeds, time, watchlists).
         #[arg(long)]
         json: bool,
     },
@@ -137,16 +150,33 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
         } => {
             let settings = load(&cli.config)?;
-            let since =
-                config::parse_duration(&since).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
-            let since =
-                Utc::now() - chrono::Duration::from_std(since).context("--since is too long")?;
+            let since = since_arg(&since)?;
             let path = settings.storage.path.clone();
             let matches = tokio::task::spawn_blocking(move || {
                 Store::open(&path)?.matches_since(watchlist.as_deref(), since)
             })
             .await??;
             print_matches(&matches, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stories {
+            watchlist,
+            since,
+            json,
+        } => {
+            let settings = load(&cli.config)?;
+            let since = since_arg(&since)?;
+            if let Some(name) = &watchlist
+                && !settings.watchlists.iter().any(|w| &w.name == name)
+            {
+                anyhow::bail!("no watchlist is named `{name}`");
+            }
+            let path = settings.storage.path.clone();
+            let stories = tokio::task::spawn_blocking(move || {
+                Store::open(&path)?.stories(watchlist.as_deref(), since)
+            })
+            .await??;
+            print_stories(&stories, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Digest {
@@ -450,8 +480,61 @@ fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `--since 48h` as the time that long ago.
+fn since_arg(text: &str) -> anyhow::Result<chrono::DateTime<Utc>> {
+    let since = config::parse_duration(text).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
+    Ok(Utc::now() - chrono::Duration::from_std(since).context("--since is too long")?)
+}
+
+fn print_stories(stories: &[Story], json: bool) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let time = |t: chrono::DateTime<Utc>| t.format("%a %-d %b %H:%M UTC").to_string();
+    for story in stories {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(story)?)?;
+            continue;
+        }
+        writeln!(out, "{}", story.headline)?;
+        let span = if story.first_seen == story.last_seen {
+            time(story.first_seen)
+        } else {
+            format!("{} – {}", time(story.first_seen), time(story.last_seen))
+        };
+        writeln!(
+            out,
+            "  story {} · {} from {}: {} · {span}",
+            story.story_id,
+            plural(story.items.len(), "item", "items"),
+            plural(story.outlets.len(), "outlet", "outlets"),
+            story.outlets.join(", "),
+        )?;
+        for item in &story.items {
+            writeln!(
+                out,
+                "  - {} · {} · {}",
+                item.feeds.join(", "),
+                time(item.time),
+                item.title
+            )?;
+            if let Some(link) = &item.link {
+                writeln!(out, "    {link}")?;
+            }
+        }
+        writeln!(out)?;
+    }
+    if !json && stories.is_empty() {
+        eprintln!("no stories");
+    }
+    Ok(())
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn print_match(m: &MatchRecord) {
-    println!("[{}] {} — {}", m.watchlist, m.title, m.feed);
+    println!("[{}] {} — {}", m.watchlist, m.title, m.feeds.join(", "));
     if let Some(link) = &m.link {
         println!("    {link}");
     }
@@ -466,6 +549,8 @@ struct MatchLine<'a> {
     link: Option<&'a str>,
     guid: Option<&'a str>,
     feed: &'a str,
+    feeds: &'a [String],
+    story_id: Option<i64>,
     published: Option<String>,
     matched_at: String,
     matched_terms: &'a [String],
@@ -483,6 +568,8 @@ fn print_matches(matches: &[MatchRecord], json: bool) -> anyhow::Result<()> {
                 link: m.link.as_deref(),
                 guid: m.guid.as_deref(),
                 feed: &m.feed,
+                feeds: &m.feeds,
+                story_id: m.story,
                 published: m.published.map(|p| p.to_rfc3339()),
                 matched_at: m.matched_at.to_rfc3339(),
                 matched_terms: &m.matched_terms,

@@ -39,8 +39,16 @@ pub struct Settings {
     pub watchlists: Vec<WatchlistSettings>,
     pub email: Email,
     pub digests: Vec<DigestSettings>,
+    pub stories: Stories,
     /// The files that were read, in the order they were merged.
     pub files: Vec<PathBuf>,
+}
+
+/// How matched items are grouped into stories.
+#[derive(Debug, Clone)]
+pub struct Stories {
+    /// How long after its latest item a story can still gain items.
+    pub window: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -311,6 +319,13 @@ struct RawConfig {
     email: Option<RawEmail>,
     #[serde(default)]
     digests: Vec<RawDigest>,
+    stories: Option<RawStories>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStories {
+    window: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -775,6 +790,18 @@ fn validate(
     let watchlists = validate_watchlists(&mut v, raw.watchlists, &feeds);
     let email = validate_email(&mut v, raw.email);
     let digests = validate_digests(&mut v, raw.digests, &watchlists);
+    let stories = Stories {
+        window: match raw.stories.unwrap_or_default().window {
+            None => crate::story::DEFAULT_WINDOW,
+            Some(text) => v
+                .scalar(
+                    "stories",
+                    "window",
+                    parse_duration(&text).and_then(at_least_a_second),
+                )
+                .unwrap_or(crate::story::DEFAULT_WINDOW),
+        },
+    };
 
     if !v.problems.is_empty() {
         return Err(ConfigError {
@@ -788,6 +815,7 @@ fn validate(
         watchlists,
         email: email.expect("email is only None when a problem was recorded"),
         digests,
+        stories,
         files,
     })
 }

@@ -11,6 +11,8 @@
 //!   match items. Pure.
 //! - [`feed`]: [`feed::fetch`] gets bytes over HTTP (conditional GET, caps) or from
 //!   `file://`; [`feed::parse`] turns bytes into [`model::Item`]s. Parsing is pure.
+//! - [`dedup`]: when two items from different feeds (or one feed, republished) are one
+//!   article. Pure.
 //! - [`story`]: grouping items that report one event into stories (TF-IDF over names and
 //!   words, against the stories active in a time window). Pure.
 //! - [`store`]: the one [`store::Store`] that owns every SQL statement and the migrations.
@@ -26,6 +28,7 @@
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod dedup;
 pub mod digest;
 pub mod feed;
 pub mod model;

@@ -89,13 +89,18 @@ async fn fetch_and_parse(fetcher: &Fetcher, url: &str) -> ParsedFeed {
 
 /// An RSS document with one item titled `title` (bytes, in whatever encoding the test
 /// wants) whose description says "probe", after `prolog` (a declaration, a BOM, blanks).
+/// A feed of one item titled `title`. Each call's item has text of its own: two feeds
+/// with the same title and text would carry one article, stored and matched once.
 fn rss_titled(prolog: &[u8], title: &[u8]) -> Vec<u8> {
+    static PROBES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let probe = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     [
         prolog,
         b"<rss version=\"2.0\"><channel><title>Encodings</title>\n<item><title>",
         title,
-        b"</title><guid>only</guid><description>encoding probe</description></item>\n\
-          </channel></rss>\n",
+        b"</title><guid>only</guid><description>encoding probe ",
+        probe.to_string().as_bytes(),
+        b"</description></item>\n</channel></rss>\n",
     ]
     .concat()
 }

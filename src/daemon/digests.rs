@@ -2,16 +2,19 @@
 //! message, and only once the server accepted it record the delivery. A failed send
 //! records nothing, so the next run sends the same matches again.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::{Context, status};
 use crate::config::{DigestSettings, Settings};
-use crate::digest::render::{self, DigestView, FeedProblem, Rendered, Section, StoryEntry};
+use crate::digest::render::{
+    self, DigestView, EarlierCoverage, FeedProblem, Rendered, Section, StoryEntry,
+};
 use crate::digest::send::{Mailer, OutgoingMessage};
 use crate::model::MatchRecord;
-use crate::store::Delivery;
+use crate::store::{Delivery, SentStory};
 
 /// What a digest run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +31,7 @@ pub(super) async fn run_digest(
     now: DateTime<Utc>,
 ) -> anyhow::Result<DigestRun> {
     let digest = &ctx.settings.digests[index];
-    let matches = unsent(ctx, digest).await?;
+    let (matches, sent) = unsent(ctx, digest).await?;
     if matches.is_empty() {
         let name = digest.name.clone();
         ctx.with_store(move |s| s.mark_digest_run(&name, now))
@@ -38,7 +41,7 @@ pub(super) async fn run_digest(
     }
     let match_ids: Vec<i64> = matches.iter().map(|m| m.id).collect();
     let problems = status::problems(&status::overview(ctx).await?);
-    let (_, message) = compose(&ctx.settings, digest, matches, problems, now)?;
+    let (_, message) = compose(&ctx.settings, digest, matches, &sent, problems, now)?;
     mailer.send(&message).await?;
 
     let delivery = Delivery {
@@ -61,11 +64,26 @@ pub(super) async fn run_digest(
     Ok(DigestRun::Sent(delivery))
 }
 
-async fn unsent(ctx: &Context, digest: &DigestSettings) -> anyhow::Result<Vec<MatchRecord>> {
+/// The matches the digest has not sent, grouped into stories first (a poll leaves items
+/// queued when grouping failed), and what the digest sent before about those stories.
+async fn unsent(
+    ctx: &Context,
+    digest: &DigestSettings,
+) -> anyhow::Result<(Vec<MatchRecord>, HashMap<i64, SentStory>)> {
     let name = digest.name.clone();
     let watchlists = digest.watchlists.clone();
-    ctx.with_store(move |s| s.unsent_matches(&name, &watchlists))
-        .await
+    let window = ctx.settings.stories.window;
+    let now = ctx.clock.now();
+    ctx.with_store(move |s| {
+        s.group_stories(window, now)?;
+        let matches = s.unsent_matches(&name, &watchlists)?;
+        let mut stories: Vec<i64> = matches.iter().filter_map(|m| m.story).collect();
+        stories.sort_unstable();
+        stories.dedup();
+        let sent = s.sent_stories(&name, &stories)?;
+        Ok((matches, sent))
+    })
+    .await
 }
 
 /// The digest's message for `matches`: rendered, and built with its headers.
@@ -73,10 +91,11 @@ fn compose(
     settings: &Settings,
     digest: &DigestSettings,
     matches: Vec<MatchRecord>,
+    sent: &HashMap<i64, SentStory>,
     feed_problems: Vec<FeedProblem>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(Rendered, OutgoingMessage)> {
-    let mut view = view(digest, matches, now);
+    let mut view = view(digest, matches, sent, now);
     view.feed_problems = feed_problems;
     let rendered = render::render(&view);
     let message = OutgoingMessage::build(
@@ -90,8 +109,14 @@ fn compose(
 }
 
 /// Groups matches into sections in the order the digest lists its watchlists, and within
-/// a section by story. A match not grouped yet is a story of its own.
-fn view(digest: &DigestSettings, matches: Vec<MatchRecord>, now: DateTime<Utc>) -> DigestView {
+/// a section by story (a match not grouped is a story of its own). A story the digest
+/// reported before is marked as a follow-up.
+fn view(
+    digest: &DigestSettings,
+    matches: Vec<MatchRecord>,
+    sent: &HashMap<i64, SentStory>,
+    now: DateTime<Utc>,
+) -> DigestView {
     let mut sections: Vec<Section> = digest
         .watchlists
         .iter()
@@ -113,8 +138,16 @@ fn view(digest: &DigestSettings, matches: Vec<MatchRecord>, now: DateTime<Utc>) 
         match same_story {
             Some(entry) => entry.matches.push(m),
             None => section.stories.push(StoryEntry {
+                earlier: m
+                    .story
+                    .and_then(|story| sent.get(&story))
+                    .map(|sent| EarlierCoverage {
+                        first_sent: sent.first_sent,
+                        headline: sent.headline.clone(),
+                        link: sent.link.clone(),
+                        outlets: sent.outlets.clone(),
+                    }),
                 matches: vec![m],
-                earlier: None,
             }),
         }
     }
@@ -151,7 +184,7 @@ pub async fn preview_digest(
     find(&settings, name)?;
     let ctx = Context::open(settings, super::Clock::system()).await?;
     let (_, digest) = find(&ctx.settings, name)?;
-    let matches = unsent(&ctx, digest).await?;
+    let (matches, sent) = unsent(&ctx, digest).await?;
     if matches.is_empty() {
         return Ok(None);
     }
@@ -160,6 +193,7 @@ pub async fn preview_digest(
         &ctx.settings,
         digest,
         matches,
+        &sent,
         problems,
         ctx.clock.now(),
     )?))

@@ -19,7 +19,7 @@ use crate::feed::fetch::{Fetched, Fetcher, ResponseHints, Validators};
 use crate::feed::parse::{self, ParseError};
 use crate::feed::redacted;
 use crate::model::{Item, MatchRecord};
-use crate::store::{FetchState, Location, NewMatch, PollOutcome, PollRecord};
+use crate::store::{FetchState, Location, NewMatch, PollOutcome, PollRecord, Retitle, Seen};
 
 /// Failures in a row at a URL a feed moved to before the configured one is tried again.
 const GIVE_UP_ADOPTED_URL: u32 = 3;
@@ -145,20 +145,28 @@ async fn poll_and_record(
         ctx.hosts.pause(host, now + to_chrono(wait));
     }
 
-    // Keep the items this feed has not had before, and match only those.
+    // Keep the items this feed has not had before, and match only those. An item the feed
+    // had, under a new title, was edited in place: its title is updated, nothing is sent.
     let total = fetch.items.len();
     let items = fetch.items;
-    let (items, unseen) = ctx
-        .with_store(move |s| {
-            s.unseen_items(feed_id, &items)
-                .map(|unseen| (items, unseen))
-        })
+    let (items, seen) = ctx
+        .with_store(move |s| s.seen_items(feed_id, &items).map(|seen| (items, seen)))
         .await?;
-    let fresh: Vec<Item> = items
-        .into_iter()
-        .zip(unseen)
-        .filter_map(|(item, unseen)| unseen.then_some(item))
-        .collect();
+    let mut fresh = Vec::new();
+    let mut edits = Vec::new();
+    for (item, seen) in items.into_iter().zip(seen) {
+        match seen {
+            Seen::New => fresh.push(item),
+            Seen::Known {
+                item: id,
+                own_title: Some(stored),
+            } if stored != item.title && !item.title.trim().is_empty() => edits.push(Retitle {
+                item: id,
+                title: item.title,
+            }),
+            Seen::Known { .. } => {}
+        }
+    }
     let matcher = Arc::clone(ctx);
     let (fresh, matches) = tokio::task::spawn_blocking(move || {
         let matches = match_items(&matcher, index, &fresh);
@@ -170,8 +178,19 @@ async fn poll_and_record(
     let record = next_poll(ctx, feed, &state, fetch.answer, new_items, now);
     let next_due = record.next_due;
     let outcome = record.outcome.clone();
+    let window = ctx.settings.stories.window;
     let matches = ctx
-        .with_store(move |s| s.record_poll(feed_id, &record, &fresh, &matches))
+        .with_store(move |s| {
+            let ids = s.record_poll(feed_id, &record, &fresh, &matches, &edits)?;
+            if !ids.is_empty() {
+                // Grouping is a step of its own: items it could not group stay queued for
+                // the next attempt, and the poll stands.
+                if let Err(e) = s.group_stories(window, now) {
+                    tracing::warn!(error = %e, "grouping matches into stories failed; will retry");
+                }
+            }
+            s.matches_by_id(&ids)
+        })
         .await?;
 
     let result = match outcome {

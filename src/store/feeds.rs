@@ -6,10 +6,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::items::{self, NewMatch};
+use super::items::{self, NewMatch, Retitle};
 use super::{Result, Store, from_unix, to_unix};
 use crate::config::FeedSettings;
-use crate::model::{Item, MatchRecord};
+use crate::model::Item;
 
 /// Row id of a feed.
 pub type FeedId = i64;
@@ -232,20 +232,23 @@ impl Store {
         Ok(state.unwrap_or_default())
     }
 
-    /// Records one poll of `feed` in a single transaction: the new items, the matches
-    /// found in them (`NewMatch::item` indexes `items`), and the feed's fetch state. Either
-    /// all of it is stored or none, so a crash never leaves an item seen but unmatched.
-    /// Returns the stored matches.
+    /// Records one poll of `feed` in a single transaction: the sightings of the items new
+    /// to the feed (and the new items among them), the matches found in them
+    /// (`NewMatch::item` indexes `items`), the titles edited in place, and the feed's fetch
+    /// state. Either all of it is stored or none, so a crash never leaves an item seen but
+    /// unmatched. Returns the ids of the new matches.
     pub fn record_poll(
         &mut self,
         feed: FeedId,
         poll: &PollRecord,
         items: &[Item],
         matches: &[NewMatch],
-    ) -> Result<Vec<MatchRecord>> {
+        edits: &[Retitle],
+    ) -> Result<Vec<i64>> {
         let tx = self.conn.transaction()?;
-        let item_ids = items::insert_items(&tx, feed, items, poll.at)?;
-        let match_ids = items::insert_matches(&tx, &item_ids, matches, poll.at)?;
+        let sightings = items::record_sightings(&tx, feed, items, poll.at)?;
+        let match_ids = items::insert_matches(&tx, &sightings, matches, poll.at)?;
+        items::retitle(&tx, edits)?;
         let now = to_unix(poll.at);
         tx.execute(
             "UPDATE feeds SET last_polled_at = ?2, next_due_at = ?3, interval_secs = ?4,
@@ -285,7 +288,7 @@ impl Store {
                 body_hash,
                 refresh_hint,
             } => {
-                let added = item_ids.iter().flatten().count() as i64;
+                let added = sightings.iter().flatten().count() as i64;
                 tx.execute(
                     &format!(
                         "UPDATE feeds SET {SUCCEEDED},
@@ -322,9 +325,8 @@ impl Store {
                 )?;
             }
         }
-        let records = items::load_matches(&tx, &match_ids)?;
         tx.commit()?;
-        Ok(records)
+        Ok(match_ids)
     }
 
     /// Every feed the store knows, configured or not, by name.
@@ -414,7 +416,7 @@ mod tests {
                 moved_since: None,
             },
         };
-        store.record_poll(old, &poll, &[], &[]).unwrap();
+        store.record_poll(old, &poll, &[], &[], &[]).unwrap();
 
         let new = store
             .sync_feeds(&[feed("https://new.example/feed")])

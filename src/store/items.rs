@@ -1,12 +1,56 @@
-//! Items seen in feeds and the matches found in them. An item is stored once per feed under
-//! its identity; `UNIQUE (feed_id, identity)` is what makes "new" mean new, and
-//! `UNIQUE (item_id, watchlist)` what makes a match happen once.
+//! Items seen in feeds and the matches found in them. Every (feed, identity) seen is a
+//! sighting, and the primary key of `sightings` is what makes "new" mean new in a feed. A
+//! new sighting of an article the store already holds (the same link, guid, or title and
+//! text; see [`crate::dedup`]) joins that item instead of making another, and
+//! `UNIQUE (item_id, watchlist)` is what makes a match, and so a mail, happen once.
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{FeedId, Result, Store, from_unix, to_unix};
+use crate::dedup::{article_link, global_guid, near_identical, title_key};
 use crate::model::{Item, MatchRecord, Snippet};
+
+/// How far apart in time two items with the same title and text may be and still be one
+/// article (wire copy picked up late by a client).
+const SAME_TITLE_SPAN: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Items with a title this short and no text are not merged on the title alone:
+/// "Morning briefing" comes out every day.
+const TITLE_ONLY_WORDS: usize = 5;
+/// Stored items compared with a new one per key; the newest come first.
+const CANDIDATES: usize = 20;
+
+/// How an item of a feed relates to what the store holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    /// Not seen in this feed before (it may still turn out to be an article known from
+    /// another feed when it is recorded).
+    New,
+    /// Seen in this feed before. `own_title` is the stored title when this feed is where the
+    /// item was first seen: only there is a different title an edit, rather than another
+    /// outlet's headline for the same article.
+    Known {
+        item: i64,
+        own_title: Option<String>,
+    },
+}
+
+/// A title edited in place in the feed where the item was first seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retitle {
+    pub item: i64,
+    pub title: String,
+}
+
+/// A sighting recorded by a poll, and the item it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Sighting {
+    pub item: i64,
+    /// Whether the item was created for it (else it is an article the store had).
+    pub new_item: bool,
+}
 
 /// A match to record together with the poll that found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,20 +71,33 @@ pub(super) const MATCH_COLUMNS: &str =
      FROM matches m JOIN items i ON i.id = m.item_id JOIN feeds f ON f.id = i.feed_id";
 
 impl Store {
-    /// For each of `items`, whether the store has not seen it in `feed` yet.
-    pub fn unseen_items(&self, feed: FeedId, items: &[Item]) -> Result<Vec<bool>> {
-        let mut seen = self
-            .conn
-            .prepare_cached("SELECT 1 FROM items WHERE feed_id = ?1 AND identity = ?2")?;
+    /// For each of `items`, whether `feed` has had it before.
+    pub fn seen_items(&self, feed: FeedId, items: &[Item]) -> Result<Vec<Seen>> {
+        let mut seen = self.conn.prepare_cached(
+            "SELECT s.item_id,
+                    CASE WHEN i.feed_id = s.feed_id AND i.identity = s.identity THEN i.title END
+             FROM sightings s JOIN items i ON i.id = s.item_id
+             WHERE s.feed_id = ?1 AND s.identity = ?2",
+        )?;
         items
             .iter()
             .map(|item| {
                 let found = seen
-                    .query_row(params![feed, item.identity], |_| Ok(()))
+                    .query_row(params![feed, item.identity], |r| {
+                        Ok(Seen::Known {
+                            item: r.get(0)?,
+                            own_title: r.get(1)?,
+                        })
+                    })
                     .optional()?;
-                Ok(found.is_none())
+                Ok(found.unwrap_or(Seen::New))
             })
             .collect()
+    }
+
+    /// The matches with these ids, in that order.
+    pub fn matches_by_id(&self, ids: &[i64]) -> Result<Vec<MatchRecord>> {
+        load_matches(&self.conn, ids)
     }
 
     /// Matches recorded at or after `since`, oldest first, optionally of one watchlist.
@@ -59,42 +116,137 @@ impl Store {
     }
 }
 
-/// Inserts the items not stored yet; returns each item's new row id, or `None` where the
-/// feed already had an item with that identity (also within this same batch).
-pub(super) fn insert_items(
+/// Records a sighting of each item in `feed`: of the article the store already holds
+/// when it is one, else of a new item. `None` where the feed already had the item (also
+/// within this same batch).
+pub(super) fn record_sightings(
     conn: &Connection,
     feed: FeedId,
     items: &[Item],
     now: DateTime<Utc>,
-) -> Result<Vec<Option<i64>>> {
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO items (feed_id, identity, guid, link, title, body, published_at, first_seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+) -> Result<Vec<Option<Sighting>>> {
+    let mut sighted = conn.prepare_cached(
+        "INSERT INTO sightings (feed_id, identity, item_id, seen_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (feed_id, identity) DO NOTHING",
     )?;
-    let now = to_unix(now);
-    items
-        .iter()
-        .map(|item| {
-            let changed = insert.execute(params![
-                feed,
-                item.identity,
-                item.guid,
-                item.link,
-                item.title,
-                item.body,
-                item.published.map(to_unix),
-                now
-            ])?;
-            Ok((changed == 1).then(|| conn.last_insert_rowid()))
-        })
-        .collect()
+    let mut known =
+        conn.prepare_cached("SELECT 1 FROM sightings WHERE feed_id = ?1 AND identity = ?2")?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO items (feed_id, identity, guid, link, title, body, published_at,
+                            first_seen_at, canonical_link, title_key, event_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        if known
+            .query_row(params![feed, item.identity], |_| Ok(()))
+            .optional()?
+            .is_some()
+        {
+            out.push(None);
+            continue;
+        }
+        let link = item.link.as_deref().and_then(article_link);
+        let title = title_key(&item.title);
+        let event_at = event_time(item.published, now);
+        let sighting = match same_article(conn, item, link.as_deref(), &title, event_at)? {
+            Some(existing) => Sighting {
+                item: existing,
+                new_item: false,
+            },
+            None => {
+                insert.execute(params![
+                    feed,
+                    item.identity,
+                    item.guid,
+                    item.link,
+                    item.title,
+                    item.body,
+                    item.published.map(to_unix),
+                    to_unix(now),
+                    link,
+                    title,
+                    to_unix(event_at)
+                ])?;
+                Sighting {
+                    item: conn.last_insert_rowid(),
+                    new_item: true,
+                }
+            }
+        };
+        sighted.execute(params![feed, item.identity, sighting.item, to_unix(now)])?;
+        out.push(Some(sighting));
+    }
+    Ok(out)
 }
 
-/// Inserts matches of freshly inserted items; returns the new match ids.
+/// When an item happened: its published date, unless that is later than when it was first
+/// seen (a wrong clock, or an embargo date), else when it was first seen.
+fn event_time(published: Option<DateTime<Utc>>, seen: DateTime<Utc>) -> DateTime<Utc> {
+    published.filter(|p| *p <= seen).unwrap_or(seen)
+}
+
+/// The stored item that `item` is another sighting of, if any; see [`crate::dedup`].
+fn same_article(
+    conn: &Connection,
+    item: &Item,
+    link: Option<&str>,
+    title: &str,
+    event_at: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    if let Some(link) = link {
+        let mut by_link = conn.prepare_cached(
+            "SELECT id, title_key, body FROM items WHERE canonical_link = ?1
+             ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = by_link.query_map(params![link, CANDIDATES as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?))
+        })?;
+        for row in rows {
+            let (id, stored_title, body) = row?;
+            if stored_title.as_deref() == Some(title) || near_identical(&body, &item.body) {
+                return Ok(Some(id));
+            }
+        }
+    }
+    if let Some(guid) = item.guid.as_deref().filter(|g| global_guid(g)) {
+        let found = conn
+            .prepare_cached("SELECT id FROM items WHERE guid = ?1 ORDER BY id LIMIT 1")?
+            .query_row([guid], |r| r.get(0))
+            .optional()?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    let title_only = item.body.trim().is_empty();
+    if title.is_empty() || (title_only && title.split(' ').count() < TITLE_ONLY_WORDS) {
+        return Ok(None);
+    }
+    let span = SAME_TITLE_SPAN.as_secs() as i64;
+    let mut by_title = conn.prepare_cached(
+        "SELECT id, body FROM items
+         WHERE title_key = ?1 AND event_at BETWEEN ?2 - ?3 AND ?2 + ?3
+         ORDER BY id DESC LIMIT ?4",
+    )?;
+    let rows = by_title.query_map(params![title, to_unix(event_at), span, CANDIDATES as i64], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (id, body) = row?;
+        if near_identical(&body, &item.body) {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+/// Inserts the matches of newly sighted items; returns the new match ids. An article seen
+/// before in another feed is only matched by the watchlists that had not matched it yet
+/// (those that apply to this feed and not to the other). A newly matched item joins the
+/// queue for story grouping.
 pub(super) fn insert_matches(
     conn: &Connection,
-    item_ids: &[Option<i64>],
+    sightings: &[Option<Sighting>],
     matches: &[NewMatch],
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>> {
@@ -103,10 +255,15 @@ pub(super) fn insert_matches(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (item_id, watchlist) DO NOTHING",
     )?;
+    let mut queue = conn.prepare_cached(
+        "INSERT INTO story_queue (item_id)
+         SELECT id FROM items WHERE id = ?1 AND story_id IS NULL
+         ON CONFLICT (item_id) DO NOTHING",
+    )?;
     let mut ids = Vec::new();
     for m in matches {
-        let Some(Some(item_id)) = item_ids.get(m.item) else {
-            continue; // the item was already stored: it was matched back then
+        let Some(Some(Sighting { item: item_id, .. })) = sightings.get(m.item) else {
+            continue; // the feed had the item already: it was matched back then
         };
         // Serialising a Vec of strings or of ranges cannot fail.
         let terms = serde_json::to_string(&m.matched_terms).unwrap_or_default();
@@ -121,9 +278,20 @@ pub(super) fn insert_matches(
         ])?;
         if changed == 1 {
             ids.push(conn.last_insert_rowid());
+            queue.execute([item_id])?;
         }
     }
     Ok(ids)
+}
+
+/// Applies titles edited in place.
+pub(super) fn retitle(conn: &Connection, edits: &[Retitle]) -> Result<()> {
+    let mut update =
+        conn.prepare_cached("UPDATE items SET title = ?2, title_key = ?3 WHERE id = ?1")?;
+    for edit in edits {
+        update.execute(params![edit.item, edit.title, title_key(&edit.title)])?;
+    }
+    Ok(())
 }
 
 pub(super) fn load_matches(conn: &Connection, ids: &[i64]) -> Result<Vec<MatchRecord>> {
@@ -137,13 +305,7 @@ pub(super) fn load_matches(conn: &Connection, ids: &[i64]) -> Result<Vec<MatchRe
 /// one does not parse, the row is reported as a conversion error rather than half-read.
 pub(super) fn read_match(r: &Row) -> rusqlite::Result<MatchRecord> {
     let feed: String = r.get(2)?;
-    // The first sighting's feed leads; a feed seen twice (two identities) counts once.
-    let mut feeds = vec![feed.clone()];
-    for seen in json_column::<Vec<String>>(r, 13)? {
-        if !feeds.contains(&seen) {
-            feeds.push(seen);
-        }
-    }
+    let feeds = super::stories::outlets_of(&feed, json_column(r, 13)?);
     Ok(MatchRecord {
         id: r.get(0)?,
         item: r.get(11)?,
@@ -164,7 +326,7 @@ pub(super) fn read_match(r: &Row) -> rusqlite::Result<MatchRecord> {
     })
 }
 
-fn json_column<T: serde::de::DeserializeOwned>(r: &Row, index: usize) -> rusqlite::Result<T> {
+pub(super) fn json_column<T: serde::de::DeserializeOwned>(r: &Row, index: usize) -> rusqlite::Result<T> {
     let text: String = r.get(index)?;
     serde_json::from_str(&text).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))

@@ -4,12 +4,13 @@
 //! it writes several rows). rusqlite is blocking: async callers go through
 //! `spawn_blocking` and never hold the store across an `.await`.
 //!
-//! Queries are split by table group: [`feeds`], [`items`] (items and matches) and
-//! [`digests`] (digest state and deliveries).
+//! Queries are split by table group: [`feeds`], [`items`] (items, their sightings in
+//! feeds, and matches), [`stories`] and [`digests`] (digest state and deliveries).
 
 mod digests;
 mod feeds;
 mod items;
+mod stories;
 
 use std::path::Path;
 
@@ -19,7 +20,8 @@ use rusqlite_migration::{M, Migrations};
 
 pub use digests::Delivery;
 pub use feeds::{Condition, FeedId, FeedStatus, FetchState, Location, PollOutcome, PollRecord};
-pub use items::NewMatch;
+pub use items::{NewMatch, Retitle, Seen};
+pub use stories::SentStory;
 
 /// The schema, one SQL file per step, only ever appended to.
 const MIGRATIONS: &[M<'static>] = &[
@@ -46,6 +48,9 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// The database. Not `Sync`: share it behind a mutex.
 pub struct Store {
     conn: Connection,
+    /// The stories active in the window, for grouping; built from the tables when first
+    /// needed, for the window it was built with. See [`stories`].
+    stories: Option<(std::time::Duration, crate::story::StoryIndex)>,
 }
 
 impl std::fmt::Debug for Store {
@@ -77,7 +82,10 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            stories: None,
+        })
     }
 }
 

@@ -1,0 +1,277 @@
+//! Stories: grouping the matched items waiting in `story_queue`, and reading stories back
+//! for the `stories` command and the digest's follow-ups.
+//!
+//! The grouping itself is [`crate::story`]'s; it needs the term vectors of the stories
+//! active in the window, which the store keeps in memory beside the connection and
+//! rebuilds from the tables when it is first needed (or after a failed write, so that it
+//! never holds a story the tables do not). The queue is written with the matches, in the
+//! poll's transaction, and emptied in the grouping's, so a crash between the two leaves
+//! the items queued rather than ungrouped for good.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
+use super::items::json_column;
+use super::{Result, Store, from_unix, to_unix};
+use crate::model::{Story, StoryItem};
+use crate::story::{Features, StoryId, StoryIndex};
+
+/// When the index is rebuilt, document frequencies are learnt from the grouped items of
+/// this long before the window, at most `LEARN_ITEMS` of them (the newest).
+const LEARN_SPAN: Duration = Duration::from_secs(14 * 24 * 3600);
+const LEARN_ITEMS: i64 = 20_000;
+
+/// What a digest already sent about a story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentStory {
+    /// When the digest first sent an item of the story.
+    pub first_sent: DateTime<Utc>,
+    /// The earliest item sent, as the story's headline then.
+    pub headline: String,
+    pub link: Option<String>,
+    /// The feeds the sent items appeared in, in order of first appearance.
+    pub outlets: Vec<String>,
+}
+
+impl Store {
+    /// Groups the matched items waiting in the queue into stories, oldest first, in one
+    /// transaction. Returns how many items were grouped.
+    pub fn group_stories(&mut self, window: Duration, now: DateTime<Utc>) -> Result<usize> {
+        let mut index = match self.stories.take() {
+            Some((built_for, index)) if built_for == window => index,
+            _ => rebuild_index(&self.conn, window)?,
+        };
+        // On an error the index is dropped: it may hold stories the rollback removed.
+        let grouped = group_queued(&mut self.conn, &mut index, now)?;
+        self.stories = Some((window, index));
+        Ok(grouped)
+    }
+
+    /// Stories with an item at or after `since` (by item time), newest first, with their
+    /// items; with `watchlist`, only the stories and items it matched.
+    pub fn stories(&self, watchlist: Option<&str>, since: DateTime<Utc>) -> Result<Vec<Story>> {
+        let mut items = self.conn.prepare(
+            "SELECT i.story_id, i.id, i.title, i.link, i.guid, f.name, i.event_at,
+                    (SELECT json_group_array(name) FROM (
+                        SELECT sf.name FROM sightings s JOIN feeds sf ON sf.id = s.feed_id
+                        WHERE s.item_id = i.id ORDER BY s.seen_at, sf.id)),
+                    (SELECT json_group_array(watchlist) FROM (
+                        SELECT watchlist FROM matches WHERE item_id = i.id ORDER BY id))
+             FROM stories st
+             JOIN items i ON i.story_id = st.id
+             JOIN feeds f ON f.id = i.feed_id
+             WHERE st.last_at >= ?1
+               AND (?2 IS NULL OR EXISTS (
+                   SELECT 1 FROM matches m WHERE m.item_id = i.id AND m.watchlist = ?2))
+             ORDER BY i.event_at, i.id",
+        )?;
+        let rows = items.query_map(params![to_unix(since), watchlist], |r| {
+            let feed: String = r.get(5)?;
+            let feeds = outlets_of(&feed, json_column(r, 7)?);
+            Ok((
+                r.get::<_, i64>(0)?,
+                StoryItem {
+                    item_id: r.get(1)?,
+                    title: r.get(2)?,
+                    link: r.get(3)?,
+                    guid: r.get(4)?,
+                    feed,
+                    feeds,
+                    time: from_unix(r.get(6)?),
+                    watchlists: json_column(r, 8)?,
+                },
+            ))
+        })?;
+        let mut stories: Vec<Story> = Vec::new();
+        let mut at: HashMap<i64, usize> = HashMap::new();
+        for row in rows {
+            let (story_id, item) = row?;
+            let index = *at.entry(story_id).or_insert_with(|| {
+                stories.push(Story {
+                    story_id,
+                    headline: item.title.clone(),
+                    link: item.link.clone(),
+                    first_seen: item.time,
+                    last_seen: item.time,
+                    outlets: Vec::new(),
+                    items: Vec::new(),
+                });
+                stories.len() - 1
+            });
+            let story = &mut stories[index];
+            story.last_seen = story.last_seen.max(item.time);
+            for feed in &item.feeds {
+                if !story.outlets.contains(feed) {
+                    story.outlets.push(feed.clone());
+                }
+            }
+            story.items.push(item);
+        }
+        stories.retain(|s| s.last_seen >= since);
+        stories.sort_by(|a, b| {
+            b.last_seen
+                .cmp(&a.last_seen)
+                .then(b.story_id.cmp(&a.story_id))
+        });
+        Ok(stories)
+    }
+
+    /// For each of `stories`, what digest `digest` already sent about it, if anything.
+    pub fn sent_stories(&self, digest: &str, stories: &[i64]) -> Result<HashMap<i64, SentStory>> {
+        let ids = serde_json::to_string(stories).unwrap_or_default();
+        let mut stmt = self.conn.prepare(
+            "SELECT i.story_id, MIN(dl.sent_at), i.title, i.link, f.name,
+                    (SELECT json_group_array(name) FROM (
+                        SELECT sf.name FROM sightings s JOIN feeds sf ON sf.id = s.feed_id
+                        WHERE s.item_id = i.id ORDER BY s.seen_at, sf.id))
+             FROM items i
+             JOIN feeds f ON f.id = i.feed_id
+             JOIN matches m ON m.item_id = i.id
+             JOIN delivery_matches dm ON dm.match_id = m.id
+             JOIN deliveries dl ON dl.id = dm.delivery_id
+             WHERE i.story_id IN (SELECT value FROM json_each(?2)) AND dl.digest = ?1
+             GROUP BY i.id
+             ORDER BY i.event_at, i.id",
+        )?;
+        let rows = stmt.query_map(params![digest, ids], |r| {
+            let feed: String = r.get(4)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                from_unix(r.get(1)?),
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                outlets_of(&feed, json_column(r, 5)?),
+            ))
+        })?;
+        let mut sent: HashMap<i64, SentStory> = HashMap::new();
+        for row in rows {
+            let (story, sent_at, title, link, feeds) = row?;
+            let entry = sent.entry(story).or_insert_with(|| SentStory {
+                first_sent: sent_at,
+                headline: title,
+                link,
+                outlets: Vec::new(),
+            });
+            entry.first_sent = entry.first_sent.min(sent_at);
+            for feed in feeds {
+                if !entry.outlets.contains(&feed) {
+                    entry.outlets.push(feed);
+                }
+            }
+        }
+        Ok(sent)
+    }
+}
+
+/// The feeds an item appeared in, the feed of its first sighting first, each once.
+pub(super) fn outlets_of(first: &str, seen: Vec<String>) -> Vec<String> {
+    let mut feeds = vec![first.to_string()];
+    for feed in seen {
+        if !feeds.contains(&feed) {
+            feeds.push(feed);
+        }
+    }
+    feeds
+}
+
+/// The index as the tables say: document frequencies from the grouped items before the
+/// window, and the stories of the window with their items.
+fn rebuild_index(conn: &Connection, window: Duration) -> Result<StoryIndex> {
+    let mut index = StoryIndex::new(window);
+    let latest: Option<i64> = conn.query_row(
+        "SELECT MAX(event_at) FROM items WHERE story_id IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    let Some(latest) = latest else {
+        return Ok(index);
+    };
+    let window_start = latest - window.as_secs() as i64;
+    let mut learn = conn.prepare(
+        "SELECT title, body FROM items
+         WHERE story_id IS NOT NULL AND event_at >= ?1 AND event_at < ?2
+         ORDER BY event_at DESC LIMIT ?3",
+    )?;
+    let rows = learn.query_map(
+        params![
+            window_start - LEARN_SPAN.as_secs() as i64,
+            window_start,
+            LEARN_ITEMS
+        ],
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+    )?;
+    for row in rows {
+        let (title, body) = row?;
+        index.learn(&Features::of(&title, &body));
+    }
+    let mut active = conn.prepare(
+        "SELECT story_id, title, body, event_at FROM items
+         WHERE story_id IS NOT NULL AND event_at >= ?1
+         ORDER BY event_at, id",
+    )?;
+    let rows = active.query_map([window_start], |r| {
+        Ok((
+            r.get::<_, StoryId>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (story, title, body, at) = row?;
+        index.add(story, Features::of(&title, &body), from_unix(at));
+    }
+    Ok(index)
+}
+
+/// Groups the queued items, oldest first, and empties the queue, in one transaction.
+fn group_queued(conn: &mut Connection, index: &mut StoryIndex, now: DateTime<Utc>) -> Result<usize> {
+    let tx = conn.transaction()?;
+    let queued: Vec<(i64, String, String, i64)> = {
+        let mut stmt = tx.prepare(
+            "SELECT i.id, i.title, i.body, i.event_at
+             FROM story_queue q JOIN items i ON i.id = q.item_id
+             WHERE i.story_id IS NULL
+             ORDER BY i.event_at, i.id",
+        )?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    {
+        let mut widen = tx.prepare_cached(
+            "UPDATE stories SET first_at = MIN(first_at, ?2), last_at = MAX(last_at, ?2)
+             WHERE id = ?1",
+        )?;
+        let mut create = tx.prepare_cached(
+            "INSERT INTO stories (first_at, last_at, created_at) VALUES (?1, ?1, ?2)",
+        )?;
+        let mut join = tx.prepare_cached("UPDATE items SET story_id = ?2 WHERE id = ?1")?;
+        let mut latest = None;
+        for (item, title, body, at) in &queued {
+            let features = Features::of(title, body);
+            let time = from_unix(*at);
+            let story = match index.find(&features, time) {
+                Some(story) => {
+                    widen.execute(params![story, at])?;
+                    story
+                }
+                None => {
+                    create.execute(params![at, to_unix(now)])?;
+                    tx.last_insert_rowid()
+                }
+            };
+            join.execute(params![item, story])?;
+            index.add(story, features, time);
+            latest = latest.max(Some(time));
+        }
+        if let Some(latest) = latest {
+            index.prune(latest);
+        }
+    }
+    tx.execute("DELETE FROM story_queue", [])?;
+    tx.commit()?;
+    Ok(queued.len())
+}
