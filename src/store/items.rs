@@ -284,6 +284,27 @@ pub(super) fn insert_matches(
     Ok(ids)
 }
 
+/// Computes the article keys of items stored before they existed (the schema step that
+/// added them is SQL and cannot), so that those items are found as duplicates too. Runs
+/// once: afterwards every item has a `title_key`.
+pub(super) fn fill_article_keys(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut missing = tx.prepare("SELECT id, link, title FROM items WHERE title_key IS NULL")?;
+        let rows: Vec<(i64, Option<String>, String)> = missing
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut fill =
+            tx.prepare("UPDATE items SET canonical_link = ?2, title_key = ?3 WHERE id = ?1")?;
+        for (id, link, title) in rows {
+            let link = link.as_deref().and_then(article_link);
+            fill.execute(params![id, link, title_key(&title)])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 /// Applies titles edited in place.
 pub(super) fn retitle(conn: &Connection, edits: &[Retitle]) -> Result<()> {
     let mut update =

@@ -24,7 +24,7 @@ pub use items::{NewMatch, Retitle, Seen};
 pub use stories::SentStory;
 
 /// The schema, one SQL file per step, only ever appended to.
-const MIGRATIONS: &[M<'static>] = &[
+pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_init.sql")),
     M::up(include_str!("../../migrations/0002_polling_state.sql")),
     M::up(include_str!("../../migrations/0003_stories.sql")),
@@ -82,6 +82,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+        items::fill_article_keys(&mut conn)?;
         Ok(Store {
             conn,
             stories: None,

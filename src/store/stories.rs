@@ -275,3 +275,176 @@ fn group_queued(conn: &mut Connection, index: &mut StoryIndex, now: DateTime<Utc
     tx.commit()?;
     Ok(queued.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Cadence, FeedSettings};
+    use crate::model::{Item, Snippet};
+    use crate::store::{Location, NewMatch, PollOutcome, PollRecord};
+    use crate::story::DEFAULT_WINDOW;
+    use rusqlite_migration::Migrations;
+
+    fn feed(name: &str) -> FeedSettings {
+        let interval = Duration::from_secs(900);
+        FeedSettings {
+            name: name.into(),
+            url: url::Url::parse(&format!("https://{name}.example/feed")).unwrap(),
+            cadence: Cadence {
+                interval,
+                min_interval: interval,
+                max_interval: interval,
+                adaptive: false,
+            },
+            tags: Vec::new(),
+        }
+    }
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        Utc.with_ymd_and_hms(2026, 11, 17, hour, 0, 0).unwrap()
+    }
+
+    /// A report of the Sinop radar test, in the wire's words or in a rewrite.
+    fn report(outlet: &str, title: &str, hour: u32) -> Item {
+        Item {
+            identity: format!("guid:{outlet}-{hour}"),
+            guid: Some(format!("{outlet}-{hour}")),
+            link: Some(format!("https://{outlet}.example/{hour}")),
+            title: title.to_string(),
+            body: if outlet == "wire" {
+                "Turkey activated S-400 radars near Sinop on Tuesday, Defence Minister Yasar \
+                 Guler confirmed, before NATO's Steadfast Noon exercise."
+            } else {
+                "Days ahead of the Steadfast Noon drill, Ankara tested the radars of its S-400 \
+                 batteries at Sinop, according to Yasar Guler."
+            }
+            .to_string(),
+            published: Some(at(hour)),
+        }
+    }
+
+    /// Records `items` as one poll of `feed`, each matched by watchlist `w`.
+    fn record(store: &mut Store, feed: i64, items: &[Item], hour: u32) -> Vec<i64> {
+        let poll = PollRecord {
+            outcome: PollOutcome::Fetched {
+                status: Some(200),
+                etag: None,
+                last_modified: None,
+                body_hash: format!("{feed}-{hour}"),
+                refresh_hint: None,
+            },
+            at: at(hour),
+            next_due: at(hour + 1),
+            interval: Duration::from_secs(900),
+            location: Location::default(),
+        };
+        let matches: Vec<NewMatch> = (0..items.len())
+            .map(|item| NewMatch {
+                item,
+                watchlist: "w".into(),
+                matched_terms: vec!["S-400".into()],
+                snippet: Snippet::default(),
+            })
+            .collect();
+        store
+            .record_poll(feed, &poll, items, &matches, &[])
+            .unwrap()
+    }
+
+    fn story_of(store: &Store, match_id: i64) -> Option<i64> {
+        store.matches_by_id(&[match_id]).unwrap()[0].story
+    }
+
+    #[test]
+    fn matched_items_stay_queued_until_grouped_even_across_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.db");
+        let (wire_match, paper_match) = {
+            let mut store = Store::open(&path).unwrap();
+            let ids = store.sync_feeds(&[feed("wire"), feed("paper")]).unwrap();
+            let title = "Turkey switches on S-400 radars near Sinop";
+            let wire = record(&mut store, ids[0], &[report("wire", title, 9)], 9);
+            let paper = record(&mut store, ids[1], &[report("paper", title, 10)], 10);
+            // The process stops here, before grouping.
+            (wire[0], paper[0])
+        };
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(story_of(&store, wire_match), None);
+        assert_eq!(store.group_stories(DEFAULT_WINDOW, at(11)).unwrap(), 2);
+        let story = story_of(&store, wire_match).expect("grouped after the restart");
+        assert_eq!(story_of(&store, paper_match), Some(story));
+        assert_eq!(store.group_stories(DEFAULT_WINDOW, at(11)).unwrap(), 0);
+
+        let stories = store.stories(None, at(0)).unwrap();
+        assert_eq!(stories.len(), 1);
+        assert_eq!(stories[0].story_id, story);
+        assert_eq!(stories[0].outlets, ["wire", "paper"]);
+        assert_eq!(stories[0].first_seen, at(9));
+        assert_eq!(stories[0].last_seen, at(10));
+        assert_eq!(
+            stories[0].headline,
+            "Turkey switches on S-400 radars near Sinop"
+        );
+    }
+
+    #[test]
+    fn a_restarted_store_rebuilds_the_active_stories_and_keeps_growing_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.db");
+        let title = "Turkey switches on S-400 radars near Sinop";
+        let first = {
+            let mut store = Store::open(&path).unwrap();
+            let ids = store.sync_feeds(&[feed("wire")]).unwrap();
+            let m = record(&mut store, ids[0], &[report("wire", title, 9)], 9);
+            store.group_stories(DEFAULT_WINDOW, at(9)).unwrap();
+            story_of(&store, m[0]).unwrap()
+        };
+        let mut store = Store::open(&path).unwrap();
+        let ids = store.sync_feeds(&[feed("wire"), feed("paper")]).unwrap();
+        let m = record(&mut store, ids[1], &[report("paper", title, 12)], 12);
+        store.group_stories(DEFAULT_WINDOW, at(12)).unwrap();
+        assert_eq!(story_of(&store, m[0]), Some(first));
+    }
+
+    #[test]
+    fn a_database_from_before_stories_gets_sightings_keys_and_its_matches_grouped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.db");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            Migrations::from_slice(&crate::store::MIGRATIONS[..2])
+                .to_latest(&mut conn)
+                .unwrap();
+            conn.execute_batch(
+                "INSERT INTO feeds (id, url, name) VALUES (1, 'https://wire.example/feed', 'wire');
+                 INSERT INTO items (id, feed_id, identity, guid, link, title, body, published_at,
+                                    first_seen_at)
+                 VALUES (1, 1, 'guid:w-1', 'w-1', 'https://www.wire.example/a/1?utm_source=x',
+                         'Turkey tests S-400', 'Radars near Sinop.', 1763370000, 1763373600);
+                 INSERT INTO matches (item_id, watchlist, matched_terms, snippet, highlights,
+                                      matched_at)
+                 VALUES (1, 'w', '[\"S-400\"]', '', '[]', 1763373600);",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        let (sightings, link, key, event_at): (i64, String, String, i64) = store
+            .conn
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM sightings WHERE item_id = 1), canonical_link,
+                        title_key, event_at FROM items WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(sightings, 1);
+        assert_eq!(link, "wire.example/a/1");
+        assert_eq!(key, crate::dedup::title_key("Turkey tests S-400"));
+        assert_eq!(event_at, 1763370000);
+        assert_eq!(store.group_stories(DEFAULT_WINDOW, Utc::now()).unwrap(), 1);
+        let matches = store.matches_by_id(&[1]).unwrap();
+        assert!(matches[0].story.is_some());
+        assert_eq!(matches[0].feeds, ["wire"]);
+    }
+}

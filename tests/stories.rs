@@ -1,0 +1,338 @@
+//! Coverage, not items, through the real pipeline: feeds served over HTTP on loopback carry
+//! the same article (by link, by guid, by title and text) and different outlets' reports
+//! of one event; `poll --once` stores them in SQLite, and digests go to an SMTP server on
+//! loopback. An article is stored, matched and mailed once with every feed it appeared
+//! in; reports of one event are one story, a different event with the same people is
+//! another, and later coverage of a story already mailed comes as a follow-up.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use newshound::config::{self, Settings};
+use newshound::daemon::{DigestRun, poll_once, send_digest};
+use newshound::model::{MatchRecord, Story};
+use newshound::store::Store;
+use support::fixtures::{feed_table, smtp_email, write_config};
+use support::{FeedServer, SmtpServer};
+
+/// One `<item>` of an RSS feed.
+#[derive(Clone, Copy)]
+struct Entry<'a> {
+    guid: &'a str,
+    link: &'a str,
+    title: &'a str,
+    text: &'a str,
+    /// Hours before now.
+    age: i64,
+}
+
+fn rss(entries: &[Entry]) -> String {
+    let items: String = entries
+        .iter()
+        .map(|e| {
+            let date = (Utc::now() - chrono::Duration::hours(e.age)).to_rfc2822();
+            format!(
+                "<item><title>{}</title><link>{}</link><guid isPermaLink=\"false\">{}</guid>\
+                 <pubDate>{date}</pubDate><description>{}</description></item>\n",
+                e.title, e.link, e.guid, e.text
+            )
+        })
+        .collect();
+    format!("<rss version=\"2.0\"><channel><title>t</title>\n{items}</channel></rss>\n")
+}
+
+/// Writes a feed file and moves its modification time on, so a re-poll sees it changed.
+fn publish(dir: &Path, file: &str, entries: &[Entry]) {
+    let path = dir.join(file);
+    let changed = path.exists();
+    std::fs::write(&path, rss(entries)).unwrap();
+    if changed {
+        support::http::set_modified(&path, SystemTime::now() + Duration::from_secs(5));
+    }
+}
+
+fn settings(work: &Path, feeds: &[(&str, String)], extra: &str) -> Settings {
+    let feeds: String = feeds
+        .iter()
+        .map(|(name, url)| feed_table(name, url))
+        .collect();
+    config::load(&write_config(work, &format!("{feeds}\n{extra}"))).unwrap()
+}
+
+fn store(settings: &Settings) -> Store {
+    Store::open(&settings.storage.path).unwrap()
+}
+
+fn all_matches(settings: &Settings) -> Vec<MatchRecord> {
+    store(settings)
+        .matches_since(None, DateTime::<Utc>::UNIX_EPOCH)
+        .unwrap()
+}
+
+fn all_stories(settings: &Settings) -> Vec<Story> {
+    store(settings)
+        .stories(None, DateTime::<Utc>::UNIX_EPOCH)
+        .unwrap()
+}
+
+const RADARS: &str = "Turkey switched on the radars of its Russian-made S-400 air defence \
+    batteries near Sinop on Tuesday, two officials said, days before NATO's Steadfast Noon \
+    exercise over the Black Sea.";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_article_in_several_feeds_is_stored_matched_and_sent_once_with_its_feeds() {
+    let served = tempfile::tempdir().unwrap();
+    let dir = served.path();
+    // The wire's own feed, and a partner's feed carrying the same wire article under its
+    // own guid and a link that differs only cosmetically.
+    publish(
+        dir,
+        "wire.rss",
+        &[
+            Entry {
+                guid: "wire-1",
+                link: "https://wire.example/world/turkey-s400-radars?utm_source=rss",
+                title: "Turkey switches on S-400 radars before NATO drill",
+                text: RADARS,
+                age: 3,
+            },
+            Entry {
+                guid: "urn:uuid:4f1c2e0a-9d3b-4c55-8e1f-2a6b7c8d9e01",
+                link: "https://wire.example/world/erdogan-sochi",
+                title: "Erdogan and Putin meet in Sochi on S-400 deliveries",
+                text: "Erdogan met Putin in Sochi to discuss a second batch of S-400 systems.",
+                age: 5,
+            },
+        ],
+    );
+    publish(
+        dir,
+        "partner.rss",
+        &[
+            Entry {
+                guid: "partner-77",
+                link: "http://www.wire.example/world/turkey-s400-radars/",
+                title: "Turkey switches on S-400 radars before NATO drill",
+                text: RADARS,
+                age: 3,
+            },
+            // The same guid (a URN, unique beyond its feed) under another link and title.
+            Entry {
+                guid: "urn:uuid:4f1c2e0a-9d3b-4c55-8e1f-2a6b7c8d9e01",
+                link: "https://partner.example/2026/erdogan-putin",
+                title: "Erdogan, Putin discuss S-400 in Sochi",
+                text: "Erdogan met Putin in Sochi to discuss a second batch of S-400 systems.",
+                age: 5,
+            },
+        ],
+    );
+    // A paper that prints the wire's text under its own link, with a fuller text.
+    publish(
+        dir,
+        "paper.rss",
+        &[Entry {
+            guid: "paper-9",
+            link: "https://paper.example/a/9912",
+            title: "TURKEY SWITCHES ON S-400 RADARS BEFORE NATO DRILL",
+            text: &format!("{RADARS} Washington said it was deeply concerned."),
+            age: 2,
+        }],
+    );
+    let http = FeedServer::start(dir).await;
+    let smtp = SmtpServer::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let settings = settings(
+        work.path(),
+        &[
+            ("Wire", http.url("wire.rss")),
+            ("Partner", http.url("partner.rss")),
+            ("Paper", http.url("paper.rss")),
+        ],
+        &format!(
+            "[[watchlists]]\nname = \"s400\"\nquery = '\"S-400\"'\n\n{}\n\
+             [[digests]]\nname = \"desk\"\nto = [\"desk@example.org\"]\nschedule = \"every 1h\"\n",
+            smtp_email(smtp.port())
+        ),
+    );
+
+    poll_once(settings.clone(), None).await.unwrap();
+    let matches = all_matches(&settings);
+    assert_eq!(matches.len(), 2, "two articles, one match each: {matches:#?}");
+    let radars = matches
+        .iter()
+        .find(|m| m.title.contains("radars"))
+        .expect("the radar article");
+    let mut feeds = radars.feeds.clone();
+    feeds.sort();
+    assert_eq!(feeds, ["Paper", "Partner", "Wire"]);
+    let sochi = matches.iter().find(|m| m.title.contains("Sochi")).unwrap();
+    let mut feeds = sochi.feeds.clone();
+    feeds.sort();
+    assert_eq!(feeds, ["Partner", "Wire"]);
+
+    let DigestRun::Sent(delivery) = send_digest(settings.clone(), "desk").await.unwrap() else {
+        panic!("a digest was due");
+    };
+    assert_eq!(delivery.match_ids.len(), 2);
+    let mail = smtp.wait_for(1, Duration::from_secs(10)).await[0].parse();
+    let text = mail.text.unwrap_or_default();
+    for feed in ["Wire", "Partner", "Paper"] {
+        assert!(text.contains(feed), "{feed} missing:\n{text}");
+    }
+    assert_eq!(
+        text.to_lowercase()
+            .matches("turkey switches on s-400 radars before nato drill")
+            .count(),
+        1,
+        "the article is listed once:\n{text}"
+    );
+
+    // Polled again (the files did not change) and sent again: nothing new.
+    poll_once(settings.clone(), None).await.unwrap();
+    assert_eq!(all_matches(&settings).len(), 2);
+    assert_eq!(
+        send_digest(settings.clone(), "desk").await.unwrap(),
+        DigestRun::Nothing
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_republished_or_edited_entry_is_not_sent_again_and_an_edit_updates_the_title() {
+    let served = tempfile::tempdir().unwrap();
+    let dir = served.path();
+    let first = [
+        Entry {
+            guid: "wire-1",
+            link: "https://wire.example/world/turkey-s400-radars",
+            title: "Turkey switches on S-400 radars before NATO drill",
+            text: RADARS,
+            age: 3,
+        },
+        Entry {
+            guid: "wire-2",
+            link: "https://wire.example/world/s400-sinop",
+            title: "S-400 test near Sinop",
+            text: "Officials confirmed an S-400 test near Sinop.",
+            age: 2,
+        },
+    ];
+    publish(dir, "wire.rss", &first);
+    let http = FeedServer::start(dir).await;
+    let work = tempfile::tempdir().unwrap();
+    let settings = settings(
+        work.path(),
+        &[("Wire", http.url("wire.rss"))],
+        "[[watchlists]]\nname = \"s400\"\nquery = '\"S-400\"'\n",
+    );
+    poll_once(settings.clone(), None).await.unwrap();
+    assert_eq!(all_matches(&settings).len(), 2);
+
+    // The first entry republished under a new guid and date; the second retitled.
+    publish(
+        dir,
+        "wire.rss",
+        &[
+            Entry {
+                guid: "wire-1-republished",
+                age: 1,
+                ..first[0]
+            },
+            Entry {
+                title: "S-400 tested near Sinop, officials confirm",
+                ..first[1]
+            },
+        ],
+    );
+    let reports = poll_once(settings.clone(), None).await.unwrap();
+    let polled = reports[0].outcome.as_ref().unwrap();
+    assert!(!polled.not_modified, "the feed changed");
+    assert!(polled.matches.is_empty(), "{:#?}", polled.matches);
+    let matches = all_matches(&settings);
+    assert_eq!(matches.len(), 2);
+    let titles: Vec<&str> = matches.iter().map(|m| m.title.as_str()).collect();
+    assert!(
+        titles.contains(&"S-400 tested near Sinop, officials confirm"),
+        "the edit updates the stored title: {titles:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_sharing_a_home_page_link_are_separate_articles() {
+    let served = tempfile::tempdir().unwrap();
+    let dir = served.path();
+    publish(
+        dir,
+        "live.rss",
+        &[
+            Entry {
+                guid: "1",
+                link: "https://live.example/s400",
+                title: "S-400: Ankara confirms radar test",
+                text: "Ankara confirmed a radar test of the S-400 near Sinop.",
+                age: 3,
+            },
+            Entry {
+                guid: "2",
+                link: "https://live.example/s400",
+                title: "S-400: Washington responds",
+                text: "The State Department said the S-400 test was a concern for allies.",
+                age: 2,
+            },
+        ],
+    );
+    let http = FeedServer::start(dir).await;
+    let work = tempfile::tempdir().unwrap();
+    let settings = settings(
+        work.path(),
+        &[("Live", http.url("live.rss"))],
+        "[[watchlists]]\nname = \"s400\"\nquery = '\"S-400\"'\n",
+    );
+    poll_once(settings.clone(), None).await.unwrap();
+    assert_eq!(all_matches(&settings).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_article_first_seen_where_a_watchlist_does_not_look_is_matched_where_it_does() {
+    let served = tempfile::tempdir().unwrap();
+    let dir = served.path();
+    let article = Entry {
+        guid: "x",
+        link: "https://wire.example/world/turkey-s400-radars",
+        title: "Turkey switches on S-400 radars before NATO drill",
+        text: RADARS,
+        age: 3,
+    };
+    publish(dir, "general.rss", &[article]);
+    let http = FeedServer::start(dir).await;
+    let work = tempfile::tempdir().unwrap();
+    // The defence feed is not there yet: its first poll fails.
+    let settings = config::load(&write_config(
+        work.path(),
+        &format!(
+            "{}[[feeds]]\nname = \"Defence\"\nurl = \"{}\"\ntags = [\"defence\"]\n\n\
+             [[watchlists]]\nname = \"defence\"\nquery = '\"S-400\"'\nfeeds = [\"tag:defence\"]\n",
+            feed_table("General", &http.url("general.rss")),
+            http.url("defence.rss")
+        ),
+    ))
+    .unwrap();
+    poll_once(settings.clone(), None).await.unwrap();
+    assert!(all_matches(&settings).is_empty());
+
+    // The same article in the feed the watchlist applies to.
+    publish(
+        dir,
+        "defence.rss",
+        &[Entry {
+            guid: "d-1",
+            ..article
+        }],
+    );
+    poll_once(settings.clone(), None).await.unwrap();
+    let matches = all_matches(&settings);
+    assert_eq!(matches.len(), 1, "{matches:#?}");
+    assert_eq!(matches[0].feeds, ["General", "Defence"]);
+}
