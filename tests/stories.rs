@@ -160,7 +160,11 @@ async fn one_article_in_several_feeds_is_stored_matched_and_sent_once_with_its_f
 
     poll_once(settings.clone(), None).await.unwrap();
     let matches = all_matches(&settings);
-    assert_eq!(matches.len(), 2, "two articles, one match each: {matches:#?}");
+    assert_eq!(
+        matches.len(),
+        2,
+        "two articles, one match each: {matches:#?}"
+    );
     let radars = matches
         .iter()
         .find(|m| m.title.contains("radars"))
@@ -335,4 +339,193 @@ async fn an_article_first_seen_where_a_watchlist_does_not_look_is_matched_where_
     let matches = all_matches(&settings);
     assert_eq!(matches.len(), 1, "{matches:#?}");
     assert_eq!(matches[0].feeds, ["General", "Defence"]);
+}
+
+/// The wire's report of the radar test.
+const WIRE_REPORT: &str = "ANKARA, Nov 17 (Wire) - Turkey switched on the radars of its \
+    Russian-made S-400 batteries near Sinop on Tuesday, Defence Minister Yasar Guler said, \
+    four days before NATO's Steadfast Noon exercise over the Black Sea. \"This is a routine \
+    calibration,\" Guler told reporters. The State Department said it was deeply concerned.";
+/// The same event rewritten, as a foreign outlet's translation: the same names, numbers
+/// and quote, not the same sentences.
+const REWRITE: &str = "The Turkish government activated the S-400 air defence system it \
+    bought from Russia at its base in Sinop, according to Defence Minister Yasar Guler, who \
+    called it \"a routine calibration\". Washington voiced deep concern. The test comes four \
+    days before Steadfast Noon, NATO's nuclear exercise over the Black Sea.";
+/// A third outlet on the same event, a day later.
+const FOLLOW_UP: &str = "Greece asked NATO to discuss Turkey's S-400 radar test at Sinop, \
+    which Yasar Guler had called a routine calibration, before Steadfast Noon starts over the \
+    Black Sea on Saturday.";
+/// The same people in another dispute, the same week.
+const OTHER_EVENT: &str = "Defence Minister Yasar Guler said talks with Washington on \
+    returning to the F-35 programme resumed, after the State Department offered to review \
+    the CAATSA sanctions on the SSB procurement agency. Lockheed Martin declined to comment.";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_of_one_event_are_one_story_and_later_coverage_is_a_follow_up() {
+    let served = tempfile::tempdir().unwrap();
+    let dir = served.path();
+    publish(
+        dir,
+        "wire.rss",
+        &[
+            Entry {
+                guid: "wire-radar",
+                link: "https://wire.example/world/turkey-s400-radars",
+                title: "Turkey switches on S-400 radars before NATO drill",
+                text: WIRE_REPORT,
+                age: 30,
+            },
+            Entry {
+                guid: "wire-f35",
+                link: "https://wire.example/world/turkey-f35-talks",
+                title: "Turkey, US resume F-35 talks as S-400 dispute lingers",
+                text: OTHER_EVENT,
+                age: 27,
+            },
+        ],
+    );
+    publish(
+        dir,
+        "atalayar.rss",
+        &[Entry {
+            guid: "at-5521",
+            link: "https://atalayar.example/en/articulo/s-400-sinop",
+            title: "Ankara activates Russian S-400 system in Sinop",
+            text: REWRITE,
+            age: 28,
+        }],
+    );
+    publish(dir, "gazete.rss", &[]);
+    let http = FeedServer::start(dir).await;
+    let smtp = SmtpServer::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let settings = settings(
+        work.path(),
+        &[
+            ("Wire", http.url("wire.rss")),
+            ("Atalayar", http.url("atalayar.rss")),
+            ("Gazete", http.url("gazete.rss")),
+        ],
+        &format!(
+            "[[watchlists]]\nname = \"s400\"\nquery = '\"S-400\" OR \"F-35\"'\n\n{}\n\
+             [[digests]]\nname = \"desk\"\nto = [\"desk@example.org\"]\nschedule = \"every 1h\"\n",
+            smtp_email(smtp.port())
+        ),
+    );
+
+    poll_once(settings.clone(), None).await.unwrap();
+    let stories = all_stories(&settings);
+    assert_eq!(stories.len(), 2, "{stories:#?}");
+    let radar = stories
+        .iter()
+        .find(|s| s.items.len() == 2)
+        .expect("the wire report and its rewrite are one story");
+    assert_eq!(
+        radar.headline,
+        "Turkey switches on S-400 radars before NATO drill"
+    );
+    assert_eq!(radar.outlets, ["Wire", "Atalayar"]);
+    let other = stories
+        .iter()
+        .find(|s| s.story_id != radar.story_id)
+        .unwrap();
+    assert_eq!(other.items.len(), 1);
+    assert!(other.headline.contains("F-35"));
+
+    send_digest(settings.clone(), "desk").await.unwrap();
+    let first = smtp.wait_for(1, Duration::from_secs(10)).await[0].parse();
+    let text = first.text.unwrap_or_default();
+    assert!(
+        first
+            .subject
+            .as_deref()
+            .unwrap_or("")
+            .contains("2 new stories"),
+        "{:?}",
+        first.subject
+    );
+    assert!(text.contains("Wire, Atalayar"), "{text}");
+
+    // A third outlet covers the radar test the next day.
+    publish(
+        dir,
+        "gazete.rss",
+        &[Entry {
+            guid: "gz-1",
+            link: "https://gazete.example/s400-sinop-nato",
+            title: "Greece takes Sinop S-400 test to NATO",
+            text: FOLLOW_UP,
+            age: 2,
+        }],
+    );
+    poll_once(settings.clone(), None).await.unwrap();
+    let stories = all_stories(&settings);
+    assert_eq!(stories.len(), 2, "{stories:#?}");
+    let grown = stories
+        .iter()
+        .find(|s| s.story_id == radar.story_id)
+        .unwrap();
+    assert_eq!(grown.outlets, ["Wire", "Atalayar", "Gazete"]);
+
+    send_digest(settings.clone(), "desk").await.unwrap();
+    let second = smtp.wait_for(2, Duration::from_secs(10)).await[1].parse();
+    let subject = second.subject.unwrap_or_default();
+    let text = second.text.unwrap_or_default();
+    assert!(subject.contains("1 follow-up"), "{subject}");
+    assert!(!subject.contains("new stor"), "{subject}");
+    assert!(
+        text.contains("Greece takes Sinop S-400 test to NATO"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Turkey switches on S-400 radars before NATO drill"),
+        "the follow-up names the story it follows:\n{text}"
+    );
+    assert!(text.contains("1 more outlet since"), "{text}");
+
+    // `newshound stories --json`: one line per story, with its items.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .args(["--config"])
+        .arg(&settings.files[0])
+        .args(["stories", "--since", "7d", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let story = lines
+        .iter()
+        .find(|l| l["story_id"] == radar.story_id)
+        .unwrap();
+    assert_eq!(
+        story["headline"],
+        "Turkey switches on S-400 radars before NATO drill"
+    );
+    assert!(story["first_seen"].is_string() && story["last_seen"].is_string());
+    let items = story["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[2]["feed"], "Gazete");
+    assert_eq!(items[2]["guid"], "gz-1");
+    assert_eq!(items[2]["title"], "Greece takes Sinop S-400 test to NATO");
+    assert_eq!(items[2]["link"], "https://gazete.example/s400-sinop-nato");
+
+    // Text, one watchlist, the last hour: only the story with recent coverage.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .args(["--config"])
+        .arg(&settings.files[0])
+        .args(["stories", "--watchlist", "s400", "--since", "1h"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let listed = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        listed.contains("Greece takes Sinop S-400 test to NATO"),
+        "{listed}"
+    );
+    assert!(!listed.contains("F-35"), "older than an hour:\n{listed}");
 }

@@ -200,7 +200,11 @@ fn same_article(
              ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = by_link.query_map(params![link, CANDIDATES as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })?;
         for row in rows {
             let (id, stored_title, body) = row?;
@@ -228,9 +232,10 @@ fn same_article(
          WHERE title_key = ?1 AND event_at BETWEEN ?2 - ?3 AND ?2 + ?3
          ORDER BY id DESC LIMIT ?4",
     )?;
-    let rows = by_title.query_map(params![title, to_unix(event_at), span, CANDIDATES as i64], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-    })?;
+    let rows = by_title.query_map(
+        params![title, to_unix(event_at), span, CANDIDATES as i64],
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+    )?;
     for row in rows {
         let (id, body) = row?;
         if near_identical(&body, &item.body) {
@@ -290,7 +295,8 @@ pub(super) fn insert_matches(
 pub(super) fn fill_article_keys(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction()?;
     {
-        let mut missing = tx.prepare("SELECT id, link, title FROM items WHERE title_key IS NULL")?;
+        let mut missing =
+            tx.prepare("SELECT id, link, title FROM items WHERE title_key IS NULL")?;
         let rows: Vec<(i64, Option<String>, String)> = missing
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
@@ -347,7 +353,10 @@ pub(super) fn read_match(r: &Row) -> rusqlite::Result<MatchRecord> {
     })
 }
 
-pub(super) fn json_column<T: serde::de::DeserializeOwned>(r: &Row, index: usize) -> rusqlite::Result<T> {
+pub(super) fn json_column<T: serde::de::DeserializeOwned>(
+    r: &Row,
+    index: usize,
+) -> rusqlite::Result<T> {
     let text: String = r.get(index)?;
     serde_json::from_str(&text).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))

@@ -228,7 +228,11 @@ fn rebuild_index(conn: &Connection, window: Duration) -> Result<StoryIndex> {
 }
 
 /// Groups the queued items, oldest first, and empties the queue, in one transaction.
-fn group_queued(conn: &mut Connection, index: &mut StoryIndex, now: DateTime<Utc>) -> Result<usize> {
+fn group_queued(
+    conn: &mut Connection,
+    index: &mut StoryIndex,
+    now: DateTime<Utc>,
+) -> Result<usize> {
     let tx = conn.transaction()?;
     let queued: Vec<(i64, String, String, i64)> = {
         let mut stmt = tx.prepare(
