@@ -110,7 +110,7 @@ fn poll_then_list_preview_and_send_through_the_file_transport() {
     assert!(output.status.success(), "{output:?}");
     let preview = stdout(&output);
     assert!(
-        preview.starts_with("Subject: newshound: 2 new items on 1 topic"),
+        preview.starts_with("Subject: newshound: 2 new stories on 1 topic"),
         "{preview}"
     );
     assert!(
@@ -140,7 +140,7 @@ fn poll_then_list_preview_and_send_through_the_file_transport() {
     assert_eq!(files[0].extension().unwrap(), "eml");
     let eml = std::fs::read_to_string(&files[0]).unwrap();
     assert!(
-        eml.contains("Subject: newshound: 2 new items on 1 topic"),
+        eml.contains("Subject: newshound: 2 new stories on 1 topic"),
         "{eml}"
     );
     assert!(eml.contains("multipart/alternative"), "{eml}");

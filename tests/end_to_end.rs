@@ -108,7 +108,7 @@ schedule = "every 1s"
     assert_eq!(parsed.header("Auto-Submitted"), Some("auto-generated"));
     let subject = parsed.subject.clone().unwrap_or_default();
     assert!(
-        subject.contains("5 new items on 3 topics"),
+        subject.contains("5 new stories on 3 topics"),
         "subject: {subject}"
     );
 
@@ -182,7 +182,7 @@ schedule = "every 1s"
         second.subject.unwrap_or_default(),
         second.text.unwrap_or_default(),
     );
-    assert!(subject.contains("1 new item on 1 topic"), "{subject}");
+    assert!(subject.contains("1 new story on 1 topic"), "{subject}");
     assert!(
         text.contains("Ankara confirms S-400 radar tests near Sinop"),
         "{text}"

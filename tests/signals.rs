@@ -128,7 +128,7 @@ fn run_writes_the_first_digest_to_the_outbox_and_stops_on_signals() {
         .path();
     let message = std::fs::read_to_string(eml).unwrap();
     assert!(
-        message.contains("Subject: newshound: 2 new items on 1 topic"),
+        message.contains("Subject: newshound: 2 new stories on 1 topic"),
         "{message}"
     );
 

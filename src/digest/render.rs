@@ -5,13 +5,19 @@
 //! is treated as hostile: the HTML part escapes all of it and links only `http(s)` URLs,
 //! and highlight ranges that do not fit the snippet are dropped instead of trusted.
 //!
+//! Matches arrive grouped by story, and a story is what the digest counts and shows: its
+//! headline, the outlets that covered it, its best snippet and its other reports; a story
+//! sent before comes back as a follow-up after the new ones. Each story is worded once and
+//! both parts are drawn from those words, so the text and the HTML cannot tell different
+//! things.
+//!
 //! The HTML is written for mail clients, not browsers: tables for layout, inline `style=`
 //! only, and every element that sets a text colour also sets its background, so a client
 //! that inverts or replaces colours in dark mode never leaves dark text on a dark page.
 
 use std::ops::Range;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use html_escape::{encode_double_quoted_attribute, encode_text};
 use url::Url;
 
@@ -135,35 +141,250 @@ pub fn render(view: &DigestView) -> Rendered {
     }
 }
 
-/// The subject line alone, e.g. `newshound: 5 new items on 2 topics (turkey-s400, f35)`.
+/// The subject line alone, e.g.
+/// `newshound: 3 new stories and 1 follow-up on 2 topics (turkey-s400, f35)`.
 pub fn subject(view: &DigestView) -> String {
     subject_of(&prepare(view))
 }
 
-/// A section as it is rendered: entries newest first. Sections without matches are left
-/// out everywhere, so the subject never counts or names a topic the body does not show.
+/// A section as it is rendered: new stories first, then follow-ups. Sections without
+/// matches are left out everywhere, so the subject never counts or names a topic the body
+/// does not show.
 struct Prepared<'a> {
     watchlist: String,
-    entries: Vec<&'a MatchRecord>,
+    new: usize,
+    follow_ups: usize,
+    blocks: Vec<Block<'a>>,
 }
 
 fn prepare(view: &DigestView) -> Vec<Prepared<'_>> {
     view.sections
         .iter()
-        .filter(|s| s.stories.iter().any(|st| !st.matches.is_empty()))
-        .map(|s| {
-            let mut entries: Vec<&MatchRecord> =
-                s.stories.iter().flat_map(|st| st.matches.iter()).collect();
-            // Ties (same minute from one feed is common) fall back to the later record, so
-            // the order does not depend on how the caller happened to list them.
-            entries.sort_by(|a, b| when(b).cmp(&when(a)).then(b.id.cmp(&a.id)));
-            Prepared {
-                watchlist: one_line(&s.watchlist),
-                entries,
+        .filter_map(|s| {
+            let mut stories: Vec<Story<'_>> = s.stories.iter().filter_map(Story::of).collect();
+            if stories.is_empty() {
+                return None;
             }
+            // Ties (same minute from one feed is common) fall back to the later record, so
+            // the order does not depend on how the caller happened to list the stories.
+            stories.sort_by(|a, b| {
+                (a.earlier.is_some().cmp(&b.earlier.is_some()))
+                    .then(b.latest.cmp(&a.latest))
+                    .then(b.newest_id.cmp(&a.newest_id))
+            });
+            let follow_ups = stories.iter().filter(|st| st.earlier.is_some()).count();
+            Some(Prepared {
+                watchlist: one_line(&s.watchlist),
+                new: stories.len() - follow_ups,
+                follow_ups,
+                blocks: stories
+                    .iter()
+                    .map(|st| st.block(view.generated_at))
+                    .collect(),
+            })
         })
         .collect()
 }
+
+/// A story entry made ready to word: its matches as reports, one per item.
+struct Story<'a> {
+    earlier: Option<&'a EarlierCoverage>,
+    /// Earliest first; never empty.
+    reports: Vec<Report<'a>>,
+    /// The time of the latest match, by which stories are ordered.
+    latest: DateTime<Utc>,
+    newest_id: i64,
+}
+
+/// One item of a story. The store already makes an article reached through several
+/// feeds one item; should two matches of one item still arrive, they are one report
+/// here too, so the reader never sees the same article twice.
+struct Report<'a> {
+    /// The item's earliest match, whose title, link and snippet stand for it.
+    first: &'a MatchRecord,
+    /// Where it appeared, first sighting first.
+    outlets: Vec<String>,
+    terms: Vec<String>,
+}
+
+impl<'a> Story<'a> {
+    /// `None` for an entry without matches, which has nothing to show.
+    fn of(entry: &'a StoryEntry) -> Option<Story<'a>> {
+        let latest = entry.matches.iter().map(when).max()?;
+        let newest_id = entry.matches.iter().map(|m| m.id).max()?;
+        let mut matches: Vec<&MatchRecord> = entry.matches.iter().collect();
+        matches.sort_by(|a, b| when(a).cmp(&when(b)).then(a.id.cmp(&b.id)));
+        let mut reports: Vec<Report<'a>> = Vec::new();
+        for m in matches {
+            let outlets = outlets_of(m);
+            let terms = terms_of(m);
+            match reports.iter_mut().find(|r| r.first.item == m.item) {
+                Some(report) => {
+                    push_distinct(&mut report.outlets, outlets);
+                    push_distinct(&mut report.terms, terms);
+                }
+                None => reports.push(Report {
+                    first: m,
+                    outlets,
+                    terms,
+                }),
+            }
+        }
+        Some(Story {
+            earlier: entry.earlier.as_ref(),
+            reports,
+            latest,
+            newest_id,
+        })
+    }
+
+    /// The snippet worth showing: the one with the most distinct matched terms, as it
+    /// says most about why the story is here; ties go to the earliest report, which for a
+    /// new story is the headline's own. Empty snippets say nothing and are passed over.
+    fn best(&self) -> Option<&Report<'a>> {
+        self.reports
+            .iter()
+            .filter(|r| !without_controls(&r.first.snippet.text).trim().is_empty())
+            .fold(None, |best: Option<&Report<'a>>, r| match best {
+                Some(b) if b.terms.len() >= r.terms.len() => Some(b),
+                _ => Some(r),
+            })
+    }
+
+    fn block(&self, generated_at: DateTime<Utc>) -> Block<'a> {
+        let mut outlets = Vec::new();
+        let mut terms = Vec::new();
+        for r in &self.reports {
+            push_distinct(&mut outlets, r.outlets.iter().cloned());
+            push_distinct(&mut terms, r.terms.iter().cloned());
+        }
+        let span = format_span(when(self.reports[0].first), self.latest);
+        // A new story is headed by its earliest report and lists the others; a follow-up
+        // is headed by what was sent before and lists every report, as all are news.
+        let (head, listed) = match self.earlier {
+            None => (self.new_head(&outlets, span), &self.reports[1..]),
+            Some(earlier) => (
+                self.follow_up_head(earlier, &outlets, span, generated_at),
+                &self.reports[..],
+            ),
+        };
+        let shown = if listed.len() <= LISTED_REPORTS {
+            listed.len()
+        } else {
+            LISTED_REPORTS - 1
+        };
+        let snippet = self.best().map(|r| {
+            // A snippet from another report than the headline's says whose words they
+            // are, so no outlet is quoted under another's headline.
+            let from = (Some(r.first.item) != head.item)
+                .then(|| outlet_summary(&r.outlets))
+                .filter(|o| !o.is_empty());
+            (from, &r.first.snippet)
+        });
+        Block {
+            head,
+            snippet,
+            terms: (!terms.is_empty()).then(|| format!("matched: {}", terms.join(", "))),
+            list: listed[..shown]
+                .iter()
+                .map(|r| Line {
+                    outlets: outlet_summary(&r.outlets),
+                    title: title_of(&r.first.title),
+                    link: r.first.link.as_deref(),
+                })
+                .collect(),
+            more: (listed.len() > shown).then(|| {
+                format!(
+                    "and {}",
+                    count(listed.len() - shown, "more report", "more reports")
+                )
+            }),
+        }
+    }
+
+    /// "Reuters, Atalayar and 2 more · <span>" under the earliest report's title.
+    fn new_head(&self, outlets: &[String], span: String) -> Head<'a> {
+        let lead = self.reports[0].first;
+        Head {
+            label: None,
+            headline: title_of(&lead.title),
+            link: lead.link.as_deref(),
+            byline: match outlet_summary(outlets) {
+                o if o.is_empty() => span,
+                o => format!("{o} · {span}"),
+            },
+            list_label: "Also:",
+            item: Some(lead.item),
+        }
+    }
+
+    /// "3 more outlets since Tuesday · <span>" under the headline sent before.
+    fn follow_up_head(
+        &self,
+        earlier: &'a EarlierCoverage,
+        outlets: &[String],
+        span: String,
+        generated_at: DateTime<Utc>,
+    ) -> Head<'a> {
+        let reported: Vec<String> = earlier.outlets.iter().map(|o| one_line(o)).collect();
+        let fresh = outlets.iter().filter(|o| !reported.contains(o)).count();
+        // Outlets are the news in a follow-up; when only outlets already named have written
+        // again, the number of reports is.
+        let more = match fresh {
+            0 => count(self.reports.len(), "more report", "more reports"),
+            n => count(n, "more outlet", "more outlets"),
+        };
+        Head {
+            label: Some("Follow-up:"),
+            headline: title_of(&earlier.headline),
+            link: earlier.link.as_deref(),
+            byline: format!(
+                "{more} since {} · {span}",
+                since(earlier.first_sent, generated_at)
+            ),
+            list_label: "New reports:",
+            item: None,
+        }
+    }
+}
+
+/// One story entry, worded once so that the text and HTML parts say the same things; they
+/// differ only in markup.
+struct Block<'a> {
+    head: Head<'a>,
+    /// The snippet, with the outlets it came from when they are not the headline's.
+    snippet: Option<(Option<String>, &'a Snippet)>,
+    terms: Option<String>,
+    /// The story's other reports (all of a follow-up's), capped.
+    list: Vec<Line<'a>>,
+    /// "and 3 more reports", for those past the cap.
+    more: Option<String>,
+}
+
+/// What a block opens with, and what its list of reports is called.
+struct Head<'a> {
+    /// "Follow-up:" when an earlier message reported the story.
+    label: Option<&'static str>,
+    headline: String,
+    /// As the feed gave it: the text part shows it, the HTML part links it only if safe.
+    link: Option<&'a str>,
+    byline: String,
+    list_label: &'static str,
+    /// The item the headline is taken from, if any: its snippet needs no attribution.
+    item: Option<i64>,
+}
+
+struct Line<'a> {
+    outlets: String,
+    title: String,
+    link: Option<&'a str>,
+}
+
+/// Reports listed under a story at most; past this, the last line sums up the rest, so a
+/// widely covered story cannot push the other stories out of sight.
+const LISTED_REPORTS: usize = 5;
+/// Outlet names spelled out in a summary at most; past this, "and N more".
+const OUTLET_NAMES: usize = 3;
 
 /// When an entry is shown as having happened: its feed's date if it has one, else when we
 /// saw it.
@@ -175,28 +396,79 @@ fn format_time(t: DateTime<Utc>) -> String {
     t.format("%a %-d %b %Y %H:%M UTC").to_string()
 }
 
-fn total(sections: &[Prepared<'_>]) -> usize {
-    sections.iter().map(|s| s.entries.len()).sum()
+/// From the first report to the latest, written as short as stays unambiguous:
+/// `Sat 21 Nov 2026 09:30–12:40 UTC`, `Fri 20 Nov 18:02 – Sat 21 Nov 2026 11:15 UTC`.
+fn format_span(first: DateTime<Utc>, last: DateTime<Utc>) -> String {
+    let (first_date, last_date) = (first.date_naive(), last.date_naive());
+    let minute = |t: DateTime<Utc>| t.timestamp().div_euclid(60);
+    if minute(first) == minute(last) {
+        format_time(first)
+    } else if first_date == last_date {
+        format!(
+            "{}–{} UTC",
+            first.format("%a %-d %b %Y %H:%M"),
+            last.format("%H:%M")
+        )
+    } else if first_date.year() == last_date.year() {
+        format!(
+            "{} – {} UTC",
+            first.format("%a %-d %b %H:%M"),
+            last.format("%a %-d %b %Y %H:%M")
+        )
+    } else {
+        format!(
+            "{} – {} UTC",
+            first.format("%a %-d %b %Y %H:%M"),
+            last.format("%a %-d %b %Y %H:%M")
+        )
+    }
+}
+
+/// When a follow-up's story was first sent, as the reader of this digest would say it:
+/// "earlier today", a weekday within the past six days (never ambiguous then), else a
+/// date. Days are UTC calendar days, like every time in the digest.
+fn since(first_sent: DateTime<Utc>, generated_at: DateTime<Utc>) -> String {
+    let days = (generated_at.date_naive() - first_sent.date_naive()).num_days();
+    match days {
+        0 => "earlier today".to_string(),
+        1..=6 => first_sent.format("%A").to_string(),
+        // A date in the future can only come from a clock that moved; a date says what
+        // happened without pretending it was recent.
+        _ if first_sent.year() == generated_at.year() => first_sent.format("%-d %b").to_string(),
+        _ => first_sent.format("%-d %b %Y").to_string(),
+    }
 }
 
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn items(n: usize) -> String {
-    count(n, "new item", "new items")
+/// "2 new stories and 1 follow-up", the count shared by the subject, the headers and the
+/// section headings.
+fn stories(new: usize, follow_ups: usize) -> String {
+    let new_part = count(new, "new story", "new stories");
+    let follow_part = count(follow_ups, "follow-up", "follow-ups");
+    match (new, follow_ups) {
+        (0, 0) => "no new stories".to_string(),
+        (_, 0) => new_part,
+        (0, _) => follow_part,
+        _ => format!("{new_part} and {follow_part}"),
+    }
 }
 
-/// "5 new items on 2 topics", the summary shared by the subject and both headers.
+/// "3 new stories and 1 follow-up on 2 topics", the summary shared by the subject and both
+/// headers.
 fn summary(sections: &[Prepared<'_>]) -> String {
-    match total(sections) {
-        0 => "no new items".to_string(),
-        n => format!(
-            "{} on {}",
-            items(n),
-            count(sections.len(), "topic", "topics")
-        ),
+    let new = sections.iter().map(|s| s.new).sum();
+    let follow_ups = sections.iter().map(|s| s.follow_ups).sum();
+    match stories(new, follow_ups) {
+        s if sections.is_empty() => s,
+        s => format!("{s} on {}", count(sections.len(), "topic", "topics")),
     }
+}
+
+fn heading(section: &Prepared<'_>) -> String {
+    stories(section.new, section.follow_ups)
 }
 
 fn capitalised(s: &str) -> String {
@@ -239,30 +511,68 @@ fn without_controls(s: &str) -> String {
         .collect()
 }
 
-fn title_of(m: &MatchRecord) -> String {
-    match one_line(&m.title) {
+fn title_of(title: &str) -> String {
+    match one_line(title) {
         t if t.is_empty() => "(untitled)".to_string(),
         t => t,
     }
 }
 
-/// "Feed name · Sat 21 Nov 2026 14:05 UTC", or just the time when the feed has no name.
-fn byline(m: &MatchRecord) -> String {
-    let time = format_time(when(m));
-    match one_line(&m.feed) {
-        f if f.is_empty() => time,
-        f => format!("{f} · {time}"),
+/// Appends the items of `from` not already in `into`, keeping first-seen order.
+fn push_distinct(into: &mut Vec<String>, from: impl IntoIterator<Item = String>) {
+    for s in from {
+        if !into.contains(&s) {
+            into.push(s);
+        }
     }
 }
 
-fn terms_of(m: &MatchRecord) -> Option<String> {
-    let terms: Vec<String> = m
-        .matched_terms
-        .iter()
-        .map(|t| one_line(t))
-        .filter(|t| !t.is_empty())
-        .collect();
-    (!terms.is_empty()).then(|| format!("matched: {}", terms.join(", ")))
+/// The feeds a match's item appeared in, as one-line names. `feed` leads even if `feeds`
+/// were left empty, so no report loses its outlet.
+fn outlets_of(m: &MatchRecord) -> Vec<String> {
+    let mut outlets = Vec::new();
+    push_distinct(
+        &mut outlets,
+        std::iter::once(&m.feed)
+            .chain(&m.feeds)
+            .map(|f| one_line(f))
+            .filter(|f| !f.is_empty()),
+    );
+    outlets
+}
+
+fn terms_of(m: &MatchRecord) -> Vec<String> {
+    let mut terms = Vec::new();
+    push_distinct(
+        &mut terms,
+        m.matched_terms
+            .iter()
+            .map(|t| one_line(t))
+            .filter(|t| !t.is_empty()),
+    );
+    terms
+}
+
+/// "Reuters", "Reuters and Atalayar", "Reuters, Atalayar and TASS", then
+/// "Reuters, Atalayar and 2 more": never "and 1 more", which would take the room of the
+/// name it hides.
+fn outlet_summary(outlets: &[String]) -> String {
+    let (named, rest) = if outlets.len() <= OUTLET_NAMES {
+        (outlets, None)
+    } else {
+        let named = &outlets[..OUTLET_NAMES - 1];
+        (named, Some(format!("{} more", outlets.len() - named.len())))
+    };
+    let mut names: Vec<&str> = named.iter().map(String::as_str).collect();
+    let last = match &rest {
+        Some(rest) => Some(rest.as_str()),
+        None => names.pop(),
+    };
+    match last {
+        None => String::new(),
+        Some(last) if names.is_empty() => last.to_string(),
+        Some(last) => format!("{} and {last}", names.join(", ")),
+    }
 }
 
 /// The link as an `href`, only when it is an absolute `http`/`https` URL. The scheme is
@@ -281,6 +591,13 @@ fn safe_href(link: &str) -> Option<String> {
     let url = Url::parse(link).ok()?;
     let has_host = url.host_str().is_some_and(|h| !h.is_empty());
     (matches!(url.scheme(), "http" | "https") && has_host).then(|| url.into())
+}
+
+/// A link as the text part shows it. Shown as written, even when it is not a link we would
+/// make clickable: in plain text it is inert, and the reader may still want to see where
+/// the item pointed.
+fn text_link(link: Option<&str>) -> Option<String> {
+    link.map(one_line).filter(|l| !l.is_empty())
 }
 
 /// The snippet cut into plain and highlighted pieces, in order.
@@ -365,25 +682,38 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// Wraps `text` under `first`, continuing lines under `rest`: a list entry's hanging
+/// indent.
+fn push_wrapped(out: &mut String, text: &str, first: &str, rest: &str) {
+    let width = WRAP_COLUMNS - first.chars().count().max(rest.chars().count());
+    for (i, line) in wrap(text, width).iter().enumerate() {
+        out.push_str(if i == 0 { first } else { rest });
+        out.push_str(line);
+        out.push('\n');
+    }
+}
+
 fn text_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
     let mut out = String::new();
     out.push_str(&format!("newshound digest: {}\n", one_line(&view.name)));
-    let summary = capitalised(&summary(sections));
+    // The time on a line of its own: with story and follow-up counts, the summary and
+    // the time together no longer fit one line.
     out.push_str(&format!(
-        "{summary}, generated {}\n",
+        "{}\nGenerated {}\n",
+        capitalised(&summary(sections)),
         format_time(view.generated_at)
     ));
 
     for section in sections {
-        let heading = format!("{}: {}", section.watchlist, items(section.entries.len()));
+        let heading = format!("{}: {}", section.watchlist, heading(section));
         out.push('\n');
         out.push_str(&heading);
         out.push('\n');
         out.push_str(&"=".repeat(heading.chars().count()));
         out.push('\n');
-        for m in &section.entries {
+        for block in &section.blocks {
             out.push('\n');
-            text_entry(&mut out, m);
+            text_block(&mut out, block);
         }
     }
 
@@ -393,10 +723,7 @@ fn text_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
             .iter()
             .map(|(feed, detail)| format!("{feed} ({detail})"))
             .collect();
-        for line in wrap(&format!("{lead}: {}.", feeds.join(", ")), WRAP_COLUMNS) {
-            out.push_str(&line);
-            out.push('\n');
-        }
+        push_wrapped(&mut out, &format!("{lead}: {}.", feeds.join(", ")), "", "");
     }
     out.push_str(&format!(
         "This is the “{}” digest, generated by newshound.\n",
@@ -405,34 +732,50 @@ fn text_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
     out
 }
 
-fn text_entry(out: &mut String, m: &MatchRecord) {
-    out.push_str(&title_of(m));
+fn text_block(out: &mut String, b: &Block<'_>) {
+    // The headline stays on one line, whole, so it can be found and copied as written.
+    if let Some(label) = b.head.label {
+        out.push_str(label);
+        out.push(' ');
+    }
+    out.push_str(&b.head.headline);
     out.push('\n');
-    out.push_str(&byline(m));
-    out.push('\n');
-    // Shown as written, even when it is not a link we would make clickable: in plain text
-    // it is inert, and the reader may still want to see where the item pointed.
-    if let Some(link) = m.link.as_deref().map(one_line).filter(|l| !l.is_empty()) {
+    push_wrapped(out, &b.head.byline, "", "");
+    if let Some(link) = text_link(b.head.link) {
         out.push_str(&link);
         out.push('\n');
     }
-    let marked: String = segments(&m.snippet)
-        .into_iter()
-        .map(|(highlighted, s)| {
+    if let Some((from, snippet)) = &b.snippet {
+        let mut marked: String = from.as_ref().map(|f| format!("{f}: ")).unwrap_or_default();
+        for (highlighted, s) in segments(snippet) {
             if highlighted {
-                format!("*{s}*")
+                marked.push_str(&format!("*{s}*"));
             } else {
-                s.to_string()
+                marked.push_str(s);
             }
-        })
-        .collect();
-    for line in wrap(&without_controls(&marked), WRAP_COLUMNS) {
-        out.push_str(&line);
-        out.push('\n');
+        }
+        push_wrapped(out, &without_controls(&marked), "", "");
     }
-    if let Some(terms) = terms_of(m) {
-        out.push_str(&terms);
-        out.push('\n');
+    if let Some(terms) = &b.terms {
+        push_wrapped(out, terms, "", "");
+    }
+    if b.list.is_empty() && b.more.is_none() {
+        return;
+    }
+    out.push_str(b.head.list_label);
+    out.push('\n');
+    for line in &b.list {
+        let entry = match line.outlets.as_str() {
+            "" => line.title.clone(),
+            outlets => format!("{outlets} — {}", line.title),
+        };
+        push_wrapped(out, &entry, "- ", "  ");
+        if let Some(link) = text_link(line.link) {
+            out.push_str(&format!("  {link}\n"));
+        }
+    }
+    if let Some(more) = &b.more {
+        push_wrapped(out, more, "  ", "  ");
     }
 }
 
@@ -496,10 +839,10 @@ fn html_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
              <h2 style=\"margin:0;font-size:18px;line-height:1.3;font-weight:bold;\">{} \
              <span style=\"font-weight:normal;{muted}\">· {}</span></h2>\n</td></tr>\n",
             encode_text(&section.watchlist),
-            items(section.entries.len())
+            encode_text(&heading(section))
         ));
-        for m in &section.entries {
-            html_entry(&mut h, m);
+        for block in &section.blocks {
+            html_block(&mut h, block);
         }
     }
 
@@ -531,53 +874,100 @@ fn html_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
     h
 }
 
-fn html_entry(h: &mut String, m: &MatchRecord) {
+/// `text`, escaped, as a link to `link` when that is a safe `http(s)` URL; else unlinked,
+/// because a title is worth showing even where its link is not worth following.
+fn linked(text: &str, link: Option<&str>) -> String {
+    let text = encode_text(text);
+    match link.and_then(safe_href) {
+        Some(href) => format!(
+            "<a href=\"{}\" style=\"{}text-decoration:underline;\">{text}</a>",
+            encode_double_quoted_attribute(&href),
+            colours(LINK, CARD_BG)
+        ),
+        None => text.into_owned(),
+    }
+}
+
+fn html_block(h: &mut String, b: &Block<'_>) {
     let muted = colours(MUTED, CARD_BG);
     h.push_str(&format!(
         "<tr><td style=\"padding:12px 24px;border-top:1px solid {RULE};\">\n"
     ));
-    let title = encode_text(&title_of(m)).into_owned();
-    let title = match m.link.as_deref().and_then(safe_href) {
-        Some(href) => format!(
-            "<a href=\"{}\" style=\"{}text-decoration:underline;\">{title}</a>",
-            encode_double_quoted_attribute(&href),
-            colours(LINK, CARD_BG)
-        ),
-        None => title,
-    };
+    let label = b
+        .head
+        .label
+        .map(|l| {
+            format!(
+                "<span style=\"font-weight:normal;{muted}\">{}</span> ",
+                encode_text(l)
+            )
+        })
+        .unwrap_or_default();
     h.push_str(&format!(
-        "<div style=\"font-size:17px;line-height:1.35;font-weight:bold;\">{title}</div>\n"
+        "<div style=\"font-size:17px;line-height:1.35;font-weight:bold;\">{label}{}</div>\n",
+        linked(&b.head.headline, b.head.link)
     ));
     h.push_str(&format!(
         "<div style=\"padding-top:2px;font-size:13px;{muted}\">{}</div>\n",
-        encode_text(&byline(m))
+        encode_text(&b.head.byline)
     ));
 
-    let snippet: String = segments(&m.snippet)
-        .into_iter()
-        .map(|(highlighted, s)| {
-            let s = encode_text(&without_controls(s)).into_owned();
-            if highlighted {
-                // <strong> rather than <mark>: Outlook's Word engine drops <mark> and
-                // its styling, while bold survives even where the background is stripped.
-                format!(
-                    "<strong style=\"{}padding:0 1px;\">{s}</strong>",
-                    colours(INK, HIGHLIGHT_BG)
-                )
-            } else {
-                s
-            }
-        })
-        .collect();
-    if !snippet.trim().is_empty() {
+    if let Some((from, snippet)) = &b.snippet {
+        let from = from
+            .as_ref()
+            .map(|f| format!("<span style=\"{muted}\">{}:</span> ", encode_text(f)))
+            .unwrap_or_default();
+        let marked: String = segments(snippet)
+            .into_iter()
+            .map(|(highlighted, s)| {
+                let s = encode_text(&without_controls(s)).into_owned();
+                if highlighted {
+                    // <strong> rather than <mark>: Outlook's Word engine drops <mark> and
+                    // its styling, while bold survives even where the background is
+                    // stripped.
+                    format!(
+                        "<strong style=\"{}padding:0 1px;\">{s}</strong>",
+                        colours(INK, HIGHLIGHT_BG)
+                    )
+                } else {
+                    s
+                }
+            })
+            .collect();
         h.push_str(&format!(
-            "<div style=\"padding-top:6px;font-size:15px;\">{snippet}</div>\n"
+            "<div style=\"padding-top:6px;font-size:15px;\">{from}{marked}</div>\n"
         ));
     }
-    if let Some(terms) = terms_of(m) {
+    if let Some(terms) = &b.terms {
         h.push_str(&format!(
             "<div style=\"padding-top:6px;font-size:13px;{muted}\">{}</div>\n",
-            encode_text(&terms)
+            encode_text(terms)
+        ));
+    }
+    if b.list.is_empty() && b.more.is_none() {
+        h.push_str("</td></tr>\n");
+        return;
+    }
+    h.push_str(&format!(
+        "<div style=\"padding-top:8px;font-size:13px;{muted}\">{}</div>\n",
+        encode_text(b.head.list_label)
+    ));
+    // Divs with a left padding rather than <ul>: mail clients disagree on list margins,
+    // and a wrapped line still hangs under its own entry.
+    for line in &b.list {
+        let outlets = match line.outlets.as_str() {
+            "" => String::new(),
+            o => format!("<span style=\"{muted}\">{}</span> — ", encode_text(o)),
+        };
+        h.push_str(&format!(
+            "<div style=\"padding:2px 0 0 12px;font-size:14px;line-height:1.4;\">{outlets}{}</div>\n",
+            linked(&line.title, line.link)
+        ));
+    }
+    if let Some(more) = &b.more {
+        h.push_str(&format!(
+            "<div style=\"padding:2px 0 0 12px;font-size:13px;{muted}\">{}</div>\n",
+            encode_text(more)
         ));
     }
     h.push_str("</td></tr>\n");
@@ -593,6 +983,11 @@ mod tests {
 
     fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
+
+    /// 08:00 on a day of November 2026; the test views are generated on Saturday the 21st.
+    fn day(d: u32) -> DateTime<Utc> {
+        at(2026, 11, d, 8, 0)
     }
 
     /// `highlights` name substrings of `text`; each is found by its first occurrence.
@@ -627,15 +1022,54 @@ mod tests {
         }
     }
 
+    /// A new story of several matches.
+    fn story(matches: Vec<MatchRecord>) -> StoryEntry {
+        StoryEntry {
+            matches,
+            earlier: None,
+        }
+    }
+
+    fn single(m: MatchRecord) -> StoryEntry {
+        story(vec![m])
+    }
+
     /// Each match a story of its own.
     fn singles(matches: Vec<MatchRecord>) -> Vec<StoryEntry> {
-        matches
-            .into_iter()
-            .map(|m| StoryEntry {
-                matches: vec![m],
-                earlier: None,
-            })
-            .collect()
+        matches.into_iter().map(single).collect()
+    }
+
+    /// A story first sent at `first_sent`, naming `outlets` then.
+    fn follow_up(
+        matches: Vec<MatchRecord>,
+        first_sent: DateTime<Utc>,
+        outlets: &[&str],
+    ) -> StoryEntry {
+        StoryEntry {
+            matches,
+            earlier: Some(EarlierCoverage {
+                first_sent,
+                headline: "Earlier headline".to_string(),
+                link: Some("https://example.com/earlier".to_string()),
+                outlets: outlets.iter().map(|o| o.to_string()).collect(),
+            }),
+        }
+    }
+
+    /// `record` from the given feeds, published at `published`.
+    fn seen(id: i64, feeds: &[&str], published: DateTime<Utc>) -> MatchRecord {
+        let mut m = record(id, "w", &format!("Report {id}"));
+        m.feed = feeds[0].to_string();
+        m.feeds = feeds.iter().map(|f| f.to_string()).collect();
+        m.published = Some(published);
+        m
+    }
+
+    fn one_section(stories: Vec<StoryEntry>) -> DigestView {
+        view(vec![Section {
+            watchlist: "w".to_string(),
+            stories,
+        }])
     }
 
     fn view(sections: Vec<Section>) -> DigestView {
@@ -659,100 +1093,165 @@ mod tests {
     }
 
     fn golden_view() -> DigestView {
-        let turkey = vec![
-            MatchRecord {
-                id: 11,
-
-                item: 11,
-
-                story: None,
-
-                watchlist: "turkey-s400".to_string(),
-
-                feed: "Defense News".to_string(),
-
-                feeds: vec!["Defense News".to_string()],
-                title: "Turkey activates S-400 radars during NATO exercise".to_string(),
-                link: Some(
-                    "https://www.defensenews.com/global/europe/2026/11/21/turkey-s400-radars/"
-                        .to_string(),
-                ),
-                guid: Some("dn-8812".to_string()),
-                published: Some(at(2026, 11, 21, 9, 30)),
-                matched_at: at(2026, 11, 21, 9, 42),
-                matched_terms: vec!["S-400".to_string(), "Turkey".to_string()],
-                snippet: snippet(
-                    "Turkey switched on the radars of its Russian-made S-400 air defence system \
-                     on Friday, days before a NATO air exercise over the Aegean, officials in \
-                     Ankara said.",
-                    &["Turkey", "S-400"],
-                ),
-            },
-            MatchRecord {
-                id: 12,
-
-                item: 12,
-
-                story: None,
-
-                watchlist: "turkey-s400".to_string(),
-
-                feed: "Wire briefs".to_string(),
-
-                feeds: vec!["Wire briefs".to_string()],
-                title: "Ankara and Moscow discuss second S-400 batch".to_string(),
-                // A feed that gives no link: the title must show, unlinked.
-                link: None,
-                guid: Some("urn:wire:4471".to_string()),
-                // No published date either: the entry is placed and dated by matched_at.
-                published: None,
-                matched_at: at(2026, 11, 21, 11, 15),
-                matched_terms: vec!["S-400".to_string()],
-                snippet: snippet(
-                    "Officials met in Moscow to discuss delivery of a second S-400 batch.",
-                    &["S-400"],
-                ),
-            },
-            MatchRecord {
-                id: 9,
-
-                item: 9,
-
-                story: None,
-
-                watchlist: "turkey-s400".to_string(),
-
-                feed: "Reuters World".to_string(),
-
-                feeds: vec!["Reuters World".to_string()],
-                title: "US keeps sanctions on Turkey's defence agency over S-400".to_string(),
-                link: Some(
-                    "https://www.reuters.com/world/us-sanctions-turkey-s400-2026-11-20/"
-                        .to_string(),
-                ),
-                guid: None,
-                published: Some(at(2026, 11, 20, 18, 2)),
-                matched_at: at(2026, 11, 20, 18, 10),
-                matched_terms: vec!["S-400".to_string(), "Turkey".to_string()],
-                snippet: snippet(
-                    "Washington will keep CAATSA sanctions on Turkey's defence industry \
-                     agency as long as Ankara holds the S-400.",
-                    &["Turkey", "S-400"],
-                ),
-            },
-        ];
+        let radars = StoryEntry {
+            matches: vec![
+                MatchRecord {
+                    id: 11,
+                    item: 11,
+                    story: Some(3),
+                    watchlist: "turkey-s400".to_string(),
+                    feed: "Defense News".to_string(),
+                    feeds: vec!["Defense News".to_string()],
+                    title: "Turkey activates S-400 radars during NATO exercise".to_string(),
+                    link: Some(
+                        "https://www.defensenews.com/global/europe/2026/11/21/turkey-s400-radars/"
+                            .to_string(),
+                    ),
+                    guid: Some("dn-8812".to_string()),
+                    published: Some(at(2026, 11, 21, 9, 30)),
+                    matched_at: at(2026, 11, 21, 9, 42),
+                    matched_terms: vec!["S-400".to_string(), "Turkey".to_string()],
+                    snippet: snippet(
+                        "Turkey switched on the radars of its Russian-made S-400 air defence \
+                         system on Friday, days before a NATO air exercise over the Aegean, \
+                         officials in Ankara said.",
+                        &["Turkey", "S-400"],
+                    ),
+                },
+                // Listed after the Atalayar report, which came later: reports are shown
+                // in the order they were published, whatever order the caller gives.
+                MatchRecord {
+                    id: 15,
+                    item: 15,
+                    story: Some(3),
+                    watchlist: "turkey-s400".to_string(),
+                    feed: "Atalayar".to_string(),
+                    feeds: vec!["Atalayar".to_string()],
+                    title:
+                        "Turquía enciende los radares del S-400 antes de las maniobras de la OTAN"
+                            .to_string(),
+                    link: Some(
+                        "https://www.atalayar.com/articulo/politica/turquia-radares-s400/20261121"
+                            .to_string(),
+                    ),
+                    guid: None,
+                    published: Some(at(2026, 11, 21, 12, 40)),
+                    matched_at: at(2026, 11, 21, 12, 51),
+                    matched_terms: vec!["S-400".to_string()],
+                    snippet: snippet(
+                        "Ankara ha activado los radares del sistema S-400 de fabricación rusa.",
+                        &["S-400"],
+                    ),
+                },
+                // One article that two feeds carried: one report naming both.
+                MatchRecord {
+                    id: 14,
+                    item: 14,
+                    story: Some(3),
+                    watchlist: "turkey-s400".to_string(),
+                    feed: "Reuters World".to_string(),
+                    feeds: vec!["Reuters World".to_string(), "Yahoo News".to_string()],
+                    title: "Turkish S-400 radars go live ahead of NATO air drill".to_string(),
+                    link: Some(
+                        "https://www.reuters.com/world/turkey-s400-radars-nato-2026-11-21/"
+                            .to_string(),
+                    ),
+                    guid: None,
+                    published: Some(at(2026, 11, 21, 10, 5)),
+                    matched_at: at(2026, 11, 21, 10, 12),
+                    matched_terms: vec!["S-400".to_string(), "Turkey".to_string()],
+                    snippet: snippet(
+                        "Turkey has turned on its S-400 radars, two security sources said.",
+                        &["Turkey", "S-400"],
+                    ),
+                },
+            ],
+            earlier: None,
+        };
+        let sanctions = MatchRecord {
+            id: 9,
+            item: 9,
+            story: Some(1),
+            watchlist: "turkey-s400".to_string(),
+            feed: "Reuters World".to_string(),
+            feeds: vec!["Reuters World".to_string()],
+            title: "US keeps sanctions on Turkey's defence agency over S-400".to_string(),
+            link: Some(
+                "https://www.reuters.com/world/us-sanctions-turkey-s400-2026-11-20/".to_string(),
+            ),
+            guid: None,
+            published: Some(at(2026, 11, 20, 18, 2)),
+            matched_at: at(2026, 11, 20, 18, 10),
+            matched_terms: vec!["S-400".to_string(), "Turkey".to_string()],
+            snippet: snippet(
+                "Washington will keep CAATSA sanctions on Turkey's defence industry agency as \
+                 long as Ankara holds the S-400.",
+                &["Turkey", "S-400"],
+            ),
+        };
+        let second_batch = StoryEntry {
+            matches: vec![
+                MatchRecord {
+                    id: 12,
+                    item: 12,
+                    story: Some(2),
+                    watchlist: "turkey-s400".to_string(),
+                    feed: "Wire briefs".to_string(),
+                    feeds: vec!["Wire briefs".to_string()],
+                    title: "Ankara and Moscow discuss second S-400 batch".to_string(),
+                    // A feed that gives no link: the title must show, unlinked.
+                    link: None,
+                    guid: Some("urn:wire:4471".to_string()),
+                    // No published date either: the report is placed and dated by
+                    // matched_at.
+                    published: None,
+                    matched_at: at(2026, 11, 21, 11, 15),
+                    matched_terms: vec!["S-400".to_string()],
+                    snippet: snippet(
+                        "Officials met in Moscow to discuss delivery of a second S-400 batch.",
+                        &["S-400"],
+                    ),
+                },
+                MatchRecord {
+                    id: 16,
+                    item: 16,
+                    story: Some(2),
+                    watchlist: "turkey-s400".to_string(),
+                    feed: "Daily Sabah".to_string(),
+                    feeds: vec!["Daily Sabah".to_string()],
+                    title: "Ankara and Moscow near deal on second S-400 batch".to_string(),
+                    link: Some(
+                        "https://www.dailysabah.com/politics/diplomacy/second-s400-batch"
+                            .to_string(),
+                    ),
+                    guid: None,
+                    published: Some(at(2026, 11, 21, 8, 10)),
+                    matched_at: at(2026, 11, 21, 8, 25),
+                    matched_terms: vec!["S-400".to_string(), "Turkey".to_string()],
+                    snippet: snippet(
+                        "Turkey and Russia are close to agreeing on the delivery of a second \
+                         S-400 batch, a senior official said.",
+                        &["Turkey", "S-400"],
+                    ),
+                },
+            ],
+            // Sent on Tuesday by TASS and the wire; the wire's new report is not a new
+            // outlet, Daily Sabah is.
+            earlier: Some(EarlierCoverage {
+                first_sent: at(2026, 11, 17, 7, 0),
+                headline: "Russia ready to deliver second S-400 batch to Turkey, TASS reports"
+                    .to_string(),
+                link: Some("https://tass.com/defense/2026-11-16-s400".to_string()),
+                outlets: vec!["TASS".to_string(), "Wire briefs".to_string()],
+            }),
+        };
         let f35 = vec![
             MatchRecord {
                 id: 10,
-
                 item: 10,
-
                 story: None,
-
                 watchlist: "f35".to_string(),
-
                 feed: "Breaking Defense".to_string(),
-
                 feeds: vec!["Breaking Defense".to_string()],
                 title: "Lockheed delivers 100th F-35 of the year".to_string(),
                 link: Some("https://breakingdefense.com/2026/11/lockheed-100th-f35/".to_string()),
@@ -767,15 +1266,10 @@ mod tests {
             },
             MatchRecord {
                 id: 13,
-
                 item: 13,
-
                 story: None,
-
                 watchlist: "f35".to_string(),
-
                 feed: "Hürriyet Daily News".to_string(),
-
                 feeds: vec!["Hürriyet Daily News".to_string()],
                 title: "Türkiye’s F-35 return: Ankara’s talks with Washington resume".to_string(),
                 link: Some(
@@ -798,7 +1292,9 @@ mod tests {
             sections: vec![
                 Section {
                     watchlist: "turkey-s400".to_string(),
-                    stories: singles(turkey),
+                    // The follow-up is listed first and is the newest of the three: it is
+                    // still shown after the new stories.
+                    stories: vec![second_batch, single(sanctions), radars],
                 },
                 Section {
                     watchlist: "f35".to_string(),
@@ -863,7 +1359,7 @@ mod tests {
         let rendered = render(&golden_view());
         assert_eq!(
             rendered.subject,
-            "newshound: 5 new items on 2 topics (turkey-s400, f35)"
+            "newshound: 4 new stories and 1 follow-up on 2 topics (turkey-s400, f35)"
         );
         assert_eq!(subject(&golden_view()), rendered.subject);
         check_golden("digest.txt", &rendered.text);
@@ -871,14 +1367,18 @@ mod tests {
     }
 
     #[test]
-    fn entries_are_newest_first_by_published_else_matched_at() {
+    fn new_stories_newest_first_then_follow_ups() {
         let text = render(&golden_view()).text;
         let order = [
-            "Ankara and Moscow",  // matched 11:15, no published date
-            "Turkey activates",   // published 09:30
-            "US keeps sanctions", // published 20 Nov
-            "Türkiye’s F-35",     // next section: published 21 Nov 07:05
-            "Lockheed delivers",  // published 19 Nov
+            "Turkey activates",    // latest report published 12:40
+            "Turkish S-400",       // its other reports, in the order published
+            "Turquía enciende",    //
+            "US keeps sanctions",  // published 20 Nov
+            "Follow-up: Russia",   // a follow-up, though its news is from today
+            "Ankara and Moscow n", // published 08:10
+            "Ankara and Moscow d", // matched 11:15, no published date
+            "Türkiye’s F-35",      // next section: published 21 Nov 07:05
+            "Lockheed delivers",   // published 19 Nov
         ];
         let positions: Vec<usize> = order.iter().map(|t| text.find(t).unwrap()).collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
@@ -889,19 +1389,60 @@ mod tests {
         let cases: Vec<(Vec<Section>, &str)> = vec![
             (
                 vec![section("x", 1)],
-                "newshound: 1 new item on 1 topic (x)",
+                "newshound: 1 new story on 1 topic (x)",
             ),
             (
                 vec![section("x", 2)],
-                "newshound: 2 new items on 1 topic (x)",
+                "newshound: 2 new stories on 1 topic (x)",
             ),
             (
                 vec![section("a", 1), section("b", 1)],
-                "newshound: 2 new items on 2 topics (a, b)",
+                "newshound: 2 new stories on 2 topics (a, b)",
             ),
             (
                 vec![section("a", 1), section("b", 2), section("c", 1)],
-                "newshound: 4 new items on 3 topics (a, b, c)",
+                "newshound: 4 new stories on 3 topics (a, b, c)",
+            ),
+            // Stories are counted, not the reports in them.
+            (
+                vec![Section {
+                    watchlist: "x".to_string(),
+                    stories: vec![story(vec![record(1, "x", "A"), record(2, "x", "B")])],
+                }],
+                "newshound: 1 new story on 1 topic (x)",
+            ),
+            (
+                vec![Section {
+                    watchlist: "x".to_string(),
+                    stories: vec![follow_up(vec![record(1, "x", "A")], day(17), &[])],
+                }],
+                "newshound: 1 follow-up on 1 topic (x)",
+            ),
+            (
+                vec![
+                    Section {
+                        watchlist: "a".to_string(),
+                        stories: vec![
+                            follow_up(vec![record(1, "a", "A")], day(17), &[]),
+                            follow_up(vec![record(2, "a", "B")], day(18), &[]),
+                        ],
+                    },
+                    section("b", 1),
+                ],
+                "newshound: 1 new story and 2 follow-ups on 2 topics (a, b)",
+            ),
+            (
+                vec![
+                    Section {
+                        watchlist: "a".to_string(),
+                        stories: vec![
+                            single(record(1, "a", "A")),
+                            follow_up(vec![record(2, "a", "B")], day(18), &[]),
+                        ],
+                    },
+                    section("b", 2),
+                ],
+                "newshound: 3 new stories and 1 follow-up on 2 topics (a, b)",
             ),
             (
                 vec![
@@ -910,7 +1451,7 @@ mod tests {
                     section("c", 1),
                     section("d", 1),
                 ],
-                "newshound: 4 new items on 4 topics (a, b, c and 1 more)",
+                "newshound: 4 new stories on 4 topics (a, b, c and 1 more)",
             ),
             (
                 vec![
@@ -920,15 +1461,26 @@ mod tests {
                     section("d", 1),
                     section("e", 3),
                 ],
-                "newshound: 7 new items on 5 topics (a, b, c and 2 more)",
+                "newshound: 7 new stories on 5 topics (a, b, c and 2 more)",
             ),
             // A watchlist with nothing new is neither counted nor named.
             (
                 vec![section("a", 0), section("b", 1)],
-                "newshound: 1 new item on 1 topic (b)",
+                "newshound: 1 new story on 1 topic (b)",
             ),
-            (vec![], "newshound: no new items"),
-            (vec![section("a", 0)], "newshound: no new items"),
+            // So is one whose only story entry has no matches.
+            (
+                vec![
+                    Section {
+                        watchlist: "a".to_string(),
+                        stories: vec![story(vec![])],
+                    },
+                    section("b", 1),
+                ],
+                "newshound: 1 new story on 1 topic (b)",
+            ),
+            (vec![], "newshound: no new stories"),
+            (vec![section("a", 0)], "newshound: no new stories"),
         ];
         for (sections, expected) in cases {
             assert_eq!(render(&view(sections)).subject, expected);
@@ -940,17 +1492,38 @@ mod tests {
         let s = render(&view(vec![section("evil\r\nBcc: x@example.com", 1)])).subject;
         assert_eq!(
             s,
-            "newshound: 1 new item on 1 topic (evil Bcc: x@example.com)"
+            "newshound: 1 new story on 1 topic (evil Bcc: x@example.com)"
         );
     }
 
     #[test]
-    fn section_heading_has_count() {
-        let r = render(&view(vec![section("solo", 1), section("pair", 2)]));
-        assert!(r.text.contains("solo: 1 new item\n================\n"));
-        assert!(r.text.contains("pair: 2 new items\n"));
-        assert!(r.html.contains("· 1 new item</span>"));
-        assert!(r.html.contains("· 2 new items</span>"));
+    fn section_heading_counts_stories() {
+        let r = render(&view(vec![
+            section("solo", 1),
+            section("pair", 2),
+            Section {
+                watchlist: "mixed".to_string(),
+                stories: vec![
+                    story(vec![record(1, "mixed", "A"), record(2, "mixed", "B")]),
+                    follow_up(vec![record(3, "mixed", "C")], day(18), &[]),
+                ],
+            },
+            Section {
+                watchlist: "later".to_string(),
+                stories: vec![
+                    follow_up(vec![record(4, "later", "D")], day(18), &[]),
+                    follow_up(vec![record(5, "later", "E")], day(19), &[]),
+                ],
+            },
+        ]));
+        assert!(r.text.contains("solo: 1 new story\n=================\n"));
+        assert!(r.text.contains("pair: 2 new stories\n"));
+        assert!(r.text.contains("mixed: 1 new story and 1 follow-up\n"));
+        assert!(r.text.contains("later: 2 follow-ups\n"));
+        assert!(r.html.contains("· 1 new story</span>"));
+        assert!(r.html.contains("· 2 new stories</span>"));
+        assert!(r.html.contains("· 1 new story and 1 follow-up</span>"));
+        assert!(r.html.contains("· 2 follow-ups</span>"));
     }
 
     #[test]
@@ -958,9 +1531,9 @@ mod tests {
         let r = render(&view(vec![]));
         assert!(
             r.text
-                .contains("No new items, generated Sat 21 Nov 2026 14:05 UTC")
+                .contains("\nNo new stories\nGenerated Sat 21 Nov 2026 14:05 UTC\n")
         );
-        assert!(r.html.contains("No new items · generated"));
+        assert!(r.html.contains("No new stories · generated"));
         assert!(r.html.ends_with("</html>\n"));
     }
 
@@ -1026,11 +1599,387 @@ mod tests {
             "Smith & Sons",
             "<img src=x onerror=alert(1)>",
             "matched: <b>bold</b>",
-            "w<u>: 3 new items",
+            "w<u>: 3 new stories",
             "<i>digest</i>",
         ] {
             assert!(r.text.contains(raw), "text lacks {raw:?}");
         }
+    }
+
+    #[test]
+    fn outlet_summary_names_three_at_most() {
+        let cases = [
+            (0, ""),
+            (1, "O1"),
+            (2, "O1 and O2"),
+            (3, "O1, O2 and O3"),
+            // Never "O1, O2, O3 and 1 more": the name fits where the count would.
+            (4, "O1, O2 and 2 more"),
+            (9, "O1, O2 and 7 more"),
+        ];
+        for (n, expected) in cases {
+            let outlets: Vec<String> = (1..=n).map(|i| format!("O{i}")).collect();
+            assert_eq!(outlet_summary(&outlets), expected, "{n} outlets");
+        }
+    }
+
+    #[test]
+    fn a_story_names_its_outlets_in_order_of_first_appearance() {
+        let r = render(&one_section(vec![story(vec![
+            seen(3, &["Atalayar"], at(2026, 11, 21, 12, 0)),
+            seen(1, &["Reuters", "Yahoo News"], at(2026, 11, 21, 9, 0)),
+            seen(2, &["Yahoo News", "TASS"], at(2026, 11, 21, 10, 0)),
+        ])]));
+        let byline = "Reuters, Yahoo News and 2 more · Sat 21 Nov 2026 09:00–12:00 UTC";
+        assert!(
+            r.text.contains(&format!(
+                "\nReport 1\n{byline}\nhttps://example.com/1\nmatched: term\nAlso:\n\
+                 - Yahoo News and TASS — Report 2\n  https://example.com/2\n\
+                 - Atalayar — Report 3\n  https://example.com/3\n"
+            )),
+            "{}",
+            r.text
+        );
+        assert!(r.html.contains(&format!(">{byline}</div>")), "{}", r.html);
+    }
+
+    #[test]
+    fn an_article_seen_in_two_feeds_is_one_report_naming_both() {
+        let t = at(2026, 11, 21, 9, 0);
+        // As a story's only report, its byline names both feeds.
+        let r = render(&one_section(vec![single(seen(
+            1,
+            &["Reuters", "Yahoo News"],
+            t,
+        ))]));
+        assert!(
+            r.text
+                .contains("\nReport 1\nReuters and Yahoo News · Sat 21 Nov 2026 09:00 UTC\n"),
+            "{}",
+            r.text
+        );
+        assert!(!r.text.contains("Also:"), "{}", r.text);
+
+        // Listed under another report's headline, its one line names both. Two matches of
+        // the same item are one report too.
+        let mut twin = seen(3, &["Yahoo News", "AP"], at(2026, 11, 21, 11, 0));
+        twin.item = 2;
+        let r = render(&one_section(vec![story(vec![
+            seen(1, &["Defense News"], t),
+            seen(2, &["Reuters", "Yahoo News"], at(2026, 11, 21, 10, 0)),
+            twin,
+        ])]));
+        assert!(
+            r.text.contains(
+                "Also:\n- Reuters, Yahoo News and AP — Report 2\n  https://example.com/2\n"
+            ),
+            "{}",
+            r.text
+        );
+        assert!(!r.text.contains("Report 3"), "{}", r.text);
+        assert!(
+            r.html
+                .contains(">Reuters, Yahoo News and AP</span> — <a href=\"https://example.com/2\""),
+            "{}",
+            r.html
+        );
+        // The twin's later match still counts as the story's latest news.
+        assert!(
+            r.text.contains("Sat 21 Nov 2026 09:00–11:00 UTC"),
+            "{}",
+            r.text
+        );
+    }
+
+    #[test]
+    fn best_snippet_has_most_terms_ties_to_the_earliest() {
+        let report = |id, outlet, hour, terms: &[&str], text: &str| {
+            let mut m = seen(id, &[outlet], at(2026, 11, 21, hour, 0));
+            m.matched_terms = terms.iter().map(|t| t.to_string()).collect();
+            m.snippet = snippet(text, terms);
+            m
+        };
+        let lead = report(1, "A", 8, &["x"], "first x");
+        let most = report(2, "B", 9, &["x", "y"], "second x y");
+        let tie = report(3, "C", 10, &["y", "x"], "third y x");
+        let mut empty = report(4, "D", 11, &[], "");
+        empty.matched_terms = ["x", "y", "z"].iter().map(|t| t.to_string()).collect();
+
+        let r = render(&one_section(vec![story(vec![
+            tie.clone(),
+            empty,
+            lead.clone(),
+            most.clone(),
+        ])]));
+        // Not the headline's own snippet: it says whose it is.
+        assert!(r.text.contains("\nB: second *x* *y*\n"), "{}", r.text);
+        assert!(!r.text.contains("first x") && !r.text.contains("third"));
+        assert!(r.html.contains(">B:</span> second <strong"), "{}", r.html);
+        // Terms of every report, first seen first.
+        assert!(r.text.contains("\nmatched: x, y, z\n"), "{}", r.text);
+
+        // The headline's own snippet needs no attribution; a tie goes to it.
+        let mut lead = lead;
+        lead.matched_terms = vec!["y".to_string(), "x".to_string()];
+        lead.snippet = snippet("first x y", &["x", "y"]);
+        let r = render(&one_section(vec![story(vec![most, lead, tie])]));
+        assert!(r.text.contains("\nfirst *x* *y*\n"), "{}", r.text);
+        assert!(!r.text.contains("second"), "{}", r.text);
+
+        // Nothing to show: no snippet line at all.
+        let mut bare = seen(1, &["A"], at(2026, 11, 21, 8, 0));
+        bare.snippet = Snippet {
+            text: " \u{7} ".to_string(),
+            highlights: vec![],
+        };
+        let r = render(&one_section(vec![single(bare)]));
+        assert!(
+            r.text
+                .contains("\nhttps://example.com/1\nmatched: term\n\nThis is"),
+            "{}",
+            r.text
+        );
+        assert!(!r.html.contains("font-size:15px"), "{}", r.html);
+    }
+
+    #[test]
+    fn follow_up_counts_new_outlets_else_reports() {
+        // The outlets sent before; each new report's feeds; what the byline says.
+        type Case = (
+            &'static [&'static str],
+            Vec<&'static [&'static str]>,
+            &'static str,
+        );
+        let cases: Vec<Case> = vec![
+            (&["A"], vec![&["A"], &["B"], &["C", "D"]], "3 more outlets"),
+            (&["A"], vec![&["A"], &["B"]], "1 more outlet"),
+            (&[], vec![&["A"]], "1 more outlet"),
+            // Outlets already named, written again: the reports are the news.
+            (&["A", "B"], vec![&["B"]], "1 more report"),
+            (&["A", "B"], vec![&["A"], &["B", "A"]], "2 more reports"),
+            // Names are compared as shown.
+            (&[" A\n"], vec![&["A"]], "1 more report"),
+        ];
+        for (before, feeds, more) in cases {
+            let matches = feeds
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let mut m = seen(i as i64 + 1, f, at(2026, 11, 21, 9 + i as u32, 0));
+                    m.snippet = snippet("text", &[]);
+                    m
+                })
+                .collect();
+            let r = render(&one_section(vec![follow_up(matches, day(17), before)]));
+            let span = match feeds.len() {
+                1 => "Sat 21 Nov 2026 09:00 UTC".to_string(),
+                n => format!("Sat 21 Nov 2026 09:00–{}:00 UTC", 8 + n),
+            };
+            let head = format!(
+                "\nFollow-up: Earlier headline\n{more} since Tuesday · {span}\n\
+                 https://example.com/earlier\n"
+            );
+            assert!(r.text.contains(&head), "{before:?} {feeds:?}:\n{}", r.text);
+            assert!(
+                r.html
+                    .contains(&format!(">{more} since Tuesday · {span}</div>")),
+                "{}",
+                r.html
+            );
+            assert!(
+                r.html
+                    .contains(">Follow-up:</span> <a href=\"https://example.com/earlier\""),
+                "{}",
+                r.html
+            );
+            // Every new report is listed, the first one too, and the snippet says whose
+            // it is.
+            let first = outlet_summary(&feeds[0].iter().map(|f| f.to_string()).collect::<Vec<_>>());
+            assert!(
+                r.text
+                    .contains(&format!("New reports:\n- {first} — Report 1\n")),
+                "{}",
+                r.text
+            );
+            assert!(r.text.contains(&format!("\n{first}: text\n")), "{}", r.text);
+        }
+    }
+
+    #[test]
+    fn since_names_a_weekday_within_six_days_else_a_date() {
+        let saturday = at(2026, 11, 21, 14, 5);
+        let cases = [
+            (at(2026, 11, 21, 0, 10), saturday, "earlier today"),
+            (at(2026, 11, 20, 23, 59), saturday, "Friday"),
+            (at(2026, 11, 17, 7, 0), saturday, "Tuesday"),
+            (at(2026, 11, 15, 0, 0), saturday, "Sunday"),
+            // A week ago "Saturday" would read as today: a date.
+            (at(2026, 11, 14, 23, 59), saturday, "14 Nov"),
+            (at(2025, 12, 30, 9, 0), saturday, "30 Dec 2025"),
+            // A clock that moved back: a date, not "today".
+            (at(2026, 11, 22, 9, 0), saturday, "22 Nov"),
+            (at(2026, 12, 31, 9, 0), at(2027, 1, 2, 8, 0), "Thursday"),
+        ];
+        for (first_sent, generated_at, expected) in cases {
+            assert_eq!(since(first_sent, generated_at), expected, "{first_sent}");
+        }
+    }
+
+    #[test]
+    fn span_format() {
+        let cases = [
+            (
+                at(2026, 11, 21, 9, 30),
+                at(2026, 11, 21, 9, 30),
+                "Sat 21 Nov 2026 09:30 UTC",
+            ),
+            (
+                at(2026, 11, 21, 9, 30),
+                Utc.with_ymd_and_hms(2026, 11, 21, 9, 30, 45).unwrap(),
+                "Sat 21 Nov 2026 09:30 UTC",
+            ),
+            (
+                at(2026, 11, 21, 9, 30),
+                at(2026, 11, 21, 12, 40),
+                "Sat 21 Nov 2026 09:30–12:40 UTC",
+            ),
+            (
+                at(2026, 11, 20, 18, 2),
+                at(2026, 11, 21, 11, 15),
+                "Fri 20 Nov 18:02 – Sat 21 Nov 2026 11:15 UTC",
+            ),
+            (
+                at(2026, 12, 31, 23, 50),
+                at(2027, 1, 1, 0, 10),
+                "Thu 31 Dec 2026 23:50 – Fri 1 Jan 2027 00:10 UTC",
+            ),
+        ];
+        for (first, last, expected) in cases {
+            assert_eq!(format_span(first, last), expected);
+        }
+    }
+
+    #[test]
+    fn a_story_lists_five_reports_at_most() {
+        let reports = |n: usize| -> Vec<MatchRecord> {
+            (1..=n)
+                .map(|i| seen(i as i64, &[&format!("O{i}")], at(2026, 11, 21, i as u32, 0)))
+                .collect()
+        };
+        let listed = |text: &str| text.lines().filter(|l| l.starts_with("- ")).count();
+
+        let r = render(&one_section(vec![story(reports(6))]));
+        assert_eq!(listed(&r.text), 5, "{}", r.text);
+        assert!(!r.text.contains("more report"), "{}", r.text);
+
+        let r = render(&one_section(vec![story(reports(7))]));
+        assert_eq!(listed(&r.text), 4, "{}", r.text);
+        assert!(
+            r.text
+                .contains("- O5 — Report 5\n  https://example.com/5\n  and 2 more reports\n"),
+            "{}",
+            r.text
+        );
+        assert!(r.html.contains(">and 2 more reports</div>"), "{}", r.html);
+
+        let r = render(&one_section(vec![follow_up(reports(6), day(17), &[])]));
+        assert_eq!(listed(&r.text), 4, "{}", r.text);
+        assert!(r.text.contains("  and 2 more reports\n"), "{}", r.text);
+        assert!(
+            r.text.contains("6 more outlets since Tuesday"),
+            "{}",
+            r.text
+        );
+    }
+
+    #[test]
+    fn stories_tie_on_time_by_newest_match() {
+        let t = at(2026, 11, 21, 9, 0);
+        let r = render(&one_section(vec![
+            single(seen(4, &["A"], t)),
+            story(vec![seen(2, &["A"], t), seen(7, &["A"], t)]),
+            single(seen(5, &["A"], t)),
+        ]));
+        let order: Vec<usize> = ["\nReport 2\n", "\nReport 5\n", "\nReport 4\n"]
+            .iter()
+            .map(|h| r.text.find(h).unwrap())
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{}", r.text);
+    }
+
+    #[test]
+    fn hostile_outlets_and_earlier_coverage_are_escaped() {
+        let t = at(2026, 11, 21, 9, 0);
+        let mut lead = seen(
+            1,
+            &["<script>x</script>", "Smith & Sons\r\nBcc: y@example.com"],
+            t,
+        );
+        lead.snippet = snippet("lead text", &[]);
+        let mut other = seen(2, &["<b>B</b>"], at(2026, 11, 21, 10, 0));
+        other.title = "<img src=x onerror=alert(1)>".to_string();
+        other.link = Some("javascript:alert(1)".to_string());
+        other.matched_terms = vec!["term".to_string(), "more".to_string()];
+        other.snippet = snippet("other text", &[]);
+        let mut later = seen(3, &["\"Q\" <em>"], t);
+        later.link = Some("data:text/html,<script>alert(2)</script>".to_string());
+        later.snippet = snippet("text", &[]);
+        let mut earlier = follow_up(vec![later], day(17), &["<u>U</u>"]);
+        let before = earlier.earlier.as_mut().unwrap();
+        before.headline = "<i>old</i>\nBcc: z@example.com".to_string();
+        before.link = Some("javascript:alert(3)".to_string());
+        let r = render(&one_section(vec![story(vec![lead, other]), earlier]));
+
+        for raw in [
+            "<script",
+            "<b>",
+            "<img",
+            "<em>",
+            "<i>",
+            "Smith & Sons",
+            "javascript:",
+            "data:",
+        ] {
+            assert!(!r.html.contains(raw), "HTML contains {raw:?}");
+        }
+        for escaped in [
+            "&lt;script&gt;x&lt;/script&gt;, Smith &amp; Sons Bcc: y@example.com and \
+             &lt;b&gt;B&lt;/b&gt; ·",
+            "&lt;b&gt;B&lt;/b&gt;:</span> other text",
+            ">&lt;b&gt;B&lt;/b&gt;</span> — &lt;img src=x onerror=alert(1)&gt;</div>",
+            "&lt;i&gt;old&lt;/i&gt; Bcc: z@example.com</div>",
+            "\"Q\" &lt;em&gt;",
+        ] {
+            assert!(
+                r.html.contains(escaped),
+                "HTML lacks {escaped:?}:\n{}",
+                r.html
+            );
+        }
+        // Only the lead's link is safe to follow.
+        assert_eq!(r.html.matches("<a href=").count(), 1, "{}", r.html);
+
+        // The text part shows it all as written, but on the lines it belongs to.
+        for line in [
+            "<script>x</script>, Smith & Sons Bcc: y@example.com and <b>B</b> · Sat 21 \
+             Nov 2026 09:00–10:00 UTC",
+            "- <b>B</b> — <img src=x onerror=alert(1)>",
+            "  javascript:alert(1)",
+            "Follow-up: <i>old</i> Bcc: z@example.com",
+            "\"Q\" <em>: text",
+        ] {
+            assert!(
+                r.text.contains(&format!("\n{line}\n")) || wrapped(&r.text).contains(line),
+                "text lacks {line:?}:\n{}",
+                r.text
+            );
+        }
+        assert!(!r.text.lines().any(|l| l.starts_with("Bcc:")), "{}", r.text);
+    }
+
+    /// The text with wrapped lines joined again, to look for a long line's words.
+    fn wrapped(text: &str) -> String {
+        text.lines().collect::<Vec<_>>().join(" ")
     }
 
     #[test]
