@@ -5,16 +5,19 @@
 //! section feed, a wire story in its clients' feeds) and is sometimes republished in one
 //! feed under a new guid. It is one article when:
 //! - its link is the same once cosmetic differences are dropped ([`article_link`]), and
-//!   its title or its text agrees too: some feeds give every entry the same link (their
-//!   home page, a live blog), and a new title with new text on a known link is new
+//!   its text agrees too, or, where one of the two has too little text to tell, its
+//!   title does and the two are close in time: some feeds give every entry the same link
+//!   (a live blog, a "Morning briefing" page), and a new text on a known link is new
 //!   coverage;
-//! - or its guid is the same and looks unique beyond its feed ([`global_guid`]): `1234`
-//!   in two feeds is two articles, a URL or a URN is one;
+//! - or its guid is the same and looks unique beyond its feed ([`global_guid`]) and its
+//!   title or text agrees: `1234` in two feeds is two articles, a URN is one;
 //! - or its title is the same ([`title_key`]) and its text nearly identical
-//!   ([`near_identical`]), which catches wire copy carried under different links.
+//!   ([`Text::near_identical`]), which catches wire copy carried under different links.
 //!
-//! Anything looser is left to story grouping, which shows near-copies as one story with
-//! several outlets rather than hiding one of them.
+//! Too little text never counts as agreement: two entries without text on one link, or
+//! with one recurring headline, may well be two articles. Wrongly merging hides an article
+//! for good, while a missed duplicate still shows as one story with several outlets, so
+//! every rule errs towards "different".
 
 use std::collections::HashSet;
 
@@ -53,11 +56,13 @@ const TRACKING_PARAMETERS: &[&str] = &[
     "soc_trk",
 ];
 
-/// Words of overlapping runs compared by [`near_identical`].
+/// Words of overlapping runs compared by [`Text::near_identical`].
 const SHINGLE: usize = 4;
 /// Share of the shorter text's runs found in the longer one for the two to be one text: a
 /// summary cut from the full text counts, a re-edited paragraph or two still does.
 const CONTAINED: f64 = 0.8;
+/// Fewer words than this say too little to tell two articles apart.
+const SUBSTANTIAL_WORDS: usize = 8;
 
 /// The link as a key for "same article": scheme, `www.`, fragment, trailing slash and
 /// tracking parameters dropped, the other parameters sorted. `None` for what cannot tell
@@ -100,43 +105,56 @@ pub fn title_key(title: &str) -> String {
     normalize(title)
 }
 
-/// Whether a guid names one article beyond its own feed: a URL, a URN or tag URI, or a
-/// long opaque token such as a UUID. Short ones (`1234`, `post-17`) are only unique within
-/// their feed.
+/// Whether a guid names one article beyond its own feed: a URL (not a site's home page), a
+/// URN or tag URI, or a long opaque token such as a UUID. Short ones (`1234`, `post-17`)
+/// are only unique within their feed.
 pub fn global_guid(guid: &str) -> bool {
     let guid = guid.trim();
     let lower = guid.to_ascii_lowercase();
-    lower.contains("://")
-        || lower.starts_with("urn:")
+    if lower.contains("://") {
+        return article_link(guid).is_some();
+    }
+    lower.starts_with("urn:")
         || lower.starts_with("tag:")
         || (guid.len() >= 20 && !guid.contains(char::is_whitespace))
 }
 
-/// Whether two texts are one text, give or take a cut or an edit: most of the shorter
-/// one's runs of words are in the longer one. Two empty texts are the same; an empty and a
-/// non-empty one are not (one feed may carry only titles, but then the title alone would
-/// have to decide, and "Morning briefing" is not one article).
-pub fn near_identical(a: &str, b: &str) -> bool {
-    let (a, b) = (normalize(a), normalize(b));
-    let (a, b): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
-    let (a, b) = (words(&a), words(&b));
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => return true,
-        (true, false) | (false, true) => return false,
-        _ => {}
-    }
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    if short.len() < SHINGLE {
-        return long.windows(short.len()).any(|w| w == short.as_slice());
-    }
-    let long: HashSet<&[&str]> = long.windows(SHINGLE).collect();
-    let shingles: Vec<&[&str]> = short.windows(SHINGLE).collect();
-    let found = shingles.iter().filter(|s| long.contains(*s)).count();
-    found as f64 >= CONTAINED * shingles.len() as f64
+/// An item's text folded into words once, to compare with several stored texts.
+#[derive(Debug, Clone)]
+pub struct Text {
+    folded: String,
 }
 
-fn words<'a>(split: &[&'a str]) -> Vec<&'a str> {
-    split.iter().copied().filter(|w| !w.is_empty()).collect()
+impl Text {
+    pub fn of(text: &str) -> Text {
+        Text {
+            folded: normalize(text),
+        }
+    }
+
+    fn words(&self) -> Vec<&str> {
+        self.folded.split(' ').filter(|w| !w.is_empty()).collect()
+    }
+
+    /// Whether there is enough text to tell two articles apart by it.
+    pub fn is_substantial(&self) -> bool {
+        self.words().len() >= SUBSTANTIAL_WORDS
+    }
+
+    /// Whether two texts are one text, give or take a cut or an edit: most runs of words
+    /// of the shorter are in the longer. A text too short to tell is never the same as
+    /// another ("Read more" is in every teaser).
+    pub fn near_identical(&self, other: &Text) -> bool {
+        let (a, b) = (self.words(), other.words());
+        if a.len() < SUBSTANTIAL_WORDS || b.len() < SUBSTANTIAL_WORDS {
+            return false;
+        }
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        let long: HashSet<&[&str]> = long.windows(SHINGLE).collect();
+        let shingles: Vec<&[&str]> = short.windows(SHINGLE).collect();
+        let found = shingles.iter().filter(|s| long.contains(*s)).count();
+        found as f64 >= CONTAINED * shingles.len() as f64
+    }
 }
 
 #[cfg(test)]
@@ -214,9 +232,18 @@ mod tests {
         ] {
             assert!(global_guid(guid), "{guid}");
         }
-        for guid in ["1234", "post-17", "a b c d e f g h i j k l"] {
+        for guid in [
+            "1234",
+            "post-17",
+            "a b c d e f g h i j k l",
+            "https://blog.example/",
+        ] {
             assert!(!global_guid(guid), "{guid}");
         }
+    }
+
+    fn same(a: &str, b: &str) -> bool {
+        Text::of(a).near_identical(&Text::of(b))
     }
 
     #[test]
@@ -231,14 +258,22 @@ mod tests {
                       officials in Ankara said. The move drew a sharp response from Greece.";
         let rewrite = "Ankara has activated its S-400 radars ahead of NATO drills in the \
                        Aegean, Turkish officials told reporters on Friday.";
-        assert!(near_identical(full, summary));
-        assert!(near_identical(summary, full));
-        assert!(near_identical(full, edited));
-        assert!(near_identical(&full.to_uppercase(), full));
-        assert!(!near_identical(full, rewrite));
-        assert!(near_identical("", "  "));
-        assert!(!near_identical("", full));
-        assert!(near_identical("Short text", "A short text here"));
-        assert!(!near_identical("Short text", "Another text here"));
+        assert!(same(full, summary));
+        assert!(same(summary, full));
+        assert!(same(full, edited));
+        assert!(same(&full.to_uppercase(), full));
+        assert!(!same(full, rewrite));
+    }
+
+    #[test]
+    fn too_little_text_is_never_the_same_text() {
+        let full = "Turkey switched on the radars of its Russian-made S-400 air defence \
+                    system on Friday.";
+        assert!(!same("", "  "));
+        assert!(!same("", full));
+        assert!(!same("Read more", "Read more"));
+        assert!(!same("Short text", "A short text here"));
+        assert!(Text::of(full).is_substantial());
+        assert!(!Text::of("Read more on our site").is_substantial());
     }
 }

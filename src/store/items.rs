@@ -10,15 +10,14 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{FeedId, Result, Store, from_unix, to_unix};
-use crate::dedup::{article_link, global_guid, near_identical, title_key};
+use crate::dedup::{Text, article_link, global_guid, title_key};
 use crate::model::{Item, MatchRecord, Snippet};
 
-/// How far apart in time two items with the same title and text may be and still be one
-/// article (wire copy picked up late by a client).
+/// How far apart in time two items with the same title may be and still be one article
+/// (wire copy picked up late by a client). Where the text cannot tell, a tighter span
+/// applies: a daily "Morning briefing" keeps its title.
 const SAME_TITLE_SPAN: Duration = Duration::from_secs(7 * 24 * 3600);
-/// Items with a title this short and no text are not merged on the title alone:
-/// "Morning briefing" comes out every day.
-const TITLE_ONLY_WORDS: usize = 5;
+const TITLE_ONLY_SPAN: Duration = Duration::from_secs(12 * 3600);
 /// Stored items compared with a new one per key; the newest come first.
 const CANDIDATES: usize = 20;
 
@@ -194,55 +193,76 @@ fn same_article(
     title: &str,
     event_at: DateTime<Utc>,
 ) -> Result<Option<i64>> {
+    let text = Text::of(&item.body);
+    let span = SAME_TITLE_SPAN.as_secs() as i64;
+    let close = |at: i64| (at - to_unix(event_at)).abs() < TITLE_ONLY_SPAN.as_secs() as i64;
+    // Agreement of title or text. Where one side has too little text to tell, the title
+    // decides, and only between items close in time: "Morning briefing" on a fixed URL.
+    let agrees = |stored_title: Option<&str>, stored_body: &str, at: i64| {
+        let stored = Text::of(stored_body);
+        text.near_identical(&stored)
+            || (stored_title == Some(title)
+                && !title.is_empty()
+                && (!text.is_substantial() || !stored.is_substantial())
+                && close(at))
+    };
     if let Some(link) = link {
         let mut by_link = conn.prepare_cached(
-            "SELECT id, title_key, body FROM items WHERE canonical_link = ?1
+            "SELECT id, title_key, body, event_at FROM items WHERE canonical_link = ?1
              ORDER BY id DESC LIMIT ?2",
         )?;
-        let rows = by_link.query_map(params![link, CANDIDATES as i64], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?;
+        let rows = by_link.query_map(params![link, CANDIDATES as i64], candidate)?;
         for row in rows {
-            let (id, stored_title, body) = row?;
-            if stored_title.as_deref() == Some(title) || near_identical(&body, &item.body) {
+            let (id, stored_title, body, at) = row?;
+            if agrees(stored_title.as_deref(), &body, at) {
                 return Ok(Some(id));
             }
         }
     }
-    if let Some(guid) = item.guid.as_deref().filter(|g| global_guid(g)) {
-        let found = conn
-            .prepare_cached("SELECT id FROM items WHERE guid = ?1 ORDER BY id LIMIT 1")?
-            .query_row([guid], |r| r.get(0))
-            .optional()?;
-        if found.is_some() {
-            return Ok(found);
+    // A guid that a feed shares among its entries was made unique by the parser (and then
+    // no longer is the identity): it names no article.
+    let own_guid = item
+        .guid
+        .as_deref()
+        .filter(|g| global_guid(g) && item.identity == format!("guid:{g}"));
+    if let Some(guid) = own_guid {
+        let mut by_guid = conn.prepare_cached(
+            "SELECT id, title_key, body, event_at FROM items WHERE guid = ?1
+             ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = by_guid.query_map(params![guid, CANDIDATES as i64], candidate)?;
+        for row in rows {
+            let (id, stored_title, body, at) = row?;
+            if stored_title.as_deref() == Some(title) || agrees(stored_title.as_deref(), &body, at)
+            {
+                return Ok(Some(id));
+            }
         }
     }
-    let title_only = item.body.trim().is_empty();
-    if title.is_empty() || (title_only && title.split(' ').count() < TITLE_ONLY_WORDS) {
+    if title.is_empty() || !text.is_substantial() {
         return Ok(None);
     }
-    let span = SAME_TITLE_SPAN.as_secs() as i64;
     let mut by_title = conn.prepare_cached(
-        "SELECT id, body FROM items
+        "SELECT id, title_key, body, event_at FROM items
          WHERE title_key = ?1 AND event_at BETWEEN ?2 - ?3 AND ?2 + ?3
          ORDER BY id DESC LIMIT ?4",
     )?;
     let rows = by_title.query_map(
         params![title, to_unix(event_at), span, CANDIDATES as i64],
-        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        candidate,
     )?;
     for row in rows {
-        let (id, body) = row?;
-        if near_identical(&body, &item.body) {
+        let (id, _, body, _) = row?;
+        if text.near_identical(&Text::of(&body)) {
             return Ok(Some(id));
         }
     }
     Ok(None)
+}
+
+/// A stored item compared with a new one: id, title key, text and time.
+fn candidate(r: &Row) -> rusqlite::Result<(i64, Option<String>, String, i64)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 
 /// Inserts the matches of newly sighted items; returns the new match ids. An article seen
