@@ -373,3 +373,127 @@ const STOPWORDS: &[&str] = &[
     "you",
     "your",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A word as a test writes it: its folded form, and whether it reads as a name. A
+    /// space inside marks the term of two names written together.
+    fn term(word: &str, name: bool) -> (Term, bool) {
+        match word.split_once(' ') {
+            Some((first, second)) => (pair_hash(first, second), name),
+            None => (hash(word.as_bytes()), name),
+        }
+    }
+
+    /// (text, terms in order of occurrence, each with whether it reads as a name)
+    const WORD_TABLE: &[(&str, &[(&str, bool)])] = &[
+        // Capitals inside a sentence are names; the pair is a term of its own.
+        (
+            "Police said Jamal Turner was shot.",
+            &[
+                ("police", false),
+                ("said", false),
+                ("jamal", true),
+                ("jamal turner", true),
+                ("turner", true),
+                ("shot", false),
+            ],
+        ),
+        // A capital starting a sentence is not a name, unless another capital follows.
+        (
+            "Shots rang out. Police arrived. Kavan Collins was hurt.",
+            &[
+                ("shot", false),
+                ("rang", false),
+                ("police", false),
+                ("arrived", false),
+                ("kavan", true),
+                ("kavan collin", true),
+                ("collin", true),
+                ("hurt", false),
+            ],
+        ),
+        // An abbreviation's full stop does not start a sentence.
+        (
+            "Capt. Dana Ortiz spoke",
+            &[
+                ("capt", false),
+                ("dana", true),
+                ("dana ortiz", true),
+                ("ortiz", true),
+                ("spoke", false),
+            ],
+        ),
+        // Possessives are dropped, apostrophes inside names join, a function word breaks a
+        // pair of names.
+        (
+            "the crowd at Aly\u{2019}s and O'Neal's bar",
+            &[
+                ("crowd", false),
+                ("aly", true),
+                ("oneal", true),
+                ("bar", false),
+            ],
+        ),
+        // Separators between digits stay inside a number; plurals lose their -s.
+        (
+            "about 1,200 people and 3.5 miles",
+            &[
+                ("1200", false),
+                ("people", false),
+                ("3.5", false),
+                ("mile", false),
+            ],
+        ),
+        // Diacritics, precomposed or combining, and case fold away.
+        (
+            "then Erdoğan met ERDOG\u{306}AN",
+            &[("erdogan", true), ("met", false), ("erdogan", true)],
+        ),
+        // Words of one letter and hyphenated ages.
+        (
+            "a 16-year-old boy",
+            &[
+                ("16", false),
+                ("year", false),
+                ("old", false),
+                ("boy", false),
+            ],
+        ),
+    ];
+
+    #[test]
+    fn words_fold_and_names_are_recognised() {
+        for &(text, want) in WORD_TABLE {
+            let mut splitter = Splitter::default();
+            splitter.push(text, true);
+            let want: Vec<(Term, bool)> = want.iter().map(|&(w, n)| term(w, n)).collect();
+            assert_eq!(splitter.occurrences, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn headline_capitals_are_not_names() {
+        let mut splitter = Splitter::default();
+        splitter.push("Man Shot Near Elm Street", false);
+        assert!(splitter.occurrences.iter().all(|&(_, name)| !name));
+        assert_eq!(splitter.occurrences.len(), 5);
+    }
+
+    #[test]
+    fn counts_add_up_occurrences_and_remember_names() {
+        let mut splitter = Splitter::default();
+        splitter.push("Turner", false);
+        splitter.push("Police said Turner and turner", true);
+        let counts = splitter.counts();
+        let turner = counts
+            .iter()
+            .find(|c| c.term == hash(b"turner"))
+            .expect("counted");
+        assert_eq!((turner.count, turner.name), (3, true));
+        assert!(counts.windows(2).all(|w| w[0].term < w[1].term));
+        assert!(splitter.occurrences.is_empty());
+    }
+}
