@@ -294,7 +294,7 @@ impl StoryIndex {
             let Some(story) = self.stories.get(&id) else {
                 continue;
             };
-            if time < story.earliest - self.window || time > story.latest + self.window {
+            if !self.within_window(story, time) {
                 continue;
             }
             let score = self.score(&text, &title, story);
@@ -303,6 +303,14 @@ impl StoryIndex {
             }
         }
         best.map(|(id, _)| id)
+    }
+
+    /// Whether `time` is within the window of one of the story's items (items may arrive
+    /// out of order). A window too long for the calendar covers everything.
+    fn within_window(&self, story: &Story, time: DateTime<Utc>) -> bool {
+        let from = story.earliest.checked_sub_signed(self.window);
+        let to = story.latest.checked_add_signed(self.window);
+        from.is_none_or(|from| from <= time) && to.is_none_or(|to| time <= to)
     }
 
     fn score(&self, text: &Vector, title: &Vector, story: &Story) -> f32 {

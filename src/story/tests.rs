@@ -131,6 +131,16 @@ fn a_story_takes_items_only_within_the_window_of_its_items() {
 }
 
 #[test]
+fn a_window_longer_than_the_calendar_covers_everything() {
+    let mut index = StoryIndex::new(Duration::from_secs(u64::MAX));
+    index.add(1, Features::of(WIRE.0, WIRE.1), at(1, 12));
+    let rewrite = Features::of(REWRITE.0, REWRITE.1);
+    assert_eq!(index.find(&rewrite, at(30, 12)), Some(1));
+    index.prune(at(30, 12));
+    assert_eq!(index.active(), 1);
+}
+
+#[test]
 fn the_window_runs_from_a_storys_latest_item() {
     let mut index = StoryIndex::new(DEFAULT_WINDOW);
     index.add(1, Features::of(WIRE.0, WIRE.1), at(1, 12));
