@@ -52,7 +52,10 @@ pub struct Tuning {
 impl Default for Tuning {
     fn default() -> Tuning {
         Tuning {
-            threshold: 0.14,
+            // On the labelled dev corpus F1 is flat (0.85 to 0.86) from 0.12 to 0.165; this
+            // sits on the higher side of that, since a wrong merge hides an event from the
+            // reader while a missed one only shows a report twice.
+            threshold: 0.15,
             title_weight: 0.25,
             name_boost: 1.5,
         }
