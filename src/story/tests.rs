@@ -1,0 +1,333 @@
+//! Tests of story grouping as the store uses it: features of each item, `find` or a new
+//! story, `add`, in time order. The labelled file is the specification of what a story is;
+//! the tables pin the pieces (window, prune, learn, headlines).
+
+use super::*;
+use chrono::{NaiveDate, TimeZone};
+
+fn at(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 3, day, hour, 0, 0).unwrap()
+}
+
+/// Groups `items` (title, body, time) in the given order the way the store does; returns
+/// each item's story.
+fn group(index: &mut StoryIndex, items: &[(&str, &str, DateTime<Utc>)]) -> Vec<StoryId> {
+    let mut next = index.active() as StoryId;
+    items
+        .iter()
+        .map(|&(title, body, time)| {
+            let f = Features::of(title, body);
+            let id = index.find(&f, time).unwrap_or_else(|| {
+                next += 1;
+                next
+            });
+            index.add(id, f, time);
+            id
+        })
+        .collect()
+}
+
+struct Labelled {
+    id: String,
+    event: String,
+    title: String,
+    text: String,
+    time: DateTime<Utc>,
+}
+
+fn labelled() -> Vec<Labelled> {
+    let file = include_str!("../../tests/fixtures/stories/labelled.jsonl");
+    let mut items: Vec<Labelled> = file
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let field = |k: &str| v[k].as_str().unwrap_or_else(|| panic!("{k}")).to_owned();
+            let date = NaiveDate::parse_from_str(&field("date"), "%Y-%m-%d").unwrap();
+            Labelled {
+                id: field("id"),
+                event: field("event_id"),
+                title: field("title"),
+                text: field("text"),
+                time: date.and_hms_opt(12, 0, 0).unwrap().and_utc(),
+            }
+        })
+        .collect();
+    items.sort_by_key(|item| item.time);
+    items
+}
+
+/// The labelled file holds a wire report with a rewrite and a translated rewrite, two
+/// more disputes of the same two ministers (one in the same week, one a week later), and
+/// two shootings in one city on consecutive days, after a little history of the same
+/// topics (which, like the history the store learns at start-up, makes the ministers' and
+/// the city's names common). Every pair of items must be together exactly when they report
+/// the same event: pairwise precision and recall of 1.
+#[test]
+fn labelled_articles_are_grouped_exactly_by_event() {
+    let items = labelled();
+    let mut index = StoryIndex::new(DEFAULT_WINDOW);
+    let triples: Vec<(&str, &str, DateTime<Utc>)> = items
+        .iter()
+        .map(|i| (i.title.as_str(), i.text.as_str(), i.time))
+        .collect();
+    let stories = group(&mut index, &triples);
+
+    let mut wrong = Vec::new();
+    for a in 0..items.len() {
+        for b in a + 1..items.len() {
+            let same_event = items[a].event == items[b].event;
+            let same_story = stories[a] == stories[b];
+            if same_event != same_story {
+                wrong.push(format!(
+                    "{} and {}: same event {same_event}, same story {same_story}",
+                    items[a].id, items[b].id
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let events: std::collections::HashSet<&str> = items.iter().map(|i| i.event.as_str()).collect();
+    assert!(
+        events.len() < items.len(),
+        "the file has stories of several items"
+    );
+}
+
+const WIRE: (&str, &str) = (
+    "Greece protests as Turkish survey ship sails toward Kastellorizo",
+    "Greek Foreign Minister Nikos Kalogeropoulos summoned Turkey's ambassador after the \
+     survey vessel Oruç Kaptan left Antalya with three frigates, 12 nautical miles from \
+     Kastellorizo. Mehmet Erdoğdu said the survey would last 15 days.",
+);
+const REWRITE: (&str, &str) = (
+    "Athens summons envoy over Oruc Kaptan mission",
+    "The research ship ORUÇ KAPTAN, shadowed by 3 frigates, set out from Antalya for a \
+     15-day mission off Kastellorizo; Athens put it 12 nautical miles from the island, and \
+     Nikos Kalogeropoulos called in the envoy of Mehmet Erdogdu's government.",
+);
+
+/// (hours after the story's only item that the rewrite arrives, found)
+const WINDOW_TABLE: &[(i64, bool)] = &[
+    (0, true),
+    (24, true),
+    (72, true),
+    (73, false),
+    (200, false),
+    // Out of order: a report dated before the story's first item, within the window.
+    (-48, true),
+    (-73, false),
+];
+
+#[test]
+fn a_story_takes_items_only_within_the_window_of_its_items() {
+    for &(hours, found) in WINDOW_TABLE {
+        let mut index = StoryIndex::new(DEFAULT_WINDOW);
+        let start = at(10, 12);
+        index.add(1, Features::of(WIRE.0, WIRE.1), start);
+        let when = start + chrono::Duration::hours(hours);
+        let got = index.find(&Features::of(REWRITE.0, REWRITE.1), when);
+        assert_eq!(got.is_some(), found, "{hours} h: {got:?}");
+    }
+}
+
+#[test]
+fn a_window_longer_than_the_calendar_covers_everything() {
+    let mut index = StoryIndex::new(Duration::from_secs(u64::MAX));
+    index.add(1, Features::of(WIRE.0, WIRE.1), at(1, 12));
+    let rewrite = Features::of(REWRITE.0, REWRITE.1);
+    assert_eq!(index.find(&rewrite, at(30, 12)), Some(1));
+    index.prune(at(30, 12));
+    assert_eq!(index.active(), 1);
+}
+
+#[test]
+fn the_window_runs_from_a_storys_latest_item() {
+    let mut index = StoryIndex::new(DEFAULT_WINDOW);
+    index.add(1, Features::of(WIRE.0, WIRE.1), at(1, 12));
+    index.add(1, Features::of(REWRITE.0, REWRITE.1), at(3, 12));
+    // Five days after the first item, two after the latest.
+    let later = Features::of(REWRITE.0, REWRITE.1);
+    assert_eq!(index.find(&later, at(6, 12)), Some(1));
+}
+
+/// (hours after the story's latest item that prune runs, stories left)
+const PRUNE_TABLE: &[(i64, usize)] = &[(0, 2), (71, 2), (72, 2), (73, 1), (97, 1), (121, 0)];
+
+#[test]
+fn prune_forgets_stories_whose_latest_item_left_the_window() {
+    for &(hours, left) in PRUNE_TABLE {
+        let mut index = StoryIndex::new(DEFAULT_WINDOW);
+        index.add(1, Features::of(WIRE.0, WIRE.1), at(1, 12));
+        index.add(
+            2,
+            Features::of(
+                "Store clerk wounded",
+                "Harold Brennan was shot on Harbor Avenue.",
+            ),
+            at(3, 12),
+        );
+        index.prune(at(1, 12) + chrono::Duration::hours(hours));
+        assert_eq!(index.active(), left, "{hours} h");
+        assert!(
+            index
+                .postings
+                .values()
+                .flatten()
+                .all(|id| index.stories.contains_key(id)),
+            "{hours} h: the inverted index lists only active stories"
+        );
+    }
+}
+
+#[test]
+fn a_pruned_story_is_not_found_even_for_an_item_within_its_old_window() {
+    let mut index = StoryIndex::new(DEFAULT_WINDOW);
+    index.add(1, Features::of(WIRE.0, WIRE.1), at(1, 12));
+    index.prune(at(5, 12));
+    assert_eq!(index.active(), 0);
+    assert!(index.postings.is_empty());
+    assert_eq!(
+        index.find(&Features::of(REWRITE.0, REWRITE.1), at(2, 12)),
+        None
+    );
+}
+
+#[test]
+fn learn_counts_terms_but_makes_no_story() {
+    let mut index = StoryIndex::new(DEFAULT_WINDOW);
+    let wire = Features::of(WIRE.0, WIRE.1);
+    index.learn(&wire);
+    assert_eq!(index.active(), 0);
+    assert_eq!(index.find(&wire, at(1, 12)), None);
+    assert_eq!(index.docs, 1);
+}
+
+/// Two reports of different shootings in one city, which share the city, its hospital and
+/// its police spokesman and nothing else of note.
+const LAUNDROMAT: (&str, &str) = (
+    "Man shot outside laundromat",
+    "Jamal Turner, 19, was shot outside the Suds City laundromat on Elm Street in \
+     Riverton. He was taken to St. Agnes Medical Center. Riverton police Capt. Dana Ortiz \
+     asked witnesses to call.",
+);
+const STORE: (&str, &str) = (
+    "Clerk shot in robbery",
+    "Harold Brennan, 52, was shot during a robbery at the Quick Stop on Harbor Avenue in \
+     Riverton. He was taken to St. Agnes Medical Center. Riverton police Capt. Dana Ortiz \
+     asked witnesses to call.",
+);
+
+/// (items of history learnt that mention the city, hospital and spokesman, grouped)
+const LEARN_TABLE: &[(usize, bool)] = &[(0, true), (20, false)];
+
+#[test]
+fn learnt_history_makes_a_citys_names_common_so_its_shootings_stay_apart() {
+    for &(history, grouped) in LEARN_TABLE {
+        let mut index = StoryIndex::new(DEFAULT_WINDOW);
+        let background = [
+            "A teenager was wounded on Maple Avenue in Riverton and taken to St. Agnes Medical \
+             Center, Riverton police Capt. Dana Ortiz said.",
+            "A woman was shot on Oak Street in Riverton; Capt. Dana Ortiz said she is at St. \
+             Agnes Medical Center.",
+            "Riverton police say a man shot at a bar is at St. Agnes Medical Center; Capt. \
+             Dana Ortiz asked witnesses to call.",
+            "Council members in Ashford approved the budget for the new library.",
+        ];
+        for n in 0..history {
+            index.learn(&Features::of("News", background[n % background.len()]));
+        }
+        let stories = group(
+            &mut index,
+            &[
+                (LAUNDROMAT.0, LAUNDROMAT.1, at(5, 20)),
+                (STORE.0, STORE.1, at(6, 9)),
+            ],
+        );
+        assert_eq!(stories[0] == stories[1], grouped, "history of {history}");
+    }
+}
+
+#[test]
+fn case_and_diacritics_do_not_change_features() {
+    let plain = Features::of("Erdogan meets Mitsotakis", "Erdogan said Sao Paulo.");
+    for (title, body) in [
+        ("Erdoğan meets Mitsotakis", "Erdoğan said São Paulo."),
+        ("ERDOGAN MEETS MITSOTAKIS", "Erdogan said SÃO Paulo."),
+        (
+            "Erdog\u{306}an meets Mitsotakis",
+            "Erdog\u{306}an said Sa\u{303}o Paulo.",
+        ),
+    ] {
+        let other = Features::of(title, body);
+        assert_eq!(other.title, plain.title, "{title}");
+        let terms = |f: &Features| f.terms.iter().map(|&(t, _)| t).collect::<Vec<_>>();
+        assert_eq!(terms(&other), terms(&plain), "{body}");
+    }
+}
+
+/// (title, the headline grouping reads)
+const HEADLINE_TABLE: &[(&str, &str)] = &[
+    (
+        "Teen dies after accidental shooting in Phoenix - CBS 5 - KPHO",
+        "Teen dies after accidental shooting in Phoenix",
+    ),
+    (
+        "Victims of quadruple homicide identified | MSNewsNow.com - Jackson, MS",
+        "Victims of quadruple homicide identified",
+    ),
+    (
+        "Councilwoman: children afraid after Henderson incident :: WRAL.com",
+        "Councilwoman: children afraid after Henderson incident",
+    ),
+    // Too short before the dash to be the whole headline.
+    (
+        "Update - Man shot on Elm Street",
+        "Update - Man shot on Elm Street",
+    ),
+    ("No outlet named here", "No outlet named here"),
+];
+
+#[test]
+fn the_outlets_name_is_cut_from_headlines() {
+    for &(title, want) in HEADLINE_TABLE {
+        assert_eq!(headline(title), want, "{title}");
+    }
+}
+
+/// (title, body, the body grouping reads)
+const STRIP_TABLE: &[(&str, &str, &str)] = &[
+    (
+        "Man shot in Woodlawn",
+        "Man shot in Woodlawn\n\nA man was shot.",
+        "\nA man was shot.",
+    ),
+    (
+        "Man shot in Woodlawn - Sun-Times",
+        "Man shot in Woodlawn\nA man.",
+        "A man.",
+    ),
+    ("Man shot in Woodlawn", "A man was shot.", "A man was shot."),
+    ("", "A man was shot.", "A man was shot."),
+];
+
+#[test]
+fn a_body_repeating_the_headline_loses_that_line() {
+    for &(title, body, want) in STRIP_TABLE {
+        assert_eq!(strip_headline(title, body), want, "{title:?} {body:?}");
+    }
+}
+
+#[test]
+fn forgetting_halves_frequencies_and_drops_terms_seen_once() {
+    let mut index = StoryIndex::new(DEFAULT_WINDOW);
+    for _ in 0..4 {
+        index.learn(&Features::of("", "Riverton police"));
+    }
+    index.learn(&Features::of("", "Ashford library"));
+    let riverton = index.idf(text::hash(b"riverton"));
+    index.forget();
+    assert_eq!(index.docs, 2);
+    assert_eq!(index.df.get(&text::hash(b"ashford")), None);
+    assert_eq!(index.df.get(&text::hash(b"riverton")), Some(&2));
+    assert!((index.idf(text::hash(b"riverton")) - riverton).abs() < 0.2);
+}

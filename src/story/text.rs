@@ -1,0 +1,499 @@
+//! An item's words as story grouping sees them: folded (case, diacritics, apostrophes),
+//! stripped of function words, each remembering whether it was written as a name, then
+//! counted into hashed terms. Names and numbers are what tell one event from another
+//! within a topic, so they are found here, once per item, and weighed later against
+//! document frequencies.
+//!
+//! The watch module's `normalize` folds whole texts and discards case; grouping needs case
+//! per word (a capital inside a sentence marks a name), so this splits words itself and
+//! hands only non-ASCII characters to `normalize`, which keeps one definition of folding
+//! (Erdoğan = Erdogan) across the project.
+
+use crate::watch::normalize;
+
+/// A word, a name or a pair of names, hashed. Collisions at 64 bits are negligible next to
+/// the noise of the words themselves, and hashing spares storing and comparing strings.
+pub(super) type Term = u64;
+
+/// What one term counted for in a text.
+pub(super) struct Counted {
+    pub(super) term: Term,
+    pub(super) count: u32,
+    /// Written as a name (capitalised inside a sentence) at least once.
+    pub(super) name: bool,
+}
+
+/// One word of a text, as a range of the folded buffer plus how it was written.
+#[derive(Debug, Clone, Copy)]
+struct Word {
+    start: usize,
+    end: usize,
+    capital: bool,
+    number: bool,
+    /// First word of a sentence, where a capital says nothing.
+    sentence_start: bool,
+    /// Only spaces or hyphens since the previous word: the two can be one name.
+    joined: bool,
+}
+
+/// Reusable buffers for splitting texts into words.
+#[derive(Debug, Default)]
+pub(super) struct Splitter {
+    folded: String,
+    words: Vec<Word>,
+    /// Each term as it occurs, and whether that occurrence was written as a name.
+    occurrences: Vec<(Term, bool)>,
+}
+
+impl Splitter {
+    /// Adds the terms of `text` to those counted so far. With `names` false, capitals are
+    /// not read as names (headlines are often in title case).
+    pub(super) fn push(&mut self, text: &str, names: bool) {
+        self.split(text);
+        let words = &self.words;
+        let mut previous_name: Option<&str> = None;
+        for (at, word) in words.iter().enumerate() {
+            let folded = &self.folded[word.start..word.end];
+            if is_stopword(folded) || (folded.len() < 2 && !word.number) {
+                previous_name = None;
+                continue;
+            }
+            let stem = stem(folded);
+            let is_name = names
+                && word.capital
+                && !word.number
+                && (!word.sentence_start
+                    || words
+                        .get(at + 1)
+                        .is_some_and(|next| next.capital && next.joined));
+            if is_name && let Some(first) = previous_name.filter(|_| word.joined) {
+                self.occurrences.push((pair_hash(first, stem), true));
+            }
+            self.occurrences.push((hash(stem.as_bytes()), is_name));
+            previous_name = is_name.then_some(stem);
+        }
+    }
+
+    /// The distinct terms pushed so far, sorted.
+    pub(super) fn terms(&self) -> Vec<Term> {
+        let mut terms: Vec<Term> = self.occurrences.iter().map(|&(t, _)| t).collect();
+        terms.sort_unstable();
+        terms.dedup();
+        terms
+    }
+
+    /// Counts the terms pushed since the last call, sorted by term.
+    pub(super) fn counts(&mut self) -> Vec<Counted> {
+        self.occurrences.sort_unstable_by_key(|&(term, _)| term);
+        let mut out: Vec<Counted> = Vec::new();
+        for (term, name) in self.occurrences.drain(..) {
+            match out.last_mut() {
+                Some(last) if last.term == term => {
+                    last.count += 1;
+                    last.name |= name;
+                }
+                _ => out.push(Counted {
+                    term,
+                    count: 1,
+                    name,
+                }),
+            }
+        }
+        out
+    }
+
+    /// Splits `text` into folded words with how each was written.
+    fn split(&mut self, text: &str) {
+        self.folded.clear();
+        self.words.clear();
+        let mut chars = text.char_indices().peekable();
+        let mut sentence_start = true;
+        let mut joined = false;
+        while let Some(&(_, c)) = chars.peek() {
+            if !is_word_char(c) {
+                chars.next();
+                match c {
+                    ' ' | '\t' | '-' | '\u{2010}' | '\u{2011}' => {}
+                    '.' if self.words.last().is_some_and(|w| self.is_abbreviation(w)) => {
+                        joined = false;
+                    }
+                    '.' | '!' | '?' | '\n' | '\r' | '•' => {
+                        sentence_start = true;
+                        joined = false;
+                    }
+                    _ => joined = false,
+                }
+                continue;
+            }
+            let start = self.folded.len();
+            let capital = c.is_uppercase();
+            let mut number = true;
+            while let Some((_, c)) = chars.next() {
+                if c.is_ascii_alphanumeric() {
+                    number &= c.is_ascii_digit();
+                    self.folded.push(c.to_ascii_lowercase());
+                } else if is_word_char(c) {
+                    number &= c.is_numeric();
+                    if !c.is_ascii() {
+                        self.folded.push_str(&normalize(c.encode_utf8(&mut [0; 4])));
+                    }
+                } else {
+                    unreachable!("only word characters are consumed");
+                }
+                let Some(&(_, next)) = chars.peek() else {
+                    break;
+                };
+                if is_word_char(next) {
+                    continue;
+                }
+                // Inside a word: an apostrophe joins (O'Neal) or starts a possessive that is
+                // dropped (Aly's = Aly), and a separator between digits stays in a number
+                // (1,200 and 3.5).
+                let mut ahead = chars.clone();
+                ahead.next();
+                let after = ahead.peek().map(|&(_, c)| c);
+                if matches!(next, '\'' | '\u{2019}' | '\u{02BC}') && after.is_some_and(is_word_char)
+                {
+                    let possessive = matches!(after, Some('s' | 'S')) && {
+                        let mut rest = ahead.clone();
+                        rest.next();
+                        !rest.peek().is_some_and(|&(_, c)| is_word_char(c))
+                    };
+                    chars.next();
+                    if possessive {
+                        chars.next();
+                        break;
+                    }
+                } else if number
+                    && matches!(next, ',' | '.')
+                    && after.is_some_and(|c| c.is_ascii_digit())
+                {
+                    chars.next();
+                    if next == '.' {
+                        self.folded.push('.');
+                    }
+                } else {
+                    break;
+                }
+            }
+            if self.folded.len() > start {
+                self.words.push(Word {
+                    start,
+                    end: self.folded.len(),
+                    capital,
+                    number,
+                    sentence_start,
+                    joined,
+                });
+            }
+            sentence_start = false;
+            joined = true;
+        }
+    }
+
+    /// A short capitalised word before a full stop (St., Mr., Dr., an initial) does not end
+    /// the sentence, so the name after it still counts as one.
+    fn is_abbreviation(&self, word: &Word) -> bool {
+        word.capital && !word.number && word.end - word.start <= 3
+    }
+}
+
+/// Letters, digits, and the marks and invisible characters that sit inside words.
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    c.is_alphanumeric()
+        || unicode_normalization::char::is_combining_mark(c)
+        || matches!(
+            c,
+            '\u{00AD}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+        )
+}
+
+/// A plural and its singular are one term: `shootings` and `shooting` report the same
+/// thing. Only the plain `-s` is removed; a stemmer's other cuts would merge names.
+fn stem(word: &str) -> &str {
+    let bytes = word.as_bytes();
+    if bytes.len() > 3
+        && bytes[bytes.len() - 1] == b's'
+        && !matches!(bytes[bytes.len() - 2], b's' | b'u' | b'i')
+    {
+        &word[..word.len() - 1]
+    } else {
+        word
+    }
+}
+
+/// FNV-1a with a final mix, so that the low bits the hash maps use are well spread.
+pub(super) fn hash(bytes: &[u8]) -> Term {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    mix(h)
+}
+
+/// The term of two names written together ("kavan collin"): a full name is rarer, and so
+/// weighs more, than either of its words.
+fn pair_hash(first: &str, second: &str) -> Term {
+    mix(hash(first.as_bytes()).rotate_left(17) ^ hash(second.as_bytes()))
+}
+
+fn mix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h
+}
+
+/// Words that say nothing about which event a text reports. Everything else is left to
+/// document frequencies.
+fn is_stopword(word: &str) -> bool {
+    STOPWORDS.binary_search(&word).is_ok()
+}
+
+/// Sorted, so that lookup is a binary search.
+const STOPWORDS: &[&str] = &[
+    "about",
+    "after",
+    "again",
+    "against",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "down",
+    "during",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "me",
+    "more",
+    "most",
+    "my",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "out",
+    "over",
+    "own",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A word as a test writes it: its folded form, and whether it reads as a name. A
+    /// space inside marks the term of two names written together.
+    fn term(word: &str, name: bool) -> (Term, bool) {
+        match word.split_once(' ') {
+            Some((first, second)) => (pair_hash(first, second), name),
+            None => (hash(word.as_bytes()), name),
+        }
+    }
+
+    /// (text, terms in order of occurrence, each with whether it reads as a name)
+    const WORD_TABLE: &[(&str, &[(&str, bool)])] = &[
+        // Capitals inside a sentence are names; the pair is a term of its own.
+        (
+            "Police said Jamal Turner was shot.",
+            &[
+                ("police", false),
+                ("said", false),
+                ("jamal", true),
+                ("jamal turner", true),
+                ("turner", true),
+                ("shot", false),
+            ],
+        ),
+        // A capital starting a sentence is not a name, unless another capital follows.
+        (
+            "Shots rang out. Police arrived. Kavan Collins was hurt.",
+            &[
+                ("shot", false),
+                ("rang", false),
+                ("police", false),
+                ("arrived", false),
+                ("kavan", true),
+                ("kavan collin", true),
+                ("collin", true),
+                ("hurt", false),
+            ],
+        ),
+        // An abbreviation's full stop does not start a sentence.
+        (
+            "Capt. Dana Ortiz spoke",
+            &[
+                ("capt", false),
+                ("dana", true),
+                ("dana ortiz", true),
+                ("ortiz", true),
+                ("spoke", false),
+            ],
+        ),
+        // Possessives are dropped, apostrophes inside names join, a function word breaks a
+        // pair of names.
+        (
+            "the crowd at Aly\u{2019}s and O'Neal's bar",
+            &[
+                ("crowd", false),
+                ("aly", true),
+                ("oneal", true),
+                ("bar", false),
+            ],
+        ),
+        // Separators between digits stay inside a number; plurals lose their -s.
+        (
+            "about 1,200 people and 3.5 miles",
+            &[
+                ("1200", false),
+                ("people", false),
+                ("3.5", false),
+                ("mile", false),
+            ],
+        ),
+        // Diacritics, precomposed or combining, and case fold away.
+        (
+            "then Erdoğan met ERDOG\u{306}AN",
+            &[("erdogan", true), ("met", false), ("erdogan", true)],
+        ),
+        // Words of one letter and hyphenated ages.
+        (
+            "a 16-year-old boy",
+            &[
+                ("16", false),
+                ("year", false),
+                ("old", false),
+                ("boy", false),
+            ],
+        ),
+    ];
+
+    #[test]
+    fn words_fold_and_names_are_recognised() {
+        for &(text, want) in WORD_TABLE {
+            let mut splitter = Splitter::default();
+            splitter.push(text, true);
+            let want: Vec<(Term, bool)> = want.iter().map(|&(w, n)| term(w, n)).collect();
+            assert_eq!(splitter.occurrences, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn headline_capitals_are_not_names() {
+        let mut splitter = Splitter::default();
+        splitter.push("Man Shot Near Elm Street", false);
+        assert!(splitter.occurrences.iter().all(|&(_, name)| !name));
+        assert_eq!(splitter.occurrences.len(), 5);
+    }
+
+    #[test]
+    fn counts_add_up_occurrences_and_remember_names() {
+        let mut splitter = Splitter::default();
+        splitter.push("Turner", false);
+        splitter.push("Police said Turner and turner", true);
+        let counts = splitter.counts();
+        let turner = counts
+            .iter()
+            .find(|c| c.term == hash(b"turner"))
+            .expect("counted");
+        assert_eq!((turner.count, turner.name), (3, true));
+        assert!(counts.windows(2).all(|w| w[0].term < w[1].term));
+        assert!(splitter.occurrences.is_empty());
+    }
+}
