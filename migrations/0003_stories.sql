@@ -40,7 +40,7 @@ UPDATE items SET event_at = CASE
 
 CREATE INDEX items_canonical_link ON items (canonical_link);
 CREATE INDEX items_guid ON items (guid);
-CREATE INDEX items_title_key ON items (title_key);
+CREATE INDEX items_title_key ON items (title_key, event_at);
 CREATE INDEX items_story ON items (story_id, event_at);
 CREATE INDEX items_grouped_event ON items (event_at) WHERE story_id IS NOT NULL;
 
@@ -50,4 +50,7 @@ CREATE TABLE story_queue (
     item_id INTEGER PRIMARY KEY REFERENCES items(id)
 );
 
-INSERT INTO story_queue (item_id) SELECT DISTINCT item_id FROM matches;
+-- Matches of the last fortnight are grouped; older ones were sent long ago.
+INSERT INTO story_queue (item_id)
+    SELECT DISTINCT item_id FROM matches
+    WHERE matched_at >= (SELECT MAX(matched_at) FROM matches) - 14 * 86400;

@@ -263,19 +263,26 @@ async fn a_republished_or_edited_entry_is_not_sent_again_and_an_edit_updates_the
     );
 }
 
+/// Entries that look alike but are different articles: each must be stored and matched,
+/// since a wrong merge would hide one for good.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn entries_sharing_a_home_page_link_are_separate_articles() {
+async fn look_alike_entries_stay_separate_articles() {
     let served = tempfile::tempdir().unwrap();
     let dir = served.path();
+    let monday = "S-400 briefing: the defence ministry reported on radar tests, the \
+                  opposition questioned the costs, and NATO envoys met in Brussels again.";
+    let tuesday = "S-400 news in brief: parliament debated the budget, the navy held \
+                   drills, and the foreign minister flew to Washington for talks.";
     publish(
         dir,
         "live.rss",
         &[
+            // One live-blog link, entries with their own text.
             Entry {
                 guid: "1",
                 link: "https://live.example/s400",
                 title: "S-400: Ankara confirms radar test",
-                text: "Ankara confirmed a radar test of the S-400 near Sinop.",
+                text: "Ankara confirmed a radar test of the S-400 near Sinop on Tuesday.",
                 age: 3,
             },
             Entry {
@@ -285,17 +292,164 @@ async fn entries_sharing_a_home_page_link_are_separate_articles() {
                 text: "The State Department said the S-400 test was a concern for allies.",
                 age: 2,
             },
+            // One live-blog link, entries with a title only.
+            Entry {
+                guid: "3",
+                link: "https://live.example/ticker",
+                title: "S-400 batteries moved to Sinop",
+                text: "",
+                age: 3,
+            },
+            Entry {
+                guid: "4",
+                link: "https://live.example/ticker",
+                title: "S-400 radar test confirmed",
+                text: "",
+                age: 2,
+            },
+            // A daily briefing on a fixed link, same title, a new text each day.
+            Entry {
+                guid: "5",
+                link: "https://live.example/briefing",
+                title: "S-400 morning briefing",
+                text: monday,
+                age: 48,
+            },
+            Entry {
+                guid: "6",
+                link: "https://live.example/briefing",
+                title: "S-400 morning briefing",
+                text: tuesday,
+                age: 24,
+            },
         ],
     );
+    // A recurring headline without text, on links of its own, a day apart.
+    publish(
+        dir,
+        "markets.rss",
+        &[
+            Entry {
+                guid: "m-16",
+                link: "https://markets.example/16",
+                title: "S-400 stocks today: defence shares",
+                text: "",
+                age: 48,
+            },
+            Entry {
+                guid: "m-17",
+                link: "https://markets.example/17",
+                title: "S-400 stocks today: defence shares",
+                text: "",
+                age: 24,
+            },
+        ],
+    );
+    // A feed giving every entry its home page as guid.
+    let shared_guid = rss(&[
+        Entry {
+            guid: "https://blog.example/",
+            link: "https://blog.example/post/1",
+            title: "Turkey tests the S-400",
+            text: "A first post on the S-400 radar tests and what they mean for NATO.",
+            age: 5,
+        },
+        Entry {
+            guid: "https://blog.example/",
+            link: "https://blog.example/post/2",
+            title: "Greece protests to NATO over the S-400",
+            text: "Athens complained to NATO about the S-400 radar tests near Sinop.",
+            age: 4,
+        },
+    ]);
+    std::fs::write(dir.join("blog.rss"), shared_guid).unwrap();
     let http = FeedServer::start(dir).await;
     let work = tempfile::tempdir().unwrap();
     let settings = settings(
         work.path(),
-        &[("Live", http.url("live.rss"))],
+        &[
+            ("Live", http.url("live.rss")),
+            ("Markets", http.url("markets.rss")),
+            ("Blog", http.url("blog.rss")),
+        ],
         "[[watchlists]]\nname = \"s400\"\nquery = '\"S-400\"'\n",
     );
     poll_once(settings.clone(), None).await.unwrap();
-    assert_eq!(all_matches(&settings).len(), 2);
+    let matches = all_matches(&settings);
+    let mut titles: Vec<&str> = matches.iter().map(|m| m.title.as_str()).collect();
+    titles.sort();
+    assert_eq!(
+        titles,
+        [
+            "Greece protests to NATO over the S-400",
+            "S-400 batteries moved to Sinop",
+            "S-400 morning briefing",
+            "S-400 morning briefing",
+            "S-400 radar test confirmed",
+            "S-400 stocks today: defence shares",
+            "S-400 stocks today: defence shares",
+            "S-400: Ankara confirms radar test",
+            "S-400: Washington responds",
+            "Turkey tests the S-400",
+        ]
+    );
+}
+
+/// An article a digest sent under one watchlist, seen later in a feed where another of
+/// the digest's watchlists matches it, is not sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_digest_sends_an_article_once_whichever_of_its_watchlists_matched_it() {
+    let served = tempfile::tempdir().unwrap();
+    let dir = served.path();
+    let article = Entry {
+        guid: "wire-1",
+        link: "https://wire.example/world/turkey-s400-radars",
+        title: "Turkey switches on S-400 radars before NATO drill",
+        text: RADARS,
+        age: 3,
+    };
+    publish(dir, "wire.rss", &[article]);
+    publish(dir, "paper.rss", &[]);
+    let http = FeedServer::start(dir).await;
+    let smtp = SmtpServer::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let settings = config::load(&write_config(
+        work.path(),
+        &format!(
+            "[[feeds]]\nname = \"Wire\"\nurl = \"{}\"\ntags = [\"wire\"]\n\n\
+             [[feeds]]\nname = \"Paper\"\nurl = \"{}\"\ntags = [\"paper\"]\n\n\
+             [[watchlists]]\nname = \"wires\"\nquery = '\"S-400\"'\nfeeds = [\"tag:wire\"]\n\n\
+             [[watchlists]]\nname = \"papers\"\nquery = 'Sinop'\nfeeds = [\"tag:paper\"]\n\n\
+             {}\n[[digests]]\nname = \"desk\"\nto = [\"desk@example.org\"]\nschedule = \"every 1h\"\n",
+            http.url("wire.rss"),
+            http.url("paper.rss"),
+            smtp_email(smtp.port())
+        ),
+    ))
+    .unwrap();
+    poll_once(settings.clone(), None).await.unwrap();
+    assert!(matches!(
+        send_digest(settings.clone(), "desk").await.unwrap(),
+        DigestRun::Sent(_)
+    ));
+
+    publish(
+        dir,
+        "paper.rss",
+        &[Entry {
+            guid: "paper-1",
+            ..article
+        }],
+    );
+    poll_once(settings.clone(), None).await.unwrap();
+    let matches = all_matches(&settings);
+    assert_eq!(matches.len(), 2, "matched by both watchlists: {matches:#?}");
+    assert_eq!(
+        send_digest(settings.clone(), "desk").await.unwrap(),
+        DigestRun::Nothing,
+        "already sent under the other watchlist"
+    );
+    assert_eq!(smtp.messages().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -31,7 +31,7 @@ pub(super) async fn run_digest(
     now: DateTime<Utc>,
 ) -> anyhow::Result<DigestRun> {
     let digest = &ctx.settings.digests[index];
-    let (matches, sent) = unsent(ctx, digest).await?;
+    let (matches, sent) = unsent(ctx, digest, true).await?;
     if matches.is_empty() {
         let name = digest.name.clone();
         ctx.with_store(move |s| s.mark_digest_run(&name, now))
@@ -64,18 +64,26 @@ pub(super) async fn run_digest(
     Ok(DigestRun::Sent(delivery))
 }
 
-/// The matches the digest has not sent, grouped into stories first (a poll leaves items
-/// queued when grouping failed), and what the digest sent before about those stories.
+/// The matches the digest has not sent, and what the digest sent before about their
+/// stories. With `group`, items still queued for grouping (a poll's grouping failed) are
+/// grouped first; a preview, which changes nothing, leaves them be.
 async fn unsent(
     ctx: &Context,
     digest: &DigestSettings,
+    group: bool,
 ) -> anyhow::Result<(Vec<MatchRecord>, HashMap<i64, SentStory>)> {
     let name = digest.name.clone();
     let watchlists = digest.watchlists.clone();
     let window = ctx.settings.stories.window;
     let now = ctx.clock.now();
     ctx.with_store(move |s| {
-        s.group_stories(window, now)?;
+        if group {
+            // As after a poll: what cannot be grouped now stays queued, and is sent as
+            // stories of its own rather than held back.
+            if let Err(e) = s.group_stories(window, now) {
+                tracing::warn!(error = %e, "grouping matches into stories failed; will retry");
+            }
+        }
         let matches = s.unsent_matches(&name, &watchlists)?;
         let mut stories: Vec<i64> = matches.iter().filter_map(|m| m.story).collect();
         stories.sort_unstable();
@@ -184,7 +192,7 @@ pub async fn preview_digest(
     find(&settings, name)?;
     let ctx = Context::open(settings, super::Clock::system()).await?;
     let (_, digest) = find(&ctx.settings, name)?;
-    let (matches, sent) = unsent(&ctx, digest).await?;
+    let (matches, sent) = unsent(&ctx, digest, false).await?;
     if matches.is_empty() {
         return Ok(None);
     }

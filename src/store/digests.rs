@@ -60,7 +60,8 @@ impl Store {
         Ok(())
     }
 
-    /// The matches of `watchlists` this digest has not delivered yet, oldest first.
+    /// The matches of `watchlists` this digest has not delivered yet, oldest first, leaving
+    /// out the items it delivered under any watchlist.
     pub fn unsent_matches(&self, digest: &str, watchlists: &[String]) -> Result<Vec<MatchRecord>> {
         let names = serde_json::to_string(watchlists).unwrap_or_default();
         let mut stmt = self.conn.prepare(&format!(
@@ -71,6 +72,13 @@ impl Store {
                AND NOT EXISTS (
                    SELECT 1 FROM delivery_matches dm JOIN deliveries dl ON dl.id = dm.delivery_id
                    WHERE dm.match_id = m.id AND dl.digest = ?1)
+               -- An article this digest sent under one watchlist is not sent again when
+               -- another of its watchlists matches it later (seen in another feed).
+               AND NOT EXISTS (
+                   SELECT 1 FROM matches sent
+                   JOIN delivery_matches dm ON dm.match_id = sent.id
+                   JOIN deliveries dl ON dl.id = dm.delivery_id
+                   WHERE sent.item_id = m.item_id AND dl.digest = ?1)
              ORDER BY m.matched_at, m.id"
         ))?;
         let rows = stmt.query_map(params![digest, names], read_match)?;

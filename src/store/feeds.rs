@@ -245,7 +245,11 @@ impl Store {
         matches: &[NewMatch],
         edits: &[Retitle],
     ) -> Result<Vec<i64>> {
-        let tx = self.conn.transaction()?;
+        // Immediate: it reads (is this article known?) before it writes, and another
+        // process may write in between.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let sightings = items::record_sightings(&tx, feed, items, poll.at)?;
         let match_ids = items::insert_matches(&tx, &sightings, matches, poll.at)?;
         items::retitle(&tx, edits)?;

@@ -50,7 +50,7 @@ pub struct Store {
     conn: Connection,
     /// The stories active in the window, for grouping; built from the tables when first
     /// needed, for the window it was built with. See [`stories`].
-    stories: Option<(std::time::Duration, crate::story::StoryIndex)>,
+    stories: Option<stories::CachedIndex>,
 }
 
 impl std::fmt::Debug for Store {

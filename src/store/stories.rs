@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 
 use super::items::json_column;
 use super::{Result, Store, from_unix, to_unix};
@@ -23,6 +23,15 @@ use crate::story::{Features, StoryId, StoryIndex};
 /// this long before the window, at most `LEARN_ITEMS` of them (the newest).
 const LEARN_SPAN: Duration = Duration::from_secs(14 * 24 * 3600);
 const LEARN_ITEMS: i64 = 20_000;
+/// Queued items grouped between two prunings of the index.
+const PRUNE_EVERY: usize = 500;
+
+/// The stories active in the window, as of the newest story row they know of.
+pub(super) struct CachedIndex {
+    window: Duration,
+    index: StoryIndex,
+    newest: Option<i64>,
+}
 
 /// What a digest already sent about a story.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,13 +49,23 @@ impl Store {
     /// Groups the matched items waiting in the queue into stories, oldest first, in one
     /// transaction. Returns how many items were grouped.
     pub fn group_stories(&mut self, window: Duration, now: DateTime<Utc>) -> Result<usize> {
-        let mut index = match self.stories.take() {
-            Some((built_for, index)) if built_for == window => index,
-            _ => rebuild_index(&self.conn, window)?,
+        // Another process (`newshound digest send`) may have grouped items since the index
+        // was built; then it lacks their stories, and is rebuilt.
+        let newest: Option<i64> = self
+            .conn
+            .query_row("SELECT MAX(id) FROM stories", [], |r| r.get(0))?;
+        let mut cached = match self.stories.take() {
+            Some(cached) if cached.window == window && cached.newest == newest => cached,
+            _ => CachedIndex {
+                window,
+                index: rebuild_index(&self.conn, window)?,
+                newest,
+            },
         };
         // On an error the index is dropped: it may hold stories the rollback removed.
-        let grouped = group_queued(&mut self.conn, &mut index, now)?;
-        self.stories = Some((window, index));
+        let (grouped, newest) = group_queued(&mut self.conn, &mut cached.index, now)?;
+        cached.newest = cached.newest.max(newest);
+        self.stories = Some(cached);
         Ok(grouped)
     }
 
@@ -119,22 +138,29 @@ impl Store {
         Ok(stories)
     }
 
-    /// For each of `stories`, what digest `digest` already sent about it, if anything.
+    /// For each of `stories`, what digest `digest` already sent about it, if anything: when
+    /// it first did, the first item it sent (as the headline then), and the outlets it
+    /// named, that is the feeds each sent item had appeared in by the time it was sent.
     pub fn sent_stories(&self, digest: &str, stories: &[i64]) -> Result<HashMap<i64, SentStory>> {
         let ids = serde_json::to_string(stories).unwrap_or_default();
         let mut stmt = self.conn.prepare(
-            "SELECT i.story_id, MIN(dl.sent_at), i.title, i.link, f.name,
+            "SELECT story_id, sent_at, title, link, feed,
                     (SELECT json_group_array(name) FROM (
                         SELECT sf.name FROM sightings s JOIN feeds sf ON sf.id = s.feed_id
-                        WHERE s.item_id = i.id ORDER BY s.seen_at, sf.id))
-             FROM items i
-             JOIN feeds f ON f.id = i.feed_id
-             JOIN matches m ON m.item_id = i.id
-             JOIN delivery_matches dm ON dm.match_id = m.id
-             JOIN deliveries dl ON dl.id = dm.delivery_id
-             WHERE i.story_id IN (SELECT value FROM json_each(?2)) AND dl.digest = ?1
-             GROUP BY i.id
-             ORDER BY i.event_at, i.id",
+                        WHERE s.item_id = sent.item_id AND s.seen_at <= sent.sent_at
+                        ORDER BY s.seen_at, sf.id))
+             FROM (
+                 SELECT i.id AS item_id, i.story_id, MIN(dl.sent_at) AS sent_at, i.title,
+                        i.link, f.name AS feed, i.event_at
+                 FROM items i
+                 JOIN feeds f ON f.id = i.feed_id
+                 JOIN matches m ON m.item_id = i.id
+                 JOIN delivery_matches dm ON dm.match_id = m.id
+                 JOIN deliveries dl ON dl.id = dm.delivery_id
+                 WHERE i.story_id IN (SELECT value FROM json_each(?2)) AND dl.digest = ?1
+                 GROUP BY i.id
+             ) AS sent
+             ORDER BY sent_at, event_at, item_id",
         )?;
         let rows = stmt.query_map(params![digest, ids], |r| {
             let feed: String = r.get(4)?;
@@ -149,13 +175,13 @@ impl Store {
         let mut sent: HashMap<i64, SentStory> = HashMap::new();
         for row in rows {
             let (story, sent_at, title, link, feeds) = row?;
+            // Rows come earliest sent first: the first one of a story is its headline then.
             let entry = sent.entry(story).or_insert_with(|| SentStory {
                 first_sent: sent_at,
                 headline: title,
                 link,
                 outlets: Vec::new(),
             });
-            entry.first_sent = entry.first_sent.min(sent_at);
             for feed in feeds {
                 if !entry.outlets.contains(&feed) {
                     entry.outlets.push(feed);
@@ -228,12 +254,16 @@ fn rebuild_index(conn: &Connection, window: Duration) -> Result<StoryIndex> {
 }
 
 /// Groups the queued items, oldest first, and empties the queue, in one transaction.
+/// Returns how many items were grouped, and the newest story created.
 fn group_queued(
     conn: &mut Connection,
     index: &mut StoryIndex,
     now: DateTime<Utc>,
-) -> Result<usize> {
-    let tx = conn.transaction()?;
+) -> Result<(usize, Option<i64>)> {
+    // Immediate: it reads and then writes, and a deferred transaction could not take the
+    // write lock if another process wrote in between.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut created = None;
     let queued: Vec<(i64, String, String, i64)> = {
         let mut stmt = tx.prepare(
             "SELECT i.id, i.title, i.body, i.event_at
@@ -254,7 +284,7 @@ fn group_queued(
         )?;
         let mut join = tx.prepare_cached("UPDATE items SET story_id = ?2 WHERE id = ?1")?;
         let mut latest = None;
-        for (item, title, body, at) in &queued {
+        for (n, (item, title, body, at)) in queued.iter().enumerate() {
             let features = Features::of(title, body);
             let time = from_unix(*at);
             let story = match index.find(&features, time) {
@@ -264,12 +294,20 @@ fn group_queued(
                 }
                 None => {
                     create.execute(params![at, to_unix(now)])?;
+                    created = Some(tx.last_insert_rowid());
                     tx.last_insert_rowid()
                 }
             };
             join.execute(params![item, story])?;
             index.add(story, features, time);
             latest = latest.max(Some(time));
+            // A long backlog (the first grouping after an upgrade) must not keep every
+            // story of its weeks active.
+            if n % PRUNE_EVERY == PRUNE_EVERY - 1
+                && let Some(latest) = latest
+            {
+                index.prune(latest);
+            }
         }
         if let Some(latest) = latest {
             index.prune(latest);
@@ -277,7 +315,7 @@ fn group_queued(
     }
     tx.execute("DELETE FROM story_queue", [])?;
     tx.commit()?;
-    Ok(queued.len())
+    Ok((queued.len(), created))
 }
 
 #[cfg(test)]
@@ -409,6 +447,41 @@ mod tests {
         let m = record(&mut store, ids[1], &[report("paper", title, 12)], 12);
         store.group_stories(DEFAULT_WINDOW, at(12)).unwrap();
         assert_eq!(story_of(&store, m[0]), Some(first));
+    }
+
+    #[test]
+    fn what_a_digest_sent_names_the_outlets_known_when_it_was_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("n.db")).unwrap();
+        let ids = store.sync_feeds(&[feed("wire"), feed("paper")]).unwrap();
+        let title = "Turkey switches on S-400 radars near Sinop";
+        let wire = report("wire", title, 9);
+        let sent = record(&mut store, ids[0], std::slice::from_ref(&wire), 9);
+        store.group_stories(DEFAULT_WINDOW, at(9)).unwrap();
+        let story = story_of(&store, sent[0]).unwrap();
+        store
+            .record_delivery(&crate::store::Delivery {
+                digest: "desk".into(),
+                message_id: "<1@test>".into(),
+                subject: "s".into(),
+                recipients: vec!["desk@example.org".into()],
+                sent_at: at(10),
+                match_ids: sent,
+            })
+            .unwrap();
+        // The paper runs the same wire copy after the digest went out.
+        let copy = Item {
+            identity: "guid:paper-copy".into(),
+            guid: Some("paper-copy".into()),
+            ..wire
+        };
+        assert!(record(&mut store, ids[1], &[copy], 11).is_empty());
+
+        let sent = store.sent_stories("desk", &[story]).unwrap();
+        assert_eq!(sent[&story].outlets, ["wire"]);
+        assert_eq!(sent[&story].first_sent, at(10));
+        assert_eq!(sent[&story].headline, title);
+        assert!(store.sent_stories("other", &[story]).unwrap().is_empty());
     }
 
     #[test]
