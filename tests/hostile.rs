@@ -515,3 +515,47 @@ async fn fifty_thousand_items_and_five_megabyte_bodies_are_stored() {
     assert_eq!((fat.items, fat.new_items), (3, 3));
     assert_eq!(fat.matches.len(), 3);
 }
+
+/// Story grouping reads whatever a feed wrote: no text makes it panic, and an item with no
+/// words to compare starts a story of its own instead of joining any.
+#[test]
+fn story_grouping_takes_any_text() {
+    use newshound::story::{DEFAULT_WINDOW, Features, StoryIndex};
+
+    let long_word = "x".repeat(100_000);
+    let many_words = "S-400 Sinop Guler ".repeat(50_000);
+    let texts = [
+        "",
+        " ",
+        "s",
+        "'s",
+        "S's's'",
+        "-",
+        "— – | :: -",
+        "1,2,3,4,5,6,7,8,9,0.1.2.3",
+        "Erdog\u{306}an\u{306}\u{306}\u{306}",
+        "\u{202e}nagodrE\u{202c} \u{200b}\u{feff}",
+        "\u{0}\u{1}\u{7f}\u{85}\u{2028}",
+        "ǅǈǋ ß ẞ ﬁ İı",
+        "日本語のニュース 北京 مرحبا שלום",
+        "🚀🔥 S-400 🚀",
+        &long_word,
+        &many_words,
+    ];
+    let mut index = StoryIndex::new(DEFAULT_WINDOW);
+    let now = chrono::Utc::now();
+    let mut next = 0;
+    for title in &texts {
+        for body in &texts {
+            let features = Features::of(title, body);
+            let story = index.find(&features, now).unwrap_or_else(|| {
+                next += 1;
+                next
+            });
+            index.add(story, features, now);
+        }
+    }
+    assert!(index.active() >= 1);
+    let empty = Features::of("", "");
+    assert_eq!(index.find(&empty, now), None);
+}
