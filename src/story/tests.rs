@@ -331,3 +331,62 @@ fn forgetting_halves_frequencies_and_drops_terms_seen_once() {
     assert_eq!(index.df.get(&text::hash(b"riverton")), Some(&2));
     assert!((index.idf(text::hash(b"riverton")) - riverton).abs() < 0.2);
 }
+
+/// A wire report, its rewrite and a follow-up of one event, and another event of the same
+/// minister and department the same week (the store's end-to-end test).
+const SINOP: [(&str, &str); 3] = [
+    (
+        "Turkey switches on S-400 radars before NATO drill",
+        "ANKARA, Nov 17 (Wire) - Turkey switched on the radars of its Russian-made S-400 \
+         batteries near Sinop on Tuesday, Defence Minister Yasar Guler said, four days before \
+         NATO's Steadfast Noon exercise over the Black Sea. \"This is a routine calibration,\" \
+         Guler told reporters. The State Department said it was deeply concerned.",
+    ),
+    (
+        "Ankara activates Russian S-400 system in Sinop",
+        "The Turkish government activated the S-400 air defence system it bought from Russia \
+         at its base in Sinop, according to Defence Minister Yasar Guler, who called it \"a \
+         routine calibration\". Washington voiced deep concern. The test comes four days \
+         before Steadfast Noon, NATO's nuclear exercise over the Black Sea.",
+    ),
+    (
+        "Greece takes Sinop S-400 test to NATO",
+        "Greece asked NATO to discuss Turkey's S-400 radar test at Sinop, which Yasar Guler \
+         had called a routine calibration, before Steadfast Noon starts over the Black Sea on \
+         Saturday.",
+    ),
+];
+const F35: (&str, &str) = (
+    "Turkey, US resume F-35 talks as S-400 dispute lingers",
+    "Defence Minister Yasar Guler said talks with Washington on returning to the F-35 \
+     programme resumed, after the State Department offered to review the CAATSA sanctions on \
+     the SSB procurement agency. Lockheed Martin declined to comment.",
+);
+
+/// On an index that has seen nothing (a fresh install), the other event shares the people
+/// of the first, and every word still looks rare; whichever order the items come in, it
+/// stays a story of its own while the reports of the radar test are one.
+#[test]
+fn a_cold_index_keeps_apart_events_that_share_people() {
+    let [wire, rewrite, follow_up] = SINOP;
+    for order in [
+        [wire, rewrite, F35, follow_up],
+        [wire, F35, rewrite, follow_up],
+        [F35, wire, rewrite, follow_up],
+    ] {
+        let mut index = StoryIndex::new(DEFAULT_WINDOW);
+        let items: Vec<_> = order
+            .iter()
+            .enumerate()
+            .map(|(n, &(title, body))| (title, body, at(1, 12 + n as u32)))
+            .collect();
+        let stories = group(&mut index, &items);
+        let other = order.iter().position(|item| item.0 == F35.0).unwrap();
+        let radar: Vec<StoryId> = (0..4).filter(|&n| n != other).map(|n| stories[n]).collect();
+        assert!(
+            radar.iter().all(|&s| s == radar[0]),
+            "{order:?}: {stories:?}"
+        );
+        assert_ne!(stories[other], radar[0], "{order:?}: {stories:?}");
+    }
+}
