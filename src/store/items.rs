@@ -207,16 +207,15 @@ fn same_article(
                 && close(at))
     };
     if let Some(link) = link {
-        let mut by_link = conn.prepare_cached(
+        let found = first_candidate(
+            conn,
             "SELECT id, title_key, body, event_at FROM items WHERE canonical_link = ?1
              ORDER BY id DESC LIMIT ?2",
+            link,
+            |stored_title, body, at| agrees(stored_title, body, at),
         )?;
-        let rows = by_link.query_map(params![link, CANDIDATES as i64], candidate)?;
-        for row in rows {
-            let (id, stored_title, body, at) = row?;
-            if agrees(stored_title.as_deref(), &body, at) {
-                return Ok(Some(id));
-            }
+        if found.is_some() {
+            return Ok(found);
         }
     }
     // A guid that a feed shares among its entries was made unique by the parser (and then
@@ -226,17 +225,15 @@ fn same_article(
         .as_deref()
         .filter(|g| global_guid(g) && item.identity == format!("guid:{g}"));
     if let Some(guid) = own_guid {
-        let mut by_guid = conn.prepare_cached(
+        let found = first_candidate(
+            conn,
             "SELECT id, title_key, body, event_at FROM items WHERE guid = ?1
              ORDER BY id DESC LIMIT ?2",
+            guid,
+            |stored_title, body, at| stored_title == Some(title) || agrees(stored_title, body, at),
         )?;
-        let rows = by_guid.query_map(params![guid, CANDIDATES as i64], candidate)?;
-        for row in rows {
-            let (id, stored_title, body, at) = row?;
-            if stored_title.as_deref() == Some(title) || agrees(stored_title.as_deref(), &body, at)
-            {
-                return Ok(Some(id));
-            }
+        if found.is_some() {
+            return Ok(found);
         }
     }
     if title.is_empty() || !text.is_substantial() {
@@ -263,6 +260,25 @@ fn same_article(
 /// A stored item compared with a new one: id, title key, text and time.
 fn candidate(r: &Row) -> rusqlite::Result<(i64, Option<String>, String, i64)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+/// The first stored item selected by `sql` (which takes `key` and a limit, and selects
+/// what [`candidate`] reads) that `same` accepts.
+fn first_candidate(
+    conn: &Connection,
+    sql: &str,
+    key: &str,
+    same: impl Fn(Option<&str>, &str, i64) -> bool,
+) -> Result<Option<i64>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![key, CANDIDATES as i64], candidate)?;
+    for row in rows {
+        let (id, stored_title, body, at) = row?;
+        if same(stored_title.as_deref(), &body, at) {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
 }
 
 /// Inserts the matches of newly sighted items; returns the new match ids. An article seen
