@@ -77,6 +77,20 @@ pub struct Story {
     pub items: Vec<StoryItem>,
 }
 
+/// What an earlier message of a digest said about a story: the digest's next message
+/// shows new coverage of it as a follow-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierCoverage {
+    /// When the digest first reported the story.
+    pub first_sent: DateTime<Utc>,
+    /// The story's headline and link as reported then: its earliest item sent.
+    pub headline: String,
+    pub link: Option<String>,
+    /// The outlets reported: the feeds each sent item had appeared in by the time it was
+    /// sent, in order of first appearance.
+    pub outlets: Vec<String>,
+}
+
 /// One item of a story as `newshound stories` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoryItem {

@@ -14,7 +14,7 @@ use crate::digest::render::{
 };
 use crate::digest::send::{Mailer, OutgoingMessage};
 use crate::model::MatchRecord;
-use crate::store::{Delivery, SentStory};
+use crate::store::Delivery;
 
 /// What a digest run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +71,7 @@ async fn unsent(
     ctx: &Context,
     digest: &DigestSettings,
     group: bool,
-) -> anyhow::Result<(Vec<MatchRecord>, HashMap<i64, SentStory>)> {
+) -> anyhow::Result<(Vec<MatchRecord>, HashMap<i64, EarlierCoverage>)> {
     let name = digest.name.clone();
     let watchlists = digest.watchlists.clone();
     let window = ctx.settings.stories.window;
@@ -99,7 +99,7 @@ fn compose(
     settings: &Settings,
     digest: &DigestSettings,
     matches: Vec<MatchRecord>,
-    sent: &HashMap<i64, SentStory>,
+    sent: &HashMap<i64, EarlierCoverage>,
     feed_problems: Vec<FeedProblem>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(Rendered, OutgoingMessage)> {
@@ -122,7 +122,7 @@ fn compose(
 fn view(
     digest: &DigestSettings,
     matches: Vec<MatchRecord>,
-    sent: &HashMap<i64, SentStory>,
+    sent: &HashMap<i64, EarlierCoverage>,
     now: DateTime<Utc>,
 ) -> DigestView {
     let mut sections: Vec<Section> = digest
@@ -146,15 +146,7 @@ fn view(
         match same_story {
             Some(entry) => entry.matches.push(m),
             None => section.stories.push(StoryEntry {
-                earlier: m
-                    .story
-                    .and_then(|story| sent.get(&story))
-                    .map(|sent| EarlierCoverage {
-                        first_sent: sent.first_sent,
-                        headline: sent.headline.clone(),
-                        link: sent.link.clone(),
-                        outlets: sent.outlets.clone(),
-                    }),
+                earlier: m.story.and_then(|story| sent.get(&story)).cloned(),
                 matches: vec![m],
             }),
         }

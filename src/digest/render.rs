@@ -21,6 +21,7 @@ use chrono::{DateTime, Datelike, Utc};
 use html_escape::{encode_double_quoted_attribute, encode_text};
 use url::Url;
 
+pub use crate::model::EarlierCoverage;
 use crate::model::{MatchRecord, Snippet};
 
 /// What one digest email covers: the matches of each watchlist, in the order the
@@ -94,18 +95,6 @@ pub struct StoryEntry {
     /// Set when an earlier message of this digest already reported the story: the entry is
     /// then a follow-up, not news.
     pub earlier: Option<EarlierCoverage>,
-}
-
-/// What an earlier message of the same digest said about a story.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EarlierCoverage {
-    /// When the digest first reported the story.
-    pub first_sent: DateTime<Utc>,
-    /// The story's headline and link as reported then.
-    pub headline: String,
-    pub link: Option<String>,
-    /// Outlets already reported.
-    pub outlets: Vec<String>,
 }
 
 /// The parts of a rendered digest.

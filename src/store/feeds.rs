@@ -378,21 +378,9 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Cadence;
 
     fn feed(url: &str) -> FeedSettings {
-        let interval = Duration::from_secs(900);
-        FeedSettings {
-            name: "wire".into(),
-            url: url::Url::parse(url).unwrap(),
-            cadence: Cadence {
-                interval,
-                min_interval: interval,
-                max_interval: interval,
-                adaptive: false,
-            },
-            tags: Vec::new(),
-        }
+        crate::store::tests::feed_settings("wire", url)
     }
 
     /// A user who follows the advice to put a moved feed's new URL in the config keeps

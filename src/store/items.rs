@@ -4,6 +4,7 @@
 //! text; see [`crate::dedup`]) joins that item instead of making another, and
 //! `UNIQUE (item_id, watchlist)` is what makes a match, and so a mail, happen once.
 
+use std::cell::OnceCell;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -61,13 +62,12 @@ pub struct NewMatch {
     pub snippet: Snippet,
 }
 
-pub(super) const MATCH_COLUMNS: &str =
+pub(super) const MATCH_COLUMNS: &str = concat!(
     "m.id, m.watchlist, f.name, i.title, i.link, i.guid, i.published_at,
-     m.matched_at, m.matched_terms, m.snippet, m.highlights, i.id, i.story_id,
-     (SELECT json_group_array(name) FROM (
-         SELECT sf.name FROM sightings s JOIN feeds sf ON sf.id = s.feed_id
-         WHERE s.item_id = i.id ORDER BY s.seen_at, sf.id))
-     FROM matches m JOIN items i ON i.id = m.item_id JOIN feeds f ON f.id = i.feed_id";
+     m.matched_at, m.matched_terms, m.snippet, m.highlights, i.id, i.story_id, ",
+    sighted_feeds!("i.id"),
+    " FROM matches m JOIN items i ON i.id = m.item_id JOIN feeds f ON f.id = i.feed_id"
+);
 
 impl Store {
     /// For each of `items`, whether `feed` has had it before.
@@ -193,17 +193,20 @@ fn same_article(
     title: &str,
     event_at: DateTime<Utc>,
 ) -> Result<Option<i64>> {
-    let text = Text::of(&item.body);
+    // Folding the text costs as much as matching it, and most items have no candidate at
+    // all: fold it only when there is one to compare with.
+    let folded = OnceCell::new();
+    let text = || folded.get_or_init(|| Text::of(&item.body));
     let span = SAME_TITLE_SPAN.as_secs() as i64;
     let close = |at: i64| (at - to_unix(event_at)).abs() < TITLE_ONLY_SPAN.as_secs() as i64;
     // Agreement of title or text. Where one side has too little text to tell, the title
     // decides, and only between items close in time: "Morning briefing" on a fixed URL.
     let agrees = |stored_title: Option<&str>, stored_body: &str, at: i64| {
         let stored = Text::of(stored_body);
-        text.near_identical(&stored)
+        text().near_identical(&stored)
             || (stored_title == Some(title)
                 && !title.is_empty()
-                && (!text.is_substantial() || !stored.is_substantial())
+                && (!text().is_substantial() || !stored.is_substantial())
                 && close(at))
     };
     if let Some(link) = link {
@@ -236,7 +239,7 @@ fn same_article(
             return Ok(found);
         }
     }
-    if title.is_empty() || !text.is_substantial() {
+    if title.is_empty() {
         return Ok(None);
     }
     let mut by_title = conn.prepare_cached(
@@ -250,7 +253,8 @@ fn same_article(
     )?;
     for row in rows {
         let (id, _, body, _) = row?;
-        if text.near_identical(&Text::of(&body)) {
+        // Too little text to tell is never agreement (`near_identical` says no).
+        if text().near_identical(&Text::of(&body)) {
             return Ok(Some(id));
         }
     }

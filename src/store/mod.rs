@@ -7,6 +7,26 @@
 //! Queries are split by table group: [`feeds`], [`items`] (items, their sightings in
 //! feeds, and matches), [`stories`] and [`digests`] (digest state and deliveries).
 
+/// SQL for a JSON array of the names of the feeds item `$item` (an SQL expression) was
+/// seen in, in order of sighting; `$also` narrows the sightings (e.g. to those before a
+/// time). Read back with `stories::outlets_of`.
+macro_rules! sighted_feeds {
+    ($item:literal) => {
+        sighted_feeds!($item, "")
+    };
+    ($item:literal, $also:literal) => {
+        concat!(
+            "(SELECT json_group_array(name) FROM (
+                SELECT sf.name FROM sightings s JOIN feeds sf ON sf.id = s.feed_id
+                WHERE s.item_id = ",
+            $item,
+            " ",
+            $also,
+            " ORDER BY s.seen_at, sf.id))"
+        )
+    };
+}
+
 mod digests;
 mod feeds;
 mod items;
@@ -21,7 +41,6 @@ use rusqlite_migration::{M, Migrations};
 pub use digests::Delivery;
 pub use feeds::{Condition, FeedId, FeedStatus, FetchState, Location, PollOutcome, PollRecord};
 pub use items::{NewMatch, Retitle, Seen};
-pub use stories::SentStory;
 
 /// The schema, one SQL file per step, only ever appended to.
 pub(crate) const MIGRATIONS: &[M<'static>] = &[
@@ -99,8 +118,25 @@ fn from_unix(secs: i64) -> DateTime<Utc> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::config::{Cadence, FeedSettings};
+
+    /// A feed polled every 15 minutes, not adaptively.
+    pub(crate) fn feed_settings(name: &str, url: &str) -> FeedSettings {
+        let interval = std::time::Duration::from_secs(900);
+        FeedSettings {
+            name: name.into(),
+            url: url::Url::parse(url).unwrap(),
+            cadence: Cadence {
+                interval,
+                min_interval: interval,
+                max_interval: interval,
+                adaptive: false,
+            },
+            tags: Vec::new(),
+        }
+    }
 
     #[test]
     fn migrations_are_valid() {

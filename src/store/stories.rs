@@ -16,7 +16,7 @@ use rusqlite::{Connection, TransactionBehavior, params};
 
 use super::items::json_column;
 use super::{Result, Store, from_unix, to_unix};
-use crate::model::{Story, StoryItem};
+use crate::model::{EarlierCoverage, Story, StoryItem};
 use crate::story::{Features, StoryId, StoryIndex};
 
 /// When the index is rebuilt, document frequencies are learnt from the grouped items of
@@ -31,18 +31,6 @@ pub(super) struct CachedIndex {
     window: Duration,
     index: StoryIndex,
     newest: Option<i64>,
-}
-
-/// What a digest already sent about a story.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SentStory {
-    /// When the digest first sent an item of the story.
-    pub first_sent: DateTime<Utc>,
-    /// The earliest item sent, as the story's headline then.
-    pub headline: String,
-    pub link: Option<String>,
-    /// The feeds the sent items appeared in, in order of first appearance.
-    pub outlets: Vec<String>,
 }
 
 impl Store {
@@ -72,12 +60,10 @@ impl Store {
     /// Stories with an item at or after `since` (by item time), newest first, with their
     /// items; with `watchlist`, only the stories and items it matched.
     pub fn stories(&self, watchlist: Option<&str>, since: DateTime<Utc>) -> Result<Vec<Story>> {
-        let mut items = self.conn.prepare(
-            "SELECT i.story_id, i.id, i.title, i.link, i.guid, f.name, i.event_at,
-                    (SELECT json_group_array(name) FROM (
-                        SELECT sf.name FROM sightings s JOIN feeds sf ON sf.id = s.feed_id
-                        WHERE s.item_id = i.id ORDER BY s.seen_at, sf.id)),
-                    (SELECT json_group_array(watchlist) FROM (
+        let mut items = self.conn.prepare(concat!(
+            "SELECT i.story_id, i.id, i.title, i.link, i.guid, f.name, i.event_at, ",
+            sighted_feeds!("i.id"),
+            ", (SELECT json_group_array(watchlist) FROM (
                         SELECT watchlist FROM matches WHERE item_id = i.id ORDER BY id))
              FROM stories st
              JOIN items i ON i.story_id = st.id
@@ -86,7 +72,7 @@ impl Store {
                AND (?2 IS NULL OR EXISTS (
                    SELECT 1 FROM matches m WHERE m.item_id = i.id AND m.watchlist = ?2))
              ORDER BY i.event_at, i.id",
-        )?;
+        ))?;
         let rows = items.query_map(params![to_unix(since), watchlist], |r| {
             let feed: String = r.get(5)?;
             let feeds = outlets_of(&feed, json_column(r, 7)?);
@@ -141,15 +127,16 @@ impl Store {
     /// For each of `stories`, what digest `digest` already sent about it, if anything: when
     /// it first did, the first item it sent (as the headline then), and the outlets it
     /// named, that is the feeds each sent item had appeared in by the time it was sent.
-    pub fn sent_stories(&self, digest: &str, stories: &[i64]) -> Result<HashMap<i64, SentStory>> {
+    pub fn sent_stories(
+        &self,
+        digest: &str,
+        stories: &[i64],
+    ) -> Result<HashMap<i64, EarlierCoverage>> {
         let ids = serde_json::to_string(stories).unwrap_or_default();
-        let mut stmt = self.conn.prepare(
-            "SELECT story_id, sent_at, title, link, feed,
-                    (SELECT json_group_array(name) FROM (
-                        SELECT sf.name FROM sightings s JOIN feeds sf ON sf.id = s.feed_id
-                        WHERE s.item_id = sent.item_id AND s.seen_at <= sent.sent_at
-                        ORDER BY s.seen_at, sf.id))
-             FROM (
+        let mut stmt = self.conn.prepare(concat!(
+            "SELECT story_id, sent_at, title, link, feed, ",
+            sighted_feeds!("sent.item_id", "AND s.seen_at <= sent.sent_at"),
+            " FROM (
                  SELECT i.id AS item_id, i.story_id, MIN(dl.sent_at) AS sent_at, i.title,
                         i.link, f.name AS feed, i.event_at
                  FROM items i
@@ -161,7 +148,7 @@ impl Store {
                  GROUP BY i.id
              ) AS sent
              ORDER BY sent_at, event_at, item_id",
-        )?;
+        ))?;
         let rows = stmt.query_map(params![digest, ids], |r| {
             let feed: String = r.get(4)?;
             Ok((
@@ -172,11 +159,11 @@ impl Store {
                 outlets_of(&feed, json_column(r, 5)?),
             ))
         })?;
-        let mut sent: HashMap<i64, SentStory> = HashMap::new();
+        let mut sent: HashMap<i64, EarlierCoverage> = HashMap::new();
         for row in rows {
             let (story, sent_at, title, link, feeds) = row?;
             // Rows come earliest sent first: the first one of a story is its headline then.
-            let entry = sent.entry(story).or_insert_with(|| SentStory {
+            let entry = sent.entry(story).or_insert_with(|| EarlierCoverage {
                 first_sent: sent_at,
                 headline: title,
                 link,
@@ -321,25 +308,14 @@ fn group_queued(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Cadence, FeedSettings};
+    use crate::config::FeedSettings;
     use crate::model::{Item, Snippet};
     use crate::store::{Location, NewMatch, PollOutcome, PollRecord};
     use crate::story::DEFAULT_WINDOW;
     use rusqlite_migration::Migrations;
 
     fn feed(name: &str) -> FeedSettings {
-        let interval = Duration::from_secs(900);
-        FeedSettings {
-            name: name.into(),
-            url: url::Url::parse(&format!("https://{name}.example/feed")).unwrap(),
-            cadence: Cadence {
-                interval,
-                min_interval: interval,
-                max_interval: interval,
-                adaptive: false,
-            },
-            tags: Vec::new(),
-        }
+        crate::store::tests::feed_settings(name, &format!("https://{name}.example/feed"))
     }
 
     fn at(hour: u32) -> DateTime<Utc> {
