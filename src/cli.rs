@@ -151,11 +151,10 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let settings = load(&cli.config)?;
             let since = since_arg(&since)?;
-            let path = settings.storage.path.clone();
-            let matches = tokio::task::spawn_blocking(move || {
-                Store::open(&path)?.matches_since(watchlist.as_deref(), since)
+            let matches = read_store(&settings, move |store| {
+                store.matches_since(watchlist.as_deref(), since)
             })
-            .await??;
+            .await?;
             print_matches(&matches, json)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -171,11 +170,10 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             {
                 anyhow::bail!("no watchlist is named `{name}`");
             }
-            let path = settings.storage.path.clone();
-            let stories = tokio::task::spawn_blocking(move || {
-                Store::open(&path)?.stories(watchlist.as_deref(), since)
+            let stories = read_store(&settings, move |store| {
+                store.stories(watchlist.as_deref(), since)
             })
-            .await??;
+            .await?;
             print_stories(&stories, json)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -478,6 +476,15 @@ fn one_line(text: &str, max: usize) -> String {
 /// `1 match`, `2 matches`.
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Opens the database on the blocking pool and reads from it.
+async fn read_store<T: Send + 'static>(
+    settings: &Settings,
+    read: impl FnOnce(&Store) -> crate::store::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let path = settings.storage.path.clone();
+    Ok(tokio::task::spawn_blocking(move || read(&Store::open(&path)?)).await??)
 }
 
 /// `--since 48h` as the time that long ago.

@@ -105,6 +105,7 @@ fn the_base_configuration_loads() {
         settings.email.transport,
         config::Transport::File { .. }
     ));
+    assert_eq!(settings.stories.window, Duration::from_secs(72 * 3600));
 }
 
 #[test]
@@ -179,6 +180,19 @@ fn bad_durations() {
         &dir.main(),
         "digests[0] (\"morning\").schedule",
         "not a duration",
+    );
+
+    let dir = Dir::new(&format!("{BASE}\n[stories]\nwindow = \"three days\"\n"));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "stories.window",
+        "`three days` is not a duration",
+    );
+    let dir = Dir::new(&format!("{BASE}\n[stories]\nwindow = \"5d\"\n"));
+    assert_eq!(
+        dir.load().unwrap().stories.window,
+        Duration::from_secs(5 * 86_400)
     );
 
     let dir = Dir::new(&BASE.replace("every 1h", "daily 08:00"));
