@@ -14,7 +14,7 @@ use crate::config::{self, Settings, Transport};
 use crate::daemon::{self, DigestRun};
 use crate::feed::parse::html_to_text;
 use crate::model::{MatchRecord, Story};
-use crate::store::Store;
+use crate::store::{MessageState, OutboxMessage, Store};
 use crate::watch::{Field, Query, Watcher};
 
 #[derive(Debug, Parser)]
@@ -86,6 +86,17 @@ pub enum Command {
         #[command(subcommand)]
         action: DigestCommand,
     },
+    /// List the newest messages in the outbox: pending, sent and failed.
+    Outbox {
+        #[command(subcommand)]
+        action: Option<OutboxCommand>,
+        /// How many messages to list, newest last.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show whether and where a query matches a text or HTML file.
     TestQuery {
         /// The query, e.g. '"S-400" (Turkey OR Ankara) -"Real Turkey"'.
@@ -102,6 +113,9 @@ pub enum DigestCommand {
     /// Render the next digest to stdout without sending it or marking anything.
     Preview {
         name: String,
+        /// The recipient to render it for (default: the digest's first).
+        #[arg(long)]
+        to: Option<String>,
         /// Also write the HTML part to this file.
         #[arg(long)]
         html: Option<PathBuf>,
@@ -109,8 +123,17 @@ pub enum DigestCommand {
         #[arg(long)]
         eml: Option<PathBuf>,
     },
-    /// Send the digest now, whatever its schedule.
+    /// Queue the digest now, whatever its schedule, and send the outbox.
     Send { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Make a failed message pending again; the running daemon sends it within a minute
+    /// (or run `newshound outbox send`).
+    Retry { id: i64 },
+    /// Send every pending message now, also those waiting for a retry.
+    Send,
 }
 
 /// Runs the parsed command line.
@@ -178,10 +201,16 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Digest {
-            action: DigestCommand::Preview { name, html, eml },
+            action:
+                DigestCommand::Preview {
+                    name,
+                    to,
+                    html,
+                    eml,
+                },
         } => {
             let settings = load(&cli.config)?;
-            match daemon::preview_digest(settings, &name).await? {
+            match daemon::preview_digest(settings, &name, to.as_deref()).await? {
                 None => eprintln!("digest `{name}`: nothing new to send"),
                 Some((rendered, message)) => {
                     println!("Subject: {}\n\n{}", rendered.subject, rendered.text);
@@ -201,23 +230,185 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             action: DigestCommand::Send { name },
         } => {
             let settings = load(&cli.config)?;
-            match daemon::send_digest(settings, &name).await? {
-                DigestRun::Nothing => println!("digest `{name}`: nothing new; nothing sent"),
-                DigestRun::Sent(delivery) => println!(
-                    "digest `{name}`: sent {} match{} to {} ({})",
-                    delivery.match_ids.len(),
-                    if delivery.match_ids.len() == 1 {
-                        ""
-                    } else {
-                        "es"
-                    },
-                    delivery.recipients.join(", "),
-                    delivery.message_id
-                ),
+            let sent = daemon::send_digest(settings, &name).await?;
+            let queued = match &sent.run {
+                DigestRun::Nothing => {
+                    println!("digest `{name}`: nothing new; nothing queued");
+                    Vec::new()
+                }
+                DigestRun::Queued(queued) => queued.iter().map(|q| q.outbox_id).collect(),
+            };
+            print_drain(&sent.report);
+            let unsent = sent
+                .report
+                .retrying
+                .iter()
+                .map(|(m, _)| m)
+                .chain(sent.report.failed.iter().map(|(m, _)| m))
+                .any(|m| queued.contains(&m.id));
+            Ok(if unsent {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Outbox {
+            action: Some(OutboxCommand::Retry { id }),
+            ..
+        } => {
+            let settings = load(&cli.config)?;
+            let path = settings.storage.path.clone();
+            let found = tokio::task::spawn_blocking(move || {
+                Store::open(&path)?.retry_message(id, Utc::now())
+            })
+            .await??;
+            if !found {
+                anyhow::bail!("no failed message has the id {id} (see `newshound outbox`)");
             }
+            println!("message {id} is pending again");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Outbox {
+            action: Some(OutboxCommand::Send),
+            ..
+        } => {
+            let report = daemon::send_outbox(load(&cli.config)?).await?;
+            print_drain(&report);
+            Ok(if report.retrying.is_empty() && report.failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Outbox {
+            action: None,
+            limit,
+            json,
+        } => {
+            let settings = load(&cli.config)?;
+            let messages = read_store(&settings, move |store| store.outbox(limit)).await?;
+            print_outbox(&messages, json, Utc::now())?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// What a pass over the outbox did, one line per message.
+fn print_drain(report: &daemon::DrainReport) {
+    for m in &report.sent {
+        println!(
+            "sent {} to {} ({}): {}",
+            m.kind.as_str(),
+            m.recipient,
+            count(m.matches, "match", "matches"),
+            one_line(&m.subject, 80)
+        );
+    }
+    for (m, reason) in &report.retrying {
+        println!(
+            "not sent to {}: {}; it stays in the outbox",
+            m.recipient,
+            one_line(reason, 200)
+        );
+    }
+    for (m, reason) in &report.failed {
+        println!(
+            "refused for {}: {}; `newshound outbox retry {}` tries again",
+            m.recipient,
+            one_line(reason, 200),
+            m.id
+        );
+    }
+}
+
+fn print_outbox(
+    messages: &[OutboxMessage],
+    json: bool,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        for m in messages {
+            writeln!(out, "{}", serde_json::to_string(m)?)?;
+        }
+        return Ok(());
+    }
+    if messages.is_empty() {
+        eprintln!("the outbox is empty: no digest or alert has been queued yet");
+        return Ok(());
+    }
+    let header = [
+        "ID",
+        "STATE",
+        "KIND",
+        "DIGEST",
+        "TO",
+        "QUEUED",
+        "MATCHES",
+        "TRIES",
+        "SUBJECT / ERROR",
+    ];
+    let rows: Vec<Vec<String>> = messages
+        .iter()
+        .map(|m| {
+            let state = match (m.state, m.sent_at) {
+                (MessageState::Sent, Some(at)) => format!("sent {}", ago(at, now)),
+                (MessageState::Pending, _) if m.attempts > 0 => {
+                    format!("retry {}", ago(m.next_attempt_at, now))
+                }
+                (state, _) => format!("{state:?}").to_lowercase(),
+            };
+            let about = match (&m.state, &m.last_error) {
+                (MessageState::Sent, _) | (_, None) => one_line(&m.subject, 60),
+                (_, Some(error)) => one_line(error, 60),
+            };
+            vec![
+                m.id.to_string(),
+                state,
+                m.kind.as_str().to_string(),
+                m.digest.clone(),
+                m.recipient.clone(),
+                ago(m.created_at, now),
+                m.matches.to_string(),
+                m.attempts.to_string(),
+                about,
+            ]
+        })
+        .collect();
+    write_table(&mut out, &header, &rows, |_| Vec::new())
+}
+
+/// Rows under a header, each column as wide as its widest cell, each row followed by its
+/// indented `notes`.
+fn write_table(
+    out: &mut impl Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+    notes: impl Fn(usize) -> Vec<String>,
+) -> anyhow::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    writeln!(out, "{}", line(header.to_vec()))?;
+    for (i, row) in rows.iter().enumerate() {
+        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+        for note in notes(i) {
+            writeln!(out, "    {note}")?;
+        }
+    }
+    Ok(())
 }
 
 fn load(path: &Path) -> anyhow::Result<Settings> {
@@ -390,7 +581,7 @@ fn print_feeds(
         "FAILURES",
         "LAST ERROR",
     ];
-    let rows: Vec<[String; 8]> = feeds
+    let rows: Vec<Vec<String>> = feeds
         .iter()
         .map(|feed| {
             let s = &feed.status;
@@ -399,7 +590,7 @@ fn print_feeds(
                 (Some(error), None) => one_line(error, 70),
                 _ => "-".to_string(),
             };
-            [
+            vec![
                 s.name.clone(),
                 feed.condition.label().to_string(),
                 s.last_success_at.map_or("never".into(), |t| ago(t, now)),
@@ -411,38 +602,22 @@ fn print_feeds(
             ]
         })
         .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        padded.join("  ").trim_end().to_string()
-    };
-    writeln!(out, "{}", line(header.to_vec()))?;
-    for (row, feed) in rows.iter().zip(feeds) {
-        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
-        let location = &feed.status.location;
+    write_table(&mut out, &header, &rows, |i| {
+        let location = &feeds[i].status.location;
+        let mut notes = Vec::new();
         if let Some(url) = &location.fetch_url {
-            writeln!(
-                out,
-                "    moved permanently: now polled at {url} (update the config)"
-            )?;
+            notes.push(format!(
+                "moved permanently: now polled at {url} (update the config)"
+            ));
         }
         if let (Some(url), Some(since)) = (&location.moved_to, location.moved_since) {
-            writeln!(
-                out,
-                "    redirects permanently to {url} since {}",
+            notes.push(format!(
+                "redirects permanently to {url} since {}",
                 ago(since, now)
-            )?;
+            ));
         }
-    }
+        notes
+    })?;
     if feeds.is_empty() {
         eprintln!("no feeds configured");
     }

@@ -28,6 +28,11 @@ pub const DEFAULT_PATH: &str = "config/newshound.toml";
 const ENV_PREFIX: &str = "NEWSHOUND";
 /// Longer durations are surely mistakes, and would overflow date arithmetic.
 const MAX_DURATION: Duration = Duration::from_secs(10 * 366 * 24 * 3600);
+/// History a recipient added later gets.
+const DEFAULT_BACKFILL: Duration = Duration::from_secs(24 * 3600);
+/// Stories in one digest message before the rest are only counted.
+const DEFAULT_MAX_ITEMS: usize = 50;
+const DEFAULT_ALERT_INTERVAL: Duration = Duration::from_secs(10 * 60);
 const ARRAYS: [&str; 3] = ["feeds", "watchlists", "digests"];
 
 /// Validated settings, built once at start-up and passed down as arguments.
@@ -40,6 +45,7 @@ pub struct Settings {
     pub email: Email,
     pub digests: Vec<DigestSettings>,
     pub stories: Stories,
+    pub alerts: Alerts,
     /// The files that were read, in the order they were merged.
     pub files: Vec<PathBuf>,
 }
@@ -49,6 +55,14 @@ pub struct Settings {
 pub struct Stories {
     /// How long after its latest item a story can still gain items.
     pub window: Duration,
+}
+
+/// Immediate alerts (watchlists with `alert = true`).
+#[derive(Debug, Clone)]
+pub struct Alerts {
+    /// At most one alert mail per recipient this often; what arrives sooner waits for the
+    /// next one.
+    pub interval: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +115,9 @@ pub struct WatchlistSettings {
     pub query: Query,
     /// Empty means every feed.
     pub feeds: Vec<FeedSelector>,
+    /// New stories are mailed at once to the recipients of the digests covering this
+    /// watchlist, rather than waiting for the digest.
+    pub alert: bool,
 }
 
 impl WatchlistSettings {
@@ -201,6 +218,15 @@ pub struct DigestSettings {
     /// The watchlists this digest covers, resolved: every watchlist when none was named.
     pub watchlists: Vec<String>,
     pub schedule: Schedule,
+    /// How much history a recipient gets when first added: matches recorded this long
+    /// before they were added.
+    pub backfill: Duration,
+    /// At most this many stories in one message; the rest are counted.
+    pub max_items: Option<usize>,
+    /// Send a short "nothing new" message when there is nothing new.
+    pub send_empty: bool,
+    /// The `List-Unsubscribe` header (a `mailto:` or `https:` URL), when configured.
+    pub list_unsubscribe: Option<Url>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,6 +244,15 @@ impl Schedule {
             None => Err(format!(
                 "`{text}` is not a schedule: expected \"every <duration>\", e.g. \"every 1h\""
             )),
+        }
+    }
+}
+
+impl Schedule {
+    /// Roughly how far apart runs are: caps how long a failed send waits.
+    pub fn typical_gap(&self) -> Duration {
+        match self {
+            Schedule::Every(period) => *period,
         }
     }
 }
@@ -320,6 +355,13 @@ struct RawConfig {
     #[serde(default)]
     digests: Vec<RawDigest>,
     stories: Option<RawStories>,
+    alerts: Option<RawAlerts>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlerts {
+    interval: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -370,6 +412,7 @@ struct RawWatchlist {
     name: Option<String>,
     query: Option<String>,
     feeds: Option<Vec<String>>,
+    alert: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -394,6 +437,10 @@ struct RawDigest {
     to: Option<Vec<String>>,
     watchlists: Option<Vec<String>>,
     schedule: Option<String>,
+    backfill: Option<String>,
+    max_items: Option<i64>,
+    send_empty: Option<bool>,
+    list_unsubscribe: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -803,6 +850,19 @@ fn validate(
         },
     };
 
+    let alerts = Alerts {
+        interval: match raw.alerts.unwrap_or_default().interval {
+            None => DEFAULT_ALERT_INTERVAL,
+            Some(text) => v
+                .scalar(
+                    "alerts",
+                    "interval",
+                    parse_duration(&text).and_then(at_least_a_second),
+                )
+                .unwrap_or(DEFAULT_ALERT_INTERVAL),
+        },
+    };
+
     if !v.problems.is_empty() {
         return Err(ConfigError {
             problems: v.problems,
@@ -816,6 +876,7 @@ fn validate(
         email: email.expect("email is only None when a problem was recorded"),
         digests,
         stories,
+        alerts,
         files,
     })
 }
@@ -1065,6 +1126,7 @@ fn validate_watchlists(
                 name,
                 query,
                 feeds: selectors,
+                alert: w.alert.unwrap_or(false),
             });
         }
     }
@@ -1231,16 +1293,60 @@ fn validate_digests(
             "schedule",
             Schedule::parse(d.schedule.as_deref().unwrap_or("every 1h")),
         );
-        if let (Some(name), Some(schedule)) = (name, schedule) {
+        let backfill = match d.backfill.as_deref() {
+            None => Some(DEFAULT_BACKFILL),
+            // "0s" is a sensible wish here: a new recipient gets nothing from before.
+            Some(text) if matches!(text.trim(), "0" | "0s" | "0h") => Some(Duration::ZERO),
+            Some(text) => e.check("backfill", parse_duration(text)),
+        };
+        let max_items = match d.max_items {
+            None => Some(Some(DEFAULT_MAX_ITEMS)),
+            Some(0) => Some(None),
+            Some(n) => e.check(
+                "max_items",
+                usize::try_from(n).map(Some).map_err(|_| {
+                    format!("`{n}` is not a number of stories; write a positive number, or 0 for no limit")
+                }),
+            ),
+        };
+        let list_unsubscribe = match d.list_unsubscribe {
+            None => Some(None),
+            Some(text) => e.check("list_unsubscribe", unsubscribe_url(&text).map(Some)),
+        };
+        if let (
+            Some(name),
+            Some(schedule),
+            Some(backfill),
+            Some(max_items),
+            Some(list_unsubscribe),
+        ) = (name, schedule, backfill, max_items, list_unsubscribe)
+        {
             out.push(DigestSettings {
                 name,
                 to,
                 watchlists: covered,
                 schedule,
+                backfill,
+                max_items,
+                send_empty: d.send_empty.unwrap_or(false),
+                list_unsubscribe,
             });
         }
     }
     out
+}
+
+/// A `List-Unsubscribe` target: mail clients offer an unsubscribe button for `mailto:`
+/// and `https:` URLs only.
+fn unsubscribe_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text.trim())
+        .map_err(|e| format!("`{text}` is not a URL ({e}); write e.g. \"mailto:list-admin@example.org?subject=unsubscribe\""))?;
+    match url.scheme() {
+        "mailto" | "https" => Ok(url),
+        other => Err(format!(
+            "`{text}`: a {other}: URL is not offered by mail clients; use mailto: or https:"
+        )),
+    }
 }
 
 #[cfg(test)]

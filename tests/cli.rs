@@ -128,7 +128,7 @@ fn poll_then_list_preview_and_send_through_the_file_transport() {
     let output = newshound(&config, &["digest", "send", "desk"]);
     assert!(output.status.success(), "{output:?}");
     assert!(
-        stdout(&output).contains("sent 2 matches to desk@example.org"),
+        stdout(&output).contains("sent digest to desk@example.org (2 matches)"),
         "{}",
         stdout(&output)
     );
@@ -151,6 +151,26 @@ fn poll_then_list_preview_and_send_through_the_file_transport() {
         stdout(&output)
     );
     assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1);
+
+    // The outbox lists the message, sent; as JSON too.
+    let listing = stdout(&newshound(&config, &["outbox"]));
+    let lines: Vec<&str> = listing.lines().collect();
+    assert_eq!(lines.len(), 2, "{listing}");
+    assert!(lines[0].starts_with("ID  STATE"), "{listing}");
+    assert!(
+        lines[1].contains("sent") && lines[1].contains("desk@example.org"),
+        "{listing}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&newshound(&config, &["outbox", "--json"]))).unwrap();
+    assert_eq!(json["state"], "sent");
+    assert_eq!(json["kind"], "digest");
+    assert_eq!(json["matches"], 2);
+    let output = newshound(&config, &["outbox", "retry", "1"]);
+    assert!(
+        !output.status.success(),
+        "only a failed message can be retried"
+    );
 
     let output = newshound(&config, &["digest", "send", "evening"]);
     assert!(!output.status.success());

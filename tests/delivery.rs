@@ -1,124 +1,282 @@
-//! Delivering digests to a real SMTP server on loopback: while the server is down nothing
-//! is marked sent and a later run delivers everything, once; credentials are read from a
-//! password file and used.
+//! Delivering digests to a real SMTP server on loopback, through the outbox: a message is
+//! committed before it is sent, waits while the server is down and then goes out
+//! unchanged; a recipient the server refuses does not hold up the others; a recipient
+//! added later starts from the digest's backfill; credentials from a password file are
+//! used.
 
 mod support;
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use newshound::config;
 use newshound::daemon::{self, DigestRun};
-use newshound::store::Store;
+use newshound::store::{MessageState, Store};
 use support::fixtures::{feed_table, served_copy, smtp_email, write_config};
 use support::{FeedServer, SmtpServer, Stage, unused_port};
 
-async fn setup(
-    port: u16,
-) -> (
-    tempfile::TempDir,
-    tempfile::TempDir,
-    FeedServer,
-    std::path::PathBuf,
-) {
+const TITLES: [&str; 2] = ["Turkey says S-400 systems", "Ankara weighs S400 deal"];
+
+struct Setup {
+    _served: tempfile::TempDir,
+    work: tempfile::TempDir,
+    _http: FeedServer,
+    path: PathBuf,
+}
+
+/// Two feeds with three S-400 matches between them, and digest `desk` to `to`, with
+/// `extra` lines in its table.
+async fn setup(port: u16, to: &[&str], extra: &str) -> Setup {
     let served = served_copy(&["wire.rss", "defense.atom"]);
     let http = FeedServer::start(served.path()).await;
     let work = tempfile::tempdir().unwrap();
     let body = format!(
         "{}{}\
          [[watchlists]]\nname = \"s400\"\nquery = 'S-400 (Turkey OR Ankara)'\n\n{}\n\
-         [[digests]]\nname = \"desk\"\nto = [\"desk@example.org\"]\n",
+         [[digests]]\nname = \"desk\"\nto = {to:?}\n{extra}\n",
         feed_table("wire", &http.url("wire.rss")),
         feed_table("review", &http.url("defense.atom")),
         smtp_email(port)
     );
     let path = write_config(work.path(), &body);
-    (served, work, http, path)
+    Setup {
+        _served: served,
+        work,
+        _http: http,
+        path,
+    }
 }
 
-fn unsent(path: &std::path::Path) -> usize {
-    let settings = config::load(path).unwrap();
-    let store = Store::open(&settings.storage.path).unwrap();
-    store
-        .unsent_matches("desk", &["s400".to_string()])
+fn store(path: &Path) -> Store {
+    Store::open(&config::load(path).unwrap().storage.path).unwrap()
+}
+
+fn unsent(path: &Path, recipient: &str) -> usize {
+    store(path)
+        .unsent_matches("desk", recipient, &["s400".to_string()])
         .unwrap()
         .len()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nothing_is_marked_sent_while_the_server_is_down_and_a_later_run_delivers() {
-    let port = unused_port();
-    let (_served, _work, _http, path) = setup(port).await;
-    daemon::poll_once(config::load(&path).unwrap(), None)
+async fn poll(path: &Path) {
+    daemon::poll_once(config::load(path).unwrap(), None)
         .await
         .unwrap();
-    assert_eq!(unsent(&path), 3);
+}
 
-    // Connection refused: the run fails, and the matches stay unsent.
-    let error = daemon::send_digest(config::load(&path).unwrap(), "desk")
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_waits_in_the_outbox_while_the_server_is_down_and_goes_out_unchanged() {
+    let port = unused_port();
+    let s = setup(port, &["Desk <desk@example.org>"], "").await;
+    poll(&s.path).await;
+    assert_eq!(unsent(&s.path, "desk@example.org"), 3);
+
+    // Connection refused: the message is committed to the outbox and stays there.
+    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
         .await
-        .expect_err("no server listens");
-    assert!(format!("{error:#}").contains("will retry"), "{error:#}");
-    assert_eq!(unsent(&path), 3);
+        .unwrap();
+    let DigestRun::Queued(queued) = &run.run else {
+        panic!("expected a message, got {run:?}");
+    };
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].match_ids.len(), 3);
+    assert_eq!(run.report.retrying.len(), 1, "{:?}", run.report);
+    assert!(run.report.retrying[0].1.contains("will retry"));
+    let outbox = store(&s.path).outbox(10).unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].state, MessageState::Pending);
+    assert_eq!(outbox[0].attempts, 1);
+    assert_eq!(outbox[0].matches, 3);
+    // The matches belong to that message now: no second message takes them.
+    assert_eq!(unsent(&s.path, "desk@example.org"), 0);
+    let again = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+        .await
+        .unwrap();
+    assert_eq!(again.run, DigestRun::Nothing);
 
-    // A server that answers 451 (try again later) at the end of DATA: still nothing sent.
+    // 451 at the end of DATA (try again later): still pending, nothing delivered.
     let smtp = SmtpServer::start_on(port).await;
     smtp.reject_next(1, Stage::DataEnd, 451);
-    let error = daemon::send_digest(config::load(&path).unwrap(), "desk")
-        .await
-        .unwrap_err();
-    assert!(format!("{error:#}").contains("451"), "{error:#}");
-    assert_eq!(unsent(&path), 3);
-    assert!(smtp.messages().is_empty());
-
-    // Back to normal: the next run delivers all three matches in one message.
-    match daemon::send_digest(config::load(&path).unwrap(), "desk")
-        .await
-        .unwrap()
-    {
-        DigestRun::Sent(delivery) => assert_eq!(delivery.match_ids.len(), 3),
-        DigestRun::Nothing => panic!("expected a digest"),
-    }
-    let mails = smtp.wait_for(1, Duration::from_secs(10)).await;
-    assert_eq!(mails.len(), 1);
-    let text = mails[0].parse().text.expect("a text part");
-    assert!(text.contains("Turkey says S-400 systems"), "{text}");
-    assert!(text.contains("Ankara weighs S400 deal"), "{text}");
-    assert_eq!(unsent(&path), 0);
-
-    // And nothing is sent twice.
-    let again = daemon::send_digest(config::load(&path).unwrap(), "desk")
+    let report = daemon::send_outbox(config::load(&s.path).unwrap())
         .await
         .unwrap();
-    assert_eq!(again, DigestRun::Nothing);
+    assert_eq!(report.retrying.len(), 1);
+    assert!(report.retrying[0].1.contains("451"), "{report:?}");
+    assert!(smtp.messages().is_empty());
+
+    // The server is back: the very message queued first goes out, once.
+    let report = daemon::send_outbox(config::load(&s.path).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    let mails = smtp.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, ["desk@example.org"]);
+    let mail = mails[0].parse();
+    assert_eq!(
+        mail.header("Message-ID").map(str::trim),
+        Some(queued[0].message_id.as_str())
+    );
+    let text = mail.text.clone().expect("a text part");
+    for title in TITLES {
+        assert!(text.contains(title), "{title} missing from\n{text}");
+    }
+    assert_eq!(
+        mail.header("List-Id").map(str::trim),
+        Some("\"newshound: desk\" <desk.newshound.newshound.test>")
+    );
+    assert_eq!(mail.header("List-Unsubscribe"), None, "not configured");
+    assert_eq!(mail.header("Auto-Submitted"), Some("auto-generated"));
+    let sent = store(&s.path).outbox(10).unwrap();
+    assert_eq!(sent[0].state, MessageState::Sent);
+    // Refused twice (each `digest send` tries the outbox), 451 once, then sent.
+    assert_eq!(sent[0].attempts, 4);
+
+    // Nothing is sent twice.
+    let again = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+        .await
+        .unwrap();
+    assert_eq!(again.run, DigestRun::Nothing);
+    assert!(again.report.sent.is_empty());
     assert_eq!(smtp.messages().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recipient_refused_for_good_does_not_hold_up_the_others() {
+    let smtp = SmtpServer::start().await;
+    smtp.reject_rcpt("gone@example.org", 550);
+    let s = setup(
+        smtp.port(),
+        &["desk@example.org", "gone@example.org"],
+        "list_unsubscribe = \"mailto:lists@example.org?subject=unsubscribe%20desk\"",
+    )
+    .await;
+    poll(&s.path).await;
+    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+        .await
+        .unwrap();
+    assert_eq!(run.report.sent.len(), 1, "{:?}", run.report);
+    assert_eq!(run.report.failed.len(), 1, "{:?}", run.report);
+    let mails = smtp.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(mails.len(), 1);
+    // Each recipient gets a message of their own: nobody sees the other addresses.
+    assert_eq!(mails[0].to, ["desk@example.org"]);
+    let mail = mails[0].parse();
+    assert_eq!(mail.header("To").map(str::trim), Some("desk@example.org"));
+    assert_eq!(
+        mail.header("List-Unsubscribe").map(str::trim),
+        Some("<mailto:lists@example.org?subject=unsubscribe%20desk>")
+    );
+
+    let outbox = store(&s.path).outbox(10).unwrap();
+    let gone = outbox
+        .iter()
+        .find(|m| m.recipient == "gone@example.org")
+        .unwrap();
+    assert_eq!(gone.state, MessageState::Failed);
+    assert!(
+        gone.last_error.as_deref().unwrap_or("").contains("550"),
+        "{gone:?}"
+    );
+    // A refused message is not retried by itself...
+    let report = daemon::send_outbox(config::load(&s.path).unwrap())
+        .await
+        .unwrap();
+    assert!(report.sent.is_empty() && report.failed.is_empty());
+
+    // ...but can be, once the address works again: the same message.
+    smtp.clear_rejections();
+    assert!(
+        store(&s.path)
+            .retry_message(gone.id, chrono::Utc::now())
+            .unwrap()
+    );
+    let report = daemon::send_outbox(config::load(&s.path).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    let mails = smtp.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(mails[1].to, ["gone@example.org"]);
+    assert_eq!(
+        mails[1].parse().header("Message-ID").map(str::trim),
+        Some(gone.message_id.as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recipient_added_later_starts_from_the_backfill() {
+    let smtp = SmtpServer::start().await;
+    let s = setup(smtp.port(), &["desk@example.org"], "").await;
+    poll(&s.path).await;
+    daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+        .await
+        .unwrap();
+    assert_eq!(smtp.wait_for(1, Duration::from_secs(10)).await.len(), 1);
+
+    // Added with no backfill: nothing from before they were added. (Times are whole
+    // seconds: the recipient is added in a later second than the matches.)
+    std::thread::sleep(Duration::from_millis(1100));
+    let text = std::fs::read_to_string(&s.path).unwrap();
+    let with_late = text.replace(
+        "to = [\"desk@example.org\"]",
+        "to = [\"desk@example.org\", \"late@example.org\"]\nbackfill = \"0s\"",
+    );
+    std::fs::write(&s.path, &with_late).unwrap();
+    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+        .await
+        .unwrap();
+    assert_eq!(run.run, DigestRun::Nothing);
+
+    // Added with a day of backfill: the day's matches, once.
+    std::fs::write(
+        &s.path,
+        with_late.replace(
+            "\"late@example.org\"]\nbackfill = \"0s\"",
+            "\"late@example.org\", \"later@example.org\"]\nbackfill = \"24h\"",
+        ),
+    )
+    .unwrap();
+    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+        .await
+        .unwrap();
+    let DigestRun::Queued(queued) = &run.run else {
+        panic!("expected a message for the new recipient, got {run:?}");
+    };
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].recipient, "later@example.org");
+    assert_eq!(queued[0].match_ids.len(), 3);
+    let mails = smtp.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(mails.len(), 2);
+    assert_eq!(mails[1].to, ["later@example.org"]);
+    assert!(s.work.path().exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_from_a_password_file_are_sent_to_the_server() {
     let smtp = SmtpServer::start().await;
     smtp.require_credentials("alerts", "correct horse");
-    let (_served, work, _http, path) = setup(smtp.port()).await;
-    let secret = work.path().join("smtp-password");
+    let s = setup(smtp.port(), &["desk@example.org"], "").await;
+    let secret = s.work.path().join("smtp-password");
     std::fs::write(&secret, "correct horse\n").unwrap();
-    let text = std::fs::read_to_string(&path).unwrap().replace(
+    let text = std::fs::read_to_string(&s.path).unwrap().replace(
         "security = \"none\"",
         &format!(
             "security = \"none\"\nusername = \"alerts\"\npassword_file = {:?}",
             secret.display().to_string()
         ),
     );
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&s.path, text).unwrap();
 
-    let settings = config::load(&path).unwrap();
+    let settings = config::load(&s.path).unwrap();
     assert!(
         !format!("{settings:?}").contains("correct horse"),
         "Debug shows the password"
     );
     daemon::poll_once(settings, None).await.unwrap();
-    let run = daemon::send_digest(config::load(&path).unwrap(), "desk")
+    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
         .await
         .unwrap();
-    assert!(matches!(run, DigestRun::Sent(_)), "{run:?}");
+    assert_eq!(run.report.sent.len(), 1, "{run:?}");
     assert_eq!(smtp.logins(), ["alerts"]);
     assert_eq!(smtp.messages()[0].auth_user.as_deref(), Some("alerts"));
 }

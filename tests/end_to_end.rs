@@ -8,7 +8,7 @@ mod support;
 use std::time::{Duration, Instant, SystemTime};
 
 use newshound::config;
-use newshound::store::Store;
+use newshound::store::{MessageState, Store};
 use support::fixtures::{served_copy, smtp_email, write_config};
 use support::{FeedServer, SmtpServer};
 
@@ -85,15 +85,21 @@ schedule = "every 1s"
         stopped.await.ok();
     }));
 
-    // The first digest comes after the first poll of every feed.
-    let mails = smtp.wait_for(1, Duration::from_secs(30)).await;
-    assert_eq!(mails.len(), 1, "one digest expected");
-    let mail = &mails[0];
-    assert_eq!(mail.from, "alerts@newshound.test");
-    let mut to = mail.to.clone();
+    // The first digest comes after the first poll of every feed: one message for each
+    // recipient, the same digest.
+    let mails = smtp.wait_for(2, Duration::from_secs(30)).await;
+    assert_eq!(mails.len(), 2, "one digest per recipient expected");
+    let mut to: Vec<&str> = mails
+        .iter()
+        .flat_map(|m| &m.to)
+        .map(String::as_str)
+        .collect();
     to.sort();
     assert_eq!(to, ["analyst@example.org", "desk@example.org"]);
+    let mail = &mails[0];
+    assert_eq!(mail.from, "alerts@newshound.test");
     let parsed = mail.parse();
+    assert_eq!(mails[1].parse().text, parsed.text);
     assert!(
         parsed.content_type.starts_with("multipart/alternative"),
         "{}",
@@ -161,7 +167,7 @@ schedule = "every 1s"
             .iter()
             .all(|r| r.if_none_match.is_some() && r.status == 304)
     );
-    assert_eq!(smtp.messages().len(), 1, "nothing new, nothing sent");
+    assert_eq!(smtp.messages().len(), 2, "nothing new, nothing sent");
 
     // A new item in the wire feed is sent in a digest of its own.
     let wire_path = served.path().join("wire.rss");
@@ -175,9 +181,9 @@ schedule = "every 1s"
     );
     std::fs::write(&wire_path, updated).unwrap();
     support::http::set_modified(&wire_path, SystemTime::now() + Duration::from_secs(5));
-    let mails = smtp.wait_for(2, Duration::from_secs(30)).await;
-    assert_eq!(mails.len(), 2, "a second digest for the new item");
-    let second = mails[1].parse();
+    let mails = smtp.wait_for(4, Duration::from_secs(30)).await;
+    assert_eq!(mails.len(), 4, "a second digest for the new item");
+    let second = mails[3].parse();
     let (subject, text) = (
         second.subject.unwrap_or_default(),
         second.text.unwrap_or_default(),
@@ -198,14 +204,19 @@ schedule = "every 1s"
         .expect("the daemon stops on its shutdown signal")
         .unwrap()
         .unwrap();
-    assert_eq!(smtp.messages().len(), 2);
+    assert_eq!(smtp.messages().len(), 4);
 
-    // The store agrees: two deliveries covering six matches, each once.
+    // The store agrees: two messages sent to each recipient, covering six matches, each
+    // once.
     let store = Store::open(&db_path).unwrap();
-    let deliveries = store.deliveries("analyst").unwrap();
-    assert_eq!(deliveries.len(), 2);
-    assert_eq!(deliveries[0].match_ids.len(), 5);
-    assert_eq!(deliveries[1].match_ids.len(), 1);
+    let sent = store.outbox(10).unwrap();
+    assert_eq!(sent.len(), 4);
+    assert!(
+        sent.iter().all(|m| m.state == MessageState::Sent),
+        "{sent:?}"
+    );
+    let covered: Vec<usize> = sent.iter().map(|m| m.matches).collect();
+    assert_eq!(covered, [5, 5, 1, 1]);
     let since = chrono::Utc::now() - chrono::Duration::hours(1);
     assert_eq!(store.matches_since(None, since).unwrap().len(), 6);
     let wire = store

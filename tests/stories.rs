@@ -183,10 +183,10 @@ async fn one_article_in_several_feeds_is_stored_matched_and_sent_once_with_its_f
     feeds.sort();
     assert_eq!(feeds, ["Partner", "Wire"]);
 
-    let DigestRun::Sent(delivery) = send_digest(settings.clone(), "desk").await.unwrap() else {
+    let DigestRun::Queued(queued) = send_digest(settings.clone(), "desk").await.unwrap().run else {
         panic!("a digest was due");
     };
-    assert_eq!(delivery.match_ids.len(), 2);
+    assert_eq!(queued[0].match_ids.len(), 2);
     let mail = smtp.wait_for(1, Duration::from_secs(10)).await[0].parse();
     let text = mail.text.unwrap_or_default();
     for feed in ["Wire", "Partner", "Paper"] {
@@ -204,7 +204,7 @@ async fn one_article_in_several_feeds_is_stored_matched_and_sent_once_with_its_f
     poll_once(settings.clone(), None).await.unwrap();
     assert_eq!(all_matches(&settings).len(), 2);
     assert_eq!(
-        send_digest(settings.clone(), "desk").await.unwrap(),
+        send_digest(settings.clone(), "desk").await.unwrap().run,
         DigestRun::Nothing
     );
 }
@@ -435,8 +435,8 @@ async fn a_digest_sends_an_article_once_whichever_of_its_watchlists_matched_it()
     .unwrap();
     poll_once(settings.clone(), None).await.unwrap();
     assert!(matches!(
-        send_digest(settings.clone(), "desk").await.unwrap(),
-        DigestRun::Sent(_)
+        send_digest(settings.clone(), "desk").await.unwrap().run,
+        DigestRun::Queued(_)
     ));
 
     publish(
@@ -451,7 +451,7 @@ async fn a_digest_sends_an_article_once_whichever_of_its_watchlists_matched_it()
     let matches = all_matches(&settings);
     assert_eq!(matches.len(), 2, "matched by both watchlists: {matches:#?}");
     assert_eq!(
-        send_digest(settings.clone(), "desk").await.unwrap(),
+        send_digest(settings.clone(), "desk").await.unwrap().run,
         DigestRun::Nothing,
         "already sent under the other watchlist"
     );

@@ -1,132 +1,181 @@
-//! Running a digest: gather the matches it has not delivered, render them, send the
-//! message, and only once the server accepted it record the delivery. A failed send
-//! records nothing, so the next run sends the same matches again.
+//! Running a digest: for each recipient, gather the matches they have not been sent,
+//! render them, and commit the message to the outbox; all recipients in one transaction,
+//! together with the digest's last run. Sending is the outbox's business ([`super::outbox`]),
+//! so a crash or a mail-server outage never makes a digest rebuild a message with other
+//! content: the message queued is the message sent.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use lettre::message::Mailbox;
 
-use super::{Context, status};
+use super::outbox::{self, DrainReport};
+use super::{Context, failpoint, status};
 use crate::config::{DigestSettings, Settings};
 use crate::digest::render::{
     self, DigestView, EarlierCoverage, FeedProblem, Rendered, Section, StoryEntry,
 };
-use crate::digest::send::{Mailer, OutgoingMessage};
+use crate::digest::send::{ListHeaders, Mailer, OutgoingMessage};
 use crate::model::MatchRecord;
-use crate::store::Delivery;
+use crate::store::{MessageKind, NewMessage, Store, recipient_key};
 
 /// What a digest run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DigestRun {
-    /// There was nothing new; nothing was sent.
+    /// There was nothing new for anyone; nothing was queued.
     Nothing,
-    Sent(Delivery),
+    /// One message per recipient who had something new, committed to the outbox.
+    Queued(Vec<Queued>),
 }
 
+/// A message committed to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    pub outbox_id: i64,
+    pub recipient: String,
+    pub message_id: String,
+    pub match_ids: Vec<i64>,
+}
+
+/// Queues digest `index`'s messages for `now`.
 pub(super) async fn run_digest(
     ctx: &Arc<Context>,
-    mailer: &Mailer,
     index: usize,
     now: DateTime<Utc>,
 ) -> anyhow::Result<DigestRun> {
+    let problems = status::problems(&status::overview(ctx).await?);
+    let shared = Arc::clone(ctx);
+    let queued = ctx
+        .with_store(move |s| {
+            let ctx = shared;
+            group_queued(&ctx, s, now);
+            let digest = &ctx.settings.digests[index];
+            s.atomically(|s| {
+                let mut queued = Vec::new();
+                for to in &digest.to {
+                    let Some((message, composed)) =
+                        compose_for(&ctx.settings, s, digest, to, &problems, now)?
+                    else {
+                        continue;
+                    };
+                    let new = NewMessage {
+                        kind: MessageKind::Digest,
+                        digest: digest.name.clone(),
+                        recipient: recipient_key(to),
+                        message_id: message.message_id.clone(),
+                        subject: composed.rendered.subject.clone(),
+                        sender: ctx.settings.email.from.email.to_string(),
+                        message: message.formatted(),
+                        match_ids: composed.match_ids,
+                    };
+                    let outbox_id = s.queue_message(&new, now)?;
+                    queued.push(Queued {
+                        outbox_id,
+                        recipient: new.recipient,
+                        message_id: new.message_id,
+                        match_ids: new.match_ids,
+                    });
+                }
+                s.mark_digest_run(&digest.name, now)?;
+                failpoint::pause_blocking("digest-rendered");
+                anyhow::Ok(queued)
+            })
+        })
+        .await?;
     let digest = &ctx.settings.digests[index];
-    let (matches, sent) = unsent(ctx, digest, true).await?;
-    if matches.is_empty() {
-        let name = digest.name.clone();
-        ctx.with_store(move |s| s.mark_digest_run(&name, now))
-            .await?;
-        tracing::debug!(digest = %digest.name, "nothing new; no digest sent");
+    if queued.is_empty() {
+        tracing::debug!(digest = %digest.name, "nothing new; no digest queued");
         return Ok(DigestRun::Nothing);
     }
-    let match_ids: Vec<i64> = matches.iter().map(|m| m.id).collect();
-    let problems = status::problems(&status::overview(ctx).await?);
-    let (_, message) = compose(&ctx.settings, digest, matches, &sent, problems, now)?;
-    mailer.send(&message).await?;
-
-    let delivery = Delivery {
-        digest: digest.name.clone(),
-        message_id: message.message_id.clone(),
-        subject: message.subject.clone(),
-        recipients: message.recipients.clone(),
-        sent_at: now,
-        match_ids,
-    };
-    let recorded = delivery.clone();
-    ctx.with_store(move |s| s.record_delivery(&recorded))
-        .await?;
-    tracing::info!(
-        digest = %digest.name,
-        matches = delivery.match_ids.len(),
-        message_id = %delivery.message_id,
-        "digest sent"
-    );
-    Ok(DigestRun::Sent(delivery))
+    for q in &queued {
+        tracing::info!(
+            digest = %digest.name,
+            recipient = %q.recipient,
+            matches = q.match_ids.len(),
+            message_id = %q.message_id,
+            "digest queued"
+        );
+    }
+    failpoint::pause("outbox-committed").await;
+    Ok(DigestRun::Queued(queued))
 }
 
-/// The matches the digest has not sent, and what the digest sent before about their
-/// stories. With `group`, items still queued for grouping (a poll's grouping failed) are
-/// grouped first; a preview, which changes nothing, leaves them be.
-async fn unsent(
-    ctx: &Context,
-    digest: &DigestSettings,
-    group: bool,
-) -> anyhow::Result<(Vec<MatchRecord>, HashMap<i64, EarlierCoverage>)> {
-    let name = digest.name.clone();
-    let watchlists = digest.watchlists.clone();
-    let window = ctx.settings.stories.window;
-    let now = ctx.clock.now();
-    ctx.with_store(move |s| {
-        if group {
-            // As after a poll: what cannot be grouped now stays queued, and is sent as
-            // stories of its own rather than held back.
-            if let Err(e) = s.group_stories(window, now) {
-                tracing::warn!(error = %e, "grouping matches into stories failed; will retry");
-            }
-        }
-        let matches = s.unsent_matches(&name, &watchlists)?;
-        let mut stories: Vec<i64> = matches.iter().filter_map(|m| m.story).collect();
-        stories.sort_unstable();
-        stories.dedup();
-        let sent = s.sent_stories(&name, &stories)?;
-        Ok((matches, sent))
-    })
-    .await
+/// Groups matches still queued for grouping (a poll's grouping failed) before a digest
+/// reads them. What cannot be grouped now stays queued, and is sent as stories of its own
+/// rather than held back.
+pub(super) fn group_queued(ctx: &Context, store: &mut Store, now: DateTime<Utc>) {
+    if let Err(e) = store.group_stories(ctx.settings.stories.window, now) {
+        tracing::warn!(error = %e, "grouping matches into stories failed; will retry");
+    }
 }
 
-/// The digest's message for `matches`: rendered, and built with its headers.
-fn compose(
+/// A rendered message and the matches it covers.
+struct Composed {
+    match_ids: Vec<i64>,
+    rendered: Rendered,
+}
+
+/// The next message of `digest` for recipient `to`, built but not queued; `None` when
+/// there is nothing new for them (and the digest does not send empty messages).
+fn compose_for(
     settings: &Settings,
+    store: &Store,
     digest: &DigestSettings,
-    matches: Vec<MatchRecord>,
-    sent: &HashMap<i64, EarlierCoverage>,
-    feed_problems: Vec<FeedProblem>,
+    to: &Mailbox,
+    problems: &[FeedProblem],
     now: DateTime<Utc>,
-) -> anyhow::Result<(Rendered, OutgoingMessage)> {
-    let mut view = view(digest, matches, sent, now);
-    view.feed_problems = feed_problems;
+) -> anyhow::Result<Option<(OutgoingMessage, Composed)>> {
+    let key = recipient_key(to);
+    let matches = store.unsent_matches(&digest.name, &key, &digest.watchlists)?;
+    if matches.is_empty() && !digest.send_empty {
+        return Ok(None);
+    }
+    let sent = store.sent_stories(&key, &stories_of(&matches))?;
+    let match_ids = matches.iter().map(|m| m.id).collect();
+    let mut view = view(&digest.name, &digest.watchlists, matches, &sent, now);
+    view.feed_problems = problems.to_vec();
     let rendered = render::render(&view);
     let message = OutgoingMessage::build(
         &digest.name,
         &settings.email.from,
-        &digest.to,
+        to,
         &rendered,
+        &ListHeaders::new(
+            &digest.name,
+            &settings.email.from,
+            digest.list_unsubscribe.clone(),
+        ),
         now,
     )?;
-    Ok((rendered, message))
+    Ok(Some((
+        message,
+        Composed {
+            match_ids,
+            rendered,
+        },
+    )))
+}
+
+/// The stories `matches` belong to, each once.
+pub(super) fn stories_of(matches: &[MatchRecord]) -> Vec<i64> {
+    let mut stories: Vec<i64> = matches.iter().filter_map(|m| m.story).collect();
+    stories.sort_unstable();
+    stories.dedup();
+    stories
 }
 
 /// Groups matches into sections in the order the digest lists its watchlists, and within
-/// a section by story (a match not grouped is a story of its own). A story the digest
-/// reported before is marked as a follow-up.
-fn view(
-    digest: &DigestSettings,
+/// a section by story (a match not grouped is a story of its own). A story the recipient
+/// was sent before is marked as a follow-up.
+pub(super) fn view(
+    name: &str,
+    watchlists: &[String],
     matches: Vec<MatchRecord>,
     sent: &HashMap<i64, EarlierCoverage>,
     now: DateTime<Utc>,
 ) -> DigestView {
-    let mut sections: Vec<Section> = digest
-        .watchlists
+    let mut sections: Vec<Section> = watchlists
         .iter()
         .map(|w| Section {
             watchlist: w.clone(),
@@ -153,7 +202,7 @@ fn view(
     }
     sections.retain(|s| !s.stories.is_empty());
     DigestView {
-        name: digest.name.clone(),
+        name: name.to_string(),
         generated_at: now,
         sections,
         feed_problems: Vec::new(),
@@ -175,35 +224,65 @@ fn find<'a>(settings: &'a Settings, name: &str) -> anyhow::Result<(usize, &'a Di
         })
 }
 
-/// Renders the next message of digest `name` without sending it or marking anything.
-/// `None` when there is nothing new.
+/// Renders the next message of digest `name` for recipient `to` (default: its first)
+/// without sending it or marking anything. `None` when there is nothing new for them.
 pub async fn preview_digest(
     settings: Settings,
     name: &str,
+    to: Option<&str>,
 ) -> anyhow::Result<Option<(Rendered, OutgoingMessage)>> {
-    find(&settings, name)?;
+    let (_, digest) = find(&settings, name)?;
+    let recipient = match to {
+        None => digest.to[0].clone(),
+        Some(address) => digest
+            .to
+            .iter()
+            .find(|m| recipient_key(m) == address.trim().to_lowercase())
+            .cloned()
+            .ok_or_else(|| {
+                let known: Vec<String> = digest.to.iter().map(recipient_key).collect();
+                anyhow::anyhow!(
+                    "`{address}` is not a recipient of digest `{name}` (its recipients: {})",
+                    known.join(", ")
+                )
+            })?,
+    };
     let ctx = Context::open(settings, super::Clock::system()).await?;
-    let (_, digest) = find(&ctx.settings, name)?;
-    let (matches, sent) = unsent(&ctx, digest, false).await?;
-    if matches.is_empty() {
-        return Ok(None);
-    }
+    let (index, _) = find(&ctx.settings, name)?;
     let problems = status::problems(&status::overview(&ctx).await?);
-    Ok(Some(compose(
-        &ctx.settings,
-        digest,
-        matches,
-        &sent,
-        problems,
-        ctx.clock.now(),
-    )?))
+    let now = ctx.clock.now();
+    let shared = Arc::clone(&ctx);
+    ctx.with_store(move |s| {
+        let digest = &shared.settings.digests[index];
+        let composed = compose_for(&shared.settings, s, digest, &recipient, &problems, now)?;
+        anyhow::Ok(composed.map(|(message, composed)| (composed.rendered, message)))
+    })
+    .await
 }
 
-/// Sends digest `name` now, whatever its schedule.
-pub async fn send_digest(settings: Settings, name: &str) -> anyhow::Result<DigestRun> {
+/// What `digest send` did: the messages queued by this run, and how sending the outbox
+/// went.
+#[derive(Debug)]
+pub struct DigestSend {
+    pub run: DigestRun,
+    pub report: DrainReport,
+}
+
+/// Runs digest `name` now, whatever its schedule, and sends the outbox (every pending
+/// message, also those waiting for a retry).
+pub async fn send_digest(settings: Settings, name: &str) -> anyhow::Result<DigestSend> {
     find(&settings, name)?;
     let mailer = Mailer::new(&settings.email)?;
     let ctx = Context::open(settings, super::Clock::system()).await?;
     let (index, _) = find(&ctx.settings, name)?;
-    run_digest(&ctx, &mailer, index, ctx.clock.now()).await
+    let run = run_digest(&ctx, index, ctx.clock.now()).await?;
+    let report = outbox::drain(&ctx, &mailer, true).await?;
+    Ok(DigestSend { run, report })
+}
+
+/// Sends every pending message now, including those waiting for a retry.
+pub async fn send_outbox(settings: Settings) -> anyhow::Result<DrainReport> {
+    let mailer = Mailer::new(&settings.email)?;
+    let ctx = Context::open(settings, super::Clock::system()).await?;
+    outbox::drain(&ctx, &mailer, true).await
 }

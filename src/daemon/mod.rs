@@ -7,9 +7,12 @@
 //! never reaches the loop. The one-shot operations behind the CLI (`poll --once`,
 //! `digest send`, …) reuse the same pieces through [`Context`].
 
+mod alerts;
 mod clock;
 mod digests;
+mod failpoint;
 mod hosts;
+mod outbox;
 mod poll;
 mod schedule;
 mod status;
@@ -25,7 +28,8 @@ use tokio::sync::Semaphore;
 use tokio::task::{self, JoinSet};
 
 pub use clock::Clock;
-pub use digests::{DigestRun, preview_digest, send_digest};
+pub use digests::{DigestRun, DigestSend, Queued, preview_digest, send_digest, send_outbox};
+pub use outbox::DrainReport;
 pub use poll::{FeedReport, Polled, poll_once};
 pub use status::{FeedOverview, feeds};
 
@@ -35,11 +39,17 @@ use crate::feed::fetch::Fetcher;
 use crate::store::{FeedId, Store};
 use crate::watch::Watcher;
 use hosts::Hosts;
+use poll::to_chrono;
 
 /// How long fetches in flight may go on after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 /// The loop wakes at least this often, so clock jumps and digest checks are not missed.
 const MAX_SLEEP: Duration = Duration::from_secs(30);
+/// How long after a poll with matches alerts are gathered, so that the matches of feeds
+/// polled together go out in one mail.
+const ALERT_SETTLE: Duration = Duration::from_secs(5);
+/// How long before a failed outbox pass or alert run (a database error) is tried again.
+const RETRY_AFTER_ERROR: Duration = Duration::from_secs(60);
 
 /// Everything a poll or a digest run needs, built once from the settings.
 pub struct Context {
@@ -104,9 +114,10 @@ impl Context {
 
     /// Runs `work` on the store on the blocking pool: rusqlite blocks, and the store must
     /// never be held across an `.await`.
-    pub async fn with_store<T, F>(&self, work: F) -> anyhow::Result<T>
+    pub async fn with_store<T, E, F>(&self, work: F) -> anyhow::Result<T>
     where
-        F: FnOnce(&mut Store) -> crate::store::Result<T> + Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, E> + Send + 'static,
+        E: Into<anyhow::Error> + Send + 'static,
         T: Send + 'static,
     {
         let store = Arc::clone(&self.store);
@@ -120,7 +131,7 @@ impl Context {
         })
         .await
         .context("database task failed")?;
-        Ok(result?)
+        result.map_err(Into::into)
     }
 }
 
@@ -150,50 +161,98 @@ pub async fn run_with_clock(
     );
 
     let mut timetable = Timetable::load(&ctx).await?;
-    let mut polls: JoinSet<DateTime<Utc>> = JoinSet::new();
+    let mut polls: JoinSet<(DateTime<Utc>, usize)> = JoinSet::new();
     let mut digest_runs: JoinSet<bool> = JoinSet::new();
+    // At most one outbox pass and one alert run at a time.
+    let mut outbox_runs: JoinSet<Option<DateTime<Utc>>> = JoinSet::new();
+    let mut alert_runs: JoinSet<Option<DateTime<Utc>>> = JoinSet::new();
     // Which feed or digest each task serves, so that even a task that panicked is
     // rescheduled rather than left "running" forever.
     let mut poll_tasks: HashMap<task::Id, usize> = HashMap::new();
     let mut digest_tasks: HashMap<task::Id, usize> = HashMap::new();
+    // Messages left pending by an earlier run go out first; alerts may be waiting too.
+    let mut outbox_due = Some(clock.now());
+    let mut alerts_due = alerts::enabled(&ctx).then(|| clock.now());
+    let alerting = alerts::enabled(&ctx);
     tokio::pin!(shutdown);
 
     loop {
         let now = clock.now();
         for index in timetable.take_due_feeds(now) {
             let (ctx, fetcher) = (Arc::clone(&ctx), fetcher.clone());
-            let handle =
-                polls.spawn(async move { poll::poll_feed(&ctx, &fetcher, index).await.next_due });
+            let handle = polls.spawn(async move {
+                let report = poll::poll_feed(&ctx, &fetcher, index).await;
+                let matches = report.outcome.as_ref().map_or(0, |p| p.matches.len());
+                (report.next_due, matches)
+            });
             poll_tasks.insert(handle.id(), index);
         }
         for index in timetable.take_due_digests(now) {
-            let (ctx, mailer) = (Arc::clone(&ctx), Arc::clone(&mailer));
+            let ctx = Arc::clone(&ctx);
             let handle = digest_runs.spawn(async move {
-                match digests::run_digest(&ctx, &mailer, index, ctx.clock.now()).await {
+                match digests::run_digest(&ctx, index, ctx.clock.now()).await {
                     Ok(_) => true,
                     Err(e) => {
                         let name = &ctx.settings.digests[index].name;
-                        tracing::warn!(digest = %name, error = %format!("{e:#}"), "digest not sent; will retry");
+                        tracing::warn!(digest = %name, error = %format!("{e:#}"), "digest not queued; will retry");
                         false
                     }
                 }
             });
             digest_tasks.insert(handle.id(), index);
         }
+        if alert_runs.is_empty() && alerts_due.is_some_and(|at| at <= now) {
+            alerts_due = None;
+            let ctx = Arc::clone(&ctx);
+            alert_runs.spawn(async move {
+                match alerts::run_alerts(&ctx, ctx.clock.now()).await {
+                    Ok((_, wake)) => wake,
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "alerts not queued; will retry");
+                        Some(ctx.clock.now() + to_chrono(RETRY_AFTER_ERROR))
+                    }
+                }
+            });
+        }
+        if outbox_runs.is_empty() && outbox_due.is_some_and(|at| at <= now) {
+            outbox_due = None;
+            let (ctx, mailer) = (Arc::clone(&ctx), Arc::clone(&mailer));
+            outbox_runs.spawn(async move {
+                match outbox::drain(&ctx, &mailer, false).await {
+                    Ok(report) => report.next_attempt,
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "outbox not sent; will retry");
+                        Some(ctx.clock.now() + to_chrono(RETRY_AFTER_ERROR))
+                    }
+                }
+            });
+        }
 
-        let sleep = timetable.until_next(clock.now());
+        let now = clock.now();
+        let sleep = [
+            outbox_due.filter(|_| outbox_runs.is_empty()),
+            alerts_due.filter(|_| alert_runs.is_empty()),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|t| (t - now).to_std().unwrap_or(Duration::ZERO))
+        .fold(timetable.until_next(now), Duration::min);
         tokio::select! {
             () = &mut shutdown => break,
             Some(done) = polls.join_next_with_id() => {
-                let (id, next_due) = match done {
-                    Ok((id, next_due)) => (id, next_due),
+                let (id, next_due, matches) = match done {
+                    Ok((id, (next_due, matches))) => (id, next_due, matches),
                     Err(e) => {
                         tracing::error!(error = %e, "a poll task failed; the feed is retried later");
-                        (e.id(), clock.now() + chrono::Duration::minutes(5))
+                        (e.id(), clock.now() + chrono::Duration::minutes(5), 0)
                     }
                 };
                 if let Some(index) = poll_tasks.remove(&id) {
                     timetable.feed_done(index, next_due);
+                }
+                if alerting && matches > 0 {
+                    let settle = clock.now() + to_chrono(ALERT_SETTLE);
+                    alerts_due = Some(alerts_due.map_or(settle, |at| at.min(settle)));
                 }
             }
             Some(done) = digest_runs.join_next_with_id() => {
@@ -207,15 +266,40 @@ pub async fn run_with_clock(
                 if let Some(index) = digest_tasks.remove(&id) {
                     timetable.digest_done(index, ok, clock.now());
                 }
+                outbox_due = Some(clock.now());
+            }
+            Some(done) = alert_runs.join_next() => {
+                let wake = done.unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "an alert task failed; it is retried later");
+                    Some(clock.now() + to_chrono(RETRY_AFTER_ERROR))
+                });
+                alerts_due = match (alerts_due, wake) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                outbox_due = Some(clock.now());
+            }
+            Some(done) = outbox_runs.join_next() => {
+                let next = done.unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "an outbox task failed; it is retried later");
+                    Some(clock.now() + to_chrono(RETRY_AFTER_ERROR))
+                });
+                outbox_due = match (outbox_due, next) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
             }
             () = tokio::time::sleep(sleep) => {}
         }
     }
 
-    tracing::info!(in_flight = polls.len() + digest_runs.len(), "shutting down");
-    // Fetches get a grace period. A digest being sent is waited for (its SMTP timeout
-    // bounds it): cut off between the server's acceptance and the delivery record, it
-    // would be sent again by the next run.
+    tracing::info!(
+        in_flight = polls.len() + digest_runs.len() + alert_runs.len() + outbox_runs.len(),
+        "shutting down"
+    );
+    // Fetches get a grace period. Digest and alert runs are short database work, waited
+    // for. A message being sent is waited for too (its SMTP timeout bounds it): cut off
+    // between the server's acceptance and being marked sent, it would go out twice.
     let polls_drained = async { while polls.join_next().await.is_some() {} };
     if tokio::time::timeout(SHUTDOWN_GRACE, polls_drained)
         .await
@@ -224,6 +308,8 @@ pub async fn run_with_clock(
         tracing::warn!("fetches still in flight after the grace period; abandoning them");
     }
     while digest_runs.join_next().await.is_some() {}
+    while alert_runs.join_next().await.is_some() {}
+    while outbox_runs.join_next().await.is_some() {}
     // Dropping the JoinSets aborts what is left; a store write already on the blocking
     // pool still finishes its transaction, so nothing is left half-written.
     Ok(())
@@ -263,7 +349,7 @@ impl Timetable {
                     .iter()
                     .map(|n| store.digest_last_run(n))
                     .collect::<crate::store::Result<Vec<_>>>()?;
-                Ok((due, runs))
+                crate::store::Result::Ok((due, runs))
             })
             .await?;
         // A stored due time comes from the last run's settings: an interval shortened

@@ -420,7 +420,7 @@ fn report_failure(
     }
 }
 
-fn to_chrono(d: Duration) -> chrono::Duration {
+pub(super) fn to_chrono(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(365))
 }
 

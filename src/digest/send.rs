@@ -1,11 +1,13 @@
-//! Delivering a rendered digest: build the MIME message (multipart/alternative, plain text
-//! and HTML, with `Date` and a stable `Message-ID`) and hand it to the SMTP server or write it
-//! into the outbox folder as an `.eml` file. Errors say whether trying again later can help.
+//! Delivering a rendered digest: build the MIME message for one recipient
+//! (multipart/alternative, plain text and HTML, with `Date`, `Message-ID` and the list
+//! headers), and later hand the queued bytes to the SMTP server or write them into the
+//! outbox folder as an `.eml` file. Errors say whether trying again later can help.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
+use lettre::address::{Address, Envelope};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -13,6 +15,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::render::Rendered;
 use crate::config::{Email, Security, Transport};
+use crate::store::OutboxMessage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -80,21 +83,32 @@ impl Mailer {
         Ok(Mailer { transport })
     }
 
-    /// Delivers `message`. Returns only once the server accepted it (or the file is on
-    /// disk), so the caller may then mark its matches as sent.
-    pub async fn send(&self, message: &OutgoingMessage) -> Result<(), SendError> {
+    /// Delivers one outbox message to its recipient. Returns only once the server
+    /// accepted it (or the file is on disk), so the caller may then mark it sent. The
+    /// message goes out byte for byte as it was queued.
+    pub async fn send(&self, message: &OutboxMessage) -> Result<(), SendError> {
         match &self.transport {
-            MailTransport::Smtp(smtp) => smtp
-                .send(message.message.clone())
-                .await
-                .map(|_| ())
-                .map_err(|e| {
-                    if e.is_permanent() {
-                        SendError::Permanent(e.to_string())
-                    } else {
-                        SendError::Transient(describe(&e))
-                    }
-                }),
+            MailTransport::Smtp(smtp) => {
+                let address = |text: &str| {
+                    text.parse::<Address>()
+                        .map_err(|e| SendError::Build(format!("`{text}` is not an address: {e}")))
+                };
+                let envelope = Envelope::new(
+                    Some(address(&message.sender)?),
+                    vec![address(&message.recipient)?],
+                )
+                .map_err(|e| SendError::Build(e.to_string()))?;
+                smtp.send_raw(&envelope, &message.message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| {
+                        if e.is_permanent() {
+                            SendError::Permanent(describe(&e))
+                        } else {
+                            SendError::Transient(describe(&e))
+                        }
+                    })
+            }
             MailTransport::File(dir) => write_eml(dir, message).map(|_| ()),
         }
     }
@@ -111,37 +125,60 @@ fn describe(error: &lettre::transport::smtp::Error) -> String {
     text
 }
 
-/// A message ready to send, with the identity it keeps if it has to be sent again.
+/// The mailing-list headers a digest carries, so that mail clients can filter it and,
+/// when an address is configured, offer to unsubscribe.
+#[derive(Debug, Clone)]
+pub struct ListHeaders {
+    /// `List-Id`, e.g. `"newshound: Morning brief" <morning-brief.newshound.example.org>`.
+    pub id: String,
+    pub unsubscribe: Option<url::Url>,
+}
+
+impl ListHeaders {
+    pub fn new(digest: &str, from: &Mailbox, unsubscribe: Option<url::Url>) -> ListHeaders {
+        let name: String = digest
+            .chars()
+            .filter(|c| !matches!(c, '"' | '\\'))
+            .collect();
+        ListHeaders {
+            id: format!(
+                "\"newshound: {}\" <{}.newshound.{}>",
+                one_line(&name),
+                safe_label(digest).to_lowercase(),
+                from.email.domain()
+            ),
+            unsubscribe,
+        }
+    }
+}
+
+/// A message built for one recipient, with the identity it keeps if it has to be sent
+/// again.
 #[derive(Debug, Clone)]
 pub struct OutgoingMessage {
     pub message_id: String,
     pub subject: String,
-    pub recipients: Vec<String>,
-    /// Used to name the `.eml` file.
-    pub digest: String,
     pub date: DateTime<Utc>,
     message: Message,
 }
 
 impl OutgoingMessage {
-    /// Builds the MIME message for a rendered digest.
+    /// Builds the MIME message for a rendered digest or alert to `to`.
     pub fn build(
         digest: &str,
         from: &Mailbox,
-        to: &[Mailbox],
+        to: &Mailbox,
         rendered: &Rendered,
+        list: &ListHeaders,
         date: DateTime<Utc>,
     ) -> Result<OutgoingMessage, SendError> {
         let message_id = message_id(digest, from, date);
-        let mut builder = Message::builder()
+        let mut message = Message::builder()
             .from(from.clone())
+            .to(to.clone())
             .subject(rendered.subject.clone())
             .date(SystemTime::from(date))
-            .message_id(Some(message_id.clone()));
-        for recipient in to {
-            builder = builder.to(recipient.clone());
-        }
-        let mut message = builder
+            .message_id(Some(message_id.clone()))
             .multipart(
                 MultiPart::alternative()
                     .singlepart(
@@ -156,16 +193,22 @@ impl OutgoingMessage {
                     ),
             )
             .map_err(|e| SendError::Build(e.to_string()))?;
+        let headers = message.headers_mut();
+        let mut raw = |name: &'static str, value: String| {
+            headers.insert_raw(HeaderValue::new(
+                HeaderName::new_from_ascii_str(name),
+                value,
+            ));
+        };
         // Tells autoresponders (vacation replies) not to answer a digest (RFC 3834).
-        message.headers_mut().insert_raw(HeaderValue::new(
-            HeaderName::new_from_ascii_str("Auto-Submitted"),
-            "auto-generated".into(),
-        ));
+        raw("Auto-Submitted", "auto-generated".into());
+        raw("List-Id", list.id.clone());
+        if let Some(url) = &list.unsubscribe {
+            raw("List-Unsubscribe", format!("<{url}>"));
+        }
         Ok(OutgoingMessage {
             message_id,
             subject: rendered.subject.clone(),
-            recipients: to.iter().map(ToString::to_string).collect(),
-            digest: digest.to_string(),
             date,
             message,
         })
@@ -202,30 +245,39 @@ fn safe_label(name: &str) -> String {
         .collect()
 }
 
-/// Writes the message as `<outbox>/<time>-<digest>.eml`, through a temporary file so that
-/// a reader never sees half a message.
-fn write_eml(dir: &Path, message: &OutgoingMessage) -> Result<PathBuf, SendError> {
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Writes the message as `<outbox>/<queued>-<digest>-<id>.eml`, through a temporary file
+/// so that a reader never sees half a message. The name comes from the outbox entry, so a
+/// message written again after a crash replaces its first copy.
+fn write_eml(dir: &Path, message: &OutboxMessage) -> Result<PathBuf, SendError> {
     let outbox_error = |source| SendError::Outbox {
         path: dir.to_path_buf(),
         source,
     };
     std::fs::create_dir_all(dir).map_err(outbox_error)?;
     let stem = format!(
-        "{}-{}-{:04x}",
-        message.date.format("%Y%m%dT%H%M%SZ"),
+        "{}-{}-{}",
+        message.created_at.format("%Y%m%dT%H%M%SZ"),
         safe_label(&message.digest),
-        fastrand::u16(..)
+        message.id
     );
     let temporary = dir.join(format!(".{stem}.tmp"));
     let path = dir.join(format!("{stem}.eml"));
-    std::fs::write(&temporary, message.formatted()).map_err(outbox_error)?;
+    std::fs::write(&temporary, &message.message).map_err(outbox_error)?;
     std::fs::rename(&temporary, &path).map_err(outbox_error)?;
     Ok(path)
 }
 
-/// How long to wait before retrying a digest that could not be sent: doubling from one
-/// minute, never longer than the digest's own period.
-pub fn retry_delay(failures: u32, period: Duration) -> Duration {
+/// How long to wait before trying a message (or a digest run) again after `failures`
+/// failures in a row: doubling from one minute, never longer than `cap` (the digest's own
+/// period, say) nor an hour.
+pub fn retry_delay(failures: u32, cap: Duration) -> Duration {
     let delay = Duration::from_secs(60).saturating_mul(1 << failures.min(10).saturating_sub(1));
-    delay.min(period).max(Duration::from_secs(1))
+    delay
+        .min(cap)
+        .min(Duration::from_secs(3600))
+        .max(Duration::from_secs(1))
 }

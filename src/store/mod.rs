@@ -5,7 +5,8 @@
 //! `spawn_blocking` and never hold the store across an `.await`.
 //!
 //! Queries are split by table group: [`feeds`], [`items`] (items, their sightings in
-//! feeds, and matches), [`stories`] and [`digests`] (digest state and deliveries).
+//! feeds, and matches), [`stories`], [`digests`] (digest state and recipients) and
+//! [`outbox`] (messages, from committed to sent).
 
 /// SQL for a JSON array of the names of the feeds item `$item` (an SQL expression) was
 /// seen in, in order of sighting; `$also` narrows the sightings (e.g. to those before a
@@ -30,6 +31,7 @@ macro_rules! sighted_feeds {
 mod digests;
 mod feeds;
 mod items;
+mod outbox;
 mod stories;
 
 use std::path::Path;
@@ -38,15 +40,17 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
-pub use digests::Delivery;
+pub use digests::recipient_key;
 pub use feeds::{Condition, FeedId, FeedStatus, FetchState, Location, PollOutcome, PollRecord};
 pub use items::{NewMatch, Retitle, Seen};
+pub use outbox::{MessageKind, MessageState, NewMessage, OutboxMessage};
 
 /// The schema, one SQL file per step, only ever appended to.
 pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_init.sql")),
     M::up(include_str!("../../migrations/0002_polling_state.sql")),
     M::up(include_str!("../../migrations/0003_stories.sql")),
+    M::up(include_str!("../../migrations/0004_outbox.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

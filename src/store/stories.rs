@@ -124,32 +124,34 @@ impl Store {
         Ok(stories)
     }
 
-    /// For each of `stories`, what digest `digest` already sent about it, if anything: when
-    /// it first did, the first item it sent (as the headline then), and the outlets it
-    /// named, that is the feeds each sent item had appeared in by the time it was sent.
+    /// For each of `stories`, what `recipient` was already sent about it (by a message
+    /// not refused for good), if anything: when it was first queued, the first item sent
+    /// (as the headline then), and the outlets named, that is the feeds each sent item had
+    /// appeared in by the time it was queued.
     pub fn sent_stories(
         &self,
-        digest: &str,
+        recipient: &str,
         stories: &[i64],
     ) -> Result<HashMap<i64, EarlierCoverage>> {
         let ids = serde_json::to_string(stories).unwrap_or_default();
-        let mut stmt = self.conn.prepare(concat!(
+        let mut stmt = self.conn.prepare_cached(concat!(
             "SELECT story_id, sent_at, title, link, feed, ",
             sighted_feeds!("sent.item_id", "AND s.seen_at <= sent.sent_at"),
             " FROM (
-                 SELECT i.id AS item_id, i.story_id, MIN(dl.sent_at) AS sent_at, i.title,
+                 SELECT i.id AS item_id, i.story_id, MIN(o.created_at) AS sent_at, i.title,
                         i.link, f.name AS feed, i.event_at
                  FROM items i
                  JOIN feeds f ON f.id = i.feed_id
                  JOIN matches m ON m.item_id = i.id
-                 JOIN delivery_matches dm ON dm.match_id = m.id
-                 JOIN deliveries dl ON dl.id = dm.delivery_id
-                 WHERE i.story_id IN (SELECT value FROM json_each(?2)) AND dl.digest = ?1
+                 JOIN outbox_matches om ON om.match_id = m.id
+                 JOIN outbox o ON o.id = om.outbox_id
+                 WHERE i.story_id IN (SELECT value FROM json_each(?2))
+                   AND o.recipient = ?1 AND o.state <> 'failed'
                  GROUP BY i.id
              ) AS sent
              ORDER BY sent_at, event_at, item_id",
         ))?;
-        let rows = stmt.query_map(params![digest, ids], |r| {
+        let rows = stmt.query_map(params![recipient, ids], |r| {
             let feed: String = r.get(4)?;
             Ok((
                 r.get::<_, i64>(0)?,
@@ -426,7 +428,7 @@ mod tests {
     }
 
     #[test]
-    fn what_a_digest_sent_names_the_outlets_known_when_it_was_sent() {
+    fn what_a_recipient_was_sent_names_the_outlets_known_when_it_was_queued() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("n.db")).unwrap();
         let ids = store.sync_feeds(&[feed("wire"), feed("paper")]).unwrap();
@@ -436,14 +438,19 @@ mod tests {
         store.group_stories(DEFAULT_WINDOW, at(9)).unwrap();
         let story = story_of(&store, sent[0]).unwrap();
         store
-            .record_delivery(&crate::store::Delivery {
-                digest: "desk".into(),
-                message_id: "<1@test>".into(),
-                subject: "s".into(),
-                recipients: vec!["desk@example.org".into()],
-                sent_at: at(10),
-                match_ids: sent,
-            })
+            .queue_message(
+                &crate::store::NewMessage {
+                    kind: crate::store::MessageKind::Digest,
+                    digest: "desk".into(),
+                    recipient: "desk@example.org".into(),
+                    message_id: "<1@test>".into(),
+                    subject: "s".into(),
+                    sender: "newshound@example.org".into(),
+                    message: b"...".to_vec(),
+                    match_ids: sent,
+                },
+                at(10),
+            )
             .unwrap();
         // The paper runs the same wire copy after the digest went out.
         let copy = Item {
@@ -453,11 +460,16 @@ mod tests {
         };
         assert!(record(&mut store, ids[1], &[copy], 11).is_empty());
 
-        let sent = store.sent_stories("desk", &[story]).unwrap();
+        let sent = store.sent_stories("desk@example.org", &[story]).unwrap();
         assert_eq!(sent[&story].outlets, ["wire"]);
         assert_eq!(sent[&story].first_sent, at(10));
         assert_eq!(sent[&story].headline, title);
-        assert!(store.sent_stories("other", &[story]).unwrap().is_empty());
+        assert!(
+            store
+                .sent_stories("other@example.org", &[story])
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

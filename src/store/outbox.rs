@@ -1,0 +1,276 @@
+//! The outbox: every message, digest or alert, is committed here with the matches it
+//! covers before it is sent, then marked sent, retried, or failed. A message is stored as
+//! the bytes that go on the wire, so a message sent again after a crash is the same
+//! message, with the same `Message-ID`.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{Result, Store, StoreError, from_unix, to_unix};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageKind {
+    Digest,
+    Alert,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Digest => "digest",
+            MessageKind::Alert => "alert",
+        }
+    }
+
+    fn parse(text: &str) -> MessageKind {
+        if text == "alert" {
+            MessageKind::Alert
+        } else {
+            MessageKind::Digest
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageState {
+    /// Not accepted by the mail server yet (never tried, or to be tried again).
+    Pending,
+    Sent,
+    /// Refused for good (a 5xx answer); not tried again unless asked to.
+    Failed,
+}
+
+impl MessageState {
+    fn parse(text: &str) -> MessageState {
+        match text {
+            "sent" => MessageState::Sent,
+            "failed" => MessageState::Failed,
+            _ => MessageState::Pending,
+        }
+    }
+}
+
+/// A rendered message for one recipient, to be committed to the outbox.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub kind: MessageKind,
+    pub digest: String,
+    /// The address alone, lower case (see [`super::recipient_key`]).
+    pub recipient: String,
+    pub message_id: String,
+    pub subject: String,
+    /// The envelope sender.
+    pub sender: String,
+    /// The whole message as it goes on the wire.
+    pub message: Vec<u8>,
+    pub match_ids: Vec<i64>,
+}
+
+/// A message in the outbox.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub kind: MessageKind,
+    pub digest: String,
+    pub recipient: String,
+    pub message_id: String,
+    pub subject: String,
+    pub sender: String,
+    #[serde(skip)]
+    pub message: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub state: MessageState,
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// How many matches the message covers.
+    pub matches: usize,
+}
+
+const MESSAGE_COLUMNS: &str = "o.id, o.kind, o.digest, o.recipient, o.message_id, o.subject, \
+     o.sender, o.message, o.created_at, o.state, o.attempts, o.next_attempt_at, o.last_error, \
+     o.sent_at, (SELECT COUNT(*) FROM outbox_matches om WHERE om.outbox_id = o.id)";
+
+fn read_message(r: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
+    Ok(OutboxMessage {
+        id: r.get(0)?,
+        kind: MessageKind::parse(&r.get::<_, String>(1)?),
+        digest: r.get(2)?,
+        recipient: r.get(3)?,
+        message_id: r.get(4)?,
+        subject: r.get(5)?,
+        sender: r.get(6)?,
+        message: r.get(7)?,
+        created_at: from_unix(r.get(8)?),
+        state: MessageState::parse(&r.get::<_, String>(9)?),
+        attempts: r.get(10)?,
+        next_attempt_at: from_unix(r.get(11)?),
+        last_error: r.get(12)?,
+        sent_at: r.get::<_, Option<i64>>(13)?.map(from_unix),
+        matches: r.get::<_, i64>(14)? as usize,
+    })
+}
+
+impl Store {
+    /// Runs `work` in one IMMEDIATE transaction: what it reads cannot change under it,
+    /// even from another process, until what it writes is committed; an error rolls
+    /// everything back. `work` must not open a transaction of its own (savepoints are
+    /// fine).
+    pub fn atomically<T, E>(
+        &mut self,
+        work: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let sql = |conn: &rusqlite::Connection, statement: &str| {
+            conn.execute_batch(statement)
+                .map_err(|e| E::from(StoreError::from(e)))
+        };
+        sql(&self.conn, "BEGIN IMMEDIATE")?;
+        match work(self) {
+            Ok(value) => {
+                sql(&self.conn, "COMMIT")?;
+                Ok(value)
+            }
+            Err(error) => {
+                // Nothing to do if the rollback fails: the transaction is gone already.
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(error)
+            }
+        }
+    }
+
+    /// Commits `message` to the outbox, pending and due at `now`, with the matches it
+    /// covers. Returns its id.
+    pub fn queue_message(&mut self, message: &NewMessage, now: DateTime<Utc>) -> Result<i64> {
+        let tx = self.conn.savepoint()?;
+        tx.execute(
+            "INSERT INTO outbox (kind, digest, recipient, message_id, subject, sender, message,
+                                 created_at, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+            params![
+                message.kind.as_str(),
+                message.digest,
+                message.recipient,
+                message.message_id,
+                message.subject,
+                message.sender,
+                message.message,
+                to_unix(now)
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut link = tx.prepare_cached(
+                "INSERT INTO outbox_matches (outbox_id, match_id) VALUES (?1, ?2)",
+            )?;
+            for match_id in &message.match_ids {
+                link.execute(params![id, match_id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Every pending message, in the order they were queued.
+    pub fn pending_messages(&self) -> Result<Vec<OutboxMessage>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM outbox o WHERE o.state = 'pending' ORDER BY o.id"
+        ))?;
+        let rows = stmt.query_map([], read_message)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// When the earliest pending message is due, if any is pending.
+    pub fn next_attempt(&self) -> Result<Option<DateTime<Utc>>> {
+        let at: Option<i64> = self.conn.query_row(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(at.map(from_unix))
+    }
+
+    pub fn mark_sent(&mut self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1,
+                               last_error = NULL
+             WHERE id = ?1",
+            params![id, to_unix(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Records a failed attempt that is worth repeating, at `next_attempt_at`.
+    pub fn mark_retry(
+        &mut self,
+        id: i64,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
+             WHERE id = ?1",
+            params![id, error, to_unix(next_attempt_at)],
+        )?;
+        Ok(())
+    }
+
+    /// Records a refusal for good. The message's matches stay covered by it: they are
+    /// not put into another message, and `newshound outbox retry` sends it again.
+    pub fn mark_failed(&mut self, id: i64, error: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?2
+             WHERE id = ?1",
+            params![id, error],
+        )?;
+        Ok(())
+    }
+
+    /// Makes failed message `id` pending again, due at `now`. False when no failed
+    /// message has that id.
+    pub fn retry_message(&mut self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let changed = self.conn.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?2
+             WHERE id = ?1 AND state = 'failed'",
+            params![id, to_unix(now)],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// The newest `limit` messages (all states), oldest of them first.
+    pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT * FROM (SELECT {MESSAGE_COLUMNS} FROM outbox o ORDER BY o.id DESC LIMIT ?1)
+             ORDER BY 1"
+        ))?;
+        let rows = stmt.query_map([limit as i64], read_message)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The match ids message `id` covers.
+    pub fn message_matches(&self, id: i64) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT match_id FROM outbox_matches WHERE outbox_id = ?1 ORDER BY match_id",
+        )?;
+        let rows = stmt.query_map([id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// When the last alert to `recipient` was queued.
+    pub fn last_alert_at(&self, recipient: &str) -> Result<Option<DateTime<Utc>>> {
+        let at: Option<Option<i64>> = self
+            .conn
+            .query_row(
+                "SELECT MAX(created_at) FROM outbox WHERE recipient = ?1 AND kind = 'alert'",
+                [recipient],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(at.flatten().map(from_unix))
+    }
+}
