@@ -4,95 +4,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 
 use support::FeedServer;
 use support::fixtures::{feed_table, served_copy, write_config};
-
-/// A running `newshound run`, with its stderr read line by line on a thread.
-struct Daemon {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Daemon {
-    fn start(config: &Path) -> Daemon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_newshound"))
-            .arg("--config")
-            .arg(config)
-            .arg("run")
-            .env("RUST_LOG", "newshound=info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start newshound run");
-        let stderr = child.stderr.take().unwrap();
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Daemon {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits for a log line containing `text`.
-    fn wait_for_log(&mut self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !self.seen.iter().any(|l| l.contains(text)) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => self.seen.push(line),
-                Err(_) => panic!("no log line with {text:?}; got:\n{}", self.seen.join("\n")),
-            }
-        }
-    }
-
-    /// Sends `signal`, waits for the process to exit successfully; returns its log.
-    fn stop(mut self, signal: Signal) -> String {
-        kill(Pid::from_raw(self.child.id() as i32), signal).expect("send signal");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "newshound did not stop after {signal}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        self.seen.extend(self.lines.iter());
-        let log = self.seen.join("\n");
-        assert!(
-            status.success(),
-            "exit status {status:?} after {signal}:\n{log}"
-        );
-        log
-    }
-}
-
-fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+use support::process::{Daemon, wait_until};
 
 #[test]
 fn run_writes_the_first_digest_to_the_outbox_and_stops_on_signals() {

@@ -98,19 +98,39 @@ impl Store {
     }
 
     fn setup(mut conn: Connection) -> Result<Store> {
-        // WAL lets readers (the CLI) run while the daemon writes; NORMAL sync is durable
-        // across application crashes, which is what matters for "never lose a match".
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
-        items::fill_article_keys(&mut conn)?;
+        // Two processes opening a database at once (the daemon starting while a command
+        // reads) may both start the same migration, or find the file locked while the
+        // other switches it to WAL, without SQLite waiting; the one that loses finds the
+        // work done when it tries again.
+        let mut attempts = 0;
+        loop {
+            match prepare(&mut conn) {
+                Ok(()) => break,
+                Err(_) if attempts < 8 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(25 * attempts));
+                }
+                Err(e) => return Err(e),
+            }
+        }
         Ok(Store {
             conn,
             stories: None,
         })
     }
+}
+
+/// Settings, schema and derived keys, as this version needs them.
+fn prepare(conn: &mut Connection) -> Result<()> {
+    // WAL lets readers (the CLI) run while the daemon writes; NORMAL sync is durable
+    // across application crashes, which is what matters for "never lose a match".
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Migrations::from_slice(MIGRATIONS).to_latest(conn)?;
+    items::fill_article_keys(conn)?;
+    Ok(())
 }
 
 fn to_unix(t: DateTime<Utc>) -> i64 {
@@ -145,6 +165,23 @@ pub(crate) mod tests {
     #[test]
     fn migrations_are_valid() {
         Migrations::from_slice(MIGRATIONS).validate().unwrap();
+    }
+
+    #[test]
+    fn processes_opening_a_new_database_at_once_all_get_the_schema() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("n.db");
+            let openers: Vec<_> = (0..4)
+                .map(|_| {
+                    let path = path.clone();
+                    std::thread::spawn(move || Store::open(&path).map(|_| ()))
+                })
+                .collect();
+            for opener in openers {
+                opener.join().unwrap().unwrap();
+            }
+        }
     }
 
     #[test]

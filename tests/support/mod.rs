@@ -14,6 +14,7 @@
 mod background;
 pub mod fixtures;
 pub mod http;
+pub mod process;
 pub mod smtp;
 
 pub use http::{FeedServer, RequestRecord};
@@ -27,4 +28,52 @@ pub use smtp::{ParsedMail, ReceivedMail, SmtpServer, Stage};
 pub fn unused_port() -> u16 {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind 127.0.0.1:0");
     listener.local_addr().expect("local_addr").port()
+}
+
+/// A port held by a listener that closes every connection as soon as it is made: a mail
+/// server that is down, on a port no other test can take meanwhile (as one could after
+/// [`unused_port`]). [`Unavailable::release`] frees the port for a real server.
+pub struct Unavailable {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Unavailable {
+    pub fn start() -> Unavailable {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let port = listener.local_addr().expect("local_addr").port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = std::sync::Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            while !stopping.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => drop(stream),
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+                }
+            }
+        });
+        Unavailable {
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Closes the listener; returns its port, free for a real server.
+    pub fn release(mut self) -> u16 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("listener thread");
+        }
+        self.port
+    }
 }
