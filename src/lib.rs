@@ -16,6 +16,8 @@
 //! - [`story`]: grouping items that report one event into stories (TF-IDF over names and
 //!   words, against the stories active in a time window). Pure.
 //! - [`store`]: the one [`store::Store`] that owns every SQL statement and the migrations.
+//! - [`schedule`]: digest schedules (intervals, times of day, cron) evaluated in an IANA
+//!   time zone, with the daylight-saving rules spelled out. Pure.
 //! - [`digest`]: [`digest::render`] turns matches into text + HTML (pure);
 //!   [`digest::send`] delivers over SMTP or into `.eml` files.
 //! - [`daemon`]: wires the above together: the poll scheduler (with its pure arithmetic
@@ -32,6 +34,7 @@ pub mod dedup;
 pub mod digest;
 pub mod feed;
 pub mod model;
+pub mod schedule;
 pub mod store;
 pub mod story;
 pub mod watch;
