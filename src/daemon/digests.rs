@@ -155,6 +155,7 @@ fn view(
     DigestView {
         name: digest.name.clone(),
         generated_at: now,
+        timezone: chrono_tz::UTC,
         sections,
         feed_problems: Vec::new(),
     }

@@ -17,7 +17,8 @@
 
 use std::ops::Range;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, Offset, Utc};
+use chrono_tz::Tz;
 use html_escape::{encode_double_quoted_attribute, encode_text};
 use url::Url;
 
@@ -30,6 +31,8 @@ use crate::model::{MatchRecord, Snippet};
 pub struct DigestView {
     pub name: String,
     pub generated_at: DateTime<Utc>,
+    /// The reader's zone: every time the digest shows is in it, with its abbreviation.
+    pub timezone: Tz,
     pub sections: Vec<Section>,
     /// Feeds a reader should know about, for the footer.
     pub feed_problems: Vec<FeedProblem>,
@@ -168,7 +171,7 @@ fn prepare(view: &DigestView) -> Vec<Prepared<'_>> {
                 follow_ups,
                 blocks: stories
                     .iter()
-                    .map(|st| st.block(view.generated_at))
+                    .map(|st| st.block(view.generated_at, view.timezone))
                     .collect(),
             })
         })
@@ -240,20 +243,20 @@ impl<'a> Story<'a> {
             })
     }
 
-    fn block(&self, generated_at: DateTime<Utc>) -> Block<'a> {
+    fn block(&self, generated_at: DateTime<Utc>, tz: Tz) -> Block<'a> {
         let mut outlets = Vec::new();
         let mut terms = Vec::new();
         for r in &self.reports {
             push_distinct(&mut outlets, r.outlets.iter().cloned());
             push_distinct(&mut terms, r.terms.iter().cloned());
         }
-        let span = format_span(when(self.reports[0].first), self.latest);
+        let span = format_span(when(self.reports[0].first), self.latest, tz);
         // A new story is headed by its earliest report and lists the others; a follow-up
         // is headed by what was sent before and lists every report, as all are news.
         let (head, listed) = match self.earlier {
             None => (self.new_head(&outlets, span), &self.reports[1..]),
             Some(earlier) => (
-                self.follow_up_head(earlier, &outlets, span, generated_at),
+                self.follow_up_head(earlier, &outlets, span, generated_at, tz),
                 &self.reports[..],
             ),
         };
@@ -314,6 +317,7 @@ impl<'a> Story<'a> {
         outlets: &[String],
         span: String,
         generated_at: DateTime<Utc>,
+        tz: Tz,
     ) -> Head<'a> {
         let reported: Vec<String> = earlier.outlets.iter().map(|o| one_line(o)).collect();
         let fresh = outlets.iter().filter(|o| !reported.contains(o)).count();
@@ -329,7 +333,7 @@ impl<'a> Story<'a> {
             link: earlier.link.as_deref(),
             byline: format!(
                 "{more} since {} · {span}",
-                since(earlier.first_sent, generated_at)
+                since(earlier.first_sent, generated_at, tz)
             ),
             list_label: "New reports:",
             item: None,
@@ -381,42 +385,51 @@ fn when(m: &MatchRecord) -> DateTime<Utc> {
     m.published.unwrap_or(m.matched_at)
 }
 
-fn format_time(t: DateTime<Utc>) -> String {
-    t.format("%a %-d %b %Y %H:%M UTC").to_string()
+/// A time as the reader's clock shows it: `Sat 21 Nov 2026 17:05 +03`.
+fn format_time(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz)
+        .format("%a %-d %b %Y %H:%M %Z")
+        .to_string()
 }
 
 /// From the first report to the latest, written as short as stays unambiguous:
-/// `Sat 21 Nov 2026 09:30–12:40 UTC`, `Fri 20 Nov 18:02 – Sat 21 Nov 2026 11:15 UTC`.
-fn format_span(first: DateTime<Utc>, last: DateTime<Utc>) -> String {
-    let (first_date, last_date) = (first.date_naive(), last.date_naive());
+/// `Sat 21 Nov 2026 09:30–12:40 CET`, `Fri 20 Nov 18:02 – Sat 21 Nov 2026 11:15 CET`.
+fn format_span(first: DateTime<Utc>, last: DateTime<Utc>, tz: Tz) -> String {
     let minute = |t: DateTime<Utc>| t.timestamp().div_euclid(60);
     if minute(first) == minute(last) {
-        format_time(first)
-    } else if first_date == last_date {
-        format!(
-            "{}–{} UTC",
-            first.format("%a %-d %b %Y %H:%M"),
-            last.format("%H:%M")
-        )
+        return format_time(first, tz);
+    }
+    let (first, last) = (first.with_timezone(&tz), last.with_timezone(&tz));
+    let full = "%a %-d %b %Y %H:%M";
+    // Across a change of offset (summer time ending, say) one zone name would misdate one
+    // end, so each end names its own.
+    if first.offset().fix() != last.offset().fix() {
+        let zoned = format!("{full} %Z");
+        return format!("{} – {}", first.format(&zoned), last.format(&zoned));
+    }
+    let zone = last.format("%Z");
+    let (first_date, last_date) = (first.date_naive(), last.date_naive());
+    if first_date == last_date {
+        format!("{}–{} {zone}", first.format(full), last.format("%H:%M"))
     } else if first_date.year() == last_date.year() {
         format!(
-            "{} – {} UTC",
+            "{} – {} {zone}",
             first.format("%a %-d %b %H:%M"),
-            last.format("%a %-d %b %Y %H:%M")
+            last.format(full)
         )
     } else {
-        format!(
-            "{} – {} UTC",
-            first.format("%a %-d %b %Y %H:%M"),
-            last.format("%a %-d %b %Y %H:%M")
-        )
+        format!("{} – {} {zone}", first.format(full), last.format(full))
     }
 }
 
 /// When a follow-up's story was first sent, as the reader of this digest would say it:
 /// "earlier today", a weekday within the past six days (never ambiguous then), else a
-/// date. Days are UTC calendar days, like every time in the digest.
-fn since(first_sent: DateTime<Utc>, generated_at: DateTime<Utc>) -> String {
+/// date. Days are calendar days in the reader's zone, like every time in the digest.
+fn since(first_sent: DateTime<Utc>, generated_at: DateTime<Utc>, tz: Tz) -> String {
+    let (first_sent, generated_at) = (
+        first_sent.with_timezone(&tz),
+        generated_at.with_timezone(&tz),
+    );
     let days = (generated_at.date_naive() - first_sent.date_naive()).num_days();
     match days {
         0 => "earlier today".to_string(),
@@ -690,7 +703,7 @@ fn text_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
     out.push_str(&format!(
         "{}\nGenerated {}\n",
         capitalised(&summary(sections)),
-        format_time(view.generated_at)
+        format_time(view.generated_at, view.timezone)
     ));
 
     for section in sections {
@@ -818,7 +831,7 @@ fn html_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
     let summary = capitalised(&summary(sections));
     h.push_str(&format!(
         "<div style=\"padding-top:4px;font-size:13px;{muted}\">{summary} · generated {}</div>\n",
-        format_time(view.generated_at)
+        format_time(view.generated_at, view.timezone)
     ));
     h.push_str("</td></tr>\n");
 
@@ -1065,6 +1078,7 @@ mod tests {
         DigestView {
             name: "Morning brief".to_string(),
             generated_at: at(2026, 11, 21, 14, 5),
+            timezone: chrono_tz::UTC,
             sections,
             feed_problems: Vec::new(),
         }
@@ -1278,6 +1292,7 @@ mod tests {
         DigestView {
             name: "Morning brief".to_string(),
             generated_at: at(2026, 11, 21, 14, 5),
+            timezone: chrono_tz::Europe::Istanbul,
             sections: vec![
                 Section {
                     watchlist: "turkey-s400".to_string(),
@@ -1546,6 +1561,7 @@ mod tests {
         let v = DigestView {
             name: "<i>digest</i>".to_string(),
             generated_at: at(2026, 11, 21, 14, 5),
+            timezone: chrono_tz::UTC,
             sections: vec![Section {
                 watchlist: "w<u>".to_string(),
                 stories: singles(vec![scripted, quoted, data]),
@@ -1810,7 +1826,11 @@ mod tests {
             (at(2026, 12, 31, 9, 0), at(2027, 1, 2, 8, 0), "Thursday"),
         ];
         for (first_sent, generated_at, expected) in cases {
-            assert_eq!(since(first_sent, generated_at), expected, "{first_sent}");
+            assert_eq!(
+                since(first_sent, generated_at, chrono_tz::UTC),
+                expected,
+                "{first_sent}"
+            );
         }
     }
 
@@ -1844,7 +1864,7 @@ mod tests {
             ),
         ];
         for (first, last, expected) in cases {
-            assert_eq!(format_span(first, last), expected);
+            assert_eq!(format_span(first, last, chrono_tz::UTC), expected);
         }
     }
 
@@ -2113,12 +2133,63 @@ mod tests {
     #[test]
     fn time_format() {
         assert_eq!(
-            format_time(at(2026, 11, 21, 14, 5)),
+            format_time(at(2026, 11, 21, 14, 5), chrono_tz::UTC),
             "Sat 21 Nov 2026 14:05 UTC"
         );
         assert_eq!(
-            format_time(at(2026, 2, 1, 0, 0)),
+            format_time(at(2026, 2, 1, 0, 0), chrono_tz::UTC),
             "Sun 1 Feb 2026 00:00 UTC"
+        );
+    }
+
+    #[test]
+    fn times_are_in_the_readers_zone() {
+        use chrono_tz::Europe::{Berlin, Istanbul};
+        assert_eq!(
+            format_time(at(2026, 11, 21, 14, 5), Istanbul),
+            "Sat 21 Nov 2026 17:05 +03"
+        );
+        assert_eq!(
+            format_time(at(2026, 7, 1, 22, 30), Berlin),
+            "Thu 2 Jul 2026 00:30 CEST"
+        );
+        let spans = [
+            // One UTC day, two days in Istanbul.
+            (
+                at(2026, 11, 20, 20, 0),
+                at(2026, 11, 21, 2, 0),
+                Istanbul,
+                "Fri 20 Nov 23:00 – Sat 21 Nov 2026 05:00 +03",
+            ),
+            (
+                at(2026, 11, 21, 9, 30),
+                at(2026, 11, 21, 12, 40),
+                Berlin,
+                "Sat 21 Nov 2026 10:30–13:40 CET",
+            ),
+            // Summer time ends at 03:00 CEST on 25 Oct 2026: each end names its zone.
+            (
+                at(2026, 10, 24, 23, 30),
+                at(2026, 10, 25, 1, 30),
+                Berlin,
+                "Sun 25 Oct 2026 01:30 CEST – Sun 25 Oct 2026 02:30 CET",
+            ),
+        ];
+        for (first, last, tz, expected) in spans {
+            assert_eq!(format_span(first, last, tz), expected);
+        }
+        // 23:30 UTC on Friday is already Saturday in Istanbul: "earlier today" there.
+        assert_eq!(
+            since(at(2026, 11, 20, 23, 30), at(2026, 11, 21, 14, 5), Istanbul),
+            "earlier today"
+        );
+        assert_eq!(
+            since(
+                at(2026, 11, 20, 23, 30),
+                at(2026, 11, 21, 14, 5),
+                chrono_tz::UTC
+            ),
+            "Friday"
         );
     }
 
