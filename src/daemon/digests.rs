@@ -156,6 +156,7 @@ fn view(
         name: digest.name.clone(),
         generated_at: now,
         timezone: chrono_tz::UTC,
+        max_stories: None,
         sections,
         feed_problems: Vec::new(),
     }

@@ -34,6 +34,8 @@ pub struct DigestView {
     /// The reader's zone: every time the digest shows is in it, with its abbreviation.
     pub timezone: Tz,
     pub sections: Vec<Section>,
+    /// Story entries shown at most, over all sections; the rest are counted, not shown.
+    pub max_stories: Option<usize>,
     /// Feeds a reader should know about, for the footer.
     pub feed_problems: Vec<FeedProblem>,
 }
@@ -125,7 +127,8 @@ const HIGHLIGHT_BG: &str = "#fff1a8";
 const FONT: &str = "-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif";
 
 pub fn render(view: &DigestView) -> Rendered {
-    let sections = prepare(view);
+    let mut sections = prepare(view);
+    limit(&mut sections, view.max_stories);
     Rendered {
         subject: subject_of(&sections),
         text: text_of(view, &sections),
@@ -144,9 +147,69 @@ pub fn subject(view: &DigestView) -> String {
 /// does not show.
 struct Prepared<'a> {
     watchlist: String,
+    /// Counted before any are left out: the subject and headings count every story.
     new: usize,
     follow_ups: usize,
     blocks: Vec<Block<'a>>,
+    /// Stories left out by `max_stories`.
+    hidden: usize,
+}
+
+/// Holds the digest to `max` story entries, taken in turns from each section so that a
+/// busy topic cannot crowd out the others. A section gives its entries in the order it
+/// shows them, which puts its new stories before its follow-ups.
+fn limit(sections: &mut [Prepared<'_>], max: Option<usize>) {
+    let Some(mut left) = max else {
+        return;
+    };
+    let mut shown = vec![0; sections.len()];
+    loop {
+        let before = left;
+        for (section, n) in sections.iter().zip(&mut shown) {
+            if left > 0 && *n < section.blocks.len() {
+                *n += 1;
+                left -= 1;
+            }
+        }
+        if left == 0 || left == before {
+            break;
+        }
+    }
+    for (section, n) in sections.iter_mut().zip(shown) {
+        section.hidden = section.blocks.len() - n;
+        section.blocks.truncate(n);
+    }
+}
+
+/// "Showing 50 of 87 stories; 37 more: nato 30, erdogan 7", when any were left out.
+fn left_out(sections: &[Prepared<'_>]) -> Option<String> {
+    let hidden: usize = sections.iter().map(|s| s.hidden).sum();
+    if hidden == 0 {
+        return None;
+    }
+    let total: usize = sections.iter().map(|s| s.new + s.follow_ups).sum();
+    let per_topic: Vec<String> = sections
+        .iter()
+        .filter(|s| s.hidden > 0)
+        .map(|s| format!("{} {}", s.watchlist, s.hidden))
+        .collect();
+    Some(format!(
+        "Showing {} of {}; {hidden} more: {}",
+        total - hidden,
+        count(total, "story", "stories"),
+        per_topic.join(", ")
+    ))
+}
+
+/// "and 37 more stories on nato", closing a section that lost some.
+fn section_left_out(section: &Prepared<'_>) -> Option<String> {
+    (section.hidden > 0).then(|| {
+        format!(
+            "and {} on {}",
+            count(section.hidden, "more story", "more stories"),
+            section.watchlist
+        )
+    })
 }
 
 fn prepare(view: &DigestView) -> Vec<Prepared<'_>> {
@@ -173,6 +236,7 @@ fn prepare(view: &DigestView) -> Vec<Prepared<'_>> {
                     .iter()
                     .map(|st| st.block(view.generated_at, view.timezone))
                     .collect(),
+                hidden: 0,
             })
         })
         .collect()
@@ -705,6 +769,9 @@ fn text_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
         capitalised(&summary(sections)),
         format_time(view.generated_at, view.timezone)
     ));
+    if let Some(left_out) = left_out(sections) {
+        push_wrapped(&mut out, &left_out, "", "");
+    }
 
     for section in sections {
         let heading = format!("{}: {}", section.watchlist, heading(section));
@@ -716,6 +783,10 @@ fn text_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
         for block in &section.blocks {
             out.push('\n');
             text_block(&mut out, block);
+        }
+        if let Some(more) = section_left_out(section) {
+            out.push('\n');
+            push_wrapped(&mut out, &more, "", "");
         }
     }
 
@@ -833,6 +904,12 @@ fn html_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
         "<div style=\"padding-top:4px;font-size:13px;{muted}\">{summary} · generated {}</div>\n",
         format_time(view.generated_at, view.timezone)
     ));
+    if let Some(left_out) = left_out(sections) {
+        h.push_str(&format!(
+            "<div style=\"padding-top:4px;font-size:13px;{muted}\">{}</div>\n",
+            encode_text(&left_out)
+        ));
+    }
     h.push_str("</td></tr>\n");
 
     for section in sections {
@@ -845,6 +922,13 @@ fn html_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
         ));
         for block in &section.blocks {
             html_block(&mut h, block);
+        }
+        if let Some(more) = section_left_out(section) {
+            h.push_str(&format!(
+                "<tr><td style=\"padding:12px 24px;border-top:1px solid {RULE};font-size:14px;\
+                 {muted}\">{}</td></tr>\n",
+                encode_text(&more)
+            ));
         }
     }
 
@@ -1079,6 +1163,7 @@ mod tests {
             name: "Morning brief".to_string(),
             generated_at: at(2026, 11, 21, 14, 5),
             timezone: chrono_tz::UTC,
+            max_stories: None,
             sections,
             feed_problems: Vec::new(),
         }
@@ -1293,6 +1378,7 @@ mod tests {
             name: "Morning brief".to_string(),
             generated_at: at(2026, 11, 21, 14, 5),
             timezone: chrono_tz::Europe::Istanbul,
+            max_stories: None,
             sections: vec![
                 Section {
                     watchlist: "turkey-s400".to_string(),
@@ -1492,6 +1578,89 @@ mod tests {
     }
 
     #[test]
+    fn max_stories_takes_turns_across_sections() {
+        let mut nato = section("nato", 38);
+        // Listed first, shown after nato's new stories, and left out before them.
+        nato.stories.insert(
+            0,
+            follow_up(vec![record(100, "nato", "Old news")], day(18), &[]),
+        );
+        nato.stories.insert(
+            0,
+            follow_up(vec![record(101, "nato", "Older news")], day(17), &[]),
+        );
+        let mut v = view(vec![nato, section("erdogan", 8), section("tiny", 1)]);
+        v.max_stories = Some(10);
+        let r = render(&v);
+        // The subject counts every story, shown or not.
+        assert_eq!(
+            r.subject,
+            "newshound: 47 new stories and 2 follow-ups on 3 topics (nato, erdogan, tiny)"
+        );
+        let shown = |watchlist: &str| {
+            r.text
+                .split(&format!("\n{watchlist}: "))
+                .nth(1)
+                .unwrap()
+                .split("\n\n")
+                .skip(1)
+                .take_while(|b| !b.contains("\n===="))
+                .filter(|b| b.starts_with("Item ") || b.starts_with("Follow-up:"))
+                .count()
+        };
+        // Turns: each section one story per round, so nato 5, erdogan 4, tiny 1.
+        assert_eq!(
+            [shown("nato"), shown("erdogan"), shown("tiny")],
+            [5, 4, 1],
+            "{}",
+            r.text
+        );
+        assert!(!r.text.contains("Old news") && !r.text.contains("Older news"));
+        let top = "Showing 10 of 49 stories; 39 more: nato 35, erdogan 4";
+        assert!(
+            r.text
+                .contains(&format!("Generated Sat 21 Nov 2026 14:05 UTC\n{top}\n")),
+            "{}",
+            r.text
+        );
+        assert!(r.html.contains(&format!(">{top}</div>")), "{}", r.html);
+        // Headings count every story; the section's last line says what it left out.
+        assert!(r.text.contains("\nnato: 38 new stories and 2 follow-ups\n"));
+        assert!(
+            r.text
+                .contains("\nand 35 more stories on nato\n\nerdogan: "),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("\nand 4 more stories on erdogan\n\ntiny: "));
+        assert!(!r.text.contains("more stories on tiny"));
+        assert!(r.html.contains(">and 35 more stories on nato</td></tr>"));
+        assert!(r.html.contains(">and 4 more stories on erdogan</td></tr>"));
+
+        // A section can lose every story, and one story is singular.
+        v.max_stories = Some(1);
+        let r = render(&v);
+        assert!(r.text.contains("\nand 8 more stories on erdogan\n"));
+        assert!(
+            r.text.contains("\nand 1 more story on tiny\n"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.text
+                .contains("Showing 1 of 49 stories; 48 more: nato 39, erdogan 8, tiny 1\n")
+        );
+
+        // Room for all: nothing is said about leaving out.
+        for max in [None, Some(49), Some(100)] {
+            v.max_stories = max;
+            let r = render(&v);
+            assert!(!r.text.contains("Showing") && !r.text.contains(" more stor"));
+            assert!(r.text.contains("Older news"), "{max:?}");
+        }
+    }
+
+    #[test]
     fn subject_stays_on_one_line() {
         let s = render(&view(vec![section("evil\r\nBcc: x@example.com", 1)])).subject;
         assert_eq!(
@@ -1562,6 +1731,7 @@ mod tests {
             name: "<i>digest</i>".to_string(),
             generated_at: at(2026, 11, 21, 14, 5),
             timezone: chrono_tz::UTC,
+            max_stories: None,
             sections: vec![Section {
                 watchlist: "w<u>".to_string(),
                 stories: singles(vec![scripted, quoted, data]),
