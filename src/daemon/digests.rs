@@ -158,6 +158,7 @@ fn view(
         timezone: chrono_tz::UTC,
         max_stories: None,
         sections,
+        covered: digest.watchlists.clone(),
         feed_problems: Vec::new(),
     }
 }

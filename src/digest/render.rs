@@ -36,6 +36,8 @@ pub struct DigestView {
     pub sections: Vec<Section>,
     /// Story entries shown at most, over all sections; the rest are counted, not shown.
     pub max_stories: Option<usize>,
+    /// The watchlists the digest covers, in order: named when none of them has news.
+    pub covered: Vec<String>,
     /// Feeds a reader should know about, for the footer.
     pub feed_problems: Vec<FeedProblem>,
 }
@@ -130,7 +132,7 @@ pub fn render(view: &DigestView) -> Rendered {
     let mut sections = prepare(view);
     limit(&mut sections, view.max_stories);
     Rendered {
-        subject: subject_of(&sections),
+        subject: subject_of(view, &sections),
         text: text_of(view, &sections),
         html: html_of(view, &sections),
     }
@@ -139,7 +141,7 @@ pub fn render(view: &DigestView) -> Rendered {
 /// The subject line alone, e.g.
 /// `newshound: 3 new stories and 1 follow-up on 2 topics (turkey-s400, f35)`.
 pub fn subject(view: &DigestView) -> String {
-    subject_of(&prepare(view))
+    subject_of(view, &prepare(view))
 }
 
 /// A section as it is rendered: new stories first, then follow-ups. Sections without
@@ -545,21 +547,58 @@ fn capitalised(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn subject_of(sections: &[Prepared<'_>]) -> String {
+/// "newshound: 3 new stories on 2 topics (turkey-s400, f35)"; with nothing new, the
+/// topics covered: "newshound: no new stories on turkey-s400, nato".
+fn subject_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
     if sections.is_empty() {
-        return format!("newshound: {}", summary(sections));
+        return match covered(view) {
+            topics if topics.is_empty() => format!("newshound: {}", summary(sections)),
+            topics => format!(
+                "newshound: {} on {}",
+                summary(sections),
+                subject_topics(&topics)
+            ),
+        };
     }
-    let mut topics = sections
-        .iter()
-        .take(SUBJECT_TOPICS)
-        .map(|s| s.watchlist.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
-    if sections.len() > SUBJECT_TOPICS {
-        topics.push_str(&format!(" and {} more", sections.len() - SUBJECT_TOPICS));
-    }
-    format!("newshound: {} ({topics})", summary(sections))
+    let topics: Vec<String> = sections.iter().map(|s| s.watchlist.clone()).collect();
+    format!(
+        "newshound: {} ({})",
+        summary(sections),
+        subject_topics(&topics)
+    )
 }
+
+/// "a, b, c and 2 more": the first `SUBJECT_TOPICS` names, then a count.
+fn subject_topics(topics: &[String]) -> String {
+    let mut named = topics[..topics.len().min(SUBJECT_TOPICS)].join(", ");
+    if topics.len() > SUBJECT_TOPICS {
+        named.push_str(&format!(" and {} more", topics.len() - SUBJECT_TOPICS));
+    }
+    named
+}
+
+/// The covered watchlists as one-line names; blank ones say nothing and are dropped.
+fn covered(view: &DigestView) -> Vec<String> {
+    view.covered
+        .iter()
+        .map(|w| one_line(w))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// "a", "a or b", "a, b or c".
+fn either(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// How a digest with nothing new (sent because it is configured to send anyway) ends its
+/// one sentence, after the topics it watched: silence should not read as a broken digest.
+const NOTHING_NEW_TAIL: &str =
+    " since the last digest. newshound keeps watching and will write when there is news.";
 
 /// A field meant for one line: control characters and runs of whitespace become one space,
 /// so a newline in a feed title cannot forge extra lines in the text part or the subject.
@@ -773,6 +812,21 @@ fn text_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
         push_wrapped(&mut out, &left_out, "", "");
     }
 
+    if sections.is_empty() {
+        let topics = covered(view);
+        let of = if topics.is_empty() {
+            String::new()
+        } else {
+            format!(" of {}", either(&topics))
+        };
+        out.push('\n');
+        push_wrapped(
+            &mut out,
+            &format!("No new coverage{of}{NOTHING_NEW_TAIL}"),
+            "",
+            "",
+        );
+    }
     for section in sections {
         let heading = format!("{}: {}", section.watchlist, heading(section));
         out.push('\n');
@@ -865,7 +919,7 @@ fn html_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
     h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     h.push_str(&format!(
         "<title>{}</title>\n",
-        encode_text(&subject_of(sections))
+        encode_text(&subject_of(view, sections))
     ));
     h.push_str("</head>\n");
     h.push_str(&format!(
@@ -912,6 +966,22 @@ fn html_of(view: &DigestView, sections: &[Prepared<'_>]) -> String {
     }
     h.push_str("</td></tr>\n");
 
+    if sections.is_empty() {
+        let topics: Vec<String> = covered(view)
+            .iter()
+            .map(|t| format!("<strong>{}</strong>", encode_text(t)))
+            .collect();
+        let of = if topics.is_empty() {
+            String::new()
+        } else {
+            format!(" of {}", either(&topics))
+        };
+        h.push_str(&format!(
+            "<tr><td style=\"padding:16px 24px 20px;border-top:1px solid {RULE};\
+             font-size:15px;\">No new coverage{of}{}</td></tr>\n",
+            encode_text(NOTHING_NEW_TAIL)
+        ));
+    }
     for section in sections {
         h.push_str(&format!(
             "<tr><td style=\"padding:20px 24px 4px;\">\n\
@@ -1165,6 +1235,7 @@ mod tests {
             timezone: chrono_tz::UTC,
             max_stories: None,
             sections,
+            covered: Vec::new(),
             feed_problems: Vec::new(),
         }
     }
@@ -1391,6 +1462,7 @@ mod tests {
                     stories: singles(f35),
                 },
             ],
+            covered: vec!["turkey-s400".to_string(), "f35".to_string()],
             feed_problems: vec![
                 FeedProblem {
                     feed: "Defence wire".to_string(),
@@ -1708,6 +1780,53 @@ mod tests {
         );
         assert!(r.html.contains("No new stories · generated"));
         assert!(r.html.ends_with("</html>\n"));
+        assert!(
+            r.text
+                .contains("\nNo new coverage since the last digest. newshound keeps watching")
+        );
+    }
+
+    #[test]
+    fn empty_digest_names_the_topics_it_covers() {
+        let mut v = view(vec![section("quiet", 0)]);
+        v.covered = vec!["turkey-s400".to_string(), "nato".to_string()];
+        let r = render(&v);
+        assert_eq!(r.subject, "newshound: no new stories on turkey-s400, nato");
+        assert!(
+            r.text.contains(
+                "\n\nNo new coverage of turkey-s400 or nato since the last digest. newshound\n\
+                 keeps watching and will write when there is news.\n\n"
+            ),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.html.contains(
+                ">No new coverage of <strong>turkey-s400</strong> or <strong>nato</strong> \
+                 since the last digest."
+            ),
+            "{}",
+            r.html
+        );
+
+        v.covered = ["a", "b<i>", " ", "c\r\nBcc: x@example.com", "d", "e"]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        let r = render(&v);
+        assert_eq!(
+            r.subject,
+            "newshound: no new stories on a, b<i>, c Bcc: x@example.com and 2 more"
+        );
+        assert!(
+            r.text.contains(
+                "No new coverage of a, b<i>, c Bcc: x@example.com, d or e since the last"
+            ),
+            "{}",
+            r.text
+        );
+        assert!(!r.html.contains("<i>"), "{}", r.html);
+        assert!(r.html.contains("<strong>b&lt;i&gt;</strong>"), "{}", r.html);
     }
 
     #[test]
@@ -1736,6 +1855,7 @@ mod tests {
                 watchlist: "w<u>".to_string(),
                 stories: singles(vec![scripted, quoted, data]),
             }],
+            covered: vec!["w<u>".to_string()],
             feed_problems: vec![FeedProblem {
                 feed: "<img src=x onerror=alert(3)>".to_string(),
                 kind: ProblemKind::Failing,
