@@ -127,6 +127,11 @@ const LINK: &str = "#0550ae";
 const RULE: &str = "#e1e4e8";
 const HIGHLIGHT_BG: &str = "#fff1a8";
 const FONT: &str = "-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif";
+/// On every cell of the card. A table grows to fit its widest unbreakable word, so a long
+/// URL would push the card past a phone's screen; `anywhere` (and `break-word`, for older
+/// WebKit) lets the browser break it instead, and counts those breaks when it sizes the
+/// table, which `overflow-wrap:break-word` alone does not.
+const WRAP: &str = "overflow-wrap:anywhere;word-break:break-word;";
 
 pub fn render(view: &DigestView) -> Rendered {
     let mut sections = prepare(view);
@@ -986,6 +991,10 @@ fn html_of(view: &DigestView, sections: &[Prepared<'_>], mail: Mail, subject: &s
     h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n");
     h.push_str("<meta charset=\"utf-8\">\n");
     h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    // Every colour is set explicitly, so the mail reads the same whichever scheme a client
+    // picks; saying so keeps clients that honour these from inverting it on their own.
+    h.push_str("<meta name=\"color-scheme\" content=\"light dark\">\n");
+    h.push_str("<meta name=\"supported-color-schemes\" content=\"light dark\">\n");
     h.push_str(&format!("<title>{}</title>\n", encode_text(subject)));
     h.push_str("</head>\n");
     h.push_str(&format!(
@@ -1011,7 +1020,9 @@ fn html_of(view: &DigestView, sections: &[Prepared<'_>], mail: Mail, subject: &s
     ));
 
     let muted = colours(MUTED, CARD_BG);
-    h.push_str("<tr><td style=\"padding:20px 24px 12px;\">\n");
+    h.push_str(&format!(
+        "<tr><td style=\"padding:20px 24px 12px;{WRAP}\">\n"
+    ));
     h.push_str(&format!(
         "<div style=\"font-size:13px;letter-spacing:0.04em;text-transform:uppercase;{muted}\">\
          {}</div>\n",
@@ -1045,13 +1056,13 @@ fn html_of(view: &DigestView, sections: &[Prepared<'_>], mail: Mail, subject: &s
         };
         h.push_str(&format!(
             "<tr><td style=\"padding:16px 24px 20px;border-top:1px solid {RULE};\
-             font-size:15px;\">No new coverage{of}{}</td></tr>\n",
+             font-size:15px;{WRAP}\">No new coverage{of}{}</td></tr>\n",
             encode_text(NOTHING_NEW_TAIL)
         ));
     }
     for section in sections {
         h.push_str(&format!(
-            "<tr><td style=\"padding:20px 24px 4px;\">\n\
+            "<tr><td style=\"padding:20px 24px 4px;{WRAP}\">\n\
              <h2 style=\"margin:0;font-size:18px;line-height:1.3;font-weight:bold;\">{} \
              <span style=\"font-weight:normal;{muted}\">· {}</span></h2>\n</td></tr>\n",
             encode_text(&section.watchlist),
@@ -1063,14 +1074,15 @@ fn html_of(view: &DigestView, sections: &[Prepared<'_>], mail: Mail, subject: &s
         if let Some(more) = section_left_out(section) {
             h.push_str(&format!(
                 "<tr><td style=\"padding:12px 24px;border-top:1px solid {RULE};font-size:14px;\
-                 {muted}\">{}</td></tr>\n",
+                 {WRAP}{muted}\">{}</td></tr>\n",
                 encode_text(&more)
             ));
         }
     }
 
     h.push_str(&format!(
-        "<tr><td style=\"padding:16px 24px 20px;border-top:1px solid {RULE};font-size:12px;{muted}\">\n"
+        "<tr><td style=\"padding:16px 24px 20px;border-top:1px solid {RULE};font-size:12px;\
+         {WRAP}{muted}\">\n"
     ));
     let problems = if mail.shows_problems() {
         problem_lines(&view.feed_problems)
@@ -1117,7 +1129,7 @@ fn linked(text: &str, link: Option<&str>) -> String {
 fn html_block(h: &mut String, b: &Block<'_>) {
     let muted = colours(MUTED, CARD_BG);
     h.push_str(&format!(
-        "<tr><td style=\"padding:12px 24px;border-top:1px solid {RULE};\">\n"
+        "<tr><td style=\"padding:12px 24px;border-top:1px solid {RULE};{WRAP}\">\n"
     ));
     let label = b
         .head
@@ -1547,7 +1559,9 @@ mod tests {
                 FeedProblem {
                     feed: "Gulf monitor".to_string(),
                     kind: ProblemKind::Moved,
-                    detail: "now polled at https://gulf.example/feed.xml".to_string(),
+                    detail: "now polled at \
+                             https://gulf.example/syndication/security-and-defence/rss.xml?format=full"
+                        .to_string(),
                 },
             ],
         }
@@ -1966,8 +1980,8 @@ mod tests {
         assert!(r.html.contains("<strong>b&lt;i&gt;</strong>"), "{}", r.html);
     }
 
-    #[test]
-    fn hostile_content_is_escaped_in_html_and_verbatim_in_text() {
+    /// Markup, script links and header injection in every field a feed or config fills.
+    fn hostile_view() -> DigestView {
         let mut scripted = record(1, "w", "<script>alert(1)</script>");
         scripted.link = Some("javascript:alert(1)".to_string());
         scripted.feed = "Smith & Sons".to_string();
@@ -1983,7 +1997,7 @@ mod tests {
         let mut data = record(3, "w", "Data");
         data.link = Some("data:text/html,<script>alert(2)</script>".to_string());
 
-        let v = DigestView {
+        DigestView {
             name: "<i>digest</i>".to_string(),
             generated_at: at(2026, 11, 21, 14, 5),
             timezone: chrono_tz::UTC,
@@ -1998,8 +2012,12 @@ mod tests {
                 kind: ProblemKind::Failing,
                 detail: "since 1 Nov, <b>HTTP 500</b>".to_string(),
             }],
-        };
-        let r = render(&v);
+        }
+    }
+
+    #[test]
+    fn hostile_content_is_escaped_in_html_and_verbatim_in_text() {
+        let r = render(&hostile_view());
 
         for raw in [
             "<script",
@@ -2448,29 +2466,129 @@ mod tests {
         }
     }
 
+    /// The HTML of every kind of mail the module writes: the golden digest and alert, a
+    /// digest cut by `max_stories`, one with nothing new, and hostile input as both.
+    fn every_html() -> Vec<(&'static str, String)> {
+        let mut capped = golden_view();
+        capped.max_stories = Some(2);
+        let mut empty = golden_view();
+        empty.sections.clear();
+        vec![
+            ("digest", render(&golden_view()).html),
+            ("alert", render_alert(&alert_view()).html),
+            ("capped", render(&capped).html),
+            ("empty", render(&empty).html),
+            ("hostile digest", render(&hostile_view()).html),
+            ("hostile alert", render_alert(&hostile_view()).html),
+        ]
+    }
+
+    /// The opening tags of `html`, each as the text between `<` and `>`. Escaped text
+    /// holds no `<`, so anything a feed wrote stays out of these.
+    fn tags(html: &str) -> impl Iterator<Item = &str> {
+        html.split('<')
+            .skip(1)
+            .filter(|t| !t.starts_with('/') && !t.starts_with('!'))
+            .map(|t| &t[..t.find('>').unwrap_or(t.len())])
+    }
+
+    /// The value of `attr="…"` in a tag.
+    fn attr<'t>(tag: &'t str, attr: &str) -> Option<&'t str> {
+        let at = tag.find(&format!(" {attr}=\""))? + attr.len() + 3;
+        Some(&tag[at..at + tag[at..].find('"')?])
+    }
+
     #[test]
-    fn every_text_colour_comes_with_a_background() {
-        let html = render(&golden_view()).html;
-        for style in html.split("style=\"").skip(1) {
-            let style = &style[..style.find('"').unwrap()];
-            let sets_colour = style
-                .split(';')
-                .any(|decl| decl.trim_start().starts_with("color:"));
-            if sets_colour {
-                assert!(style.contains("background-color:"), "{style}");
+    fn html_is_a_self_contained_mail_document() {
+        for (kind, html) in every_html() {
+            assert!(html.starts_with("<!DOCTYPE html>\n"), "{kind}");
+            assert!(html.ends_with("</html>\n"), "{kind}");
+            for present in [
+                "<meta charset=\"utf-8\">",
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+                "<meta name=\"color-scheme\" content=\"light dark\">",
+                "<meta name=\"supported-color-schemes\" content=\"light dark\">",
+                "max-width:640px",
+            ] {
+                assert!(html.contains(present), "{kind} lacks {present:?}");
+            }
+            // No style sheets, scripts, images, frames or forms; nothing fetched from
+            // elsewhere.
+            for absent in [
+                "<style", "<script", "<img", "<link", "<iframe", "<object", "<embed", "<form",
+                "<base",
+            ] {
+                assert!(!html.contains(absent), "{kind} contains {absent:?}");
+            }
+            for tag in tags(&html) {
+                for a in tag.split_whitespace().skip(1) {
+                    let a = a.to_lowercase();
+                    let refused = ["on", "class=", "src=", "background="];
+                    assert!(!refused.iter().any(|r| a.starts_with(r)), "{kind}: <{tag}>");
+                }
+                let style = attr(tag, "style").unwrap_or_default();
+                assert!(
+                    !style.contains("url(") && !style.contains("@import"),
+                    "{kind}: <{tag}>"
+                );
+                if let Some(href) = attr(tag, "href") {
+                    assert!(
+                        href.starts_with("https://") || href.starts_with("http://"),
+                        "{kind}: <{tag}>"
+                    );
+                }
             }
         }
     }
 
     #[test]
-    fn html_is_a_self_contained_mail_document() {
-        let html = render(&golden_view()).html;
-        assert!(html.starts_with("<!DOCTYPE html>\n"));
-        assert!(html.contains("<meta charset=\"utf-8\">"));
-        assert!(html.contains("<meta name=\"viewport\""));
-        assert!(html.contains("max-width:640px"));
-        for absent in ["<style", "<script", "<img", "<link", "class="] {
-            assert!(!html.contains(absent), "HTML contains {absent:?}");
+    fn every_text_colour_comes_with_a_background() {
+        for (kind, html) in every_html() {
+            for tag in tags(&html) {
+                let style = attr(tag, "style").unwrap_or_default();
+                let sets_colour = style
+                    .split(';')
+                    .any(|decl| decl.trim_start().starts_with("color:"));
+                if sets_colour {
+                    assert!(style.contains("background-color:"), "{kind}: <{tag}>");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn html_fits_a_phone_and_wraps_long_words() {
+        for (kind, html) in every_html() {
+            // Outlook for Windows alone sees the conditional table, and alone needs its
+            // fixed width.
+            let mut outside_mso = String::new();
+            for (i, piece) in html.split("<!--[if mso]>").enumerate() {
+                let piece = match i {
+                    0 => piece,
+                    _ => &piece[piece.find("<![endif]-->").unwrap()..],
+                };
+                outside_mso.push_str(piece);
+            }
+            for tag in tags(&outside_mso) {
+                if let Some(width) = attr(tag, "width") {
+                    assert_eq!(width, "100%", "{kind}: <{tag}>");
+                }
+                for decl in attr(tag, "style").unwrap_or_default().split(';') {
+                    let (name, value) = decl.split_once(':').unwrap_or_default();
+                    if matches!(name.trim(), "width" | "min-width") {
+                        let px: u32 = value.trim().trim_end_matches("px").parse().unwrap();
+                        assert!(px <= 320, "{kind}: <{tag}>");
+                    }
+                }
+            }
+            // Every cell of the card can break a long word, links and URLs in text alike.
+            for tag in tags(&html).filter(|t| t.starts_with("td style=")) {
+                let style = attr(tag, "style").unwrap();
+                if style.starts_with("padding:16px 8px;") {
+                    continue; // the page around the card
+                }
+                assert!(style.contains(WRAP), "{kind}: <{tag}>");
+            }
         }
     }
 
