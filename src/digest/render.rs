@@ -127,6 +127,9 @@ const LINK: &str = "#0550ae";
 const RULE: &str = "#e1e4e8";
 const HIGHLIGHT_BG: &str = "#fff1a8";
 const FONT: &str = "-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif";
+/// Highlighted terms this long at most are kept on one line; even in bold at 15px they fit
+/// the card's text column on a 360px-wide phone (about 296px).
+const NOWRAP_HIGHLIGHT: usize = 24;
 /// On every cell of the card. A table grows to fit its widest unbreakable word, so a long
 /// URL would push the card past a phone's screen; `anywhere` (and `break-word`, for older
 /// WebKit) lets the browser break it instead, and counts those breaks when it sizes the
@@ -1158,13 +1161,17 @@ fn html_block(h: &mut String, b: &Block<'_>) {
         let marked: String = segments(snippet)
             .into_iter()
             .map(|(highlighted, s)| {
+                let short = s.chars().count() <= NOWRAP_HIGHLIGHT;
                 let s = encode_text(&without_controls(s)).into_owned();
                 if highlighted {
+                    // A short term stays on one line: a browser would break "S-400" after
+                    // its hyphen, leaving half a highlight on each line.
+                    let nowrap = if short { "white-space:nowrap;" } else { "" };
                     // <strong> rather than <mark>: Outlook's Word engine drops <mark> and
                     // its styling, while bold survives even where the background is
                     // stripped.
                     format!(
-                        "<strong style=\"{}padding:0 1px;\">{s}</strong>",
+                        "<strong style=\"{}padding:0 1px;{nowrap}\">{s}</strong>",
                         colours(INK, HIGHLIGHT_BG)
                     )
                 } else {
