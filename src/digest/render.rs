@@ -1,4 +1,5 @@
-//! Recorded matches → the subject, plain-text part and HTML part of a digest email.
+//! Recorded matches → the subject, plain-text part and HTML part of a digest email, or of
+//! the short alert sent at once for a few new stories.
 //!
 //! Pure, so the exact output is pinned by golden files (`tests/golden/`). Every string that
 //! reaches this module (titles, feed names, snippets, links, terms, even watchlist names)
@@ -9,11 +10,13 @@
 //! headline, the outlets that covered it, its best snippet and its other reports; a story
 //! sent before comes back as a follow-up after the new ones. Each story is worded once and
 //! both parts are drawn from those words, so the text and the HTML cannot tell different
-//! things.
+//! things. A digest capped by `max_stories` takes stories from each topic in turn and
+//! says what it left out; times are shown in the reader's zone.
 //!
 //! The HTML is written for mail clients, not browsers: tables for layout, inline `style=`
 //! only, and every element that sets a text colour also sets its background, so a client
 //! that inverts or replaces colours in dark mode never leaves dark text on a dark page.
+//! No cell is wider than a phone, and every cell may break a long word or URL.
 
 use std::ops::Range;
 
