@@ -13,10 +13,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono_tz::Tz;
 use lettre::message::Mailbox;
 use serde::Deserialize;
 use url::Url;
 
+pub use crate::schedule::Schedule;
 use crate::watch::Query;
 
 /// The example configuration shipped with newshound, every key with its default.
@@ -218,6 +220,8 @@ pub struct DigestSettings {
     /// The watchlists this digest covers, resolved: every watchlist when none was named.
     pub watchlists: Vec<String>,
     pub schedule: Schedule,
+    /// The zone the schedule and the times in the message are in.
+    pub timezone: Tz,
     /// How much history a recipient gets when first added: matches recorded this long
     /// before they were added.
     pub backfill: Duration,
@@ -227,42 +231,6 @@ pub struct DigestSettings {
     pub send_empty: bool,
     /// The `List-Unsubscribe` header (a `mailto:` or `https:` URL), when configured.
     pub list_unsubscribe: Option<Url>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Schedule {
-    Every(Duration),
-}
-
-impl Schedule {
-    pub fn parse(text: &str) -> Result<Schedule, String> {
-        let text = text.trim();
-        match text.strip_prefix("every ") {
-            Some(rest) => parse_duration(rest)
-                .and_then(at_least_a_second)
-                .map(Schedule::Every),
-            None => Err(format!(
-                "`{text}` is not a schedule: expected \"every <duration>\", e.g. \"every 1h\""
-            )),
-        }
-    }
-}
-
-impl Schedule {
-    /// Roughly how far apart runs are: caps how long a failed send waits.
-    pub fn typical_gap(&self) -> Duration {
-        match self {
-            Schedule::Every(period) => *period,
-        }
-    }
-}
-
-impl fmt::Display for Schedule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Schedule::Every(d) => write!(f, "every {}", humantime::format_duration(*d)),
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -437,6 +405,7 @@ struct RawDigest {
     to: Option<Vec<String>>,
     watchlists: Option<Vec<String>>,
     schedule: Option<String>,
+    timezone: Option<String>,
     backfill: Option<String>,
     max_items: Option<i64>,
     send_empty: Option<bool>,
@@ -1313,19 +1282,31 @@ fn validate_digests(
             None => Some(None),
             Some(text) => e.check("list_unsubscribe", unsubscribe_url(&text).map(Some)),
         };
+        let timezone = match d.timezone.as_deref() {
+            None => Some(crate::schedule::system_timezone()),
+            Some(name) => e.check("timezone", crate::schedule::parse_timezone(name)),
+        };
         if let (
             Some(name),
             Some(schedule),
+            Some(timezone),
             Some(backfill),
             Some(max_items),
             Some(list_unsubscribe),
-        ) = (name, schedule, backfill, max_items, list_unsubscribe)
-        {
+        ) = (
+            name,
+            schedule,
+            timezone,
+            backfill,
+            max_items,
+            list_unsubscribe,
+        ) {
             out.push(DigestSettings {
                 name,
                 to,
                 watchlists: covered,
                 schedule,
+                timezone,
                 backfill,
                 max_items,
                 send_empty: d.send_empty.unwrap_or(false),
@@ -1372,7 +1353,7 @@ mod tests {
             Schedule::parse("every 2h").unwrap(),
             Schedule::Every(Duration::from_secs(7200))
         );
-        assert!(Schedule::parse("daily 08:00").is_err());
+        assert!(Schedule::parse("daily 8 o'clock").is_err());
         assert!(Schedule::parse("every").is_err());
     }
 

@@ -195,13 +195,109 @@ fn bad_durations() {
         Duration::from_secs(5 * 86_400)
     );
 
-    let dir = Dir::new(&BASE.replace("every 1h", "daily 08:00"));
+    let dir = Dir::new(&BASE.replace("every 1h", "daily at 8"));
     refused(
         dir.load(),
         &dir.main(),
         "digests[0] (\"morning\").schedule",
-        "every <duration>",
+        "expected \"every 2h\", \"daily 08:00\"",
     );
+}
+
+#[test]
+fn digest_schedules_time_zones_and_delivery_settings() {
+    let morning = "digests[0] (\"morning\")";
+    let with = |extra: &str| Dir::new(&format!("{BASE}{extra}\n"));
+
+    let dir =
+        with("timezone = \"Europe/Istanbul\"\nbackfill = \"0s\"\nmax_items = 0\nsend_empty = true");
+    let settings = dir.load().unwrap();
+    let digest = &settings.digests[0];
+    assert_eq!(digest.timezone, chrono_tz::Europe::Istanbul);
+    assert_eq!(digest.backfill, Duration::ZERO);
+    assert_eq!(digest.max_items, None);
+    assert!(digest.send_empty);
+    assert_eq!(digest.list_unsubscribe, None);
+    assert!(!settings.watchlists[0].alert);
+    assert_eq!(settings.alerts.interval, Duration::from_secs(600));
+
+    // The defaults: a day of backfill, 50 stories, nothing sent when there is nothing.
+    let settings = with("").load().unwrap();
+    let digest = &settings.digests[0];
+    assert_eq!(digest.backfill, Duration::from_secs(86_400));
+    assert_eq!(digest.max_items, Some(50));
+    assert!(!digest.send_empty);
+
+    for schedule in [
+        "weekdays 07:30",
+        "weekly mon 08:00",
+        "0 8,17 * * 1-5",
+        "@daily",
+    ] {
+        let dir = Dir::new(&BASE.replace("every 1h", schedule));
+        assert_eq!(
+            dir.load().unwrap().digests[0].schedule.to_string(),
+            schedule
+        );
+    }
+    let dir = Dir::new(&BASE.replace("every 1h", "0 25 * * *"));
+    refused(
+        dir.load(),
+        &dir.main(),
+        &format!("{morning}.schedule"),
+        "hour field `25`",
+    );
+
+    let dir = with("timezone = \"Mars/Olympus\"");
+    refused(
+        dir.load(),
+        &dir.main(),
+        &format!("{morning}.timezone"),
+        "Mars/Olympus",
+    );
+    let dir = with("backfill = \"a while\"");
+    refused(
+        dir.load(),
+        &dir.main(),
+        &format!("{morning}.backfill"),
+        "not a duration",
+    );
+    let dir = with("max_items = -3");
+    refused(
+        dir.load(),
+        &dir.main(),
+        &format!("{morning}.max_items"),
+        "positive number",
+    );
+    let dir = with("list_unsubscribe = \"http://example.org/unsub\"");
+    refused(
+        dir.load(),
+        &dir.main(),
+        &format!("{morning}.list_unsubscribe"),
+        "mailto: or https:",
+    );
+    let dir = with("list_unsubscribe = \"https://example.org/unsub?list=morning\"");
+    assert_eq!(
+        dir.load().unwrap().digests[0]
+            .list_unsubscribe
+            .as_ref()
+            .map(|u| u.as_str()),
+        Some("https://example.org/unsub?list=morning")
+    );
+
+    let dir = Dir::new(&format!(
+        "{}\n[alerts]\ninterval = \"soon\"\n",
+        BASE.replace(
+            "feeds = [\"tag:wire\"]",
+            "feeds = [\"tag:wire\"]\nalert = true"
+        )
+    ));
+    refused(dir.load(), &dir.main(), "alerts.interval", "not a duration");
+    let dir = Dir::new(&BASE.replace(
+        "feeds = [\"tag:wire\"]",
+        "feeds = [\"tag:wire\"]\nalert = true",
+    ));
+    assert!(dir.load().unwrap().watchlists[0].alert);
 }
 
 #[test]
@@ -460,7 +556,7 @@ fn durations_out_of_range() {
         dir.load(),
         &dir.main(),
         "digests[0] (\"morning\").schedule",
-        "too short",
+        "at least one second",
     );
 
     let dir = Dir::new(&BASE.replace("every 1h", "every 300000y"));

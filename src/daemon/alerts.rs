@@ -154,8 +154,9 @@ fn queue_alert(
         }
     }
     let match_ids: Vec<i64> = matches.iter().map(|m| m.id).collect();
-    let view = digests::view(&digest.name, &watchlists, matches, &Default::default(), now);
-    let rendered = render::render(&view);
+    let mut view = digests::view(&digest.name, &watchlists, matches, &Default::default(), now);
+    view.timezone = digest.timezone;
+    let rendered = render::render_alert(&view);
     let message = OutgoingMessage::build(
         &digest.name,
         &settings.email.from,

@@ -18,8 +18,14 @@ impl Clock {
 
     /// A clock that starts at the current wall time and then moves with tokio's time.
     pub fn tokio() -> Clock {
+        Clock::tokio_at(Utc::now())
+    }
+
+    /// A clock that starts at `start` and then moves with tokio's time: a test of
+    /// schedules in local time picks the days around a clock change.
+    pub fn tokio_at(start: DateTime<Utc>) -> Clock {
         Clock {
-            anchor: Some((Utc::now(), tokio::time::Instant::now())),
+            anchor: Some((start, tokio::time::Instant::now())),
         }
     }
 

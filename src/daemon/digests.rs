@@ -135,6 +135,8 @@ fn compose_for(
     let match_ids = matches.iter().map(|m| m.id).collect();
     let mut view = view(&digest.name, &digest.watchlists, matches, &sent, now);
     view.feed_problems = problems.to_vec();
+    view.timezone = digest.timezone;
+    view.max_stories = digest.max_items;
     let rendered = render::render(&view);
     let message = OutgoingMessage::build(
         &digest.name,
@@ -204,7 +206,10 @@ pub(super) fn view(
     DigestView {
         name: name.to_string(),
         generated_at: now,
+        timezone: chrono_tz::UTC,
+        max_stories: None,
         sections,
+        covered: watchlists.to_vec(),
         feed_problems: Vec::new(),
     }
 }

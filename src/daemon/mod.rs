@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use tokio::sync::Semaphore;
 use tokio::task::{self, JoinSet};
 
@@ -323,7 +324,7 @@ struct Timetable {
     /// Feeds due at start-up that have not finished their first poll yet: a digest that
     /// has never run waits for them, so its first message has something in it.
     first_round: HashSet<usize>,
-    digest_periods: Vec<Duration>,
+    digest_schedules: Vec<(Schedule, Tz)>,
     digest_due: Vec<Option<DateTime<Utc>>>,
     digests_running: HashSet<usize>,
     digest_failures: HashMap<usize, u32>,
@@ -368,24 +369,29 @@ impl Timetable {
         let first_round = (0..feed_due.len())
             .filter(|i| feed_due[*i] <= now)
             .collect();
-        let digest_periods: Vec<Duration> = ctx
+        let digest_schedules: Vec<(Schedule, Tz)> = ctx
             .settings
             .digests
             .iter()
-            .map(|d| match d.schedule {
-                Schedule::Every(period) => period,
-            })
+            .map(|d| (d.schedule.clone(), d.timezone))
             .collect();
+        // A digest runs at its next time after its last run; one missed while the daemon
+        // was down runs at once (once). A digest that has never run: an interval one runs
+        // after the first poll, a calendar one at its first time from now.
         let digest_due = last_runs
             .iter()
-            .zip(&digest_periods)
-            .map(|(last, period)| last.map(|t| t + *period))
+            .zip(&digest_schedules)
+            .map(|(last, (schedule, tz))| match (last, schedule) {
+                (Some(last), _) => Some(schedule.next_after(*last, *tz)),
+                (None, Schedule::Every(_)) => None,
+                (None, _) => Some(schedule.next_after(now, *tz)),
+            })
             .collect();
         Ok(Timetable {
             feed_due,
             feeds_running: HashSet::new(),
             first_round,
-            digest_periods,
+            digest_schedules,
             digest_due,
             digests_running: HashSet::new(),
             digest_failures: HashMap::new(),
@@ -418,18 +424,20 @@ impl Timetable {
         due
     }
 
+    /// After a run: the digest's next time; after a failure (a database error), a retry
+    /// with backoff, but no later than that.
     fn digest_done(&mut self, index: usize, ok: bool, now: DateTime<Utc>) {
         self.digests_running.remove(&index);
-        let period = self.digest_periods[index];
-        let delay = if ok {
+        let (schedule, tz) = &self.digest_schedules[index];
+        let next = schedule.next_after(now, *tz);
+        self.digest_due[index] = Some(if ok {
             self.digest_failures.remove(&index);
-            period
+            next
         } else {
             let failures = self.digest_failures.entry(index).or_default();
             *failures += 1;
-            retry_delay(*failures, period)
-        };
-        self.digest_due[index] = Some(now + delay);
+            next.min(now + to_chrono(retry_delay(*failures, schedule.typical_gap())))
+        });
     }
 
     /// How long the loop may sleep before something is due.
