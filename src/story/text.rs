@@ -2,7 +2,8 @@
 //! stripped of function words, each remembering whether it was written as a name, then
 //! counted into hashed terms. Names and numbers are what tell one event from another
 //! within a topic, so they are found here, once per item, and weighed later against
-//! document frequencies.
+//! document frequencies. Ages are found here too: they are what most often tells apart two
+//! reports of one kind of event in one place.
 //!
 //! The watch module's `normalize` folds whole texts and discards case; grouping needs case
 //! per word (a capital inside a sentence marks a name), so this splits words itself and
@@ -34,6 +35,8 @@ struct Word {
     sentence_start: bool,
     /// Only spaces or hyphens since the previous word: the two can be one name.
     joined: bool,
+    /// A comma since the previous word.
+    comma: bool,
 }
 
 /// Reusable buffers for splitting texts into words.
@@ -43,6 +46,8 @@ pub(super) struct Splitter {
     words: Vec<Word>,
     /// Each term as it occurs, and whether that occurrence was written as a name.
     occurrences: Vec<(Term, bool)>,
+    /// The ages of people given in the texts pushed since the last [`Splitter::ages`].
+    ages: Vec<u8>,
 }
 
 impl Splitter {
@@ -54,6 +59,7 @@ impl Splitter {
         let mut previous_name: Option<&str> = None;
         for (at, word) in words.iter().enumerate() {
             let folded = &self.folded[word.start..word.end];
+            self.ages.extend(age_at(&self.folded, words, at));
             if is_stopword(folded) || (folded.len() < 2 && !word.number) {
                 previous_name = None;
                 continue;
@@ -80,6 +86,14 @@ impl Splitter {
         terms.sort_unstable();
         terms.dedup();
         terms
+    }
+
+    /// The ages given in the texts pushed since the last call, sorted, each once.
+    pub(super) fn ages(&mut self) -> Vec<u8> {
+        let mut ages = std::mem::take(&mut self.ages);
+        ages.sort_unstable();
+        ages.dedup();
+        ages
     }
 
     /// Counts the terms pushed since the last call, sorted by term.
@@ -109,6 +123,7 @@ impl Splitter {
         let mut chars = text.char_indices().peekable();
         let mut sentence_start = true;
         let mut joined = false;
+        let mut comma = false;
         while let Some(&(_, c)) = chars.peek() {
             if !is_word_char(c) {
                 chars.next();
@@ -120,6 +135,10 @@ impl Splitter {
                     '.' | '!' | '?' | '\n' | '\r' | '•' => {
                         sentence_start = true;
                         joined = false;
+                    }
+                    ',' => {
+                        joined = false;
+                        comma = true;
                     }
                     _ => joined = false,
                 }
@@ -184,10 +203,12 @@ impl Splitter {
                     number,
                     sentence_start,
                     joined,
+                    comma,
                 });
             }
             sentence_start = false;
             joined = true;
+            comma = false;
         }
     }
 
@@ -197,6 +218,68 @@ impl Splitter {
         word.capital && !word.number && word.end - word.start <= 3
     }
 }
+
+/// The age in years (0 under a year) that the word at `at` gives, if it gives one: "a
+/// 16-year-old", "three-month-old", "aged 40", or a number set off by commas after a name
+/// ("Jamal Turner, 19, was", "Boy, 13, charged").
+fn age_at(folded: &str, words: &[Word], at: usize) -> Option<u8> {
+    let text = |w: &Word| &folded[w.start..w.end];
+    let word = &words[at];
+    let value: u8 = if word.number {
+        text(word).parse().ok().filter(|&n| n <= MAX_AGE)?
+    } else {
+        let n = NUMBER_WORDS.iter().position(|&n| n == text(word))?;
+        u8::try_from(n + 1).ok()?
+    };
+    let unit = words.get(at + 1).filter(|w| w.joined).map(text);
+    let old = words
+        .get(at + 2)
+        .is_some_and(|w| w.joined && text(w) == "old");
+    match unit {
+        Some("year" | "years") if old => return Some(value),
+        Some("month" | "months" | "week" | "weeks" | "day" | "days") if old => return Some(0),
+        _ if !word.number => return None,
+        _ => {}
+    }
+    let previous = at.checked_sub(1).map(|p| &words[p]);
+    if word.joined && previous.is_some_and(|p| matches!(text(p), "age" | "aged")) {
+        return Some(value);
+    }
+    let apposition = word.comma
+        && !word.sentence_start
+        && previous.is_some_and(|p| p.capital && !p.number)
+        && words
+            .get(at + 1)
+            .is_none_or(|next| next.comma || next.sentence_start);
+    apposition.then_some(value)
+}
+
+/// Older than this, a number is not an age.
+const MAX_AGE: u8 = 110;
+
+/// Numbers written as words, as headlines write ages ("Three-year-old boy").
+const NUMBER_WORDS: [&str; 20] = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+];
 
 /// Letters, digits, and the marks and invisible characters that sit inside words.
 fn is_word_char(c: char) -> bool {
@@ -471,6 +554,32 @@ mod tests {
             splitter.push(text, true);
             let want: Vec<(Term, bool)> = want.iter().map(|&(w, n)| term(w, n)).collect();
             assert_eq!(splitter.occurrences, want, "{text}");
+        }
+    }
+
+    /// (text, the ages it gives)
+    const AGE_TABLE: &[(&str, &[u8])] = &[
+        ("A 16-year-old boy and a 3 year old girl", &[3, 16]),
+        ("Three-year-old dies; a five-month-old baby hurt", &[0, 3]),
+        ("Jamal Turner, 19, was shot. Boy, 13, charged", &[13, 19]),
+        ("The victim, aged 40, and a woman age 22.", &[22, 40]),
+        // Apposition ends at a comma or a full stop.
+        ("Police said Dana Ortiz, 52.", &[52]),
+        // Counts, times, addresses and years are not ages.
+        (
+            "Four people were shot at 2 a.m. on 1200 Elm St., Riverton, 12 hours after, in 2016.",
+            &[],
+        ),
+        ("Police said on Tuesday, 12 hours later", &[]),
+        ("A man aged 140 years", &[]),
+    ];
+
+    #[test]
+    fn ages_are_read_from_their_usual_wordings() {
+        for &(text, want) in AGE_TABLE {
+            let mut splitter = Splitter::default();
+            splitter.push(text, true);
+            assert_eq!(splitter.ages(), want, "{text}");
         }
     }
 
