@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 
-use crate::config::{self, Settings, Transport};
+use crate::config::{self, Schedule, Settings, Transport};
 use crate::daemon::{self, DigestRun};
 use crate::feed::parse::html_to_text;
 use crate::model::{MatchRecord, Story};
@@ -495,12 +495,38 @@ fn print_summary(settings: &Settings) {
     println!("digests ({}):", settings.digests.len());
     for digest in &settings.digests {
         let to: Vec<String> = digest.to.iter().map(ToString::to_string).collect();
+        // An interval's next run depends on the last one; a calendar's does not.
+        let when = match digest.schedule {
+            Schedule::Every(_) => digest.timezone.to_string(),
+            _ => format!(
+                "{}; next {}",
+                digest.timezone,
+                digest
+                    .schedule
+                    .next_after(Utc::now(), digest.timezone)
+                    .with_timezone(&digest.timezone)
+                    .format("%a %-d %b %H:%M %Z")
+            ),
+        };
         println!(
-            "  {}: {} to {} covering {}",
+            "  {}: {} ({when}) to {} covering {}",
             digest.name,
             digest.schedule,
             to.join(", "),
             digest.watchlists.join(", ")
+        );
+    }
+    let alerting: Vec<&str> = settings
+        .watchlists
+        .iter()
+        .filter(|w| w.alert)
+        .map(|w| w.name.as_str())
+        .collect();
+    if !alerting.is_empty() {
+        println!(
+            "alerts: {} (at most one mail per recipient every {})",
+            alerting.join(", "),
+            humantime::format_duration(settings.alerts.interval)
         );
     }
 }
