@@ -329,10 +329,7 @@ fn print_outbox(
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if json {
-        for m in messages {
-            writeln!(out, "{}", serde_json::to_string(m)?)?;
-        }
-        return Ok(());
+        return json_lines(&mut out, messages);
     }
     if messages.is_empty() {
         eprintln!("the outbox is empty: no digest or alert has been queued yet");
@@ -377,6 +374,14 @@ fn print_outbox(
         })
         .collect();
     write_table(&mut out, &header, &rows, |_| Vec::new())
+}
+
+/// One JSON object per line.
+fn json_lines<T: serde::Serialize>(out: &mut impl Write, items: &[T]) -> anyhow::Result<()> {
+    for item in items {
+        writeln!(out, "{}", serde_json::to_string(item)?)?;
+    }
+    Ok(())
 }
 
 /// Rows under a header, each column as wide as its widest cell, each row followed by its
@@ -592,10 +597,7 @@ fn print_feeds(
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if json {
-        for feed in feeds {
-            writeln!(out, "{}", serde_json::to_string(feed)?)?;
-        }
-        return Ok(());
+        return json_lines(&mut out, feeds);
     }
     let header = [
         "NAME",

@@ -5,12 +5,12 @@
 
 mod support;
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use newshound::config;
 use newshound::store::{MessageState, Store};
 use support::fixtures::{served_copy, smtp_email, write_config};
-use support::{FeedServer, SmtpServer};
+use support::{FeedServer, SmtpServer, eventually};
 
 const WATCHLISTS: &str = r#"
 [[watchlists]]
@@ -26,18 +26,6 @@ name = "nato"
 query = 'NATO summit'
 feeds = ["tag:wire"]
 "#;
-
-/// Waits until `condition` holds, for at most `limit`.
-async fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if condition() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    condition()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn polls_matches_stores_and_mails_a_digest_then_only_what_is_new() {

@@ -13,7 +13,7 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use nix::sys::signal::Signal;
 
@@ -21,7 +21,7 @@ use newshound::config;
 use newshound::store::{MessageState, Store};
 use support::fixtures::{feed_table, served_copy, smtp_email, write_config};
 use support::process::{Daemon, wait_until};
-use support::{FeedServer, ReceivedMail, SmtpServer, Unavailable};
+use support::{FeedServer, ReceivedMail, SmtpServer, Unavailable, eventually};
 
 /// The three S-400 matches in the fixtures, as their titles start.
 const MATCHED: [&str; 3] = [
@@ -280,15 +280,4 @@ async fn an_outage_over_several_digest_periods_loses_nothing_and_keeps_the_order
             .collect();
         assert_eq!(ids.len(), 3);
     }
-}
-
-async fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if condition() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    condition()
 }

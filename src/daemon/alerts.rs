@@ -11,12 +11,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
 
-use super::digests::{self, group_queued, stories_of};
+use super::digests::{self, Composed, group_queued, stories_of};
 use super::{Context, failpoint};
 use crate::digest::render;
-use crate::digest::send::{ListHeaders, OutgoingMessage};
 use crate::model::MatchRecord;
-use crate::store::{MessageKind, NewMessage, Store, recipient_key};
+use crate::store::{MessageKind, Store, recipient_key};
 
 /// One recipient's share of the alert watchlists: per digest they receive, the alert
 /// watchlists it covers.
@@ -63,7 +62,7 @@ pub(super) async fn run_alerts(
                         wake = Some(wake.map_or(due, |w| w.min(due)));
                         continue;
                     }
-                    queued.push(queue_alert(&ctx, s, subscriber, &key, fresh, now)?);
+                    queued.push(queue_alert(&ctx, s, subscriber, fresh, now)?);
                 }
                 anyhow::Ok((queued, wake))
             })
@@ -138,7 +137,6 @@ fn queue_alert(
     ctx: &Context,
     store: &mut Store,
     subscriber: &Subscriber,
-    key: &str,
     matches: Vec<MatchRecord>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
@@ -157,29 +155,14 @@ fn queue_alert(
     let mut view = digests::view(&digest.name, &watchlists, matches, &Default::default(), now);
     view.timezone = digest.timezone;
     let rendered = render::render_alert(&view);
-    let message = OutgoingMessage::build(
-        &digest.name,
-        &settings.email.from,
+    let composed = Composed::build(
+        settings,
+        digest,
         &subscriber.mailbox,
-        &rendered,
-        &ListHeaders::new(
-            &digest.name,
-            &settings.email.from,
-            digest.list_unsubscribe.clone(),
-        ),
+        rendered,
+        match_ids,
         now,
     )?;
-    Ok(store.queue_message(
-        &NewMessage {
-            kind: MessageKind::Alert,
-            digest: digest.name.clone(),
-            recipient: key.to_string(),
-            message_id: message.message_id.clone(),
-            subject: rendered.subject.clone(),
-            sender: settings.email.from.email.to_string(),
-            message: message.formatted(),
-            match_ids,
-        },
-        now,
-    )?)
+    let new = composed.into_outbox(MessageKind::Alert, settings, digest, &subscriber.mailbox);
+    Ok(store.queue_message(&new, now)?)
 }

@@ -54,21 +54,11 @@ pub(super) async fn run_digest(
             s.atomically(|s| {
                 let mut queued = Vec::new();
                 for to in &digest.to {
-                    let Some((message, composed)) =
-                        compose_for(&ctx.settings, s, digest, to, &problems, now)?
+                    let Some(composed) = compose_for(&ctx.settings, s, digest, to, &problems, now)?
                     else {
                         continue;
                     };
-                    let new = NewMessage {
-                        kind: MessageKind::Digest,
-                        digest: digest.name.clone(),
-                        recipient: recipient_key(to),
-                        message_id: message.message_id.clone(),
-                        subject: composed.rendered.subject.clone(),
-                        sender: ctx.settings.email.from.email.to_string(),
-                        message: message.formatted(),
-                        match_ids: composed.match_ids,
-                    };
+                    let new = composed.into_outbox(MessageKind::Digest, &ctx.settings, digest, to);
                     let outbox_id = s.queue_message(&new, now)?;
                     queued.push(Queued {
                         outbox_id,
@@ -110,10 +100,62 @@ pub(super) fn group_queued(ctx: &Context, store: &mut Store, now: DateTime<Utc>)
     }
 }
 
-/// A rendered message and the matches it covers.
-struct Composed {
-    match_ids: Vec<i64>,
-    rendered: Rendered,
+/// A message rendered and built for one recipient, and the matches it covers.
+pub(super) struct Composed {
+    pub rendered: Rendered,
+    pub message: OutgoingMessage,
+    pub match_ids: Vec<i64>,
+}
+
+impl Composed {
+    /// Builds the message of `rendered` for `to`, with `digest`'s list headers.
+    pub fn build(
+        settings: &Settings,
+        digest: &DigestSettings,
+        to: &Mailbox,
+        rendered: Rendered,
+        match_ids: Vec<i64>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Composed> {
+        let list = ListHeaders::new(
+            &digest.name,
+            &settings.email.from,
+            digest.list_unsubscribe.clone(),
+        );
+        let message = OutgoingMessage::build(
+            &digest.name,
+            &settings.email.from,
+            to,
+            &rendered,
+            &list,
+            now,
+        )?;
+        Ok(Composed {
+            rendered,
+            message,
+            match_ids,
+        })
+    }
+
+    /// The outbox entry that sends it.
+    pub fn into_outbox(
+        self,
+        kind: MessageKind,
+        settings: &Settings,
+        digest: &DigestSettings,
+        to: &Mailbox,
+    ) -> NewMessage {
+        NewMessage {
+            kind,
+            digest: digest.name.clone(),
+            recipient: recipient_key(to),
+            message_id: self.message.message_id.clone(),
+            subject: self.rendered.subject,
+            sender: settings.email.from.email.to_string(),
+            message: self.message.formatted(),
+            match_ids: self.match_ids,
+        }
+    }
 }
 
 /// The next message of `digest` for recipient `to`, built but not queued; `None` when
@@ -125,7 +167,7 @@ fn compose_for(
     to: &Mailbox,
     problems: &[FeedProblem],
     now: DateTime<Utc>,
-) -> anyhow::Result<Option<(OutgoingMessage, Composed)>> {
+) -> anyhow::Result<Option<Composed>> {
     let key = recipient_key(to);
     let matches = store.unsent_matches(&digest.name, &key, &digest.watchlists)?;
     if matches.is_empty() && !digest.send_empty {
@@ -138,25 +180,7 @@ fn compose_for(
     view.timezone = digest.timezone;
     view.max_stories = digest.max_items;
     let rendered = render::render(&view);
-    let message = OutgoingMessage::build(
-        &digest.name,
-        &settings.email.from,
-        to,
-        &rendered,
-        &ListHeaders::new(
-            &digest.name,
-            &settings.email.from,
-            digest.list_unsubscribe.clone(),
-        ),
-        now,
-    )?;
-    Ok(Some((
-        message,
-        Composed {
-            match_ids,
-            rendered,
-        },
-    )))
+    Composed::build(settings, digest, to, rendered, match_ids, now).map(Some)
 }
 
 /// The stories `matches` belong to, each once.
@@ -260,7 +284,7 @@ pub async fn preview_digest(
     ctx.with_store(move |s| {
         let digest = &shared.settings.digests[index];
         let composed = compose_for(&shared.settings, s, digest, &recipient, &problems, now)?;
-        anyhow::Ok(composed.map(|(message, composed)| (composed.rendered, message)))
+        anyhow::Ok(composed.map(|c| (c.rendered, c.message)))
     })
     .await
 }

@@ -252,8 +252,7 @@ pub async fn run_with_clock(
                     timetable.feed_done(index, next_due);
                 }
                 if alerting && matches > 0 {
-                    let settle = clock.now() + to_chrono(ALERT_SETTLE);
-                    alerts_due = Some(alerts_due.map_or(settle, |at| at.min(settle)));
+                    alerts_due = sooner(alerts_due, Some(clock.now() + to_chrono(ALERT_SETTLE)));
                 }
             }
             Some(done) = digest_runs.join_next_with_id() => {
@@ -274,10 +273,7 @@ pub async fn run_with_clock(
                     tracing::error!(error = %e, "an alert task failed; it is retried later");
                     Some(clock.now() + to_chrono(RETRY_AFTER_ERROR))
                 });
-                alerts_due = match (alerts_due, wake) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+                alerts_due = sooner(alerts_due, wake);
                 outbox_due = Some(clock.now());
             }
             Some(done) = outbox_runs.join_next() => {
@@ -285,10 +281,7 @@ pub async fn run_with_clock(
                     tracing::error!(error = %e, "an outbox task failed; it is retried later");
                     Some(clock.now() + to_chrono(RETRY_AFTER_ERROR))
                 });
-                outbox_due = match (outbox_due, next) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+                outbox_due = sooner(outbox_due, next);
             }
             () = tokio::time::sleep(sleep) => {}
         }
@@ -314,6 +307,14 @@ pub async fn run_with_clock(
     // Dropping the JoinSets aborts what is left; a store write already on the blocking
     // pool still finishes its transaction, so nothing is left half-written.
     Ok(())
+}
+
+/// The earlier of two due times, either of which may be unset.
+fn sooner(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// When each feed and digest is next due. Lives in the loop only; the store keeps each

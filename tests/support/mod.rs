@@ -77,3 +77,15 @@ impl Unavailable {
         self.port
     }
 }
+
+/// Waits (on tokio's clock) until `condition` holds, for at most `limit`; whether it did.
+pub async fn eventually(limit: std::time::Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    condition()
+}
