@@ -280,3 +280,37 @@ async fn credentials_from_a_password_file_are_sent_to_the_server() {
     assert_eq!(smtp.logins(), ["alerts"]);
     assert_eq!(smtp.messages()[0].auth_user.as_deref(), Some("alerts"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_answers_times_out_and_the_message_waits() {
+    // Accepts connections and says nothing: no greeting, ever.
+    let silent = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let mut streams = Vec::new();
+        for stream in silent.incoming().take(2) {
+            streams.push(stream);
+        }
+        std::thread::sleep(Duration::from_secs(5));
+    });
+    let s = setup(port, &["desk@example.org"], "").await;
+    let text = std::fs::read_to_string(&s.path)
+        .unwrap()
+        .replace("timeout = \"5s\"", "timeout = \"1s\"");
+    std::fs::write(&s.path, text).unwrap();
+    poll(&s.path).await;
+
+    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+        .await
+        .unwrap();
+    assert_eq!(run.report.retrying.len(), 1, "{:?}", run.report);
+    assert!(
+        run.report.retrying[0].1.contains("will retry"),
+        "{:?}",
+        run.report
+    );
+    let outbox = store(&s.path).outbox(10).unwrap();
+    assert_eq!(outbox[0].state, MessageState::Pending);
+    assert!(outbox[0].next_attempt_at > outbox[0].created_at);
+    drop(held);
+}

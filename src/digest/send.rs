@@ -42,14 +42,15 @@ pub struct Mailer {
 }
 
 enum MailTransport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// The transport, and how long one whole delivery may take.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, Duration),
     File(PathBuf),
 }
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.transport {
-            MailTransport::Smtp(_) => f.write_str("Mailer(smtp)"),
+            MailTransport::Smtp(..) => f.write_str("Mailer(smtp)"),
             MailTransport::File(dir) => write!(f, "Mailer(file: {})", dir.display()),
         }
     }
@@ -77,7 +78,9 @@ impl Mailer {
                         password.expose().to_string(),
                     ));
                 }
-                MailTransport::Smtp(builder.build())
+                // The transport's timeout bounds each step, but not a server that accepts
+                // the connection and never greets: the whole delivery gets a bound too.
+                MailTransport::Smtp(builder.build(), smtp.timeout.saturating_mul(3))
             }
         };
         Ok(Mailer { transport })
@@ -88,7 +91,7 @@ impl Mailer {
     /// message goes out byte for byte as it was queued.
     pub async fn send(&self, message: &OutboxMessage) -> Result<(), SendError> {
         match &self.transport {
-            MailTransport::Smtp(smtp) => {
+            MailTransport::Smtp(smtp, limit) => {
                 let address = |text: &str| {
                     text.parse::<Address>()
                         .map_err(|e| SendError::Build(format!("`{text}` is not an address: {e}")))
@@ -98,16 +101,21 @@ impl Mailer {
                     vec![address(&message.recipient)?],
                 )
                 .map_err(|e| SendError::Build(e.to_string()))?;
-                smtp.send_raw(&envelope, &message.message)
+                let sent = tokio::time::timeout(*limit, smtp.send_raw(&envelope, &message.message))
                     .await
-                    .map(|_| ())
-                    .map_err(|e| {
-                        if e.is_permanent() {
-                            SendError::Permanent(describe(&e))
-                        } else {
-                            SendError::Transient(describe(&e))
-                        }
-                    })
+                    .map_err(|_| {
+                        SendError::Transient(format!(
+                            "no answer from the server within {}",
+                            humantime::format_duration(*limit)
+                        ))
+                    })?;
+                sent.map(|_| ()).map_err(|e| {
+                    if e.is_permanent() {
+                        SendError::Permanent(describe(&e))
+                    } else {
+                        SendError::Transient(describe(&e))
+                    }
+                })
             }
             MailTransport::File(dir) => write_eml(dir, message).map(|_| ()),
         }
