@@ -314,3 +314,34 @@ async fn a_server_that_never_answers_times_out_and_the_message_waits() {
     assert!(outbox[0].next_attempt_at > outbox[0].created_at);
     drop(held);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stories_past_max_items_wait_for_the_next_message() {
+    let smtp = SmtpServer::start().await;
+    let s = setup(smtp.port(), &["desk@example.org"], "max_items = 1").await;
+    poll(&s.path).await;
+    let mut covered = Vec::new();
+    for round in 1..=3 {
+        let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+            .await
+            .unwrap();
+        let DigestRun::Queued(queued) = &run.run else {
+            break;
+        };
+        covered.extend(queued[0].match_ids.clone());
+        let mail = smtp.wait_for(round, Duration::from_secs(10)).await[round - 1].parse();
+        let text = mail.text.unwrap_or_default();
+        let left = unsent(&s.path, "desk@example.org");
+        if left > 0 {
+            assert!(text.contains("more next time"), "{text}");
+        }
+    }
+    // Every match went out, each in exactly one message, one story per message.
+    covered.sort_unstable();
+    let count = covered.len();
+    covered.dedup();
+    assert_eq!(covered.len(), count, "a match sent twice");
+    assert_eq!(count, 3);
+    assert!(smtp.messages().len() >= 2);
+    assert_eq!(unsent(&s.path, "desk@example.org"), 0);
+}

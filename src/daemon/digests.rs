@@ -174,12 +174,13 @@ fn compose_for(
         return Ok(None);
     }
     let sent = store.sent_stories(&key, &stories_of(&matches))?;
-    let match_ids = matches.iter().map(|m| m.id).collect();
     let mut view = view(&digest.name, &digest.watchlists, matches, &sent, now);
     view.feed_problems = problems.to_vec();
     view.timezone = digest.timezone;
     view.max_stories = digest.max_items;
     let rendered = render::render(&view);
+    // Stories past `max_items` are counted, not shown: they stay unsent, for the next one.
+    let match_ids = render::shown_matches(&view);
     Composed::build(settings, digest, to, rendered, match_ids, now).map(Some)
 }
 

@@ -150,6 +150,18 @@ pub fn render(view: &DigestView) -> Rendered {
     }
 }
 
+/// The matches of the stories [`render`] shows: all of them, unless `max_stories` left
+/// some out. Only these count as sent; the others wait for the next message.
+pub fn shown_matches(view: &DigestView) -> Vec<i64> {
+    let mut sections = prepare(view);
+    limit(&mut sections, view.max_stories);
+    sections
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .flat_map(|b| b.matches.iter().copied())
+        .collect()
+}
+
 /// A short email sent at once for a few new stories, e.g.
 /// `newshound alert: Turkey activates S-400 radars during NATO exercise and 2 more`.
 ///
@@ -260,7 +272,8 @@ fn limit(sections: &mut [Prepared<'_>], max: Option<usize>) {
     }
 }
 
-/// "Showing 50 of 87 stories; 37 more: nato 30, erdogan 7", when any were left out.
+/// "Showing 50 of 87 stories; 37 more next time: nato 30, erdogan 7", when any were left
+/// out (they stay unsent, for the next message).
 fn left_out(sections: &[Prepared<'_>]) -> Option<String> {
     let hidden: usize = sections.iter().map(|s| s.hidden).sum();
     if hidden == 0 {
@@ -273,18 +286,18 @@ fn left_out(sections: &[Prepared<'_>]) -> Option<String> {
         .map(|s| format!("{} {}", s.watchlist, s.hidden))
         .collect();
     Some(format!(
-        "Showing {} of {}; {hidden} more: {}",
+        "Showing {} of {}; {hidden} more next time: {}",
         total - hidden,
         count(total, "story", "stories"),
         per_topic.join(", ")
     ))
 }
 
-/// "and 37 more stories on nato", closing a section that lost some.
+/// "37 more stories on nato next time", closing a section that lost some.
 fn section_left_out(section: &Prepared<'_>) -> Option<String> {
     (section.hidden > 0).then(|| {
         format!(
-            "and {} on {}",
+            "{} on {} next time",
             count(section.hidden, "more story", "more stories"),
             section.watchlist
         )
@@ -324,6 +337,7 @@ fn prepare(view: &DigestView) -> Vec<Prepared<'_>> {
 /// A story entry made ready to word: its matches as reports, one per item.
 struct Story<'a> {
     earlier: Option<&'a EarlierCoverage>,
+    matches: Vec<i64>,
     /// Earliest first; never empty.
     reports: Vec<Report<'a>>,
     /// The time of the latest match, by which stories are ordered.
@@ -367,6 +381,7 @@ impl<'a> Story<'a> {
         }
         Some(Story {
             earlier: entry.earlier.as_ref(),
+            matches: entry.matches.iter().map(|m| m.id).collect(),
             reports,
             latest,
             newest_id,
@@ -417,6 +432,7 @@ impl<'a> Story<'a> {
             (from, &r.first.snippet)
         });
         Block {
+            matches: self.matches.clone(),
             head,
             snippet,
             terms: (!terms.is_empty()).then(|| format!("matched: {}", terms.join(", "))),
@@ -487,6 +503,8 @@ impl<'a> Story<'a> {
 /// One story entry, worded once so that the text and HTML parts say the same things; they
 /// differ only in markup.
 struct Block<'a> {
+    /// The matches of the story entry this block shows.
+    matches: Vec<i64>,
     head: Head<'a>,
     /// The snippet, with the outlets it came from when they are not the headline's.
     snippet: Option<(Option<String>, &'a Snippet)>,
@@ -1849,7 +1867,7 @@ mod tests {
             r.text
         );
         assert!(!r.text.contains("Old news") && !r.text.contains("Older news"));
-        let top = "Showing 10 of 49 stories; 39 more: nato 35, erdogan 4";
+        let top = "Showing 10 of 49 stories; 39 more next time: nato 35, erdogan 4";
         assert!(
             r.text
                 .contains(&format!("Generated Sat 21 Nov 2026 14:05 UTC\n{top}\n")),
@@ -1861,27 +1879,44 @@ mod tests {
         assert!(r.text.contains("\nnato: 38 new stories and 2 follow-ups\n"));
         assert!(
             r.text
-                .contains("\nand 35 more stories on nato\n\nerdogan: "),
+                .contains("\n35 more stories on nato next time\n\nerdogan: "),
             "{}",
             r.text
         );
-        assert!(r.text.contains("\nand 4 more stories on erdogan\n\ntiny: "));
+        assert!(
+            r.text
+                .contains("\n4 more stories on erdogan next time\n\ntiny: ")
+        );
         assert!(!r.text.contains("more stories on tiny"));
-        assert!(r.html.contains(">and 35 more stories on nato</td></tr>"));
-        assert!(r.html.contains(">and 4 more stories on erdogan</td></tr>"));
+        assert!(
+            r.html
+                .contains(">35 more stories on nato next time</td></tr>")
+        );
+        assert!(
+            r.html
+                .contains(">4 more stories on erdogan next time</td></tr>")
+        );
+        // Only the shown stories count as sent: 10 entries, one match each.
+        let shown = shown_matches(&v);
+        assert_eq!(shown.len(), 10);
+        assert!(
+            !shown.contains(&100) && !shown.contains(&101),
+            "follow-ups left out"
+        );
 
         // A section can lose every story, and one story is singular.
         v.max_stories = Some(1);
         let r = render(&v);
-        assert!(r.text.contains("\nand 8 more stories on erdogan\n"));
+        assert!(r.text.contains("\n8 more stories on erdogan next time\n"));
         assert!(
-            r.text.contains("\nand 1 more story on tiny\n"),
+            r.text.contains("\n1 more story on tiny next time\n"),
             "{}",
             r.text
         );
         assert!(
-            r.text
-                .contains("Showing 1 of 49 stories; 48 more: nato 39, erdogan 8, tiny 1\n")
+            r.text.contains(
+                "Showing 1 of 49 stories; 48 more next time: nato 39, erdogan 8, tiny 1\n"
+            )
         );
 
         // Room for all: nothing is said about leaving out.
@@ -1890,6 +1925,7 @@ mod tests {
             let r = render(&v);
             assert!(!r.text.contains("Showing") && !r.text.contains(" more stor"));
             assert!(r.text.contains("Older news"), "{max:?}");
+            assert_eq!(shown_matches(&v).len(), 49);
         }
     }
 
