@@ -13,6 +13,11 @@ CREATE TABLE recipients (
     PRIMARY KEY (digest, address)
 ) WITHOUT ROWID;
 
+-- Set once a digest's recipients have been registered. The first time, recipients of a
+-- digest from before this migration start where the digest started, so that nothing it
+-- had not sent yet is lost; later, a new recipient starts from its backfill.
+ALTER TABLE digests ADD COLUMN recipients_synced INTEGER NOT NULL DEFAULT 0;
+
 CREATE TABLE outbox (
     id              INTEGER PRIMARY KEY,           -- also the sending order
     kind            TEXT    NOT NULL,              -- 'digest' or 'alert'

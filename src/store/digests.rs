@@ -29,11 +29,18 @@ impl Store {
                 "INSERT INTO digests (name, created_at) VALUES (?1, ?2)
                  ON CONFLICT (name) DO NOTHING",
             )?;
+            // A digest's first recipients start from the digest's own start if that is
+            // earlier: a digest from before recipients were registered keeps everything it
+            // has not sent.
             let mut recipient_row = tx.prepare(
                 "INSERT INTO recipients (digest, address, added_at, since)
-                 VALUES (?1, ?2, ?3, ?4)
+                 SELECT ?1, ?2, ?3,
+                        CASE WHEN d.recipients_synced THEN ?4 ELSE MIN(?4, d.created_at) END
+                 FROM digests d WHERE d.name = ?1
                  ON CONFLICT (digest, address) DO NOTHING",
             )?;
+            let mut synced =
+                tx.prepare("UPDATE digests SET recipients_synced = 1 WHERE name = ?1")?;
             let mut forget = tx.prepare(
                 "DELETE FROM recipients
                  WHERE digest = ?1 AND address NOT IN (SELECT value FROM json_each(?2))",
@@ -53,6 +60,7 @@ impl Store {
                 }
                 let keep = serde_json::to_string(&addresses).unwrap_or_default();
                 forget.execute(params![digest.name, keep])?;
+                synced.execute([&digest.name])?;
             }
             let names: Vec<&str> = digests.iter().map(|d| d.name.as_str()).collect();
             tx.execute(
@@ -110,5 +118,89 @@ impl Store {
         ))?;
         let rows = stmt.query_map(params![digest, address, names], read_match)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use rusqlite::Connection;
+    use rusqlite_migration::Migrations;
+
+    use super::*;
+
+    fn at(day: u32) -> DateTime<Utc> {
+        chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, day, 12, 0, 0).unwrap()
+    }
+
+    fn digest(to: &[&str], backfill_hours: u64) -> DigestSettings {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "[[watchlists]]\nname = \"s400\"\nquery = 'S-400'\n\n\
+                 [[digests]]\nname = \"weekly\"\nto = {to:?}\nbackfill = \"{backfill_hours}h\"\n"
+            ),
+        )
+        .unwrap();
+        crate::config::load_with_env(&path, HashMap::new())
+            .unwrap()
+            .digests
+            .remove(0)
+    }
+
+    /// A database from before recipients: a weekly digest created on the 10th that has
+    /// sent nothing yet, and a match of the 12th waiting for it.
+    #[test]
+    fn an_upgraded_digest_keeps_what_it_had_not_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.db");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            Migrations::from_slice(&crate::store::MIGRATIONS[..3])
+                .to_latest(&mut conn)
+                .unwrap();
+            conn.execute_batch(&format!(
+                "INSERT INTO feeds (id, url, name) VALUES (1, 'https://wire.example/feed', 'wire');
+                 INSERT INTO items (id, feed_id, identity, title, body, first_seen_at)
+                 VALUES (1, 1, 'guid:w-1', 'Turkey tests S-400', 'Radars.', {t});
+                 INSERT INTO sightings (feed_id, identity, item_id, seen_at)
+                 VALUES (1, 'guid:w-1', 1, {t});
+                 INSERT INTO matches (item_id, watchlist, matched_terms, snippet, highlights,
+                                      matched_at)
+                 VALUES (1, 's400', '[]', 'Radars.', '[]', {t});
+                 INSERT INTO digests (name, created_at) VALUES ('weekly', {created});",
+                t = at(12).timestamp(),
+                created = at(10).timestamp()
+            ))
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        let lists = ["s400".to_string()];
+        store
+            .sync_digests(&[digest(&["desk@example.org"], 24)], at(15))
+            .unwrap();
+        assert_eq!(
+            store
+                .unsent_matches("weekly", "desk@example.org", &lists)
+                .unwrap()
+                .len(),
+            1
+        );
+        // A recipient added later starts from the backfill: the match is too old.
+        store
+            .sync_digests(
+                &[digest(&["desk@example.org", "late@example.org"], 24)],
+                at(16),
+            )
+            .unwrap();
+        assert!(
+            store
+                .unsent_matches("weekly", "late@example.org", &lists)
+                .unwrap()
+                .is_empty()
+        );
     }
 }
