@@ -1235,7 +1235,14 @@ fn validate_digests(
                     let parsed = address
                         .parse::<Mailbox>()
                         .map_err(|err| format!("`{address}` is not an address ({err})"));
-                    to.extend(e.check("to", parsed));
+                    let Some(mailbox) = e.check("to", parsed) else {
+                        continue;
+                    };
+                    let key = crate::store::recipient_key(&mailbox);
+                    if to.iter().any(|m| crate::store::recipient_key(m) == key) {
+                        e.refuse("to", format!("`{key}` is listed twice"));
+                    }
+                    to.push(mailbox);
                 }
             }
         }

@@ -248,6 +248,17 @@ fn digest_schedules_time_zones_and_delivery_settings() {
         "hour field `25`",
     );
 
+    let dir = Dir::new(&BASE.replace(
+        "to = [\"analyst@example.org\"]",
+        "to = [\"analyst@example.org\", \"Analyst <ANALYST@example.org>\"]",
+    ));
+    refused(
+        dir.load(),
+        &dir.main(),
+        &format!("{morning}.to"),
+        "listed twice",
+    );
+
     let dir = with("timezone = \"Mars/Olympus\"");
     refused(
         dir.load(),

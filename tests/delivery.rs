@@ -123,7 +123,7 @@ async fn a_message_waits_in_the_outbox_while_the_server_is_down_and_goes_out_unc
     }
     assert_eq!(
         mail.header("List-Id").map(str::trim),
-        Some("\"newshound: desk\" <desk.newshound.newshound.test>")
+        Some("newshound desk <desk.newshound.newshound.test>")
     );
     assert_eq!(mail.header("List-Unsubscribe"), None, "not configured");
     assert_eq!(mail.header("Auto-Submitted"), Some("auto-generated"));
@@ -344,4 +344,26 @@ async fn stories_past_max_items_wait_for_the_next_message() {
     assert_eq!(count, 3);
     assert!(smtp.messages().len() >= 2);
     assert_eq!(unsent(&s.path, "desk@example.org"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_senders_at_once_send_a_pending_message_once() {
+    let down = support::Unavailable::start();
+    let s = setup(down.port(), &["desk@example.org"], "").await;
+    poll(&s.path).await;
+    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+        .await
+        .unwrap();
+    assert_eq!(run.report.retrying.len(), 1);
+
+    // The server is back, and two senders (the daemon, `outbox send`) go at once.
+    let smtp = SmtpServer::start_on(down.release()).await;
+    let (a, b) = tokio::join!(
+        daemon::send_outbox(config::load(&s.path).unwrap()),
+        daemon::send_outbox(config::load(&s.path).unwrap())
+    );
+    let sent = a.unwrap().sent.len() + b.unwrap().sent.len();
+    assert_eq!(sent, 1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.messages().len(), 1);
 }

@@ -55,10 +55,14 @@ pub(super) async fn run_alerts(
                     }
                     let interval = chrono::Duration::from_std(ctx.settings.alerts.interval)
                         .unwrap_or_default();
-                    if let Some(last) = s.last_alert_at(&key)?
-                        && last + interval > now
-                    {
-                        let due = last + interval;
+                    // An alert still waiting in the outbox (the server is down) is one
+                    // too: piling up more would deliver them all at once when it is back.
+                    let due = match s.last_alert(&key)? {
+                        Some((_, true)) => Some(now + interval),
+                        Some((last, false)) if last + interval > now => Some(last + interval),
+                        _ => None,
+                    };
+                    if let Some(due) = due {
                         wake = Some(wake.map_or(due, |w| w.min(due)));
                         continue;
                     }

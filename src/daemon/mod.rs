@@ -19,6 +19,7 @@ mod status;
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,6 +50,9 @@ const MAX_SLEEP: Duration = Duration::from_secs(30);
 /// How long after a poll with matches alerts are gathered, so that the matches of feeds
 /// polled together go out in one mail.
 const ALERT_SETTLE: Duration = Duration::from_secs(5);
+/// The outbox is looked at at least this often, so that a message made pending by another
+/// process (`newshound outbox retry`) goes out without waiting for the next digest.
+const OUTBOX_RECHECK: Duration = Duration::from_secs(60);
 /// How long before a failed outbox pass or alert run (a database error) is tried again.
 const RETRY_AFTER_ERROR: Duration = Duration::from_secs(60);
 
@@ -65,6 +69,8 @@ pub struct Context {
     feed_ids: Vec<FeedId>,
     /// For each feed, the indices of the watchlists that apply to it.
     watchlists_of_feed: Vec<Vec<usize>>,
+    /// Set when the daemon is shutting down: the outbox stops between two messages.
+    stopping: AtomicBool,
 }
 
 impl Context {
@@ -110,6 +116,7 @@ impl Context {
             watcher,
             feed_ids,
             watchlists_of_feed,
+            stopping: AtomicBool::new(false),
         }))
     }
 
@@ -281,19 +288,22 @@ pub async fn run_with_clock(
                     tracing::error!(error = %e, "an outbox task failed; it is retried later");
                     Some(clock.now() + to_chrono(RETRY_AFTER_ERROR))
                 });
-                outbox_due = sooner(outbox_due, next);
+                let recheck = clock.now() + to_chrono(OUTBOX_RECHECK);
+                outbox_due = sooner(outbox_due, Some(next.map_or(recheck, |n| n.min(recheck))));
             }
             () = tokio::time::sleep(sleep) => {}
         }
     }
 
+    ctx.stopping.store(true, Ordering::Relaxed);
     tracing::info!(
         in_flight = polls.len() + digest_runs.len() + alert_runs.len() + outbox_runs.len(),
         "shutting down"
     );
     // Fetches get a grace period. Digest and alert runs are short database work, waited
     // for. A message being sent is waited for too (its SMTP timeout bounds it): cut off
-    // between the server's acceptance and being marked sent, it would go out twice.
+    // between the server's acceptance and being marked sent, it would go out twice. The
+    // outbox sends no further message once stopping is set.
     let polls_drained = async { while polls.join_next().await.is_some() {} };
     if tokio::time::timeout(SHUTDOWN_GRACE, polls_drained)
         .await
@@ -430,7 +440,10 @@ impl Timetable {
     fn digest_done(&mut self, index: usize, ok: bool, now: DateTime<Utc>) {
         self.digests_running.remove(&index);
         let (schedule, tz) = &self.digest_schedules[index];
-        let next = schedule.next_after(now, *tz);
+        // From the time it was due if the clock now reads earlier (stepped back), so that
+        // one time does not fire twice.
+        let from = self.digest_due[index].map_or(now, |due| due.max(now));
+        let next = schedule.next_after(from, *tz);
         self.digest_due[index] = Some(if ok {
             self.digest_failures.remove(&index);
             next

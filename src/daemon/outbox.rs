@@ -6,9 +6,11 @@
 //! outage everything arrives in order. Other recipients are not held up.
 
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 
 use super::{Context, failpoint};
@@ -34,11 +36,15 @@ pub(super) async fn drain(
     mailer: &Mailer,
     now_or_later: bool,
 ) -> anyhow::Result<DrainReport> {
+    let _sending = sending_lock(&ctx.settings.storage.path).await?;
     let pending = ctx.with_store(|s| s.pending_messages()).await?;
     let mut report = DrainReport::default();
     // Recipients with an earlier message still pending: their later messages wait.
     let mut held: HashSet<String> = HashSet::new();
     for message in pending {
+        if ctx.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
         let now = ctx.clock.now();
         if held.contains(&message.recipient) {
             continue;
@@ -50,8 +56,7 @@ pub(super) async fn drain(
         match mailer.send(&message).await {
             Ok(()) => {
                 failpoint::pause("smtp-accepted").await;
-                let id = message.id;
-                ctx.with_store(move |s| s.mark_sent(id, now)).await?;
+                mark_sent(ctx, message.id, now).await?;
                 tracing::info!(
                     recipient = %message.recipient,
                     message_id = %message.message_id,
@@ -61,7 +66,8 @@ pub(super) async fn drain(
                 failpoint::pause("marked-sent").await;
                 report.sent.push(message);
             }
-            Err(SendError::Permanent(reason)) => {
+            // Refused, or a message that cannot be sent as it is: trying again cannot help.
+            Err(SendError::Permanent(reason) | SendError::Build(reason)) => {
                 let (id, error) = (message.id, reason.clone());
                 ctx.with_store(move |s| s.mark_failed(id, &error)).await?;
                 tracing::error!(
@@ -93,6 +99,43 @@ pub(super) async fn drain(
     }
     report.next_attempt = ctx.with_store(|s| s.next_attempt()).await?;
     Ok(report)
+}
+
+/// Marks a message the server accepted as sent. Failing that (the database busy with
+/// another process for longer than its timeout), it would go out again: try harder first.
+async fn mark_sent(ctx: &Context, id: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let mut attempt = 0;
+    loop {
+        match ctx.with_store(move |s| s.mark_sent(id, now)).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 3 => {
+                attempt += 1;
+                tracing::warn!(error = %format!("{e:#}"), "cannot mark a sent message; trying again");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Only one process sends the outbox at a time (the daemon, `digest send`, `outbox
+/// send`): two would both read the same pending message and both send it. An OS lock on
+/// a file beside the database, held while sending, and released when the process ends
+/// however it ends; another sender waits for it.
+async fn sending_lock(database: &Path) -> anyhow::Result<std::fs::File> {
+    let path = PathBuf::from(format!("{}.sending", database.display()));
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+        anyhow::Ok(file)
+    })
+    .await?
 }
 
 /// The longest wait before a message is tried again: a digest's own period (an hourly

@@ -137,21 +137,30 @@ fn describe(error: &lettre::transport::smtp::Error) -> String {
 /// when an address is configured, offer to unsubscribe.
 #[derive(Debug, Clone)]
 pub struct ListHeaders {
-    /// `List-Id`, e.g. `"newshound: Morning brief" <morning-brief.newshound.example.org>`.
+    /// `List-Id`, e.g. `newshound Morning brief <morning_brief.newshound.example.org>`.
     pub id: String,
     pub unsubscribe: Option<url::Url>,
 }
 
 impl ListHeaders {
     pub fn new(digest: &str, from: &Mailbox, unsubscribe: Option<url::Url>) -> ListHeaders {
-        let name: String = digest
+        // The name as a phrase of plain words: quoting is not needed, and words with
+        // letters beyond ASCII are then encoded one by one (RFC 2047), which a quoted
+        // string does not allow.
+        let words: String = digest
             .chars()
-            .filter(|c| !matches!(c, '"' | '\\'))
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    ' '
+                }
+            })
             .collect();
         ListHeaders {
             id: format!(
-                "\"newshound: {}\" <{}.newshound.{}>",
-                one_line(&name),
+                "newshound {} <{}.newshound.{}>",
+                one_line(&words),
                 safe_label(digest).to_lowercase(),
                 from.email.domain()
             ),
@@ -288,4 +297,55 @@ pub fn retry_delay(failures: u32, cap: Duration) -> Duration {
         .min(cap)
         .min(Duration::from_secs(3600))
         .max(Duration::from_secs(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list_id(digest: &str) -> (Option<String>, Option<String>) {
+        let from: Mailbox = "newshound <alerts@example.org>".parse().unwrap();
+        let rendered = Rendered {
+            subject: "s".into(),
+            text: "t".into(),
+            html: "<p>h</p>".into(),
+        };
+        let to: Mailbox = "desk@example.org".parse().unwrap();
+        let list = ListHeaders::new(digest, &from, None);
+        let message =
+            OutgoingMessage::build(digest, &from, &to, &rendered, &list, Utc::now()).unwrap();
+        let raw = message.formatted();
+        let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let header = parsed.header("List-Id").and_then(|h| h.as_address());
+        let first = header.and_then(|a| a.first());
+        (
+            first.and_then(|a| a.name()).map(str::to_string),
+            first.and_then(|a| a.address()).map(str::to_string),
+        )
+    }
+
+    #[test]
+    fn list_id_names_the_digest_in_any_script() {
+        assert_eq!(
+            list_id("Morning brief"),
+            (
+                Some("newshound Morning brief".into()),
+                Some("morning_brief.newshound.example.org".into())
+            )
+        );
+        assert_eq!(
+            list_id("Günaydın özet"),
+            (
+                Some("newshound Günaydın özet".into()),
+                Some("g_nayd_n__zet.newshound.example.org".into())
+            )
+        );
+        // Quotes, brackets and line breaks cannot break out of the header.
+        let (name, address) = list_id("x\" <evil@example.org>\r\nBcc: y");
+        assert_eq!(
+            address.as_deref(),
+            Some("x___evil_example_org___bcc__y.newshound.example.org")
+        );
+        assert!(!name.unwrap_or_default().contains('<'));
+    }
 }

@@ -185,10 +185,14 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// When the earliest pending message is due, if any is pending.
+    /// When the next pending message can go, if any is pending. A message waits behind
+    /// the recipient's earlier ones, so only each recipient's first pending message counts.
     pub fn next_attempt(&self) -> Result<Option<DateTime<Utc>>> {
         let at: Option<i64> = self.conn.query_row(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'",
+            "SELECT MIN(o.next_attempt_at) FROM outbox o
+             WHERE o.state = 'pending'
+               AND o.id = (SELECT MIN(p.id) FROM outbox p
+                           WHERE p.state = 'pending' AND p.recipient = o.recipient)",
             [],
             |r| r.get(0),
         )?;
@@ -261,16 +265,61 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// When the last alert to `recipient` was queued.
-    pub fn last_alert_at(&self, recipient: &str) -> Result<Option<DateTime<Utc>>> {
-        let at: Option<Option<i64>> = self
+    /// When the last alert to `recipient` was queued, and whether it is still pending.
+    pub fn last_alert(&self, recipient: &str) -> Result<Option<(DateTime<Utc>, bool)>> {
+        let last: Option<(i64, bool)> = self
             .conn
             .query_row(
-                "SELECT MAX(created_at) FROM outbox WHERE recipient = ?1 AND kind = 'alert'",
+                "SELECT created_at, state = 'pending' FROM outbox
+                 WHERE recipient = ?1 AND kind = 'alert'
+                 ORDER BY created_at DESC, id DESC LIMIT 1",
                 [recipient],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        Ok(at.flatten().map(from_unix))
+        Ok(last.map(|(at, pending)| (from_unix(at), pending)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(recipient: &str, id: &str) -> NewMessage {
+        NewMessage {
+            kind: MessageKind::Digest,
+            digest: "desk".into(),
+            recipient: recipient.into(),
+            message_id: id.into(),
+            subject: "s".into(),
+            sender: "newshound@example.org".into(),
+            message: b"...".to_vec(),
+            match_ids: Vec::new(),
+        }
+    }
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 21, 8, minute, 0).unwrap()
+    }
+
+    #[test]
+    fn a_message_behind_one_waiting_for_a_retry_is_not_due_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("n.db")).unwrap();
+        let first = store
+            .queue_message(&message("a@x.org", "<1@x>"), at(0))
+            .unwrap();
+        store.mark_retry(first, "451", at(30)).unwrap();
+        store
+            .queue_message(&message("a@x.org", "<2@x>"), at(5))
+            .unwrap();
+        assert_eq!(store.next_attempt().unwrap(), Some(at(30)));
+        // Another recipient's message is not held up.
+        store
+            .queue_message(&message("b@x.org", "<3@x>"), at(6))
+            .unwrap();
+        assert_eq!(store.next_attempt().unwrap(), Some(at(6)));
+        store.mark_sent(first, at(30)).unwrap();
+        assert_eq!(store.next_attempt().unwrap(), Some(at(5)));
     }
 }
