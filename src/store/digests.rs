@@ -109,11 +109,13 @@ impl Store {
              JOIN recipients r ON r.digest = ?1 AND r.address = ?2
              WHERE m.watchlist IN (SELECT value FROM json_each(?3))
                AND m.matched_at >= r.since
+               -- `+o.recipient` keeps SQLite from walking the recipient's whole outbox
+               -- for each match: from the item's matches to their messages is shorter.
                AND NOT EXISTS (
                    SELECT 1 FROM matches sent
                    JOIN outbox_matches om ON om.match_id = sent.id
                    JOIN outbox o ON o.id = om.outbox_id
-                   WHERE sent.item_id = m.item_id AND o.recipient = ?2)
+                   WHERE sent.item_id = m.item_id AND +o.recipient = ?2)
              ORDER BY m.matched_at, m.id"
         ))?;
         let rows = stmt.query_map(params![digest, address, names], read_match)?;

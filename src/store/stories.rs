@@ -146,7 +146,7 @@ impl Store {
                  JOIN outbox_matches om ON om.match_id = m.id
                  JOIN outbox o ON o.id = om.outbox_id
                  WHERE i.story_id IN (SELECT value FROM json_each(?2))
-                   AND o.recipient = ?1 AND o.state <> 'failed'
+                   AND +o.recipient = ?1 AND o.state <> 'failed'
                  GROUP BY i.id
              ) AS sent
              ORDER BY sent_at, event_at, item_id",
