@@ -37,7 +37,8 @@ pub struct DigestView {
     /// The reader's zone: every time the digest shows is in it, with its abbreviation.
     pub timezone: Tz,
     pub sections: Vec<Section>,
-    /// Story entries shown at most, over all sections; the rest are counted, not shown.
+    /// Story entries shown at most, over all sections; the rest are counted, not shown,
+    /// and left unsent (see [`shown_matches`]).
     pub max_stories: Option<usize>,
     /// The watchlists the digest covers, in order: named when none of them has news.
     pub covered: Vec<String>,
@@ -98,12 +99,12 @@ pub struct Section {
 }
 
 /// One event in a section: this watchlist's matches (at least one) that report it and
-/// were not sent by this digest before.
+/// were not sent to the recipient before.
 #[derive(Debug, Clone)]
 pub struct StoryEntry {
     pub matches: Vec<MatchRecord>,
-    /// Set when an earlier message of this digest already reported the story: the entry is
-    /// then a follow-up, not news.
+    /// Set when an earlier message to the recipient already reported the story: the entry
+    /// is then a follow-up, not news.
     pub earlier: Option<EarlierCoverage>,
 }
 
