@@ -13,7 +13,7 @@ use newshound::config;
 use newshound::daemon::{self, DigestRun};
 use newshound::store::{MessageState, Store};
 use support::fixtures::{feed_table, served_copy, smtp_email, write_config};
-use support::{FeedServer, SmtpServer, Stage, unused_port};
+use support::{FeedServer, SmtpServer, Stage, Unavailable};
 
 const TITLES: [&str; 2] = ["Turkey says S-400 systems", "Ankara weighs S400 deal"];
 
@@ -66,12 +66,13 @@ async fn poll(path: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_waits_in_the_outbox_while_the_server_is_down_and_goes_out_unchanged() {
-    let port = unused_port();
-    let s = setup(port, &["Desk <desk@example.org>"], "").await;
+    let down = Unavailable::start();
+    let s = setup(down.port(), &["Desk <desk@example.org>"], "").await;
     poll(&s.path).await;
     assert_eq!(unsent(&s.path, "desk@example.org"), 3);
 
-    // Connection refused: the message is committed to the outbox and stays there.
+    // The server is down (connections closed at once): the message is committed to the
+    // outbox and stays there.
     let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
         .await
         .unwrap();
@@ -95,7 +96,7 @@ async fn a_message_waits_in_the_outbox_while_the_server_is_down_and_goes_out_unc
     assert_eq!(again.run, DigestRun::Nothing);
 
     // 451 at the end of DATA (try again later): still pending, nothing delivered.
-    let smtp = SmtpServer::start_on(port).await;
+    let smtp = SmtpServer::start_on(down.release()).await;
     smtp.reject_next(1, Stage::DataEnd, 451);
     let report = daemon::send_outbox(config::load(&s.path).unwrap())
         .await
@@ -129,7 +130,7 @@ async fn a_message_waits_in_the_outbox_while_the_server_is_down_and_goes_out_unc
     assert_eq!(mail.header("Auto-Submitted"), Some("auto-generated"));
     let sent = store(&s.path).outbox(10).unwrap();
     assert_eq!(sent[0].state, MessageState::Sent);
-    // Refused twice (each `digest send` tries the outbox), 451 once, then sent.
+    // Failed twice (each `digest send` tries the outbox), 451 once, then sent.
     assert_eq!(sent[0].attempts, 4);
 
     // Nothing is sent twice.
@@ -248,7 +249,10 @@ async fn a_recipient_added_later_starts_from_the_backfill() {
     let mails = smtp.wait_for(2, Duration::from_secs(10)).await;
     assert_eq!(mails.len(), 2);
     assert_eq!(mails[1].to, ["later@example.org"]);
-    assert!(s.work.path().exists());
+    // The others were sent nothing again.
+    assert_eq!(unsent(&s.path, "desk@example.org"), 0);
+    assert_eq!(unsent(&s.path, "late@example.org"), 0);
+    assert_eq!(smtp.messages().len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -283,16 +287,9 @@ async fn credentials_from_a_password_file_are_sent_to_the_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_never_answers_times_out_and_the_message_waits() {
-    // Accepts connections and says nothing: no greeting, ever.
+    // Listens, so connections complete, but never accepts them: no greeting, ever.
     let silent = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
     let port = silent.local_addr().unwrap().port();
-    let held = std::thread::spawn(move || {
-        let mut streams = Vec::new();
-        for stream in silent.incoming().take(2) {
-            streams.push(stream);
-        }
-        std::thread::sleep(Duration::from_secs(5));
-    });
     let s = setup(port, &["desk@example.org"], "").await;
     let text = std::fs::read_to_string(&s.path)
         .unwrap()
@@ -312,7 +309,7 @@ async fn a_server_that_never_answers_times_out_and_the_message_waits() {
     let outbox = store(&s.path).outbox(10).unwrap();
     assert_eq!(outbox[0].state, MessageState::Pending);
     assert!(outbox[0].next_attempt_at > outbox[0].created_at);
-    drop(held);
+    drop(silent);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -348,7 +345,7 @@ async fn stories_past_max_items_wait_for_the_next_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_senders_at_once_send_a_pending_message_once() {
-    let down = support::Unavailable::start();
+    let down = Unavailable::start();
     let s = setup(down.port(), &["desk@example.org"], "").await;
     poll(&s.path).await;
     let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")

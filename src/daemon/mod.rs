@@ -180,8 +180,8 @@ pub async fn run_with_clock(
     let mut digest_tasks: HashMap<task::Id, usize> = HashMap::new();
     // Messages left pending by an earlier run go out first; alerts may be waiting too.
     let mut outbox_due = Some(clock.now());
-    let mut alerts_due = alerts::enabled(&ctx).then(|| clock.now());
     let alerting = alerts::enabled(&ctx);
+    let mut alerts_due = alerting.then(|| clock.now());
     tokio::pin!(shutdown);
 
     loop {

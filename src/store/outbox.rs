@@ -256,15 +256,6 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The match ids message `id` covers.
-    pub fn message_matches(&self, id: i64) -> Result<Vec<i64>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT match_id FROM outbox_matches WHERE outbox_id = ?1 ORDER BY match_id",
-        )?;
-        let rows = stmt.query_map([id], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// When the last alert to `recipient` was queued, and whether it is still pending.
     pub fn last_alert(&self, recipient: &str) -> Result<Option<(DateTime<Utc>, bool)>> {
         let last: Option<(i64, bool)> = self
