@@ -1238,8 +1238,8 @@ fn validate_digests(
                     let Some(mailbox) = e.check("to", parsed) else {
                         continue;
                     };
-                    let key = crate::store::recipient_key(&mailbox);
-                    if to.iter().any(|m| crate::store::recipient_key(m) == key) {
+                    let key = recipient_key(&mailbox);
+                    if to.iter().any(|m| recipient_key(m) == key) {
                         e.refuse("to", format!("`{key}` is listed twice"));
                     }
                     to.push(mailbox);
@@ -1322,6 +1322,12 @@ fn validate_digests(
         }
     }
     out
+}
+
+/// How a recipient is known: the address alone, in lower case, so that
+/// `Desk <desk@example.org>` and `DESK@example.org` are one recipient.
+pub fn recipient_key(mailbox: &Mailbox) -> String {
+    mailbox.email.to_string().to_lowercase()
 }
 
 /// A `List-Unsubscribe` target: mail clients offer an unsubscribe button for `mailto:`

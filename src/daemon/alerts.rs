@@ -13,14 +13,17 @@ use lettre::message::Mailbox;
 
 use super::digests::{self, Composed, group_queued, stories_of};
 use super::{Context, failpoint};
+use crate::config::recipient_key;
 use crate::digest::render;
 use crate::model::MatchRecord;
-use crate::store::{MessageKind, Store, recipient_key};
+use crate::store::{MessageKind, Store};
 
 /// One recipient's share of the alert watchlists: per digest they receive, the alert
 /// watchlists it covers.
 struct Subscriber {
     mailbox: Mailbox,
+    /// As the store knows them.
+    key: String,
     digests: Vec<(usize, Vec<String>)>,
 }
 
@@ -48,8 +51,8 @@ pub(super) async fn run_alerts(
                 let mut queued = Vec::new();
                 let mut wake: Option<DateTime<Utc>> = None;
                 for subscriber in &subscribers {
-                    let key = recipient_key(&subscriber.mailbox);
-                    let fresh = new_stories(&ctx, s, subscriber, &key)?;
+                    let key = &subscriber.key;
+                    let fresh = new_stories(&ctx, s, subscriber)?;
                     if fresh.is_empty() {
                         continue;
                     }
@@ -57,7 +60,7 @@ pub(super) async fn run_alerts(
                         .unwrap_or_default();
                     // An alert still waiting in the outbox (the server is down) is one
                     // too: piling up more would deliver them all at once when it is back.
-                    let due = match s.last_alert(&key)? {
+                    let due = match s.last_alert(key)? {
                         Some((_, true)) => Some(now + interval),
                         Some((last, false)) if last + interval > now => Some(last + interval),
                         _ => None,
@@ -101,10 +104,11 @@ fn subscribers(ctx: &Context) -> Vec<Subscriber> {
         }
         for to in &digest.to {
             let key = recipient_key(to);
-            match out.iter_mut().find(|s| recipient_key(&s.mailbox) == key) {
+            match out.iter_mut().find(|s| s.key == key) {
                 Some(known) => known.digests.push((index, lists.clone())),
                 None => out.push(Subscriber {
                     mailbox: to.clone(),
+                    key,
                     digests: vec![(index, lists.clone())],
                 }),
             }
@@ -118,8 +122,8 @@ fn new_stories(
     ctx: &Context,
     store: &Store,
     subscriber: &Subscriber,
-    key: &str,
 ) -> crate::store::Result<Vec<MatchRecord>> {
+    let key = subscriber.key.as_str();
     let mut matches: Vec<MatchRecord> = Vec::new();
     let mut seen = HashSet::new();
     for (index, lists) in &subscriber.digests {

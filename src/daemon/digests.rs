@@ -12,13 +12,13 @@ use lettre::message::Mailbox;
 
 use super::outbox::{self, DrainReport};
 use super::{Context, failpoint, status};
-use crate::config::{DigestSettings, Settings};
+use crate::config::{DigestSettings, Settings, recipient_key};
 use crate::digest::render::{
     self, DigestView, EarlierCoverage, FeedProblem, Rendered, Section, StoryEntry,
 };
 use crate::digest::send::{ListHeaders, Mailer, OutgoingMessage};
 use crate::model::MatchRecord;
-use crate::store::{MessageKind, NewMessage, Store, recipient_key};
+use crate::store::{MessageKind, NewMessage, Store};
 
 /// What a digest run did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,14 +8,8 @@ use rusqlite::{OptionalExtension, params};
 
 use super::items::{MATCH_COLUMNS, read_match};
 use super::{Result, Store, from_unix, to_unix};
-use crate::config::DigestSettings;
+use crate::config::{DigestSettings, recipient_key};
 use crate::model::MatchRecord;
-
-/// How a recipient is known in the store: the address alone, in lower case, so that
-/// `Desk <desk@example.org>` and `DESK@example.org` are one recipient.
-pub fn recipient_key(mailbox: &lettre::message::Mailbox) -> String {
-    mailbox.email.to_string().to_lowercase()
-}
 
 impl Store {
     /// Registers digests and recipients seen for the first time, and forgets recipients

@@ -40,7 +40,6 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
-pub use digests::recipient_key;
 pub use feeds::{Condition, FeedId, FeedStatus, FetchState, Location, PollOutcome, PollRecord};
 pub use items::{NewMatch, Retitle, Seen};
 pub use outbox::{MessageKind, MessageState, NewMessage, OutboxMessage};

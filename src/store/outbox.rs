@@ -57,7 +57,7 @@ impl MessageState {
 pub struct NewMessage {
     pub kind: MessageKind,
     pub digest: String,
-    /// The address alone, lower case (see [`super::recipient_key`]).
+    /// The address alone, lower case (see [`crate::config::recipient_key`]).
     pub recipient: String,
     pub message_id: String,
     pub subject: String,
