@@ -277,6 +277,7 @@ async fn fetch_and_parse(fetcher: &Fetcher, url: &Url, state: &FetchState) -> Fe
                     last_modified: validators.last_modified,
                     body_hash,
                     refresh_hint: parsed.refresh_hint,
+                    listed: parsed.items.iter().map(|i| i.identity.clone()).collect(),
                 },
                 hints,
                 retry_after: None,

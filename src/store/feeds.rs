@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::items::{self, NewMatch, Retitle};
+use super::retention;
 use super::{Result, Store, from_unix, to_unix};
 use crate::config::FeedSettings;
 use crate::model::Item;
@@ -57,6 +58,9 @@ pub enum PollOutcome {
         last_modified: Option<String>,
         body_hash: String,
         refresh_hint: Option<Duration>,
+        /// The identities of every item the body listed: what the feed still carries is
+        /// not pruned (see [`super::retention`]).
+        listed: Vec<String>,
     },
     Failed {
         status: Option<u16>,
@@ -291,7 +295,9 @@ impl Store {
                 last_modified,
                 body_hash,
                 refresh_hint,
+                listed,
             } => {
+                retention::mark_listed(&tx, feed, listed, poll.at)?;
                 let added = sightings.iter().flatten().count() as i64;
                 tx.execute(
                     &format!(

@@ -125,7 +125,8 @@ pub(super) fn record_sightings(
     now: DateTime<Utc>,
 ) -> Result<Vec<Option<Sighting>>> {
     let mut sighted = conn.prepare_cached(
-        "INSERT INTO sightings (feed_id, identity, item_id, seen_at) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO sightings (feed_id, identity, item_id, seen_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)
          ON CONFLICT (feed_id, identity) DO NOTHING",
     )?;
     let mut known =

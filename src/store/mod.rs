@@ -6,7 +6,7 @@
 //!
 //! Queries are split by table group: [`feeds`], [`items`] (items, their sightings in
 //! feeds, and matches), [`stories`], [`digests`] (digest state and recipients) and
-//! [`outbox`] (messages, from committed to sent).
+//! [`outbox`] (messages, from committed to sent); [`retention`] prunes what is old.
 
 /// SQL for a JSON array of the names of the feeds item `$item` (an SQL expression) was
 /// seen in, in order of sighting; `$also` narrows the sightings (e.g. to those before a
@@ -32,6 +32,7 @@ mod digests;
 mod feeds;
 mod items;
 mod outbox;
+mod retention;
 mod stories;
 
 use std::path::Path;
@@ -43,6 +44,7 @@ use rusqlite_migration::{M, Migrations};
 pub use feeds::{Condition, FeedId, FeedStatus, FetchState, Location, PollOutcome, PollRecord};
 pub use items::{NewMatch, Retitle, Seen};
 pub use outbox::{MessageKind, MessageState, NewMessage, OutboxMessage};
+pub use retention::{Pruned, Pruning};
 
 /// The schema, one SQL file per step, only ever appended to.
 pub(crate) const MIGRATIONS: &[M<'static>] = &[
@@ -50,6 +52,7 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0002_polling_state.sql")),
     M::up(include_str!("../../migrations/0003_stories.sql")),
     M::up(include_str!("../../migrations/0004_outbox.sql")),
+    M::up(include_str!("../../migrations/0005_retention.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +127,7 @@ impl Store {
 fn prepare(conn: &mut Connection) -> Result<()> {
     // WAL lets readers (the CLI) run while the daemon writes; NORMAL sync is durable
     // across application crashes, which is what matters for "never lose a match".
+    retention::incremental_vacuum_on(conn)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;

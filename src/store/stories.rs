@@ -353,6 +353,7 @@ mod tests {
                 last_modified: None,
                 body_hash: format!("{feed}-{hour}"),
                 refresh_hint: None,
+                listed: items.iter().map(|i| i.identity.clone()).collect(),
             },
             at: at(hour),
             next_due: at(hour + 1),
