@@ -35,6 +35,9 @@ const DEFAULT_BACKFILL: Duration = Duration::from_secs(24 * 3600);
 /// Stories in one digest message before the rest are only counted.
 const DEFAULT_MAX_ITEMS: usize = 50;
 const DEFAULT_ALERT_INTERVAL: Duration = Duration::from_secs(10 * 60);
+/// `[storage] retain_items` and `retain_matches` when not set.
+pub const DEFAULT_RETAIN_ITEMS: Duration = Duration::from_secs(30 * 86_400);
+pub const DEFAULT_RETAIN_MATCHES: Duration = Duration::from_secs(365 * 86_400);
 const ARRAYS: [&str; 3] = ["feeds", "watchlists", "digests"];
 
 /// Validated settings, built once at start-up and passed down as arguments.
@@ -70,6 +73,12 @@ pub struct Alerts {
 #[derive(Debug, Clone)]
 pub struct Storage {
     pub path: PathBuf,
+    /// Items no watchlist matched are deleted this long after their feeds last listed
+    /// them.
+    pub retain_items: Duration,
+    /// Matched items, their matches and the messages that sent them are deleted this long
+    /// after their feeds last listed them, unless a recipient is still owed them.
+    pub retain_matches: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -342,6 +351,8 @@ struct RawStories {
 #[serde(deny_unknown_fields)]
 struct RawStorage {
     path: Option<String>,
+    retain_items: Option<String>,
+    retain_matches: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -800,6 +811,11 @@ fn validate(
             },
         )
         .unwrap_or_default();
+    let (retain_items, retain_matches) = validate_retention(
+        &mut v,
+        raw_storage.retain_items.as_deref(),
+        raw_storage.retain_matches.as_deref(),
+    );
 
     let polling = validate_polling(&mut v, raw.polling.unwrap_or_default());
     let feeds = validate_feeds(&mut v, raw.feeds, &polling.cadence);
@@ -838,7 +854,11 @@ fn validate(
         });
     }
     Ok(Settings {
-        storage: Storage { path: storage_path },
+        storage: Storage {
+            path: storage_path,
+            retain_items,
+            retain_matches,
+        },
         polling,
         feeds,
         watchlists,
@@ -848,6 +868,53 @@ fn validate(
         alerts,
         files,
     })
+}
+
+/// `[storage] retain_items` and `retain_matches`. At least a day each: a shorter span
+/// would prune items while their stories are still being grouped. Matches outlive the
+/// items nothing matched, or an unmatched item would be kept longer than a matched one.
+fn validate_retention(
+    v: &mut Validator,
+    items: Option<&str>,
+    matches: Option<&str>,
+) -> (Duration, Duration) {
+    let at_least_a_day = |d: Duration| {
+        if d < Duration::from_secs(86_400) {
+            Err(format!(
+                "{} is too short; the least is 1d",
+                humantime::format_duration(d)
+            ))
+        } else {
+            Ok(d)
+        }
+    };
+    let mut duration = |key: &str, text: Option<&str>, default: Duration| match text {
+        None => Some(default),
+        Some(text) => v.scalar(
+            "storage",
+            key,
+            parse_duration(text).and_then(at_least_a_day),
+        ),
+    };
+    let items = duration("retain_items", items, DEFAULT_RETAIN_ITEMS);
+    let matches = duration("retain_matches", matches, DEFAULT_RETAIN_MATCHES);
+    if let (Some(items), Some(matches)) = (items, matches)
+        && matches < items
+    {
+        v.scalar::<()>(
+            "storage",
+            "retain_matches",
+            Err(format!(
+                "{} is shorter than retain_items ({}); matches are kept at least as long",
+                humantime::format_duration(matches),
+                humantime::format_duration(items)
+            )),
+        );
+    }
+    (
+        items.unwrap_or(DEFAULT_RETAIN_ITEMS),
+        matches.unwrap_or(DEFAULT_RETAIN_MATCHES),
+    )
 }
 
 fn validate_polling(v: &mut Validator, raw: RawPolling) -> Polling {
