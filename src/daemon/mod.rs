@@ -12,8 +12,10 @@ mod clock;
 mod digests;
 mod failpoint;
 mod hosts;
+mod lock;
 mod outbox;
 mod poll;
+mod retention;
 mod schedule;
 mod status;
 
@@ -157,6 +159,8 @@ pub async fn run_with_clock(
     clock: Clock,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    // Held until this returns; the OS lets go of it however the process ends.
+    let _daemon_lock = lock::daemon_lock(&settings.storage.path)?;
     let mailer = Arc::new(Mailer::new(&settings.email)?);
     let fetcher = Fetcher::new(&settings.polling)?;
     let ctx = Context::open(settings, clock).await?;
@@ -182,6 +186,9 @@ pub async fn run_with_clock(
     let mut outbox_due = Some(clock.now());
     let alerting = alerts::enabled(&ctx);
     let mut alerts_due = alerting.then(|| clock.now());
+    // Retention: its own timer and at most one run at a time (see `retention`).
+    let mut retention_due = Some(clock.now() + to_chrono(retention::FIRST_RUN));
+    let mut retention_runs: JoinSet<Duration> = JoinSet::new();
     tokio::pin!(shutdown);
 
     loop {
@@ -235,11 +242,17 @@ pub async fn run_with_clock(
                 }
             });
         }
+        if retention_runs.is_empty() && retention_due.is_some_and(|at| at <= now) {
+            retention_due = None;
+            let ctx = Arc::clone(&ctx);
+            retention_runs.spawn(async move { retention::run(&ctx).await });
+        }
 
         let now = clock.now();
         let sleep = [
             outbox_due.filter(|_| outbox_runs.is_empty()),
             alerts_due.filter(|_| alert_runs.is_empty()),
+            retention_due.filter(|_| retention_runs.is_empty()),
         ]
         .into_iter()
         .flatten()
@@ -291,13 +304,24 @@ pub async fn run_with_clock(
                 let recheck = clock.now() + to_chrono(OUTBOX_RECHECK);
                 outbox_due = sooner(outbox_due, Some(next.map_or(recheck, |n| n.min(recheck))));
             }
+            Some(done) = retention_runs.join_next() => {
+                let wait = done.unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "a retention task failed; it is retried later");
+                    RETRY_AFTER_ERROR
+                });
+                retention_due = Some(clock.now() + to_chrono(wait));
+            }
             () = tokio::time::sleep(sleep) => {}
         }
     }
 
     ctx.stopping.store(true, Ordering::Relaxed);
     tracing::info!(
-        in_flight = polls.len() + digest_runs.len() + alert_runs.len() + outbox_runs.len(),
+        in_flight = polls.len()
+            + digest_runs.len()
+            + alert_runs.len()
+            + outbox_runs.len()
+            + retention_runs.len(),
         "shutting down"
     );
     // Fetches get a grace period. Digest and alert runs are short database work, waited
@@ -314,6 +338,8 @@ pub async fn run_with_clock(
     while digest_runs.join_next().await.is_some() {}
     while alert_runs.join_next().await.is_some() {}
     while outbox_runs.join_next().await.is_some() {}
+    // Stops between two batches once stopping is set.
+    while retention_runs.join_next().await.is_some() {}
     // Dropping the JoinSets aborts what is left; a store write already on the blocking
     // pool still finishes its transaction, so nothing is left half-written.
     Ok(())
