@@ -875,8 +875,8 @@ fn validate(
 /// items nothing matched, or an unmatched item would be kept longer than a matched one.
 fn validate_retention(
     v: &mut Validator,
-    items: Option<&str>,
-    matches: Option<&str>,
+    items_text: Option<&str>,
+    matches_text: Option<&str>,
 ) -> (Duration, Duration) {
     let at_least_a_day = |d: Duration| {
         if d < Duration::from_secs(86_400) {
@@ -896,8 +896,8 @@ fn validate_retention(
             parse_duration(text).and_then(at_least_a_day),
         ),
     };
-    let items = duration("retain_items", items, DEFAULT_RETAIN_ITEMS);
-    let matches = duration("retain_matches", matches, DEFAULT_RETAIN_MATCHES);
+    let items = duration("retain_items", items_text, DEFAULT_RETAIN_ITEMS);
+    let matches = duration("retain_matches", matches_text, DEFAULT_RETAIN_MATCHES);
     if let (Some(items), Some(matches)) = (items, matches)
         && matches < items
     {
@@ -905,9 +905,9 @@ fn validate_retention(
             "storage",
             "retain_matches",
             Err(format!(
-                "{} is shorter than retain_items ({}); matches are kept at least as long",
-                humantime::format_duration(matches),
-                humantime::format_duration(items)
+                "`{}` is shorter than retain_items (`{}`); matches are kept at least as long",
+                matches_text.unwrap_or("365d"),
+                items_text.unwrap_or("30d")
             )),
         );
     }

@@ -205,6 +205,59 @@ fn bad_durations() {
 }
 
 #[test]
+fn retention_durations() {
+    let settings = Dir::new(BASE).load().unwrap();
+    assert_eq!(
+        settings.storage.retain_items,
+        Duration::from_secs(30 * 86_400)
+    );
+    assert_eq!(
+        settings.storage.retain_matches,
+        Duration::from_secs(365 * 86_400)
+    );
+    let storage =
+        |keys: &str| Dir::new(&BASE.replace("[storage]\n", &format!("[storage]\n{keys}\n")));
+
+    let dir = storage("retain_items = \"7d\"\nretain_matches = \"2years\"");
+    let settings = dir.load().unwrap();
+    assert_eq!(
+        settings.storage.retain_items,
+        Duration::from_secs(7 * 86_400)
+    );
+    assert!(settings.storage.retain_matches > Duration::from_secs(730 * 86_400));
+
+    let dir = storage("retain_items = \"a month\"");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "storage.retain_items",
+        "`a month` is not a duration",
+    );
+    let dir = storage("retain_matches = \"12h\"");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "storage.retain_matches",
+        "12h is too short; the least is 1d",
+    );
+    let dir = storage("retain_items = \"90d\"\nretain_matches = \"60d\"");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "storage.retain_matches",
+        "`60d` is shorter than retain_items (`90d`)",
+    );
+    // From the environment, named as such.
+    let dir = Dir::new(BASE);
+    let message = dir
+        .load_env(&[("NEWSHOUND__STORAGE__RETAIN_ITEMS", "0s")])
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("storage.retain_items"), "{message}");
+    assert!(message.contains("is zero"), "{message}");
+}
+
+#[test]
 fn digest_schedules_time_zones_and_delivery_settings() {
     let morning = "digests[0] (\"morning\")";
     let with = |extra: &str| Dir::new(&format!("{BASE}{extra}\n"));
