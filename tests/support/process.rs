@@ -50,6 +50,11 @@ impl Daemon {
         }
     }
 
+    /// Whether the process has not exited.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
     /// Waits for a log line containing `text`.
     pub fn wait_for_log(&mut self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
