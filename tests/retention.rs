@@ -117,7 +117,7 @@ async fn the_daemon_prunes_what_its_feed_dropped_and_never_resends_what_it_still
         .into_iter()
         .map(|m| m.title)
         .collect();
-    assert_eq!(titles, [keeper.1.clone()], "the dropped match was pruned");
+    assert_eq!(titles, [keeper.1.as_str()], "the dropped match was pruned");
     drop(store);
     let db = rusqlite::Connection::open(work.path().join("newshound.db")).unwrap();
     let mut items = db.prepare("SELECT title FROM items ORDER BY id").unwrap();

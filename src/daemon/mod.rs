@@ -6,6 +6,8 @@
 //! their period has passed ([`digests`]). A feed's failure is recorded on that feed and
 //! never reaches the loop. The one-shot operations behind the CLI (`poll --once`,
 //! `digest send`, …) reuse the same pieces through [`Context`].
+//!
+//! One daemon runs per database ([`lock`]); it prunes old rows daily ([`retention`]).
 
 mod alerts;
 mod clock;
