@@ -272,6 +272,16 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Pages in the database, free ones included: its size, whatever the log holds.
+    pub fn page_count(&self) -> Result<u64> {
+        let pages: i64 = self
+            .conn
+            .pragma_query_value(None, "page_count", |r| r.get(0))?;
+        Ok(pages.max(0) as u64)
+    }
+}
+
 /// Turns on incremental auto-vacuum, which lets [`Store::reclaim_space`] return free pages
 /// to the file system. A new database gets it before its first table; an existing one (made
 /// before this) needs a `VACUUM`, once, which rewrites the file and so takes as long as
