@@ -445,6 +445,14 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     })
 }
 
+/// `365d` rather than humantime's months of 30.44 days.
+fn in_days(d: std::time::Duration) -> String {
+    match d.as_secs() {
+        secs if secs.is_multiple_of(86_400) => format!("{}d", secs / 86_400),
+        _ => humantime::format_duration(d).to_string(),
+    }
+}
+
 fn print_summary(settings: &Settings) {
     let files: Vec<String> = settings
         .files
@@ -453,6 +461,11 @@ fn print_summary(settings: &Settings) {
         .collect();
     println!("configuration OK ({})", files.join(", "));
     println!("database: {}", settings.storage.path.display());
+    println!(
+        "retention: unmatched items {}, matches and sent mail {}, after their feeds last listed them",
+        in_days(settings.storage.retain_items),
+        in_days(settings.storage.retain_matches)
+    );
     let polling = &settings.polling;
     println!(
         "polling: every {} by default, {} at a time ({} per host), timeout {}",
