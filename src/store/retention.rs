@@ -8,6 +8,8 @@
 //!   once every feed it was seen in has stopped listing it, counted from the last time one
 //!   did. An item is pruned whole (its sightings, matches, queue entry), never one
 //!   sighting of it, so the feeds it appeared in stay known for as long as it is kept.
+//!   A feed that fails, or is no longer configured, is taken to list what it listed last:
+//!   at most one body's worth of items per feed is kept that way.
 //! - Never lose something unsent. A matched item is not pruned while a match of it is in
 //!   a pending message, or is owed to a recipient: of a watchlist their digest covers,
 //!   recorded since they receive it, and not covered by any message to them (the same
