@@ -36,7 +36,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the daemon in the foreground until SIGINT or SIGTERM.
+    /// Run the daemon in the foreground until SIGINT or SIGTERM (a second one exits at
+    /// once). Edits of the config file and conf.d/ are applied live; SIGHUP reloads too.
     Run,
     /// Validate the configuration and print a summary.
     Check,
@@ -150,9 +151,12 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Run => {
-            let shutdown = shutdown_signal()?;
+            let (reload, reloads) = tokio::sync::mpsc::unbounded_channel();
+            let shutdown = service_signals(reload)?;
+            // Watching starts before the first load, so an edit made meanwhile is seen.
+            let source = daemon::ConfigSource::watching(cli.config.clone(), reloads);
             let settings = load(&cli.config)?;
-            daemon::run(settings, shutdown).await?;
+            daemon::run_service(settings, source, shutdown).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Poll { once: _, feed } => {
@@ -420,24 +424,53 @@ fn load(path: &Path) -> anyhow::Result<Settings> {
     Ok(config::load(path)?)
 }
 
-/// A future that completes on the first SIGINT or SIGTERM. The handlers are installed
-/// here, before the daemon starts, so a signal that arrives during start-up is not lost
-/// (nor does it kill the process with its default action).
+/// Signals for `newshound run`: the first SIGINT or SIGTERM completes the returned
+/// future (a clean shutdown); a second one exits at once, with 128 + its number as the
+/// shell reports a death by signal. SIGHUP asks for a config reload on `reload`. The
+/// handlers are installed here, before the daemon starts, so a signal that arrives during
+/// start-up is not lost (nor does it kill the process with its default action).
 #[cfg(unix)]
-fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+fn service_signals(
+    reload: tokio::sync::mpsc::UnboundedSender<()>,
+) -> anyhow::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => tracing::info!("SIGINT received"),
-            _ = terminate.recv() => tracing::info!("SIGTERM received"),
+    let mut hangup = signal(SignalKind::hangup()).context("cannot listen for SIGHUP")?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let mut stop = Some(stop);
+        loop {
+            let (name, code) = tokio::select! {
+                _ = interrupt.recv() => ("SIGINT", 130),
+                _ = terminate.recv() => ("SIGTERM", 143),
+                _ = hangup.recv() => {
+                    tracing::info!("SIGHUP received; reloading the configuration");
+                    let _ = reload.send(());
+                    continue;
+                }
+            };
+            match stop.take() {
+                Some(stop) => {
+                    tracing::info!("{name} received; a second one stops at once");
+                    let _ = stop.send(());
+                }
+                None => {
+                    tracing::warn!("{name} received again: exiting now, without waiting");
+                    std::process::exit(code);
+                }
+            }
         }
+    });
+    Ok(async move {
+        let _ = stopped.await;
     })
 }
 
 #[cfg(not(unix))]
-fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+fn service_signals(
+    _reload: tokio::sync::mpsc::UnboundedSender<()>,
+) -> anyhow::Result<impl std::future::Future<Output = ()>> {
     Ok(async {
         if tokio::signal::ctrl_c().await.is_ok() {
             tracing::info!("Ctrl-C received");

@@ -120,6 +120,9 @@ pub struct WatchlistSettings {
     /// New stories are mailed at once to the recipients of the digests covering this
     /// watchlist, rather than waiting for the digest.
     pub alert: bool,
+    /// A watchlist that is new or whose query changed is matched against the items first
+    /// seen this long before, so that today's coverage comes in the next digest.
+    pub backfill: Duration,
 }
 
 impl WatchlistSettings {
@@ -381,6 +384,7 @@ struct RawWatchlist {
     query: Option<String>,
     feeds: Option<Vec<String>>,
     alert: Option<bool>,
+    backfill: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -460,7 +464,7 @@ pub fn load_with_env(path: &Path, env: HashMap<String, String>) -> Result<Settin
 }
 
 /// The main file followed by `conf.d/*.toml` beside it, in name order.
-fn config_files(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
+pub fn config_files(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
     if !path.is_file() {
         return Err(Problem {
             origin: Origin::File(path.to_path_buf()),
@@ -1090,12 +1094,18 @@ fn validate_watchlists(
                 },
             );
         }
-        if let (Some(name), Some(query)) = (name, query) {
+        let backfill = match w.backfill.as_deref() {
+            None => Some(DEFAULT_BACKFILL),
+            Some(text) if matches!(text.trim(), "0" | "0s" | "0h") => Some(Duration::ZERO),
+            Some(text) => e.check("backfill", parse_duration(text)),
+        };
+        if let (Some(name), Some(query), Some(backfill)) = (name, query, backfill) {
             out.push(WatchlistSettings {
                 name,
                 query,
                 feeds: selectors,
                 alert: w.alert.unwrap_or(false),
+                backfill,
             });
         }
     }

@@ -5,8 +5,9 @@
 //! `spawn_blocking` and never hold the store across an `.await`.
 //!
 //! Queries are split by table group: [`feeds`], [`items`] (items, their sightings in
-//! feeds, and matches), [`stories`], [`digests`] (digest state and recipients) and
-//! [`outbox`] (messages, from committed to sent).
+//! feeds, and matches), [`stories`], [`digests`] (digest state and recipients),
+//! [`outbox`] (messages, from committed to sent) and [`watchlists`] (which watchlist
+//! definitions have been matched against recent items).
 
 /// SQL for a JSON array of the names of the feeds item `$item` (an SQL expression) was
 /// seen in, in order of sighting; `$also` narrows the sightings (e.g. to those before a
@@ -33,6 +34,7 @@ mod feeds;
 mod items;
 mod outbox;
 mod stories;
+mod watchlists;
 
 use std::path::Path;
 
@@ -43,6 +45,7 @@ use rusqlite_migration::{M, Migrations};
 pub use feeds::{Condition, FeedId, FeedStatus, FetchState, Location, PollOutcome, PollRecord};
 pub use items::{NewMatch, Retitle, Seen};
 pub use outbox::{MessageKind, MessageState, NewMessage, OutboxMessage};
+pub use watchlists::{BackfillDone, BackfillMatch, RecentItem};
 
 /// The schema, one SQL file per step, only ever appended to.
 pub(crate) const MIGRATIONS: &[M<'static>] = &[
@@ -50,6 +53,7 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0002_polling_state.sql")),
     M::up(include_str!("../../migrations/0003_stories.sql")),
     M::up(include_str!("../../migrations/0004_outbox.sql")),
+    M::up(include_str!("../../migrations/0005_watchlists.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
