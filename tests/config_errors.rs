@@ -309,6 +309,33 @@ fn digest_schedules_time_zones_and_delivery_settings() {
         "feeds = [\"tag:wire\"]\nalert = true",
     ));
     assert!(dir.load().unwrap().watchlists[0].alert);
+
+    // A watchlist's backfill window: a day unless set; "0s" for none.
+    assert_eq!(
+        Dir::new(BASE).load().unwrap().watchlists[0].backfill,
+        Duration::from_secs(24 * 3600)
+    );
+    let with = |value: &str| {
+        Dir::new(&BASE.replace(
+            "feeds = [\"tag:wire\"]",
+            &format!("feeds = [\"tag:wire\"]\nbackfill = \"{value}\""),
+        ))
+    };
+    assert_eq!(
+        with("0s").load().unwrap().watchlists[0].backfill,
+        Duration::ZERO
+    );
+    assert_eq!(
+        with("3d").load().unwrap().watchlists[0].backfill,
+        Duration::from_secs(3 * 86400)
+    );
+    let dir = with("a while");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "watchlists[0] (\"s400\").backfill",
+        "not a duration",
+    );
 }
 
 #[test]
@@ -546,6 +573,11 @@ fn check_command_exits_non_zero_on_a_bad_config() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("configuration OK"), "{stdout}");
     assert!(stdout.contains("s400"), "{stdout}");
+    // It reads the config only: no database is created or opened, so it is safe beside
+    // a running daemon and before a deploy.
+    let database = dir.load().unwrap().storage.path;
+    assert!(!database.exists(), "{} was created", database.display());
+    assert!(!dir.main().with_file_name("data").exists());
 }
 
 #[test]
