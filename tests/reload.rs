@@ -180,6 +180,21 @@ fn edits_apply_live_and_a_broken_edit_keeps_the_last_good_config() {
     daemon.signal(Signal::SIGHUP);
     daemon.wait_for_logs(RELOADED, 6);
     assert!(daemon.logged("SIGHUP received").len() == 1);
+
+    // A shorter interval holds at once, not after the wait the old one set.
+    let polls = http.requests_for("/wire.rss").len();
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[polling]\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"1s\"\n\n{text}"
+        ),
+    )
+    .unwrap();
+    daemon.wait_for_logs(RELOADED, 7);
+    wait_until(Duration::from_secs(20), || {
+        http.requests_for("/wire.rss").len() >= polls + 2
+    });
     daemon.stop(Signal::SIGTERM);
 }
 

@@ -81,19 +81,22 @@ impl Timetable {
         let mut feeds = Vec::with_capacity(ctx.feed_ids.len());
         let mut first_round = HashSet::new();
         for ((id, stored), feed) in ctx.feed_ids.iter().zip(stored_due).zip(&ctx.settings.feeds) {
+            // A due time comes from earlier settings: an interval shortened since then (or
+            // a long backoff) should not keep a feed waiting longer than its longest
+            // interval now.
+            let soonest = now
+                + chrono::Duration::from_std(feed.cadence.max_interval)
+                    .unwrap_or(chrono::Duration::days(1));
             if let Some(kept) = previous.and_then(|p| p.feed(*id)) {
-                feeds.push(FeedSlot { id: *id, ..*kept });
+                feeds.push(FeedSlot {
+                    due: kept.due.min(soonest),
+                    ..*kept
+                });
                 if previous.is_some_and(|p| p.first_round.contains(id)) {
                     first_round.insert(*id);
                 }
                 continue;
             }
-            // A stored due time comes from the last run's settings: an interval shortened
-            // since then (or a long backoff) should not keep a feed waiting longer than
-            // its longest interval.
-            let soonest = now
-                + chrono::Duration::from_std(feed.cadence.max_interval)
-                    .unwrap_or(chrono::Duration::days(1));
             let due = stored.map_or(now, |stored| stored.min(soonest));
             if due <= now {
                 first_round.insert(*id);
