@@ -72,6 +72,8 @@ pub struct Context {
     watcher: Watcher,
     /// Store ids of `settings.feeds`, same order.
     feed_ids: Vec<FeedId>,
+    /// Where each id is in `feed_ids`.
+    feed_positions: HashMap<FeedId, usize>,
     /// For each feed, the indices of the watchlists that apply to it.
     watchlists_of_feed: Vec<Vec<usize>>,
     /// Set when the daemon is shutting down: the outbox stops between two messages.
@@ -165,7 +167,13 @@ impl Context {
                     .collect()
             })
             .collect();
+        let feed_positions = feed_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i))
+            .collect();
         Ok(Arc::new(Context {
+            feed_positions,
             permits,
             hosts,
             settings,
@@ -180,7 +188,7 @@ impl Context {
 
     /// Where feed `id` is in these settings; `None` if they no longer have it.
     fn feed_index(&self, id: FeedId) -> Option<usize> {
-        self.feed_ids.iter().position(|f| *f == id)
+        self.feed_positions.get(&id).copied()
     }
 
     fn digest_index(&self, name: &str) -> Option<usize> {
