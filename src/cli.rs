@@ -209,8 +209,10 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Health { url } => health(&url).await,
         Command::Completions { shell } => {
-            let mut command = Cli::command();
-            clap_complete::generate(shell, &mut command, "newshound", &mut std::io::stdout());
+            // Into a buffer first: clap_complete panics when its writer fails (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "newshound", &mut script);
+            std::io::stdout().lock().write_all(&script)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man { dir: None } => {
@@ -1110,10 +1112,8 @@ fn export_feeds(settings: &Settings) -> anyhow::Result<()> {
             tags: &f.tags,
         })
         .collect();
-    print!(
-        "{}",
-        crate::opml::export("newshound feeds", Utc::now(), &outlines)
-    );
+    let opml = crate::opml::export("newshound feeds", Utc::now(), &outlines);
+    std::io::stdout().lock().write_all(opml.as_bytes())?;
     if !local.is_empty() {
         let names: Vec<&str> = local.iter().map(|f| f.name.as_str()).collect();
         eprintln!(
@@ -1285,6 +1285,16 @@ async fn health(url: &str) -> anyhow::Result<ExitCode> {
                 "unhealthy {url}: no answer within {}",
                 humantime::format_duration(HEALTH_TIMEOUT)
             );
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) if e.is_connect() => {
+            // The innermost cause ("Connection refused") is the news; the layers above it
+            // only repeat the URL.
+            let mut cause: &dyn std::error::Error = &e;
+            while let Some(inner) = cause.source() {
+                cause = inner;
+            }
+            println!("unhealthy {url}: cannot connect: {cause}");
             Ok(ExitCode::FAILURE)
         }
         Err(e) => {

@@ -19,7 +19,7 @@ use url::Url;
 /// A feed outline of an OPML file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
-    /// Its `text` (else `title`) attribute, on one line; `None` when both are empty.
+    /// Its `title` (else `text`: some readers put a description in `text`) attribute, on one line; `None` when both are empty.
     pub title: Option<String>,
     pub url: Url,
     /// The enclosing folders, outermost first, then its `category` entries.
@@ -241,7 +241,7 @@ impl Attributes {
     }
 
     fn title(&self) -> Option<String> {
-        ["text", "title"]
+        ["title", "text"]
             .iter()
             .filter_map(|k| self.get(k))
             .map(one_line)
