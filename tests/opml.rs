@@ -175,7 +175,11 @@ fn netnewswire_folders_nest_and_shared_titles_get_unique_names() {
                 "https://feeds.npr.org/1004/rss.xml",
                 &[]
             ),
-            feed("Daring Fireball", "https://daringfireball.net/feeds/main", &[]),
+            feed(
+                "Daring Fireball",
+                "https://daringfireball.net/feeds/main",
+                &[]
+            ),
         ]
     );
 }
@@ -268,7 +272,10 @@ fn an_existing_file_is_replaced_only_with_force() {
 
     let refused = import(&second, false);
     assert_eq!(refused.status.code(), Some(1), "{refused:?}");
-    assert!(stderr(&refused).contains("exists; pass --force"), "{refused:?}");
+    assert!(
+        stderr(&refused).contains("exists; pass --force"),
+        "{refused:?}"
+    );
     assert_eq!(std::fs::read(&written).unwrap(), before);
 
     // Forced, the file's own feeds do not count as configured: the same file imports the
