@@ -285,7 +285,8 @@ fn xml_error(text: &str, at: usize, reason: &str) -> OpmlError {
 fn line_of(text: &str, at: usize) -> usize {
     let rest = text.get(at..).unwrap_or("");
     let skipped = rest.len() - rest.trim_start().len();
-    text[..at + skipped].matches('\n').count() + 1
+    let before = text.get(..at + skipped).unwrap_or(text);
+    before.matches('\n').count() + 1
 }
 
 /// The text of the file in the encoding it declares (a byte-order mark, else the XML
@@ -304,7 +305,7 @@ fn decode(bytes: &[u8]) -> String {
         .and_then(|d| d.split("encoding=").nth(1))
         .and_then(|v| {
             let quote = v.chars().next()?;
-            v[1..].split(quote).next()
+            v[quote.len_utf8()..].split(quote).next()
         })
         .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
         // The declaration was readable as ASCII, so a UTF-16 label is a leftover from a
@@ -628,6 +629,23 @@ mod tests {
             let error = parse(input.as_bytes()).unwrap_err().to_string();
             assert!(error.contains(expected), "{input}: {error}");
         }
+    }
+
+    #[test]
+    fn every_prefix_and_mangled_byte_is_an_answer_not_a_panic() {
+        let sample = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\"><head><title>T</title></head>\n<body><outline text=\"Dünya\">\n<outline text=\"Caf&eacute;\" xmlUrl=\"https://a.example/r?x=1&amp;y=2\" category=\"/a/b,c\"/>\n</outline></body></opml>\n";
+        let bytes = sample.as_bytes();
+        for end in 0..=bytes.len() {
+            let _ = parse(&bytes[..end]);
+        }
+        for at in 0..bytes.len() {
+            for replacement in [b'<', b'>', b'"', b'&', b'/', 0xff, b'\n'] {
+                let mut mangled = bytes.to_vec();
+                mangled[at] = replacement;
+                let _ = parse(&mangled);
+            }
+        }
+        assert!(parse(bytes).is_ok());
     }
 
     #[test]
