@@ -25,6 +25,8 @@
 //!   `hosts`), the digest timer, feed health for `newshound feeds` and the digest footer,
 //!   and the one-shot operations behind the CLI. The entry point takes its shutdown
 //!   signal, and a clock that tests pause.
+//! - [`opml`]: OPML subscription lists: reading one into feeds to add (folders and
+//!   categories as tags), writing the configured feeds as OPML 2.0. Pure.
 //! - [`cli`]: the command line; each subcommand calls one function of the modules above.
 
 pub mod cli;
@@ -34,6 +36,7 @@ pub mod dedup;
 pub mod digest;
 pub mod feed;
 pub mod model;
+pub mod opml;
 pub mod schedule;
 pub mod store;
 pub mod story;
