@@ -62,6 +62,9 @@ pub struct Metrics {
     duration_micros: AtomicU64,
     /// The store is open and the first timetable loaded.
     ready: AtomicBool,
+    /// When it got ready (milliseconds since the epoch): nothing is late, and nothing
+    /// has failed to finish, from before the daemon started.
+    ready_at: AtomicI64,
     /// Milliseconds since the epoch, or [`NEVER`].
     last_poll_done: AtomicI64,
     /// When the feed due soonest is (or was) due, or [`NEVER`] with no feed: a feed that is
@@ -100,6 +103,7 @@ impl Default for Metrics {
             duration_count: AtomicU64::new(0),
             duration_micros: AtomicU64::new(0),
             ready: AtomicBool::new(false),
+            ready_at: AtomicI64::new(NEVER),
             last_poll_done: AtomicI64::new(NEVER),
             earliest_due: AtomicI64::new(NEVER),
         }
@@ -170,7 +174,8 @@ impl Metrics {
     }
 
     /// The store is open and the daemon knows when each feed is due.
-    pub fn set_ready(&self) {
+    pub fn set_ready(&self, now: DateTime<Utc>) {
+        self.ready_at.store(now.timestamp_millis(), Relaxed);
         self.ready.store(true, Relaxed);
     }
 
@@ -184,28 +189,23 @@ impl Metrics {
     /// longer than `stalled_after` and no poll of any feed has finished in that time
     /// either. Work was waiting all along and nothing moved: with every request bounded
     /// by `polling.timeout`, a loop that keeps going finishes some poll well within
-    /// `stalled_after` (default 5m, ten default timeouts).
+    /// `stalled_after` (default 5m, ten default timeouts). Both are counted from start-up
+    /// at the earliest: a feed left due while the daemon was down is not a stall.
     pub fn health(&self, now: DateTime<Utc>, stalled_after: Duration) -> Health {
         if !self.ready.load(Relaxed) {
             return Health::Unhealthy("starting: the feed timetable is not loaded yet".into());
         }
         let limit = chrono::Duration::from_std(stalled_after).unwrap_or(chrono::Duration::MAX);
-        let due = self.earliest_due.load(Relaxed);
-        let Some(due) = (due != NEVER)
-            .then(|| DateTime::from_timestamp_millis(due))
-            .flatten()
-        else {
+        let ready_at = time(&self.ready_at).unwrap_or(now);
+        let Some(due) = time(&self.earliest_due) else {
             return Health::Ok;
         };
-        let overdue = now - due;
+        let overdue = now - due.max(ready_at);
         if overdue <= limit {
             return Health::Ok;
         }
-        let last = self.last_poll_done.load(Relaxed);
-        let last = (last != NEVER)
-            .then(|| DateTime::from_timestamp_millis(last))
-            .flatten();
-        match last {
+        let last = time(&self.last_poll_done);
+        match last.filter(|last| *last >= ready_at) {
             Some(last) if now - last <= limit => Health::Ok,
             _ => Health::Unhealthy(format!(
                 "stalled: a feed has been due for {} and no poll has finished {}",
@@ -417,6 +417,14 @@ fn escape(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// The time an atomic holds, if any.
+fn time(atomic: &AtomicI64) -> Option<DateTime<Utc>> {
+    let millis = atomic.load(Relaxed);
+    (millis != NEVER)
+        .then(|| DateTime::from_timestamp_millis(millis))
+        .flatten()
+}
+
 fn seconds(d: chrono::Duration) -> String {
     format!("{}s", d.num_seconds())
 }
@@ -502,7 +510,7 @@ mod tests {
         assert!(
             matches!(m.health(at(0), limit), Health::Unhealthy(r) if r.starts_with("starting"))
         );
-        m.set_ready();
+        m.set_ready(at(0));
         // Nothing configured: nothing can stall.
         m.set_earliest_due(None);
         assert_eq!(m.health(at(10_000), limit), Health::Ok);
@@ -521,5 +529,18 @@ mod tests {
         m.poll_done(PollResult::Error, at(250));
         assert_eq!(m.health(at(500), limit), Health::Ok);
         assert!(matches!(m.health(at(551), limit), Health::Unhealthy(r) if r.contains("in 301s")));
+    }
+
+    #[test]
+    fn a_feed_left_due_while_the_daemon_was_down_is_not_a_stall() {
+        let limit = Duration::from_secs(300);
+        let m = Metrics::default();
+        m.set_ready(at(86_400));
+        m.set_earliest_due(Some(at(0)));
+        assert_eq!(m.health(at(86_400 + 300), limit), Health::Ok);
+        let Health::Unhealthy(reason) = m.health(at(86_400 + 301), limit) else {
+            panic!("not stalled")
+        };
+        assert!(reason.contains("due for 301s"), "{reason}");
     }
 }

@@ -281,7 +281,7 @@ async fn serve(
     let server = server::start(current_rx).await?;
 
     let mut timetable = Timetable::load(&ctx, None).await?;
-    ctx.metrics.set_ready();
+    ctx.metrics.set_ready(clock.now());
     let mut polls: JoinSet<PollDone> = JoinSet::new();
     let mut digest_runs: JoinSet<(String, bool)> = JoinSet::new();
     // At most one outbox pass, one alert run and one backfill at a time.
