@@ -158,7 +158,11 @@ fn the_listener_serves_health_metrics_and_feeds() {
 
     // Hostile clients: one that connects and says nothing holds no one else up; garbage
     // gets a 400; a head larger than the limit a 431 or a close. It keeps answering.
-    let silent = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let silent: Vec<TcpStream> = (0..50)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    let mut half = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    half.write_all(b"GET /metr").unwrap();
     assert_eq!(get(port, "/healthz").0, 200);
     let (status, _, _) = exchange(port, b"\x16\x03\x01\x02\x00garbage\r\n\r\n").unwrap();
     assert_eq!(status, 400);
@@ -175,7 +179,7 @@ fn the_listener_serves_health_metrics_and_feeds() {
     );
     assert!(endless.is_none_or(|(status, _, _)| status == 431));
     assert_eq!(get(port, "/healthz").0, 200);
-    drop(silent);
+    drop((silent, half));
 
     let log = daemon.stop(nix::sys::signal::Signal::SIGTERM);
     assert!(!log.contains("hunter2"), "{log}");

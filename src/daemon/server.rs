@@ -6,7 +6,8 @@
 //! connection (`Connection: close`). What keeps it safe is short and visible here: the
 //! request head is read into a fixed buffer of [`MAX_HEAD`] bytes within [`READ_TIMEOUT`],
 //! the answer is written within [`WRITE_TIMEOUT`], each connection has a task of its own
-//! (a slow client holds up no one else) and at most [`MAX_CONNECTIONS`] are served at once.
+//! (a slow client holds up no one else) and at most [`MAX_CONNECTIONS`] are served at once
+//! (more wait their turn).
 //! hyper would bring its server features plus `hyper-util` and `http-body-util`, and its
 //! header-read timeout needs a timer wired in; none of its protocol work is needed here.
 //!
@@ -35,8 +36,11 @@ const READ_TIMEOUT: Duration = Duration::from_secs(5);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// `/feeds` reads the database; if that is busy for longer, 503.
 const HANDLER_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections served at once; further ones are closed at once.
-const MAX_CONNECTIONS: usize = 64;
+/// Connections served at once; further ones wait (in the kernel's accept queue) for one
+/// to finish, which a silent client does within [`READ_TIMEOUT`]. A bound on the file
+/// descriptors and memory (a [`MAX_HEAD`] buffer each) a flood of clients can take from
+/// the daemon's own work.
+const MAX_CONNECTIONS: usize = 256;
 
 /// The listener's task; dropping it stops listening.
 pub(super) struct Server {
@@ -77,7 +81,12 @@ async fn accept_loop(
 ) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
-        let (stream, peer) = match listener.accept().await {
+        // A slot first, then the connection: when all are taken, the next client waits
+        // for a free one rather than being turned away.
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
+        let (stream, _) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors and the like: wait a little rather than spin.
@@ -85,10 +94,6 @@ async fn accept_loop(
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
-        };
-        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-            tracing::debug!(%peer, "too many connections; closing");
-            continue;
         };
         let (ctx, metrics) = (current.borrow().clone(), Arc::clone(&metrics));
         tokio::spawn(async move {
