@@ -122,6 +122,22 @@ fn the_listener_serves_health_metrics_and_feeds() {
     assert!(text.contains("# TYPE newshound_poll_duration_seconds histogram"));
     assert!(text.contains("# TYPE newshound_polls_total counter"));
 
+    // The listener follows a reload: a watchlist added to the file shows, with what its
+    // backfill found (Sochi: one item of review, one of briefs).
+    let mut edited = std::fs::read_to_string(&config).unwrap();
+    edited.push_str("\n[[watchlists]]\nname = \"later\"\nquery = 'Sochi'\n");
+    std::fs::write(&config, edited).unwrap();
+    wait_until(Duration::from_secs(30), || {
+        text = get(port, "/metrics").1;
+        metric(&text, "newshound_backfill_matches_total") == Some(2.0)
+    });
+    assert_eq!(
+        metric(&text, "newshound_matches_total{watchlist=\"later\"}"),
+        Some(0.0),
+        "configured, nothing found by polls yet:\n{text}"
+    );
+    assert_eq!(metric(&text, "newshound_items_seen_total"), Some(10.0));
+
     // /feeds: the configured feeds in order, as `newshound feeds --json` has them.
     let (status, body) = get(port, "/feeds");
     assert_eq!(status, 200);

@@ -53,6 +53,7 @@ pub struct Metrics {
     items_seen: AtomicU64,
     items_new: AtomicU64,
     matches: Mutex<BTreeMap<String, u64>>,
+    backfill_matches: AtomicU64,
     digest_runs: [AtomicU64; 3],
     digest_messages_queued: AtomicU64,
     /// Sent, retrying, failed; each for digests and alerts.
@@ -96,6 +97,7 @@ impl Default for Metrics {
             items_seen: AtomicU64::new(0),
             items_new: AtomicU64::new(0),
             matches: Mutex::default(),
+            backfill_matches: AtomicU64::new(0),
             digest_runs: Default::default(),
             digest_messages_queued: AtomicU64::new(0),
             messages: Default::default(),
@@ -141,6 +143,11 @@ impl Metrics {
         *lock(&self.matches)
             .entry(watchlist.to_string())
             .or_default() += 1;
+    }
+
+    /// Matches recorded by matching a new or changed watchlist against recent items.
+    pub fn backfilled(&self, matches: usize) {
+        self.backfill_matches.fetch_add(matches as u64, Relaxed);
     }
 
     /// The time a poll took from getting its slot to having stored its result.
@@ -302,7 +309,7 @@ impl Metrics {
             o,
             "newshound_matches_total",
             "counter",
-            "New matches by watchlist.",
+            "New matches found by polls, by watchlist.",
         );
         let mut matches = lock(&self.matches).clone();
         for name in watchlists {
@@ -316,6 +323,18 @@ impl Metrics {
                 *n,
             );
         }
+        header(
+            o,
+            "newshound_backfill_matches_total",
+            "counter",
+            "Matches of new or changed watchlists against recent items.",
+        );
+        sample(
+            o,
+            "newshound_backfill_matches_total",
+            "",
+            self.backfill_matches.load(Relaxed),
+        );
 
         header(
             o,
