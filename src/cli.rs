@@ -2,7 +2,9 @@
 //! library function, and prints its result. Nothing here decides anything the library
 //! could be asked about in a test.
 
-use std::io::Write;
+pub mod progress;
+
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -31,8 +33,18 @@ pub struct Cli {
     /// More logging (-v debug, -vv trace). RUST_LOG overrides.
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Log format on stderr: `text` for people, `json` for log collectors (one object per
+    /// line: timestamp, level, target, fields with the message).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,7 +54,8 @@ pub enum Command {
     Run,
     /// Validate the configuration and print a summary.
     Check,
-    /// Poll the feeds once and print the new matches (no digest is sent).
+    /// Poll the feeds once and print the new matches (no digest is sent). Progress goes
+    /// to stderr: a bar on a terminal, else a line per feed.
     Poll {
         /// Poll every feed once, then exit (`run` polls continuously).
         #[arg(long, required = true)]
@@ -207,8 +220,12 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Poll { once: _, feed } => {
             let settings = load(&cli.config)?;
-            let reports = daemon::poll_once(settings, feed.as_deref()).await?;
-            print_poll(&reports);
+            let mut progress = progress::PollProgress::new(std::io::stderr().is_terminal());
+            let polled =
+                daemon::poll_once_with_progress(settings, feed.as_deref(), |p| progress.update(p))
+                    .await;
+            progress.finish();
+            print_poll(&polled?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Health { url } => health(&url).await,

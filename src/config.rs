@@ -35,6 +35,7 @@ const DEFAULT_BACKFILL: Duration = Duration::from_secs(24 * 3600);
 /// Stories in one digest message before the rest are only counted.
 const DEFAULT_MAX_ITEMS: usize = 50;
 const DEFAULT_ALERT_INTERVAL: Duration = Duration::from_secs(10 * 60);
+const DEFAULT_STALLED_AFTER: Duration = Duration::from_secs(5 * 60);
 const ARRAYS: [&str; 3] = ["feeds", "watchlists", "digests"];
 
 /// Validated settings, built once at start-up and passed down as arguments.
@@ -48,6 +49,7 @@ pub struct Settings {
     pub digests: Vec<DigestSettings>,
     pub stories: Stories,
     pub alerts: Alerts,
+    pub server: Server,
     /// The files that were read, in the order they were merged.
     pub files: Vec<PathBuf>,
 }
@@ -65,6 +67,16 @@ pub struct Alerts {
     /// At most one alert mail per recipient this often; what arrives sooner waits for the
     /// next one.
     pub interval: Duration,
+}
+
+/// The daemon's optional HTTP listener (`/healthz`, `/metrics`, `/feeds`).
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// Where to listen; `None` (the default): no listener.
+    pub listen: Option<std::net::SocketAddr>,
+    /// `/healthz` reports the poll cycle stalled when a feed has been due for this long
+    /// and no poll has finished in this long either.
+    pub stalled_after: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -327,6 +339,14 @@ struct RawConfig {
     digests: Vec<RawDigest>,
     stories: Option<RawStories>,
     alerts: Option<RawAlerts>,
+    server: Option<RawServer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: Option<String>,
+    stalled_after: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -836,6 +856,8 @@ fn validate(
         },
     };
 
+    let server = validate_server(&mut v, raw.server.unwrap_or_default());
+
     if !v.problems.is_empty() {
         return Err(ConfigError {
             problems: v.problems,
@@ -850,8 +872,35 @@ fn validate(
         digests,
         stories,
         alerts,
+        server,
         files,
     })
+}
+
+fn validate_server(v: &mut Validator, raw: RawServer) -> Server {
+    let listen = raw.listen.and_then(|text| {
+        v.scalar(
+            "server",
+            "listen",
+            text.trim().parse::<std::net::SocketAddr>().map_err(|_| {
+                format!("`{text}` is not a socket address (an IP address and a port, e.g. \"127.0.0.1:9090\" or \"[::1]:9090\")")
+            }),
+        )
+    });
+    let stalled_after = match raw.stalled_after {
+        None => DEFAULT_STALLED_AFTER,
+        Some(text) => v
+            .scalar(
+                "server",
+                "stalled_after",
+                parse_duration(&text).and_then(at_least_a_second),
+            )
+            .unwrap_or(DEFAULT_STALLED_AFTER),
+    };
+    Server {
+        listen,
+        stalled_after,
+    }
 }
 
 fn validate_polling(v: &mut Validator, raw: RawPolling) -> Polling {

@@ -632,3 +632,47 @@ fn a_digest_with_an_empty_watchlist_list() {
         "is empty",
     );
 }
+
+#[test]
+fn the_server_listens_only_on_a_socket_address() {
+    let settings = Dir::new(BASE).load().unwrap();
+    assert_eq!(settings.server.listen, None, "off unless asked for");
+    assert_eq!(settings.server.stalled_after, Duration::from_secs(300));
+
+    let dir = Dir::new(&format!(
+        "{BASE}\n[server]\nlisten = \"[::1]:9090\"\nstalled_after = \"10m\"\n"
+    ));
+    let server = dir.load().unwrap().server;
+    assert_eq!(server.listen, Some("[::1]:9090".parse().unwrap()));
+    assert_eq!(server.stalled_after, Duration::from_secs(600));
+
+    for bad in ["localhost:9090", "127.0.0.1", "127.0.0.1:99999", ""] {
+        let dir = Dir::new(&format!("{BASE}\n[server]\nlisten = \"{bad}\"\n"));
+        refused(
+            dir.load(),
+            &dir.main(),
+            "server.listen",
+            "is not a socket address",
+        );
+    }
+    let dir = Dir::new(&format!("{BASE}\n[server]\nstalled_after = \"soon\"\n"));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "server.stalled_after",
+        "not a duration",
+    );
+    let dir = Dir::new(&format!(
+        "{BASE}\n[server]\nlisten_on = \"127.0.0.1:9090\"\n"
+    ));
+    refused(dir.load(), &dir.main(), "listen_on", "unknown field");
+
+    let dir = Dir::new(BASE);
+    let settings = dir
+        .load_env(&[("NEWSHOUND__SERVER__LISTEN", "127.0.0.1:9191")])
+        .unwrap();
+    assert_eq!(
+        settings.server.listen,
+        Some("127.0.0.1:9191".parse().unwrap())
+    );
+}

@@ -87,6 +87,7 @@ pub(super) async fn run(ctx: &Arc<Context>) -> anyhow::Result<usize> {
             break;
         }
     }
+    ctx.metrics.backfilled(recorded);
     if !done.is_empty() {
         let which: Vec<&str> = done.iter().map(|(n, _)| n.as_str()).collect();
         tracing::info!(

@@ -13,10 +13,12 @@ mod clock;
 mod digests;
 mod failpoint;
 mod hosts;
+mod metrics;
 mod outbox;
 mod poll;
 mod reload;
 mod schedule;
+mod server;
 mod status;
 mod timetable;
 
@@ -33,8 +35,9 @@ use tokio::task::{self, JoinSet};
 
 pub use clock::Clock;
 pub use digests::{DigestRun, DigestSend, Queued, preview_digest, send_digest, send_outbox};
+pub use metrics::Metrics;
 pub use outbox::DrainReport;
-pub use poll::{FeedReport, Polled, poll_once};
+pub use poll::{FeedReport, Polled, Progress, poll_once, poll_once_with_progress};
 pub use reload::ConfigSource;
 pub use status::{FeedOverview, feeds};
 
@@ -78,6 +81,9 @@ pub struct Context {
     watchlists_of_feed: Vec<Vec<usize>>,
     /// Set when the daemon is shutting down: the outbox stops between two messages.
     stopping: Arc<AtomicBool>,
+    /// Counters for `/metrics` and the facts `/healthz` reads; shared by the contexts of
+    /// successive configurations, so they count over the process's life.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Context {
@@ -100,6 +106,7 @@ impl Context {
             hosts,
             permits,
             Arc::new(AtomicBool::new(false)),
+            Arc::new(Metrics::default()),
         )
         .await
     }
@@ -125,6 +132,7 @@ impl Context {
             hosts,
             permits,
             Arc::clone(&self.stopping),
+            Arc::clone(&self.metrics),
         )
         .await
     }
@@ -136,6 +144,7 @@ impl Context {
         hosts: Arc<Hosts>,
         permits: Arc<Semaphore>,
         stopping: Arc<AtomicBool>,
+        metrics: Arc<Metrics>,
     ) -> anyhow::Result<Arc<Context>> {
         let feeds = settings.feeds.clone();
         let digests = settings.digests.clone();
@@ -183,6 +192,7 @@ impl Context {
             feed_ids,
             watchlists_of_feed,
             stopping,
+            metrics,
         }))
     }
 
@@ -265,7 +275,13 @@ async fn serve(
         "newshound started"
     );
 
+    // The current context: the HTTP listener reads it per request, and a reload
+    // replaces it.
+    let (current, current_rx) = tokio::sync::watch::channel(Arc::clone(&ctx));
+    let server = server::start(current_rx).await?;
+
     let mut timetable = Timetable::load(&ctx, None).await?;
+    ctx.metrics.set_ready(clock.now());
     let mut polls: JoinSet<PollDone> = JoinSet::new();
     let mut digest_runs: JoinSet<(String, bool)> = JoinSet::new();
     // At most one outbox pass, one alert run and one backfill at a time.
@@ -372,6 +388,7 @@ async fn serve(
         .flatten()
         .map(|t| (t - now).to_std().unwrap_or(Duration::ZERO))
         .fold(timetable.until_next(now), Duration::min);
+        ctx.metrics.set_earliest_due(timetable.earliest_feed_due());
         let watching_files = source.watches_files();
         let reload_asked = async {
             match source.requests.as_mut() {
@@ -444,6 +461,7 @@ async fn serve(
             match reconfigure(&ctx, next, &timetable).await {
                 Ok(new) => {
                     (ctx, timetable) = (new.ctx, new.timetable);
+                    current.send_replace(Arc::clone(&ctx));
                     (mailer, fetcher) = (Arc::new(new.mailer), new.fetcher);
                     version += 1;
                     backfill_wanted = true;
@@ -460,6 +478,8 @@ async fn serve(
     }
 
     ctx.stopping.store(true, Ordering::Relaxed);
+    // Health and metrics stop answering with the daemon.
+    drop((server, current));
     tracing::info!(
         in_flight = polls.len() + digest_runs.len() + alert_runs.len() + outbox_runs.len(),
         "shutting down"

@@ -212,6 +212,12 @@ impl Timetable {
         });
     }
 
+    /// When the feed due soonest is due, for `/healthz`. A feed being polled keeps the
+    /// time it was due at until it is done, so a poll that never ends shows as overdue.
+    pub(super) fn earliest_feed_due(&self) -> Option<DateTime<Utc>> {
+        self.feeds.iter().map(|f| f.due).min()
+    }
+
     /// How long the loop may sleep before something is due.
     pub(super) fn until_next(&self, now: DateTime<Utc>) -> Duration {
         let feeds = self.feeds.iter().filter(|f| !f.running).map(|f| f.due);
