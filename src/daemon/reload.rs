@@ -109,6 +109,12 @@ impl ConfigSource {
                     );
                     settings.storage.path = current.storage.path.clone();
                 }
+                if settings.server.listen != current.server.listen {
+                    tracing::warn!(
+                        "server.listen changed: the HTTP listener keeps its address until the daemon is restarted"
+                    );
+                    settings.server.listen = current.server.listen;
+                }
                 Some(settings)
             }
             Err(e) => {
