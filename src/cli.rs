@@ -2,13 +2,16 @@
 //! library function, and prints its result. Nothing here decides anything the library
 //! could be asked about in a test.
 
-use std::io::Write;
+pub mod progress;
+
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::Utc;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
 use crate::config::{self, Schedule, Settings, Transport};
 use crate::daemon::{self, DigestRun};
@@ -30,17 +33,29 @@ pub struct Cli {
     /// More logging (-v debug, -vv trace). RUST_LOG overrides.
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Log format on stderr: `text` for people, `json` for log collectors (one object per
+    /// line: timestamp, level, target, fields with the message).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the daemon in the foreground until SIGINT or SIGTERM.
+    /// Run the daemon in the foreground until SIGINT or SIGTERM (a second one exits at
+    /// once). Edits of the config file and conf.d/ are applied live; SIGHUP reloads too.
     Run,
     /// Validate the configuration and print a summary.
     Check,
-    /// Poll the feeds once and print the new matches (no digest is sent).
+    /// Poll the feeds once and print the new matches (no digest is sent). Progress goes
+    /// to stderr: a bar on a terminal, else a line per feed.
     Poll {
         /// Poll every feed once, then exit (`run` polls continuously).
         #[arg(long, required = true)]
@@ -52,6 +67,8 @@ pub enum Command {
     /// Show how each configured feed is doing: last success, status, items, next poll,
     /// failures and the last error.
     Feeds {
+        #[command(subcommand)]
+        action: Option<FeedsCommand>,
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
@@ -106,6 +123,49 @@ pub enum Command {
     },
     /// Print the example configuration, every key with its default.
     ExampleConfig,
+    /// Check the daemon's health endpoint: exit code 0 when it answers 200, 1 otherwise
+    /// (for container health checks; no curl needed).
+    Health {
+        /// The endpoint to ask.
+        #[arg(long, default_value = DEFAULT_HEALTH_URL)]
+        url: String,
+    },
+    /// Print a shell completion script, e.g. `newshound completions bash`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a folder.
+    Man {
+        /// Write newshound.1 and a newshound-COMMAND.1 for each command here instead.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// Where `newshound health` asks, unless told: the `[server] listen` address the image uses.
+pub const DEFAULT_HEALTH_URL: &str = "http://127.0.0.1:9090/healthz";
+
+/// How long `newshound health` waits for the whole answer.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Subcommand)]
+pub enum FeedsCommand {
+    /// Add the feeds of an OPML file (a feed reader's export) to the configuration, as a
+    /// file in the `conf.d/` folder beside it. Folders and categories become tags; feeds
+    /// already configured are skipped.
+    Import {
+        /// The OPML file.
+        file: PathBuf,
+        /// Where to write the feeds (default: conf.d/imported.toml beside the config).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Replace the output file if it exists (its feeds do not count as configured).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the configured feeds as OPML 2.0, tags as categories.
+    Export,
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,18 +210,65 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Run => {
-            let shutdown = shutdown_signal()?;
+            let (reload, reloads) = tokio::sync::mpsc::unbounded_channel();
+            let shutdown = service_signals(reload)?;
+            // Watching starts before the first load, so an edit made meanwhile is seen.
+            let source = daemon::ConfigSource::watching(cli.config.clone(), reloads);
             let settings = load(&cli.config)?;
-            daemon::run(settings, shutdown).await?;
+            daemon::run_service(settings, source, shutdown).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Poll { once: _, feed } => {
             let settings = load(&cli.config)?;
-            let reports = daemon::poll_once(settings, feed.as_deref()).await?;
-            print_poll(&reports);
+            let mut progress = progress::PollProgress::new(std::io::stderr().is_terminal());
+            let polled =
+                daemon::poll_once_with_progress(settings, feed.as_deref(), |p| progress.update(p))
+                    .await;
+            progress.finish();
+            print_poll(&polled?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Feeds { json } => {
+        Command::Health { url } => health(&url).await,
+        Command::Completions { shell } => {
+            // Into a buffer first: clap_complete panics when its writer fails (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "newshound", &mut script);
+            std::io::stdout().lock().write_all(&script)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: None } => {
+            manual(&mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: Some(dir) } => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(Cli::command(), &dir)
+                .with_context(|| format!("cannot write the manual pages into {}", dir.display()))?;
+            println!("manual pages written to {}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Feeds {
+            action:
+                Some(FeedsCommand::Import {
+                    file,
+                    output,
+                    force,
+                }),
+            ..
+        } => {
+            import_feeds(&cli.config, &file, output, force)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Feeds {
+            action: Some(FeedsCommand::Export),
+            ..
+        } => {
+            let settings = load(&cli.config)?;
+            export_feeds(&settings)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Feeds { action: None, json } => {
             let settings = load(&cli.config)?;
             let feeds = daemon::feeds(settings).await?;
             print_feeds(&feeds, json, Utc::now())?;
@@ -420,24 +527,53 @@ fn load(path: &Path) -> anyhow::Result<Settings> {
     Ok(config::load(path)?)
 }
 
-/// A future that completes on the first SIGINT or SIGTERM. The handlers are installed
-/// here, before the daemon starts, so a signal that arrives during start-up is not lost
-/// (nor does it kill the process with its default action).
+/// Signals for `newshound run`: the first SIGINT or SIGTERM completes the returned
+/// future (a clean shutdown); a second one exits at once, with 128 + its number as the
+/// shell reports a death by signal. SIGHUP asks for a config reload on `reload`. The
+/// handlers are installed here, before the daemon starts, so a signal that arrives during
+/// start-up is not lost (nor does it kill the process with its default action).
 #[cfg(unix)]
-fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+fn service_signals(
+    reload: tokio::sync::mpsc::UnboundedSender<()>,
+) -> anyhow::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => tracing::info!("SIGINT received"),
-            _ = terminate.recv() => tracing::info!("SIGTERM received"),
+    let mut hangup = signal(SignalKind::hangup()).context("cannot listen for SIGHUP")?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let mut stop = Some(stop);
+        loop {
+            let (name, code) = tokio::select! {
+                _ = interrupt.recv() => ("SIGINT", 130),
+                _ = terminate.recv() => ("SIGTERM", 143),
+                _ = hangup.recv() => {
+                    tracing::info!("SIGHUP received; reloading the configuration");
+                    let _ = reload.send(());
+                    continue;
+                }
+            };
+            match stop.take() {
+                Some(stop) => {
+                    tracing::info!("{name} received; a second one stops at once");
+                    let _ = stop.send(());
+                }
+                None => {
+                    tracing::warn!("{name} received again: exiting now, without waiting");
+                    std::process::exit(code);
+                }
+            }
         }
+    });
+    Ok(async move {
+        let _ = stopped.await;
     })
 }
 
 #[cfg(not(unix))]
-fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+fn service_signals(
+    _reload: tokio::sync::mpsc::UnboundedSender<()>,
+) -> anyhow::Result<impl std::future::Future<Output = ()>> {
     Ok(async {
         if tokio::signal::ctrl_c().await.is_ok() {
             tracing::info!("Ctrl-C received");
@@ -902,4 +1038,368 @@ fn context(text: &str, start: usize, end: usize) -> String {
         .collect();
     let after: String = after.chars().take(30).collect();
     format!("…{before}[{hit}]{after}…").replace(['\n', '\r'], " ")
+}
+
+// ---------------------------------------------------------------------------------------
+// OPML
+
+/// `feeds import`: the new feeds of an OPML file into a `conf.d/` file. Nothing is written
+/// unless the configuration with the new file in it loads, and the file appears whole
+/// (written beside it as `.NAME.tmp`, which the loader skips, then renamed), so a daemon
+/// that reloads meanwhile never reads half of it.
+fn import_feeds(
+    config: &Path,
+    file: &Path,
+    output: Option<PathBuf>,
+    force: bool,
+) -> anyhow::Result<()> {
+    let conf_d = folder_of(config).join("conf.d");
+    let target = output.unwrap_or_else(|| conf_d.join("imported.toml"));
+    let Some(name) = target
+        .file_name()
+        .filter(|_| target.extension().is_some_and(|e| e == "toml"))
+        .map(ToOwned::to_owned)
+    else {
+        anyhow::bail!(
+            "{}: the output must be a file ending in .toml, or the configuration loader skips it",
+            target.display()
+        );
+    };
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let document = crate::opml::parse(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
+    let replacing = target.exists();
+    if replacing && !force {
+        anyhow::bail!(
+            "{} exists; pass --force to replace it, or --output PATH to write another file",
+            target.display()
+        );
+    }
+    let in_conf_d = same_folder(folder_of(&target), &conf_d);
+    // With --force, the feeds of the file being replaced are not "already configured".
+    let existing = if replacing && in_conf_d {
+        Staged::new(config, &name, None)?.load()?
+    } else {
+        load(config)?
+    };
+    let plan = crate::opml::plan(
+        &document,
+        existing.feeds.iter().map(|f| (f.name.as_str(), &f.url)),
+    );
+    for skipped in &plan.skipped {
+        match skipped {
+            crate::opml::Skipped::Configured { line, url, name } => println!(
+                "  = line {line}: {} is already configured as `{name}`",
+                crate::feed::redacted(url)
+            ),
+            crate::opml::Skipped::Repeated {
+                line,
+                url,
+                first_line,
+            } => println!(
+                "  = line {line}: {} is listed again (first at line {first_line}); its tags are merged",
+                crate::feed::redacted(url)
+            ),
+        }
+    }
+    for (line, folder) in &document.empty_folders {
+        println!("  - line {line}: folder {folder:?} is empty");
+    }
+    if plan.added.is_empty() {
+        println!("nothing new to add; {} not written", target.display());
+        return Ok(());
+    }
+
+    let header = format!(
+        "Feeds imported from {} by `newshound feeds import` on {}.\n\
+         Edit freely; `newshound check` validates the result.",
+        file.file_name()
+            .unwrap_or(file.as_os_str())
+            .to_string_lossy(),
+        Utc::now().format("%Y-%m-%d")
+    );
+    let text = crate::opml::feeds_toml(&header, &plan.added);
+    let loaded = Staged::new(config, &name, Some(&text))?
+        .load()
+        .context("the imported feeds would not load; nothing was written")?;
+    let read_back = plan.added.iter().all(|new| {
+        loaded
+            .feeds
+            .iter()
+            .any(|f| f.name == new.name && f.url == new.url && f.tags == new.tags)
+    });
+    anyhow::ensure!(
+        read_back && loaded.feeds.len() == existing.feeds.len() + plan.added.len(),
+        "the configuration does not read back the imported feeds as written; nothing was written"
+    );
+    write_atomically(&target, &text)?;
+
+    println!(
+        "added {} to {}:",
+        count(plan.added.len(), "feed", "feeds"),
+        target.display()
+    );
+    for feed in &plan.added {
+        let tags = if feed.tags.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", feed.tags.join(", "))
+        };
+        println!(
+            "  + {} <{}>{tags}",
+            feed.name,
+            crate::feed::redacted(&feed.url)
+        );
+    }
+    if !in_conf_d {
+        eprintln!(
+            "note: newshound reads {}/*.toml; move the file there to poll these feeds",
+            conf_d.display()
+        );
+    }
+    Ok(())
+}
+
+/// `feeds export`: the configured feeds as OPML. `file://` feeds are left out: on another
+/// machine they point at nothing.
+fn export_feeds(settings: &Settings) -> anyhow::Result<()> {
+    let (local, remote): (Vec<_>, Vec<_>) = settings
+        .feeds
+        .iter()
+        .partition(|f| f.url.scheme() == "file");
+    let outlines: Vec<crate::opml::Outline<'_>> = remote
+        .iter()
+        .map(|f| crate::opml::Outline {
+            title: &f.name,
+            url: &f.url,
+            tags: &f.tags,
+        })
+        .collect();
+    let opml = crate::opml::export("newshound feeds", Utc::now(), &outlines);
+    std::io::stdout().lock().write_all(opml.as_bytes())?;
+    if !local.is_empty() {
+        let names: Vec<&str> = local.iter().map(|f| f.name.as_str()).collect();
+        eprintln!(
+            "left out {} (file:// URLs): {}",
+            count(local.len(), "feed", "feeds"),
+            names.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The folder a path is in (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => std::path::absolute(a).ok() == std::path::absolute(b).ok(),
+    }
+}
+
+/// A copy of the configuration (main file and `conf.d/*.toml`) in a temporary folder, with
+/// one `conf.d` file replaced or left out: what the loader would read after an import,
+/// read before anything real is touched. Removed when dropped.
+struct Staged {
+    dir: PathBuf,
+    main: PathBuf,
+    real: PathBuf,
+}
+
+impl Staged {
+    fn new(
+        config: &Path,
+        name: &std::ffi::OsStr,
+        contents: Option<&str>,
+    ) -> anyhow::Result<Staged> {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        let dir =
+            std::env::temp_dir().join(format!("newshound-import-{}-{stamp}", std::process::id()));
+        let staged = Staged {
+            main: dir.join(config.file_name().unwrap_or("newshound.toml".as_ref())),
+            dir,
+            real: folder_of(config).to_path_buf(),
+        };
+        let conf_d = staged.dir.join("conf.d");
+        std::fs::create_dir_all(&conf_d)
+            .with_context(|| format!("cannot create {}", conf_d.display()))?;
+        std::fs::copy(config, &staged.main)
+            .with_context(|| format!("cannot read {}", config.display()))?;
+        let real_conf_d = staged.real.join("conf.d");
+        if real_conf_d.is_dir() {
+            let entries = std::fs::read_dir(&real_conf_d)
+                .with_context(|| format!("cannot list {}", real_conf_d.display()))?;
+            for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+                let toml = path.extension().is_some_and(|e| e == "toml") && path.is_file();
+                if let Some(file) = path.file_name().filter(|f| toml && *f != name) {
+                    std::fs::copy(&path, conf_d.join(file))
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                }
+            }
+        }
+        if let Some(contents) = contents {
+            std::fs::write(conf_d.join(name), contents)
+                .with_context(|| format!("cannot write into {}", conf_d.display()))?;
+        }
+        Ok(staged)
+    }
+
+    /// Loads the staged configuration; errors name the real folder, not the copy.
+    fn load(&self) -> anyhow::Result<Settings> {
+        config::load(&self.main).map_err(|e| {
+            let text = e.to_string();
+            anyhow::anyhow!(
+                "{}",
+                text.replace(
+                    &self.dir.display().to_string(),
+                    &self.real.display().to_string()
+                )
+            )
+        })
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Writes `text` to `target` so that readers see the old file or the new one, never a part.
+fn write_atomically(target: &Path, text: &str) -> anyhow::Result<()> {
+    let folder = folder_of(target);
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    // Not `*.toml`, so the configuration loader never reads it half-written.
+    let temp = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, target)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e).with_context(|| format!("cannot write {}", target.display()));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Health, manual
+
+/// `health`: GET the endpoint; success only for a 200. Proxies are ignored: the endpoint
+/// is the daemon beside this process, and a proxy set for the feeds must not answer for it.
+async fn health(url: &str) -> anyhow::Result<ExitCode> {
+    let parsed = url::Url::parse(url).map_err(|e| anyhow::anyhow!("--url `{url}`: {e}"))?;
+    anyhow::ensure!(
+        matches!(parsed.scheme(), "http" | "https"),
+        "--url `{url}`: only http:// and https:// can be checked"
+    );
+    let client = reqwest::Client::builder()
+        .timeout(HEALTH_TIMEOUT)
+        .no_proxy()
+        .build()
+        .context("cannot set up an HTTP client")?;
+    let answer = async {
+        let mut response = client.get(parsed).send().await?;
+        let status = response.status();
+        // The reason a health endpoint gives fits in a few lines; read no more.
+        let mut body = Vec::new();
+        while body.len() < 4096
+            && let Some(chunk) = response.chunk().await?
+        {
+            body.extend_from_slice(&chunk);
+        }
+        Ok::<_, reqwest::Error>((status, body))
+    }
+    .await;
+    match answer {
+        Ok((status, body)) => {
+            let healthy = status == reqwest::StatusCode::OK;
+            let reason = one_line(&String::from_utf8_lossy(&body), 200);
+            println!(
+                "{} {url}: {status}{}",
+                if healthy { "healthy" } else { "unhealthy" },
+                if reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {reason}")
+                }
+            );
+            Ok(if healthy {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Err(e) if e.is_timeout() => {
+            println!(
+                "unhealthy {url}: no answer within {}",
+                humantime::format_duration(HEALTH_TIMEOUT)
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) if e.is_connect() => {
+            // The innermost cause ("Connection refused") is the news; the layers above it
+            // only repeat the URL.
+            let mut cause: &dyn std::error::Error = &e;
+            while let Some(inner) = cause.source() {
+                cause = inner;
+            }
+            println!("unhealthy {url}: cannot connect: {cause}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => {
+            println!("unhealthy {url}: {:#}", anyhow::Error::from(e));
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// The manual as one page: clap's page for `newshound`, then a COMMANDS section with each
+/// command's full help, so that `man newshound` alone covers everything.
+fn manual(out: &mut impl Write) -> anyhow::Result<()> {
+    let mut command = Cli::command();
+    command.build();
+    clap_mangen::Man::new(command.clone()).render(out)?;
+    writeln!(out, ".SH COMMANDS")?;
+    let mut pending: Vec<clap::Command> = command.get_subcommands().cloned().collect();
+    pending.reverse();
+    while let Some(mut sub) = pending.pop() {
+        if sub.get_name() == "help" || sub.is_hide_set() {
+            continue;
+        }
+        let path = sub
+            .get_bin_name()
+            .map_or_else(|| sub.get_name().to_string(), str::to_string);
+        writeln!(out, ".SS \"{}\"\n.nf", roff_text(&path))?;
+        for line in sub.render_long_help().to_string().lines() {
+            writeln!(out, "{}", roff_text(line))?;
+        }
+        writeln!(out, ".fi")?;
+        let children: Vec<clap::Command> = sub.get_subcommands().cloned().collect();
+        pending.extend(children.into_iter().rev());
+    }
+    Ok(())
+}
+
+/// A line of text as roff reads it literally.
+fn roff_text(line: &str) -> String {
+    let escaped = line.replace('\\', "\\e").replace('"', "\\(dq");
+    if escaped.starts_with(['.', '\'']) {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
 }

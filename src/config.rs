@@ -35,6 +35,7 @@ const DEFAULT_BACKFILL: Duration = Duration::from_secs(24 * 3600);
 /// Stories in one digest message before the rest are only counted.
 const DEFAULT_MAX_ITEMS: usize = 50;
 const DEFAULT_ALERT_INTERVAL: Duration = Duration::from_secs(10 * 60);
+const DEFAULT_STALLED_AFTER: Duration = Duration::from_secs(5 * 60);
 /// `[storage] retain_items` and `retain_matches` when not set.
 pub const DEFAULT_RETAIN_ITEMS: Duration = Duration::from_secs(30 * 86_400);
 pub const DEFAULT_RETAIN_MATCHES: Duration = Duration::from_secs(365 * 86_400);
@@ -51,6 +52,7 @@ pub struct Settings {
     pub digests: Vec<DigestSettings>,
     pub stories: Stories,
     pub alerts: Alerts,
+    pub server: Server,
     /// The files that were read, in the order they were merged.
     pub files: Vec<PathBuf>,
 }
@@ -68,6 +70,16 @@ pub struct Alerts {
     /// At most one alert mail per recipient this often; what arrives sooner waits for the
     /// next one.
     pub interval: Duration,
+}
+
+/// The daemon's optional HTTP listener (`/healthz`, `/metrics`, `/feeds`).
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// Where to listen; `None` (the default): no listener.
+    pub listen: Option<std::net::SocketAddr>,
+    /// `/healthz` reports the poll cycle stalled when a feed has been due for this long
+    /// and no poll has finished in this long either.
+    pub stalled_after: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +141,9 @@ pub struct WatchlistSettings {
     /// New stories are mailed at once to the recipients of the digests covering this
     /// watchlist, rather than waiting for the digest.
     pub alert: bool,
+    /// A watchlist that is new or whose query changed is matched against the items first
+    /// seen this long before, so that today's coverage comes in the next digest.
+    pub backfill: Duration,
 }
 
 impl WatchlistSettings {
@@ -333,6 +348,14 @@ struct RawConfig {
     digests: Vec<RawDigest>,
     stories: Option<RawStories>,
     alerts: Option<RawAlerts>,
+    server: Option<RawServer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: Option<String>,
+    stalled_after: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -392,6 +415,7 @@ struct RawWatchlist {
     query: Option<String>,
     feeds: Option<Vec<String>>,
     alert: Option<bool>,
+    backfill: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -471,7 +495,7 @@ pub fn load_with_env(path: &Path, env: HashMap<String, String>) -> Result<Settin
 }
 
 /// The main file followed by `conf.d/*.toml` beside it, in name order.
-fn config_files(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
+pub fn config_files(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
     if !path.is_file() {
         return Err(Problem {
             origin: Origin::File(path.to_path_buf()),
@@ -848,6 +872,8 @@ fn validate(
         },
     };
 
+    let server = validate_server(&mut v, raw.server.unwrap_or_default());
+
     if !v.problems.is_empty() {
         return Err(ConfigError {
             problems: v.problems,
@@ -866,6 +892,7 @@ fn validate(
         digests,
         stories,
         alerts,
+        server,
         files,
     })
 }
@@ -915,6 +942,32 @@ fn validate_retention(
         items.unwrap_or(DEFAULT_RETAIN_ITEMS),
         matches.unwrap_or(DEFAULT_RETAIN_MATCHES),
     )
+}
+
+fn validate_server(v: &mut Validator, raw: RawServer) -> Server {
+    let listen = raw.listen.and_then(|text| {
+        v.scalar(
+            "server",
+            "listen",
+            text.trim().parse::<std::net::SocketAddr>().map_err(|_| {
+                format!("`{text}` is not a socket address (an IP address and a port, e.g. \"127.0.0.1:9090\" or \"[::1]:9090\")")
+            }),
+        )
+    });
+    let stalled_after = match raw.stalled_after {
+        None => DEFAULT_STALLED_AFTER,
+        Some(text) => v
+            .scalar(
+                "server",
+                "stalled_after",
+                parse_duration(&text).and_then(at_least_a_second),
+            )
+            .unwrap_or(DEFAULT_STALLED_AFTER),
+    };
+    Server {
+        listen,
+        stalled_after,
+    }
 }
 
 fn validate_polling(v: &mut Validator, raw: RawPolling) -> Polling {
@@ -1157,12 +1210,18 @@ fn validate_watchlists(
                 },
             );
         }
-        if let (Some(name), Some(query)) = (name, query) {
+        let backfill = match w.backfill.as_deref() {
+            None => Some(DEFAULT_BACKFILL),
+            Some(text) if matches!(text.trim(), "0" | "0s" | "0h") => Some(Duration::ZERO),
+            Some(text) => e.check("backfill", parse_duration(text)),
+        };
+        if let (Some(name), Some(query), Some(backfill)) = (name, query, backfill) {
             out.push(WatchlistSettings {
                 name,
                 query,
                 feeds: selectors,
                 alert: w.alert.unwrap_or(false),
+                backfill,
             });
         }
     }

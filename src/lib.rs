@@ -23,8 +23,13 @@
 //! - [`daemon`]: wires the above together: the poll scheduler (with its pure arithmetic
 //!   of adaptive intervals, backoff and jitter in `schedule`, and per-host politeness in
 //!   `hosts`), the digest timer, feed health for `newshound feeds` and the digest footer,
-//!   and the one-shot operations behind the CLI. The entry point takes its shutdown
-//!   signal, and a clock that tests pause.
+//!   the live config (`reload`: the files watched, SIGHUP, a new watchlist matched against
+//!   recent items in `backfill`), the optional HTTP listener (`server`: `/healthz`,
+//!   `/metrics` from the counters in `metrics`, `/feeds`), and the one-shot operations
+//!   behind the CLI. The entry point takes its shutdown signal, and a clock that tests
+//!   pause.
+//! - [`opml`]: OPML subscription lists: reading one into feeds to add (folders and
+//!   categories as tags), writing the configured feeds as OPML 2.0. Pure.
 //! - [`cli`]: the command line; each subcommand calls one function of the modules above.
 
 pub mod cli;
@@ -34,6 +39,7 @@ pub mod dedup;
 pub mod digest;
 pub mod feed;
 pub mod model;
+pub mod opml;
 pub mod schedule;
 pub mod store;
 pub mod story;

@@ -362,6 +362,33 @@ fn digest_schedules_time_zones_and_delivery_settings() {
         "feeds = [\"tag:wire\"]\nalert = true",
     ));
     assert!(dir.load().unwrap().watchlists[0].alert);
+
+    // A watchlist's backfill window: a day unless set; "0s" for none.
+    assert_eq!(
+        Dir::new(BASE).load().unwrap().watchlists[0].backfill,
+        Duration::from_secs(24 * 3600)
+    );
+    let with = |value: &str| {
+        Dir::new(&BASE.replace(
+            "feeds = [\"tag:wire\"]",
+            &format!("feeds = [\"tag:wire\"]\nbackfill = \"{value}\""),
+        ))
+    };
+    assert_eq!(
+        with("0s").load().unwrap().watchlists[0].backfill,
+        Duration::ZERO
+    );
+    assert_eq!(
+        with("3d").load().unwrap().watchlists[0].backfill,
+        Duration::from_secs(3 * 86400)
+    );
+    let dir = with("a while");
+    refused(
+        dir.load(),
+        &dir.main(),
+        "watchlists[0] (\"s400\").backfill",
+        "not a duration",
+    );
 }
 
 #[test]
@@ -599,6 +626,11 @@ fn check_command_exits_non_zero_on_a_bad_config() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("configuration OK"), "{stdout}");
     assert!(stdout.contains("s400"), "{stdout}");
+    // It reads the config only: no database is created or opened, so it is safe beside
+    // a running daemon and before a deploy.
+    let database = dir.load().unwrap().storage.path;
+    assert!(!database.exists(), "{} was created", database.display());
+    assert!(!dir.main().with_file_name("data").exists());
 }
 
 #[test]
@@ -651,5 +683,49 @@ fn a_digest_with_an_empty_watchlist_list() {
         &dir.main(),
         "digests[0] (\"morning\").watchlists",
         "is empty",
+    );
+}
+
+#[test]
+fn the_server_listens_only_on_a_socket_address() {
+    let settings = Dir::new(BASE).load().unwrap();
+    assert_eq!(settings.server.listen, None, "off unless asked for");
+    assert_eq!(settings.server.stalled_after, Duration::from_secs(300));
+
+    let dir = Dir::new(&format!(
+        "{BASE}\n[server]\nlisten = \"[::1]:9090\"\nstalled_after = \"10m\"\n"
+    ));
+    let server = dir.load().unwrap().server;
+    assert_eq!(server.listen, Some("[::1]:9090".parse().unwrap()));
+    assert_eq!(server.stalled_after, Duration::from_secs(600));
+
+    for bad in ["localhost:9090", "127.0.0.1", "127.0.0.1:99999", ""] {
+        let dir = Dir::new(&format!("{BASE}\n[server]\nlisten = \"{bad}\"\n"));
+        refused(
+            dir.load(),
+            &dir.main(),
+            "server.listen",
+            "is not a socket address",
+        );
+    }
+    let dir = Dir::new(&format!("{BASE}\n[server]\nstalled_after = \"soon\"\n"));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "server.stalled_after",
+        "not a duration",
+    );
+    let dir = Dir::new(&format!(
+        "{BASE}\n[server]\nlisten_on = \"127.0.0.1:9090\"\n"
+    ));
+    refused(dir.load(), &dir.main(), "listen_on", "unknown field");
+
+    let dir = Dir::new(BASE);
+    let settings = dir
+        .load_env(&[("NEWSHOUND__SERVER__LISTEN", "127.0.0.1:9191")])
+        .unwrap();
+    assert_eq!(
+        settings.server.listen,
+        Some("127.0.0.1:9191".parse().unwrap())
     );
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
 
+use super::metrics::DigestOutcome;
 use super::outbox::{self, DrainReport};
 use super::{Context, failpoint, status};
 use crate::config::{DigestSettings, Settings, recipient_key};
@@ -40,6 +41,20 @@ pub struct Queued {
 
 /// Queues digest `index`'s messages for `now`.
 pub(super) async fn run_digest(
+    ctx: &Arc<Context>,
+    index: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<DigestRun> {
+    let run = queue_digest(ctx, index, now).await;
+    ctx.metrics.digest_run(match &run {
+        Ok(DigestRun::Queued(queued)) => DigestOutcome::Queued(queued.len()),
+        Ok(DigestRun::Nothing) => DigestOutcome::Nothing,
+        Err(_) => DigestOutcome::Error,
+    });
+    run
+}
+
+async fn queue_digest(
     ctx: &Arc<Context>,
     index: usize,
     now: DateTime<Utc>,

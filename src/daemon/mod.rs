@@ -10,18 +10,23 @@
 //! One daemon runs per database ([`lock`]); it prunes old rows daily ([`retention`]).
 
 mod alerts;
+mod backfill;
 mod clock;
 mod digests;
 mod failpoint;
 mod hosts;
 mod lock;
+mod metrics;
 mod outbox;
 mod poll;
+mod reload;
 mod retention;
 mod schedule;
+mod server;
 mod status;
+mod timetable;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -29,28 +34,29 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use tokio::sync::Semaphore;
 use tokio::task::{self, JoinSet};
 
 pub use clock::Clock;
 pub use digests::{DigestRun, DigestSend, Queued, preview_digest, send_digest, send_outbox};
+pub use metrics::Metrics;
 pub use outbox::DrainReport;
-pub use poll::{FeedReport, Polled, poll_once};
+pub use poll::{FeedReport, Polled, Progress, poll_once, poll_once_with_progress};
+pub use reload::ConfigSource;
 pub use status::{FeedOverview, feeds};
 
-use crate::config::{Schedule, Settings};
-use crate::digest::send::{Mailer, retry_delay};
+use crate::config::Settings;
+use crate::digest::send::Mailer;
 use crate::feed::fetch::Fetcher;
 use crate::store::{FeedId, Store};
 use crate::watch::Watcher;
 use hosts::Hosts;
 use poll::to_chrono;
+use reload::reconfigure;
+use timetable::Timetable;
 
 /// How long fetches in flight may go on after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
-/// The loop wakes at least this often, so clock jumps and digest checks are not missed.
-const MAX_SLEEP: Duration = Duration::from_secs(30);
 /// How long after a poll with matches alerts are gathered, so that the matches of feeds
 /// polled together go out in one mail.
 const ALERT_SETTLE: Duration = Duration::from_secs(5);
@@ -60,21 +66,28 @@ const OUTBOX_RECHECK: Duration = Duration::from_secs(60);
 /// How long before a failed outbox pass or alert run (a database error) is tried again.
 const RETRY_AFTER_ERROR: Duration = Duration::from_secs(60);
 
-/// Everything a poll or a digest run needs, built once from the settings.
+/// Everything a poll or a digest run needs, built from one version of the settings. A
+/// config reload builds a new one ([`Context::reopen`]) that shares the store, the
+/// politeness state and the shutdown flag; work in flight keeps the one it started with.
 pub struct Context {
     pub settings: Settings,
     clock: Clock,
     store: Arc<Mutex<Store>>,
     /// Requests in flight, over all feeds.
     permits: Arc<Semaphore>,
-    hosts: Hosts,
+    hosts: Arc<Hosts>,
     watcher: Watcher,
     /// Store ids of `settings.feeds`, same order.
     feed_ids: Vec<FeedId>,
+    /// Where each id is in `feed_ids`.
+    feed_positions: HashMap<FeedId, usize>,
     /// For each feed, the indices of the watchlists that apply to it.
     watchlists_of_feed: Vec<Vec<usize>>,
     /// Set when the daemon is shutting down: the outbox stops between two messages.
-    stopping: AtomicBool,
+    stopping: Arc<AtomicBool>,
+    /// Counters for `/metrics` and the facts `/healthz` reads; shared by the contexts of
+    /// successive configurations, so they count over the process's life.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Context {
@@ -82,14 +95,70 @@ impl Context {
     /// watchlists.
     pub async fn open(settings: Settings, clock: Clock) -> anyhow::Result<Arc<Context>> {
         let path = settings.storage.path.clone();
+        let store = tokio::task::spawn_blocking(move || {
+            Store::open(&path)
+                .with_context(|| format!("cannot open the database {}", path.display()))
+        })
+        .await??;
+        let store = Arc::new(Mutex::new(store));
+        let hosts = Arc::new(Hosts::new(settings.polling.concurrency_per_host));
+        let permits = Arc::new(Semaphore::new(settings.polling.concurrency));
+        Context::build(
+            settings,
+            clock,
+            store,
+            hosts,
+            permits,
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(Metrics::default()),
+        )
+        .await
+    }
+
+    /// A context for new settings on the same store. Limits that did not change keep
+    /// their semaphores and host pauses, so a reload does not briefly double them.
+    pub async fn reopen(&self, settings: Settings) -> anyhow::Result<Arc<Context>> {
+        let (old, new) = (&self.settings.polling, &settings.polling);
+        let hosts = if old.concurrency_per_host == new.concurrency_per_host {
+            Arc::clone(&self.hosts)
+        } else {
+            Arc::new(Hosts::new(new.concurrency_per_host))
+        };
+        let permits = if old.concurrency == new.concurrency {
+            Arc::clone(&self.permits)
+        } else {
+            Arc::new(Semaphore::new(new.concurrency))
+        };
+        Context::build(
+            settings,
+            self.clock,
+            Arc::clone(&self.store),
+            hosts,
+            permits,
+            Arc::clone(&self.stopping),
+            Arc::clone(&self.metrics),
+        )
+        .await
+    }
+
+    async fn build(
+        settings: Settings,
+        clock: Clock,
+        store: Arc<Mutex<Store>>,
+        hosts: Arc<Hosts>,
+        permits: Arc<Semaphore>,
+        stopping: Arc<AtomicBool>,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<Arc<Context>> {
         let feeds = settings.feeds.clone();
         let digests = settings.digests.clone();
-        let (store, feed_ids) = tokio::task::spawn_blocking(move || {
-            let mut store = Store::open(&path)
-                .with_context(|| format!("cannot open the database {}", path.display()))?;
+        let now = clock.now();
+        let shared = Arc::clone(&store);
+        let feed_ids = tokio::task::spawn_blocking(move || {
+            let mut store = shared.lock().unwrap_or_else(|p| p.into_inner());
             let ids = store.sync_feeds(&feeds)?;
-            store.sync_digests(&digests, clock.now())?;
-            anyhow::Ok((store, ids))
+            store.sync_digests(&digests, now)?;
+            anyhow::Ok(ids)
         })
         .await??;
         let queries: Vec<_> = settings
@@ -111,17 +180,33 @@ impl Context {
                     .collect()
             })
             .collect();
+        let feed_positions = feed_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i))
+            .collect();
         Ok(Arc::new(Context {
-            permits: Arc::new(Semaphore::new(settings.polling.concurrency)),
-            hosts: Hosts::new(settings.polling.concurrency_per_host),
+            feed_positions,
+            permits,
+            hosts,
             settings,
             clock,
-            store: Arc::new(Mutex::new(store)),
+            store,
             watcher,
             feed_ids,
             watchlists_of_feed,
-            stopping: AtomicBool::new(false),
+            stopping,
+            metrics,
         }))
+    }
+
+    /// Where feed `id` is in these settings; `None` if they no longer have it.
+    fn feed_index(&self, id: FeedId) -> Option<usize> {
+        self.feed_positions.get(&id).copied()
+    }
+
+    fn digest_index(&self, name: &str) -> Option<usize> {
+        self.settings.digests.iter().position(|d| d.name == name)
     }
 
     /// Runs `work` on the store on the blocking pool: rusqlite blocks, and the store must
@@ -149,7 +234,7 @@ impl Context {
 
 /// Runs the daemon until `shutdown` completes: polls every feed when it is due, runs each
 /// digest on its timetable. On shutdown, stops starting work, lets work in flight finish
-/// for a grace period, and returns.
+/// for a grace period, and returns. The settings never change; see [`run_service`].
 pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     run_with_clock(settings, Clock::system(), shutdown).await
 }
@@ -161,11 +246,34 @@ pub async fn run_with_clock(
     clock: Clock,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    // Held until this returns; the OS lets go of it however the process ends.
+    serve(settings, clock, ConfigSource::fixed(), shutdown).await
+}
+
+/// [`run`] as a service runs: the settings are reloaded when the files of `source` change
+/// or a reload is requested (SIGHUP).
+pub async fn run_service(
+    settings: Settings,
+    source: ConfigSource,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    serve(settings, Clock::system(), source, shutdown).await
+}
+
+/// A poll task's answer: when the feed is next due, and how many matches it found.
+type PollDone = (DateTime<Utc>, usize);
+
+async fn serve(
+    settings: Settings,
+    clock: Clock,
+    mut source: ConfigSource,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    // Held until this returns; the OS lets go of it however the process ends. A reload
+    // keeps the database, so it keeps the lock too.
     let _daemon_lock = lock::daemon_lock(&settings.storage.path)?;
-    let mailer = Arc::new(Mailer::new(&settings.email)?);
-    let fetcher = Fetcher::new(&settings.polling)?;
-    let ctx = Context::open(settings, clock).await?;
+    let mut mailer = Arc::new(Mailer::new(&settings.email)?);
+    let mut fetcher = Fetcher::new(&settings.polling)?;
+    let mut ctx = Context::open(settings, clock).await?;
     tracing::info!(
         feeds = ctx.settings.feeds.len(),
         watchlists = ctx.settings.watchlists.len(),
@@ -174,49 +282,69 @@ pub async fn run_with_clock(
         "newshound started"
     );
 
-    let mut timetable = Timetable::load(&ctx).await?;
-    let mut polls: JoinSet<(DateTime<Utc>, usize)> = JoinSet::new();
-    let mut digest_runs: JoinSet<bool> = JoinSet::new();
-    // At most one outbox pass and one alert run at a time.
+    // The current context: the HTTP listener reads it per request, and a reload
+    // replaces it.
+    let (current, current_rx) = tokio::sync::watch::channel(Arc::clone(&ctx));
+    let server = server::start(current_rx).await?;
+
+    let mut timetable = Timetable::load(&ctx, None).await?;
+    ctx.metrics.set_ready(clock.now());
+    let mut polls: JoinSet<PollDone> = JoinSet::new();
+    let mut digest_runs: JoinSet<(String, bool)> = JoinSet::new();
+    // At most one outbox pass, one alert run and one backfill at a time.
     let mut outbox_runs: JoinSet<Option<DateTime<Utc>>> = JoinSet::new();
     let mut alert_runs: JoinSet<Option<DateTime<Utc>>> = JoinSet::new();
+    let mut backfills: JoinSet<bool> = JoinSet::new();
     // Which feed or digest each task serves, so that even a task that panicked is
-    // rescheduled rather than left "running" forever.
-    let mut poll_tasks: HashMap<task::Id, usize> = HashMap::new();
-    let mut digest_tasks: HashMap<task::Id, usize> = HashMap::new();
+    // rescheduled rather than left "running" forever. A poll also carries the settings
+    // version it started under: a backfill waits until none from before it is in flight.
+    let mut poll_tasks: HashMap<task::Id, (FeedId, u64)> = HashMap::new();
+    let mut digest_tasks: HashMap<task::Id, String> = HashMap::new();
+    let mut version = 0u64;
+    // New or changed watchlists are matched against recent items, also at start (the
+    // config may have been edited while the daemon was down).
+    let mut backfill_wanted = true;
     // Messages left pending by an earlier run go out first; alerts may be waiting too.
     let mut outbox_due = Some(clock.now());
-    let alerting = alerts::enabled(&ctx);
+    let mut alerting = alerts::enabled(&ctx);
     let mut alerts_due = alerting.then(|| clock.now());
     // Retention: its own timer and at most one run at a time (see `retention`).
     let mut retention_due = Some(clock.now() + to_chrono(retention::FIRST_RUN));
     let mut retention_runs: JoinSet<Duration> = JoinSet::new();
+    let mut config_check = tokio::time::interval(reload::CHECK_EVERY);
+    config_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
 
     loop {
         let now = clock.now();
-        for index in timetable.take_due_feeds(now) {
+        for id in timetable.take_due_feeds(now) {
+            let Some(index) = ctx.feed_index(id) else {
+                continue;
+            };
             let (ctx, fetcher) = (Arc::clone(&ctx), fetcher.clone());
             let handle = polls.spawn(async move {
                 let report = poll::poll_feed(&ctx, &fetcher, index).await;
                 let matches = report.outcome.as_ref().map_or(0, |p| p.matches.len());
                 (report.next_due, matches)
             });
-            poll_tasks.insert(handle.id(), index);
+            poll_tasks.insert(handle.id(), (id, version));
         }
-        for index in timetable.take_due_digests(now) {
+        for name in timetable.take_due_digests(now) {
+            let Some(index) = ctx.digest_index(&name) else {
+                continue;
+            };
             let ctx = Arc::clone(&ctx);
+            let task_name = name.clone();
             let handle = digest_runs.spawn(async move {
                 match digests::run_digest(&ctx, index, ctx.clock.now()).await {
-                    Ok(_) => true,
+                    Ok(_) => (task_name, true),
                     Err(e) => {
-                        let name = &ctx.settings.digests[index].name;
-                        tracing::warn!(digest = %name, error = %format!("{e:#}"), "digest not queued; will retry");
-                        false
+                        tracing::warn!(digest = %task_name, error = %format!("{e:#}"), "digest not queued; will retry");
+                        (task_name, false)
                     }
                 }
             });
-            digest_tasks.insert(handle.id(), index);
+            digest_tasks.insert(handle.id(), name);
         }
         if alert_runs.is_empty() && alerts_due.is_some_and(|at| at <= now) {
             alerts_due = None;
@@ -249,6 +377,22 @@ pub async fn run_with_clock(
             let ctx = Arc::clone(&ctx);
             retention_runs.spawn(async move { retention::run(&ctx).await });
         }
+        // Polls started under older settings matched their items with the old
+        // watchlists; the backfill reads items only once they are stored.
+        let older_polls = poll_tasks.values().any(|(_, v)| *v < version);
+        if backfill_wanted && backfills.is_empty() && !older_polls {
+            backfill_wanted = false;
+            let ctx = Arc::clone(&ctx);
+            backfills.spawn(async move {
+                match backfill::run(&ctx).await {
+                    Ok(matched) => matched > 0,
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "watchlist backfill failed; it is retried at the next reload or restart");
+                        false
+                    }
+                }
+            });
+        }
 
         let now = clock.now();
         let sleep = [
@@ -260,34 +404,42 @@ pub async fn run_with_clock(
         .flatten()
         .map(|t| (t - now).to_std().unwrap_or(Duration::ZERO))
         .fold(timetable.until_next(now), Duration::min);
+        ctx.metrics.set_earliest_due(timetable.earliest_feed_due());
+        let watching_files = source.watches_files();
+        let reload_asked = async {
+            match source.requests.as_mut() {
+                Some(requests) => requests.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        let (mut reload, mut check_files) = (false, false);
         tokio::select! {
             () = &mut shutdown => break,
             Some(done) = polls.join_next_with_id() => {
-                let (id, next_due, matches) = match done {
-                    Ok((id, (next_due, matches))) => (id, next_due, matches),
+                let (task, next_due, matches) = match done {
+                    Ok((task, (next_due, matches))) => (task, next_due, matches),
                     Err(e) => {
                         tracing::error!(error = %e, "a poll task failed; the feed is retried later");
                         (e.id(), clock.now() + chrono::Duration::minutes(5), 0)
                     }
                 };
-                if let Some(index) = poll_tasks.remove(&id) {
-                    timetable.feed_done(index, next_due);
+                if let Some((id, _)) = poll_tasks.remove(&task) {
+                    timetable.feed_done(id, next_due);
                 }
                 if alerting && matches > 0 {
                     alerts_due = sooner(alerts_due, Some(clock.now() + to_chrono(ALERT_SETTLE)));
                 }
             }
             Some(done) = digest_runs.join_next_with_id() => {
-                let (id, ok) = match done {
-                    Ok((id, ok)) => (id, ok),
+                let (id, name, ok) = match done {
+                    Ok((id, (name, ok))) => (id, name, ok),
                     Err(e) => {
                         tracing::error!(error = %e, "a digest task failed; it is retried later");
-                        (e.id(), false)
+                        (e.id(), String::new(), false)
                     }
                 };
-                if let Some(index) = digest_tasks.remove(&id) {
-                    timetable.digest_done(index, ok, clock.now());
-                }
+                let name = digest_tasks.remove(&id).unwrap_or(name);
+                timetable.digest_done(&name, ok, clock.now());
                 outbox_due = Some(clock.now());
             }
             Some(done) = alert_runs.join_next() => {
@@ -313,11 +465,44 @@ pub async fn run_with_clock(
                 });
                 retention_due = Some(clock.now() + to_chrono(wait));
             }
+            Some(done) = backfills.join_next() => {
+                if done.unwrap_or(false) && alerting {
+                    alerts_due = sooner(alerts_due, Some(clock.now()));
+                }
+            }
+            Some(()) = reload_asked => {
+                tracing::info!("reload requested");
+                reload = true;
+            }
+            _ = config_check.tick(), if watching_files => check_files = true,
             () = tokio::time::sleep(sleep) => {}
+        }
+        if check_files {
+            reload = source.changed().await;
+        }
+        if reload && let Some(next) = source.load(&ctx.settings).await {
+            match reconfigure(&ctx, next, &timetable).await {
+                Ok(new) => {
+                    (ctx, timetable) = (new.ctx, new.timetable);
+                    current.send_replace(Arc::clone(&ctx));
+                    (mailer, fetcher) = (Arc::new(new.mailer), new.fetcher);
+                    version += 1;
+                    backfill_wanted = true;
+                    alerting = alerts::enabled(&ctx);
+                    alerts_due = sooner(alerts_due, alerting.then(|| clock.now()));
+                    outbox_due = Some(clock.now());
+                }
+                Err(e) => tracing::error!(
+                    error = %format!("{e:#}"),
+                    "configuration not applied; running on the previous one"
+                ),
+            }
         }
     }
 
     ctx.stopping.store(true, Ordering::Relaxed);
+    // Health and metrics stop answering with the daemon.
+    drop((server, current));
     tracing::info!(
         in_flight = polls.len()
             + digest_runs.len()
@@ -329,7 +514,9 @@ pub async fn run_with_clock(
     // Fetches get a grace period. Digest and alert runs are short database work, waited
     // for. A message being sent is waited for too (its SMTP timeout bounds it): cut off
     // between the server's acceptance and being marked sent, it would go out twice. The
-    // outbox sends no further message once stopping is set.
+    // outbox sends no further message once stopping is set. A backfill is cut off: it
+    // is repeated at the next start, and each of its batches is one transaction.
+    backfills.abort_all();
     let polls_drained = async { while polls.join_next().await.is_some() {} };
     if tokio::time::timeout(SHUTDOWN_GRACE, polls_drained)
         .await
@@ -342,6 +529,7 @@ pub async fn run_with_clock(
     while outbox_runs.join_next().await.is_some() {}
     // Stops between two batches once stopping is set.
     while retention_runs.join_next().await.is_some() {}
+    while backfills.join_next().await.is_some() {}
     // Dropping the JoinSets aborts what is left; a store write already on the blocking
     // pool still finishes its transaction, so nothing is left half-written.
     Ok(())
@@ -352,149 +540,5 @@ fn sooner(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
-    }
-}
-
-/// When each feed and digest is next due. Lives in the loop only; the store keeps each
-/// feed's next due time so that a restart does not poll everything at once.
-struct Timetable {
-    feed_due: Vec<DateTime<Utc>>,
-    feeds_running: HashSet<usize>,
-    /// Feeds due at start-up that have not finished their first poll yet: a digest that
-    /// has never run waits for them, so its first message has something in it.
-    first_round: HashSet<usize>,
-    digest_schedules: Vec<(Schedule, Tz)>,
-    digest_due: Vec<Option<DateTime<Utc>>>,
-    digests_running: HashSet<usize>,
-    digest_failures: HashMap<usize, u32>,
-}
-
-impl Timetable {
-    async fn load(ctx: &Context) -> anyhow::Result<Timetable> {
-        let now = ctx.clock.now();
-        let ids = ctx.feed_ids.clone();
-        let names: Vec<String> = ctx
-            .settings
-            .digests
-            .iter()
-            .map(|d| d.name.clone())
-            .collect();
-        let (due, last_runs) = ctx
-            .with_store(move |store| {
-                let due = ids
-                    .iter()
-                    .map(|id| Ok(store.fetch_state(*id)?.next_due_at))
-                    .collect::<crate::store::Result<Vec<_>>>()?;
-                let runs = names
-                    .iter()
-                    .map(|n| store.digest_last_run(n))
-                    .collect::<crate::store::Result<Vec<_>>>()?;
-                crate::store::Result::Ok((due, runs))
-            })
-            .await?;
-        // A stored due time comes from the last run's settings: an interval shortened
-        // since then (or a long backoff) should not keep a feed waiting longer than its
-        // longest interval.
-        let feed_due: Vec<DateTime<Utc>> = due
-            .into_iter()
-            .zip(&ctx.settings.feeds)
-            .map(|(stored, feed)| {
-                let soonest = now
-                    + chrono::Duration::from_std(feed.cadence.max_interval)
-                        .unwrap_or(chrono::Duration::days(1));
-                stored.map_or(now, |stored| stored.min(soonest))
-            })
-            .collect();
-        let first_round = (0..feed_due.len())
-            .filter(|i| feed_due[*i] <= now)
-            .collect();
-        let digest_schedules: Vec<(Schedule, Tz)> = ctx
-            .settings
-            .digests
-            .iter()
-            .map(|d| (d.schedule.clone(), d.timezone))
-            .collect();
-        // A digest runs at its next time after its last run; one missed while the daemon
-        // was down runs at once (once). A digest that has never run: an interval one runs
-        // after the first poll, a calendar one at its first time from now.
-        let digest_due = last_runs
-            .iter()
-            .zip(&digest_schedules)
-            .map(|(last, (schedule, tz))| match (last, schedule) {
-                (Some(last), _) => Some(schedule.next_after(*last, *tz)),
-                (None, Schedule::Every(_)) => None,
-                (None, _) => Some(schedule.next_after(now, *tz)),
-            })
-            .collect();
-        Ok(Timetable {
-            feed_due,
-            feeds_running: HashSet::new(),
-            first_round,
-            digest_schedules,
-            digest_due,
-            digests_running: HashSet::new(),
-            digest_failures: HashMap::new(),
-        })
-    }
-
-    fn take_due_feeds(&mut self, now: DateTime<Utc>) -> Vec<usize> {
-        let due: Vec<usize> = (0..self.feed_due.len())
-            .filter(|i| self.feed_due[*i] <= now && !self.feeds_running.contains(i))
-            .collect();
-        self.feeds_running.extend(&due);
-        due
-    }
-
-    fn feed_done(&mut self, index: usize, next_due: DateTime<Utc>) {
-        self.feeds_running.remove(&index);
-        self.first_round.remove(&index);
-        self.feed_due[index] = next_due;
-    }
-
-    fn take_due_digests(&mut self, now: DateTime<Utc>) -> Vec<usize> {
-        let due: Vec<usize> = (0..self.digest_due.len())
-            .filter(|i| !self.digests_running.contains(i))
-            .filter(|i| match self.digest_due[*i] {
-                Some(at) => at <= now,
-                None => self.first_round.is_empty(),
-            })
-            .collect();
-        self.digests_running.extend(&due);
-        due
-    }
-
-    /// After a run: the digest's next time; after a failure (a database error), a retry
-    /// with backoff, but no later than that.
-    fn digest_done(&mut self, index: usize, ok: bool, now: DateTime<Utc>) {
-        self.digests_running.remove(&index);
-        let (schedule, tz) = &self.digest_schedules[index];
-        // From the time it was due if the clock now reads earlier (stepped back), so that
-        // one time does not fire twice.
-        let from = self.digest_due[index].map_or(now, |due| due.max(now));
-        let next = schedule.next_after(from, *tz);
-        self.digest_due[index] = Some(if ok {
-            self.digest_failures.remove(&index);
-            next
-        } else {
-            let failures = self.digest_failures.entry(index).or_default();
-            *failures += 1;
-            next.min(now + to_chrono(retry_delay(*failures, schedule.typical_gap())))
-        });
-    }
-
-    /// How long the loop may sleep before something is due.
-    fn until_next(&self, now: DateTime<Utc>) -> Duration {
-        let feeds = (0..self.feed_due.len())
-            .filter(|i| !self.feeds_running.contains(i))
-            .map(|i| self.feed_due[i]);
-        let digests = (0..self.digest_due.len())
-            .filter(|i| !self.digests_running.contains(i))
-            .filter_map(|i| self.digest_due[i]);
-        feeds
-            .chain(digests)
-            .min()
-            .map(|t| (t - now).to_std().unwrap_or(Duration::ZERO))
-            .unwrap_or(MAX_SLEEP)
-            .min(MAX_SLEEP)
     }
 }

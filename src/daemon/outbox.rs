@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 
+use super::metrics::Delivery;
 use super::{Context, failpoint};
 use crate::digest::send::{Mailer, SendError, retry_delay};
 use crate::store::{MessageKind, OutboxMessage};
@@ -53,8 +54,10 @@ pub(super) async fn drain(
             held.insert(message.recipient.clone());
             continue;
         }
+        let alert = matches!(message.kind, MessageKind::Alert);
         match mailer.send(&message).await {
             Ok(()) => {
+                ctx.metrics.message(alert, Delivery::Sent);
                 failpoint::pause("smtp-accepted").await;
                 mark_sent(ctx, message.id, now).await?;
                 tracing::info!(
@@ -68,6 +71,7 @@ pub(super) async fn drain(
             }
             // Refused, or a message that cannot be sent as it is: trying again cannot help.
             Err(SendError::Permanent(reason) | SendError::Build(reason)) => {
+                ctx.metrics.message(alert, Delivery::Failed);
                 let (id, error) = (message.id, reason.clone());
                 ctx.with_store(move |s| s.mark_failed(id, &error)).await?;
                 tracing::error!(
@@ -79,6 +83,7 @@ pub(super) async fn drain(
                 report.failed.push((message, reason));
             }
             Err(other) => {
+                ctx.metrics.message(alert, Delivery::Retrying);
                 let reason = other.to_string();
                 let wait = retry_delay(message.attempts + 1, retry_cap(ctx, &message));
                 let next = now + chrono::Duration::from_std(wait).unwrap_or_default();

@@ -13,6 +13,7 @@ use url::Url;
 
 use super::Context;
 use super::hosts::Hosts;
+use super::metrics::{Metrics, PollResult};
 use super::schedule;
 use crate::config::{FeedSettings, Settings};
 use crate::feed::fetch::{Fetched, Fetcher, ResponseHints, Validators};
@@ -51,10 +52,12 @@ pub(super) async fn poll_feed(ctx: &Arc<Context>, fetcher: &Fetcher, index: usiz
         Ok(done) => done,
         Err(e) => {
             // The store failed (or a task did); the feed keeps its schedule.
+            ctx.metrics.poll_error("internal");
             let next_due = ctx.clock.now() + to_chrono(schedule::jittered(feed.cadence.interval));
             (Err(format!("{e:#}")), next_due)
         }
     };
+    count(&ctx.metrics, &outcome, ctx.clock.now());
     match &outcome {
         Ok(polled) if polled.deferred_until.is_some() => {
             tracing::debug!(feed = %feed.name, url = %redacted(&feed.url), "host asked for a pause; deferred")
@@ -78,6 +81,33 @@ pub(super) async fn poll_feed(ctx: &Arc<Context>, fetcher: &Fetcher, index: usiz
         url: redacted(&feed.url),
         outcome,
         next_due,
+    }
+}
+
+/// Adds a finished poll to the metrics.
+fn count(metrics: &Metrics, outcome: &Result<Polled, String>, now: DateTime<Utc>) {
+    let result = match outcome {
+        Ok(polled) if polled.deferred_until.is_some() => PollResult::Deferred,
+        Ok(polled) if polled.not_modified => PollResult::NotModified,
+        Ok(polled) => {
+            metrics.items(polled.items, polled.new_items);
+            for m in &polled.matches {
+                metrics.matched(&m.watchlist);
+            }
+            PollResult::Ok
+        }
+        Err(_) => PollResult::Error,
+    };
+    metrics.poll_done(result, now);
+}
+
+/// Observes the time from its making to its drop as a poll's duration, whichever way the
+/// poll ends.
+struct Timed<'a>(&'a Metrics, std::time::Instant);
+
+impl Drop for Timed<'_> {
+    fn drop(&mut self) {
+        self.0.poll_duration(self.1.elapsed());
     }
 }
 
@@ -138,6 +168,7 @@ async fn poll_and_record(
         };
         return Ok((Ok(polled), next_due));
     }
+    let _timed = Timed(&ctx.metrics, std::time::Instant::now());
 
     let fetch = fetch_and_parse(fetcher, &url, &state).await;
     if let (Some(host), Some(wait)) = (&host, fetch.answer.retry_after) {
@@ -194,7 +225,10 @@ async fn poll_and_record(
         .await?;
 
     let result = match outcome {
-        PollOutcome::Failed { error, .. } => Err(error),
+        PollOutcome::Failed { error, kind, .. } => {
+            ctx.metrics.poll_error(&kind);
+            Err(error)
+        }
         PollOutcome::NotModified { .. } => Ok(Polled {
             not_modified: true,
             ..Polled::default()
@@ -475,6 +509,24 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// One pass over the feeds (all, or the one named), concurrently within the configured
 /// limit. Digests are not sent. Used by `newshound poll --once`.
 pub async fn poll_once(settings: Settings, only: Option<&str>) -> anyhow::Result<Vec<FeedReport>> {
+    poll_once_with_progress(settings, only, |_| {}).await
+}
+
+/// How far a [`poll_once_with_progress`] pass has got.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    pub done: usize,
+    pub total: usize,
+    /// The feed that just finished; `None` for the first call, made before any poll.
+    pub finished: Option<&'a FeedReport>,
+}
+
+/// [`poll_once`], calling `progress` before the first poll and as each feed finishes.
+pub async fn poll_once_with_progress(
+    settings: Settings,
+    only: Option<&str>,
+    mut progress: impl FnMut(Progress<'_>),
+) -> anyhow::Result<Vec<FeedReport>> {
     let selected: Vec<usize> = match only {
         None => (0..settings.feeds.len()).collect(),
         Some(name) => {
@@ -488,6 +540,12 @@ pub async fn poll_once(settings: Settings, only: Option<&str>) -> anyhow::Result
     };
     let fetcher = Fetcher::new(&settings.polling)?;
     let ctx = Context::open(settings, super::Clock::system()).await?;
+    let total = selected.len();
+    progress(Progress {
+        done: 0,
+        total,
+        finished: None,
+    });
     let mut tasks = tokio::task::JoinSet::new();
     for index in selected {
         let (ctx, fetcher) = (Arc::clone(&ctx), fetcher.clone());
@@ -495,7 +553,13 @@ pub async fn poll_once(settings: Settings, only: Option<&str>) -> anyhow::Result
     }
     let mut reports = Vec::new();
     while let Some(done) = tasks.join_next().await {
-        reports.push(done?);
+        let (index, report) = done?;
+        progress(Progress {
+            done: reports.len() + 1,
+            total,
+            finished: Some(&report),
+        });
+        reports.push((index, report));
     }
     reports.sort_by_key(|(index, _)| *index);
     Ok(reports.into_iter().map(|(_, report)| report).collect())

@@ -296,6 +296,37 @@ pub(super) fn insert_matches(
     matches: &[NewMatch],
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    for m in matches {
+        let Some(Some(Sighting { item: item_id, .. })) = sightings.get(m.item) else {
+            continue; // the feed had the item already: it was matched back then
+        };
+        let row = MatchRow {
+            item: *item_id,
+            watchlist: &m.watchlist,
+            matched_terms: &m.matched_terms,
+            snippet: &m.snippet,
+        };
+        ids.extend(insert_match(conn, &row, now)?);
+    }
+    Ok(ids)
+}
+
+/// One match to insert, borrowed from whoever found it.
+pub(super) struct MatchRow<'a> {
+    pub item: i64,
+    pub watchlist: &'a str,
+    pub matched_terms: &'a [String],
+    pub snippet: &'a Snippet,
+}
+
+/// Inserts a match unless the item has one of that watchlist already; returns its id
+/// when it is new. A newly matched item joins the queue for story grouping.
+pub(super) fn insert_match(
+    conn: &Connection,
+    m: &MatchRow,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
     let mut insert = conn.prepare_cached(
         "INSERT INTO matches (item_id, watchlist, matched_terms, snippet, highlights, matched_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -306,28 +337,23 @@ pub(super) fn insert_matches(
          SELECT id FROM items WHERE id = ?1 AND story_id IS NULL
          ON CONFLICT (item_id) DO NOTHING",
     )?;
-    let mut ids = Vec::new();
-    for m in matches {
-        let Some(Some(Sighting { item: item_id, .. })) = sightings.get(m.item) else {
-            continue; // the feed had the item already: it was matched back then
-        };
-        // Serialising a Vec of strings or of ranges cannot fail.
-        let terms = serde_json::to_string(&m.matched_terms).unwrap_or_default();
-        let highlights = serde_json::to_string(&m.snippet.highlights).unwrap_or_default();
-        let changed = insert.execute(params![
-            item_id,
-            m.watchlist,
-            terms,
-            m.snippet.text,
-            highlights,
-            to_unix(now)
-        ])?;
-        if changed == 1 {
-            ids.push(conn.last_insert_rowid());
-            queue.execute([item_id])?;
-        }
+    // Serialising a slice of strings or of ranges cannot fail.
+    let terms = serde_json::to_string(m.matched_terms).unwrap_or_default();
+    let highlights = serde_json::to_string(&m.snippet.highlights).unwrap_or_default();
+    let changed = insert.execute(params![
+        m.item,
+        m.watchlist,
+        terms,
+        m.snippet.text,
+        highlights,
+        to_unix(now)
+    ])?;
+    if changed == 0 {
+        return Ok(None);
     }
-    Ok(ids)
+    let id = conn.last_insert_rowid();
+    queue.execute([m.item])?;
+    Ok(Some(id))
 }
 
 /// Computes the article keys of items stored before they existed (the schema step that

@@ -5,8 +5,10 @@
 //! `spawn_blocking` and never hold the store across an `.await`.
 //!
 //! Queries are split by table group: [`feeds`], [`items`] (items, their sightings in
-//! feeds, and matches), [`stories`], [`digests`] (digest state and recipients) and
-//! [`outbox`] (messages, from committed to sent); [`retention`] prunes what is old.
+//! feeds, and matches), [`stories`], [`digests`] (digest state and recipients),
+//! [`outbox`] (messages, from committed to sent) and [`watchlists`] (which watchlist
+//! definitions have been matched against recent items); [`retention`] prunes what is
+//! old.
 
 /// SQL for a JSON array of the names of the feeds item `$item` (an SQL expression) was
 /// seen in, in order of sighting; `$also` narrows the sightings (e.g. to those before a
@@ -34,6 +36,7 @@ mod items;
 mod outbox;
 mod retention;
 mod stories;
+mod watchlists;
 
 use std::path::Path;
 
@@ -45,6 +48,7 @@ pub use feeds::{Condition, FeedId, FeedStatus, FetchState, Location, PollOutcome
 pub use items::{NewMatch, Retitle, Seen};
 pub use outbox::{MessageKind, MessageState, NewMessage, OutboxMessage};
 pub use retention::{Pruned, Pruning};
+pub use watchlists::{BackfillDone, BackfillMatch, RecentItem};
 
 /// The schema, one SQL file per step, only ever appended to.
 pub(crate) const MIGRATIONS: &[M<'static>] = &[
@@ -52,7 +56,8 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0002_polling_state.sql")),
     M::up(include_str!("../../migrations/0003_stories.sql")),
     M::up(include_str!("../../migrations/0004_outbox.sql")),
-    M::up(include_str!("../../migrations/0005_retention.sql")),
+    M::up(include_str!("../../migrations/0005_watchlists.sql")),
+    M::up(include_str!("../../migrations/0006_retention.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

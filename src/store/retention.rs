@@ -4,7 +4,7 @@
 //! The rules, in the order a demanding user would put them:
 //! - Never re-send something old. "New" means not seen in that feed before (a row of
 //!   `sightings`), so nothing a feed still lists is pruned: a poll that parses a feed's
-//!   body marks what it listed ([`mark_listed`], migration 0005), and an item is only old
+//!   body marks what it listed ([`mark_listed`], migration 0006), and an item is only old
 //!   once every feed it was seen in has stopped listing it, counted from the last time one
 //!   did. An item is pruned whole (its sightings, matches, queue entry), never one
 //!   sighting of it, so the feeds it appeared in stay known for as long as it is kept.

@@ -50,11 +50,6 @@ impl Daemon {
         }
     }
 
-    /// Whether the process has not exited.
-    pub fn is_running(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-
     /// Waits for a log line containing `text`.
     pub fn wait_for_log(&mut self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -65,6 +60,62 @@ impl Daemon {
                 Err(_) => panic!("no log line with {text:?}; got:\n{}", self.seen.join("\n")),
             }
         }
+    }
+
+    /// Waits until `count` log lines contain `text`.
+    pub fn wait_for_logs(&mut self, text: &str, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.seen.iter().filter(|l| l.contains(text)).count() < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(_) => panic!(
+                    "fewer than {count} log lines with {text:?}; got:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// The log lines read so far that contain `text`.
+    pub fn logged(&mut self, text: &str) -> Vec<String> {
+        self.seen.extend(self.lines.try_iter());
+        self.seen
+            .iter()
+            .filter(|l| l.contains(text))
+            .cloned()
+            .collect()
+    }
+
+    /// Sends `signal` and returns at once.
+    pub fn signal(&self, signal: Signal) {
+        kill(Pid::from_raw(self.child.id() as i32), signal).expect("send signal");
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Waits (at most `limit`) for the process to exit; returns its status and log.
+    pub fn wait_exit(mut self, limit: Duration) -> (std::process::ExitStatus, String) {
+        let deadline = Instant::now() + limit;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                self.seen.extend(self.lines.iter());
+                panic!(
+                    "newshound did not exit within {limit:?}:\n{}",
+                    self.seen.join("\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        self.seen.extend(self.lines.iter());
+        (status, self.seen.join("\n"))
     }
 
     /// Sends `signal`, waits for the process to exit successfully; returns its log.

@@ -464,7 +464,7 @@ fn a_database_from_before_retention_is_upgraded_and_pruned_only_once_its_feeds_a
     let path = dir.path().join("n.db");
     {
         let mut conn = Connection::open(&path).unwrap();
-        Migrations::from_slice(&crate::store::MIGRATIONS[..4])
+        Migrations::from_slice(&crate::store::MIGRATIONS[..5])
             .to_latest(&mut conn)
             .unwrap();
         conn.execute_batch(&format!(

@@ -1,0 +1,251 @@
+//! Live config, with the real binary: edits of the config file and of `conf.d/` take
+//! effect while `newshound run` keeps running, a broken edit is refused with its file, key
+//! and reason while the daemon carries on with the last good config, a new or changed
+//! watchlist is matched against recent items, and SIGHUP reloads too.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+
+use newshound::config;
+use newshound::store::Store;
+use support::FeedServer;
+use support::fixtures::{feed_table, served_copy, write_config};
+use support::process::{Daemon, wait_until};
+
+const RELOADED: &str = "configuration reloaded";
+const REFUSED: &str = "configuration change refused";
+
+/// The titles of the items `watchlist` has matched.
+fn matched(db: &Path, watchlist: &str) -> Vec<String> {
+    let mut titles: Vec<String> = Store::open(db)
+        .unwrap()
+        .matches_since(Some(watchlist), chrono::DateTime::UNIX_EPOCH)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.title)
+        .collect();
+    titles.sort();
+    titles
+}
+
+/// Each `.eml` in `dir` in the order written: its `To` address and plain text.
+fn written(dir: &Path) -> Vec<(String, String)> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    paths.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    paths.sort();
+    paths
+        .iter()
+        .map(|path| {
+            let raw = std::fs::read(path).unwrap();
+            let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+            let to = message
+                .to()
+                .and_then(|a| a.first())
+                .and_then(|a| a.address())
+                .unwrap_or_default()
+                .to_string();
+            (to, message.body_text(0).unwrap().into_owned())
+        })
+        .collect()
+}
+
+fn conf_d(config: &Path) -> PathBuf {
+    let dir = config.parent().unwrap().join("conf.d");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn edits_apply_live_and_a_broken_edit_keeps_the_last_good_config() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let served = served_copy(&["wire.rss", "defense.atom"]);
+    let http = runtime.block_on(FeedServer::start(served.path()));
+    let work = tempfile::tempdir().unwrap();
+    let outbox = work.path().join("outbox");
+    let config = write_config(
+        work.path(),
+        &format!(
+            "{}[[watchlists]]\nname = \"s400\"\nquery = 'S-400 -\"Real Turkey\"'\n\n\
+             [email]\noutbox = {:?}\n\n\
+             [[digests]]\nname = \"desk\"\nto = [\"desk@example.org\"]\nschedule = \"every 1h\"\n",
+            feed_table("wire", &http.url("wire.rss")),
+            outbox.display().to_string()
+        ),
+    );
+    let db = config::load(&config).unwrap().storage.path;
+    let extra = conf_d(&config);
+
+    let mut daemon = Daemon::start(&config);
+    daemon.wait_for_log("polled");
+    assert_eq!(
+        matched(&db, "s400"),
+        ["Turkey says S-400 systems will stay in storage despite U.S. pressure"]
+    );
+
+    // A feed added in conf.d/ is polled without a restart. It answers slowly, so that the
+    // next edit lands while its poll is in flight.
+    std::fs::write(
+        extra.join("review.toml"),
+        feed_table("review", &http.url("slow/3/defense.atom")),
+    )
+    .unwrap();
+    daemon.wait_for_logs(RELOADED, 1);
+    assert!(daemon.logged(RELOADED)[0].contains("+feed review"));
+
+    // New watchlists: the one with the default backfill is matched against the items seen
+    // so far, including those of the poll in flight when it was added; the one with
+    // `backfill = "0s"` only against what comes from now on.
+    std::fs::write(
+        extra.join("sochi.toml"),
+        "[[watchlists]]\nname = \"sochi\"\nquery = 'Sochi OR Brussels'\n\n\
+         [[watchlists]]\nname = \"sochi-later\"\nquery = 'Sochi OR Brussels'\nbackfill = \"0s\"\n",
+    )
+    .unwrap();
+    daemon.wait_for_logs(RELOADED, 2);
+    daemon.wait_for_log("new or changed watchlists matched against recent items");
+    wait_until(Duration::from_secs(20), || matched(&db, "sochi").len() == 2);
+    assert_eq!(
+        matched(&db, "sochi"),
+        [
+            "Ankara weighs S400 deal as Erdoğan meets Putin in Sochi",
+            "NATO allies meet in Brussels ahead of the summit",
+        ]
+    );
+    assert!(matched(&db, "sochi-later").is_empty());
+    assert!(
+        !http.requests_for("/slow/3/defense.atom").is_empty(),
+        "the slow feed was polled"
+    );
+
+    // Broken edits, each refused with its file, key and reason; the daemon carries on.
+    let broken = extra.join("broken.toml");
+    let edits = [
+        ("[[watchlists]\nname = \"x\"\n", "broken.toml"),
+        (
+            "[[watchlists]]\nname = \"x\"\nquery = \"y\"\ncolour = \"red\"\n",
+            "colour",
+        ),
+        (
+            "[[watchlists]]\nname = \"x\"\nquery = '\"S-400\" (Turkey'\n",
+            "unbalanced parenthesis",
+        ),
+    ];
+    for (n, (text, why)) in edits.iter().enumerate() {
+        std::fs::write(&broken, text).unwrap();
+        daemon.wait_for_logs(REFUSED, n + 1);
+        let refused = daemon.logged(REFUSED);
+        let line = &refused[n];
+        assert!(line.contains("broken.toml"), "{line}");
+        assert!(line.contains(why), "{line}");
+        assert!(daemon.is_running());
+    }
+    assert!(
+        daemon.logged(REFUSED)[1].contains("watchlists[0]"),
+        "the key is named"
+    );
+    std::fs::remove_file(&broken).unwrap();
+    daemon.wait_for_logs(RELOADED, 3);
+
+    // A digest added by an edit runs (its first run after the feeds' first poll) and its
+    // recipient gets the day's matches.
+    std::fs::write(
+        extra.join("night.toml"),
+        "[[digests]]\nname = \"night\"\nto = [\"night@example.org\"]\nschedule = \"every 1h\"\n",
+    )
+    .unwrap();
+    daemon.wait_for_logs(RELOADED, 4);
+    wait_until(Duration::from_secs(20), || {
+        written(&outbox)
+            .iter()
+            .any(|(to, _)| to == "night@example.org")
+    });
+    let night = written(&outbox)
+        .into_iter()
+        .find(|(to, _)| to == "night@example.org")
+        .unwrap()
+        .1;
+    assert!(night.contains("Sochi"), "{night}");
+    assert!(night.contains("Turkey says S-400"), "{night}");
+
+    // A feed removed is dropped; SIGHUP reloads whether or not a file changed.
+    std::fs::remove_file(extra.join("review.toml")).unwrap();
+    daemon.wait_for_logs(RELOADED, 5);
+    assert!(daemon.logged(RELOADED)[4].contains("-feed review"));
+    daemon.signal(Signal::SIGHUP);
+    daemon.wait_for_logs(RELOADED, 6);
+    assert!(daemon.logged("SIGHUP received").len() == 1);
+
+    // A shorter interval holds at once, not after the wait the old one set.
+    let polls = http.requests_for("/wire.rss").len();
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[polling]\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"1s\"\n\n{text}"
+        ),
+    )
+    .unwrap();
+    daemon.wait_for_logs(RELOADED, 7);
+    wait_until(Duration::from_secs(20), || {
+        http.requests_for("/wire.rss").len() >= polls + 2
+    });
+    daemon.stop(Signal::SIGTERM);
+}
+
+#[test]
+fn a_changed_query_rematches_recent_items_and_what_was_sent_stays_sent() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let served = served_copy(&["wire.rss"]);
+    let http = runtime.block_on(FeedServer::start(served.path()));
+    let work = tempfile::tempdir().unwrap();
+    let outbox = work.path().join("outbox");
+    let watchlist = |query: &str| format!("[[watchlists]]\nname = \"topic\"\nquery = '{query}'\n");
+    let extra = work.path().join("conf.d");
+    std::fs::create_dir_all(&extra).unwrap();
+    std::fs::write(extra.join("topic.toml"), watchlist("Floods")).unwrap();
+    let config = write_config(
+        work.path(),
+        &format!(
+            "{}[email]\noutbox = {:?}\n\n\
+             [[digests]]\nname = \"desk\"\nto = [\"desk@example.org\"]\nschedule = \"every 1s\"\n",
+            feed_table("wire", &http.url("wire.rss")),
+            outbox.display().to_string()
+        ),
+    );
+    let db = config::load(&config).unwrap().storage.path;
+
+    let mut daemon = Daemon::start(&config);
+    wait_until(Duration::from_secs(20), || written(&outbox).len() == 1);
+    assert!(written(&outbox)[0].1.contains("Floods close roads"));
+
+    std::fs::write(extra.join("topic.toml"), watchlist("Brussels")).unwrap();
+    daemon.wait_for_logs(RELOADED, 1);
+    assert!(daemon.logged(RELOADED)[0].contains("~watchlist topic"));
+    wait_until(Duration::from_secs(20), || written(&outbox).len() == 2);
+    // Long enough for a wrongly repeated message to show.
+    std::thread::sleep(Duration::from_millis(2500));
+    daemon.stop(Signal::SIGTERM);
+
+    let mails = written(&outbox);
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    assert!(
+        mails[1].1.contains("NATO allies meet in Brussels"),
+        "{}",
+        mails[1].1
+    );
+    assert!(!mails[1].1.contains("Floods"), "sent once: {}", mails[1].1);
+    // The match the new query no longer has is kept.
+    assert_eq!(
+        matched(&db, "topic"),
+        [
+            "Floods close roads across northern Italy",
+            "NATO allies meet in Brussels ahead of the summit",
+        ]
+    );
+}
