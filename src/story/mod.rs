@@ -25,6 +25,7 @@
 //! keep their heaviest terms only, and the document frequencies are halved when their table
 //! outgrows its cap (forgetting words seen once long ago).
 
+mod evidence;
 #[cfg(test)]
 mod tests;
 mod text;
@@ -35,7 +36,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use text::{Splitter, Term};
+use text::{Evidence, Splitter, Term};
 
 /// A story's key, given by the caller (the store's row id).
 pub type StoryId = i64;
@@ -87,6 +88,8 @@ pub struct Features {
     title: Vec<Term>,
     /// The ages of the people the title and text name, sorted.
     ages: Vec<u8>,
+    /// The people the text names in full and the streets the title and text name.
+    evidence: Evidence,
 }
 
 impl Features {
@@ -101,6 +104,7 @@ impl Features {
         let title_terms = splitter.terms();
         splitter.push(strip_headline(title, body), true);
         let ages = splitter.ages();
+        let evidence = splitter.evidence();
         let terms = splitter
             .counts()
             .iter()
@@ -113,6 +117,7 @@ impl Features {
             terms,
             title: title_terms,
             ages,
+            evidence,
         }
     }
 }
@@ -181,7 +186,15 @@ struct Story {
     keys: Vec<Term>,
     /// The ages its items give, sorted (at most one per age in years, so bounded).
     ages: Vec<u8>,
+    /// The streets its items name, sorted, at most [`MAX_KEYS`].
+    streets: Vec<Term>,
+    /// The people its items name in full, sorted, at most [`MAX_KEYS`].
+    people: Vec<Term>,
 }
+
+/// Streets, and people, kept per story: more than one event's worth, fewer than a round-up
+/// of a city's weekend names.
+const MAX_KEYS: usize = 64;
 
 /// Terms kept in a story's sums: the heaviest ones, so a story that gains hundreds of
 /// items stays as cheap to compare with as a long article.
@@ -206,6 +219,22 @@ const MAX_POSTINGS: usize = 64;
 /// 0.87 with it).
 const AGE_CONFLICT: f32 = 0.12;
 
+/// What an item loses in similarity with a story when both name streets and share none, as
+/// with ages ([`AGE_CONFLICT`]) and for the same reason: two shootings a day apart in one
+/// city share its name, its police and its words, rarely its street. A report may name
+/// only a cross street or the block, so a conflict weighs against joining without
+/// forbidding it. Streets differ in more pairs of one event than ages do (a report names
+/// where the victim was found, another where the shots were fired), so it weighs half as
+/// much.
+const STREET_CONFLICT: f32 = 0.06;
+
+/// How many windows after its latest item a story still takes an item that names one of its
+/// people in full or one of its streets. Coverage of an event goes on for days (the victim
+/// named, an arrest, a funeral), and after the window such a report shares few words with
+/// the first ones but the names and the place. Most active stories are not kept longer for
+/// it: only those an item shares a person or a street with are compared beyond the window.
+const FOLLOW_UP: i32 = 2;
+
 /// How much higher the threshold starts on an index that has seen no documents, and how
 /// many documents halve that extra. IDF learnt from a handful of items cannot tell a rare
 /// word from a common one: every shared word (the minister, the department, the city)
@@ -226,6 +255,8 @@ const MAX_TERMS: usize = 1 << 20;
 #[derive(Debug)]
 pub struct StoryIndex {
     window: chrono::Duration,
+    /// How long a story is kept after its latest item: [`FOLLOW_UP`] windows.
+    reach: chrono::Duration,
     tuning: Tuning,
     df: TermMap<u32>,
     docs: u32,
@@ -245,8 +276,12 @@ impl StoryIndex {
     }
 
     pub fn tuned(window: Duration, tuning: Tuning) -> StoryIndex {
+        let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
         StoryIndex {
-            window: chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX),
+            window,
+            reach: window
+                .checked_mul(FOLLOW_UP)
+                .unwrap_or(chrono::Duration::MAX),
             tuning,
             df: TermMap::default(),
             docs: 0,
@@ -342,10 +377,16 @@ impl StoryIndex {
             let Some(story) = self.stories.get(&id) else {
                 continue;
             };
-            if !self.within_window(story, time) {
+            let follows_up = || {
+                let e = &features.evidence;
+                shares(&e.people, &story.people) || shares(&e.streets, &story.streets)
+            };
+            if !(within(story, time, self.window)
+                || (within(story, time, self.reach) && follows_up()))
+            {
                 continue;
             }
-            let score = self.score(&text, &title, &features.ages, story);
+            let score = self.score(&text, &title, features, story);
             if score >= threshold && best.is_none_or(|(_, s)| score > s) {
                 best = Some((id, score));
             }
@@ -359,23 +400,17 @@ impl StoryIndex {
         self.tuning.threshold + COLD_MARGIN * COLD_DOCS / (COLD_DOCS + self.docs as f32)
     }
 
-    /// Whether `time` is within the window of one of the story's items (items may arrive
-    /// out of order). A window too long for the calendar covers everything.
-    fn within_window(&self, story: &Story, time: DateTime<Utc>) -> bool {
-        let from = story.earliest.checked_sub_signed(self.window);
-        let to = story.latest.checked_add_signed(self.window);
-        from.is_none_or(|from| from <= time) && to.is_none_or(|to| time <= to)
-    }
-
-    fn score(&self, text: &Vector, title: &Vector, ages: &[u8], story: &Story) -> f32 {
+    fn score(&self, text: &Vector, title: &Vector, features: &Features, story: &Story) -> f32 {
         let t = &self.tuning;
-        let similarity = (1.0 - t.title_weight) * story.text.cosine(text)
+        let mut similarity = (1.0 - t.title_weight) * story.text.cosine(text)
             + t.title_weight * story.title.cosine(title);
-        if ages_conflict(ages, &story.ages) {
-            similarity - AGE_CONFLICT
-        } else {
-            similarity
+        if conflict(&features.ages, &story.ages) {
+            similarity -= AGE_CONFLICT;
         }
+        if conflict(&features.evidence.streets, &story.streets) {
+            similarity -= STREET_CONFLICT;
+        }
+        similarity
     }
 
     /// Adds an item to `story` (found by [`StoryIndex::find`], or new) and learns its terms.
@@ -391,11 +426,17 @@ impl StoryIndex {
             latest: time,
             keys: Vec::new(),
             ages: Vec::new(),
+            streets: Vec::new(),
+            people: Vec::new(),
         });
         for &age in &features.ages {
-            if let Err(at) = entry.ages.binary_search(&age) {
-                entry.ages.insert(at, age);
-            }
+            insert(&mut entry.ages, age, usize::MAX);
+        }
+        for &street in &features.evidence.streets {
+            insert(&mut entry.streets, street, MAX_KEYS);
+        }
+        for &person in &features.evidence.people {
+            insert(&mut entry.people, person, MAX_KEYS);
         }
         entry.earliest = entry.earliest.min(time);
         entry.latest = entry.latest.max(time);
@@ -409,12 +450,13 @@ impl StoryIndex {
         }
     }
 
-    /// Forgets the stories whose latest item is more than the window before `now`.
+    /// Forgets the stories that no item at `now` or later can join: those whose latest
+    /// item is more than [`StoryIndex::reach`] before it.
     pub fn prune(&mut self, now: DateTime<Utc>) {
-        let window = self.window;
+        let reach = self.reach;
         let postings = &mut self.postings;
         self.stories.retain(|&id, story| {
-            if now - story.latest <= window {
+            if now - story.latest <= reach {
                 return true;
             }
             for key in &story.keys {
@@ -433,11 +475,41 @@ impl StoryIndex {
     pub fn active(&self) -> usize {
         self.stories.len()
     }
+
+    /// How long after its latest item a story can still gain an item: [`FOLLOW_UP`] times
+    /// the window, for a report that names its people or streets. An index rebuilt from
+    /// history needs the items of that span.
+    pub fn reach(&self) -> Duration {
+        self.reach.to_std().unwrap_or(Duration::MAX)
+    }
 }
 
-/// Whether two sorted sets of ages both say something and have no age in common.
-fn ages_conflict(a: &[u8], b: &[u8]) -> bool {
-    !a.is_empty() && !b.is_empty() && !a.iter().any(|x| b.binary_search(x).is_ok())
+/// Whether `time` is within `span` of one of the story's items (items may arrive out of
+/// order). A span too long for the calendar covers everything.
+fn within(story: &Story, time: DateTime<Utc>, span: chrono::Duration) -> bool {
+    let from = story.earliest.checked_sub_signed(span);
+    let to = story.latest.checked_add_signed(span);
+    from.is_none_or(|from| from <= time) && to.is_none_or(|to| time <= to)
+}
+
+/// Inserts `x` into the sorted set `set`, unless it is there or the set holds `cap`.
+fn insert<T: Ord>(set: &mut Vec<T>, x: T, cap: usize) {
+    if set.len() < cap
+        && let Err(at) = set.binary_search(&x)
+    {
+        set.insert(at, x);
+    }
+}
+
+/// Whether two sorted sets share something.
+fn shares<T: Ord>(a: &[T], b: &[T]) -> bool {
+    a.iter().any(|x| b.binary_search(x).is_ok())
+}
+
+/// Whether two sorted sets (of ages, of streets) both say something and have nothing in
+/// common.
+fn conflict<T: Ord>(a: &[T], b: &[T]) -> bool {
+    !a.is_empty() && !b.is_empty() && !shares(a, b)
 }
 
 fn normalise(v: &mut Vector) {
