@@ -192,8 +192,8 @@ pub(super) fn outlets_of(first: &str, seen: Vec<String>) -> Vec<String> {
     feeds
 }
 
-/// The index as the tables say: document frequencies from the grouped items before the
-/// window, and the stories of the window with their items.
+/// The index as the tables say: document frequencies from the grouped items before its
+/// reach (the window, or longer for follow-ups), and the stories within it with their items.
 fn rebuild_index(conn: &Connection, window: Duration) -> Result<StoryIndex> {
     let mut index = StoryIndex::new(window);
     let latest: Option<i64> = conn.query_row(

@@ -321,7 +321,7 @@ impl StoryIndex {
     }
 
     /// Counts an item's terms towards the document frequencies without making it a
-    /// candidate (history older than the window, when the index is rebuilt).
+    /// candidate (history older than [`StoryIndex::reach`], when the index is rebuilt).
     pub fn learn(&mut self, features: &Features) {
         if self.df.len() > MAX_TERMS {
             self.forget();

@@ -3,7 +3,9 @@
 //! counted into hashed terms. Names and numbers are what tell one event from another
 //! within a topic, so they are found here, once per item, and weighed later against
 //! document frequencies. Ages are found here too: they are what most often tells apart two
-//! reports of one kind of event in one place.
+//! reports of one kind of event in one place; and so are the people named in full and the
+//! streets (read in `evidence`), which link a follow-up to the first reports when little
+//! else does.
 //!
 //! The watch module's `normalize` folds whole texts and discards case; grouping needs case
 //! per word (a capital inside a sentence marks a name), so this splits words itself and
