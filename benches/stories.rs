@@ -7,6 +7,9 @@
 //! An article's time is its date at noon UTC (the corpus has dates only); articles of one
 //! day come in the order of the file.
 //!
+//! With `NEWSHOUND_STORIES_OUT=<file>`, each article's id, labelled event and story at the
+//! chosen tuning are written there, one tab-separated line each, to read the mistakes.
+//!
 //! The labelled articles are the shared story corpus (`../shared/corpus/stories/dev.jsonl`
 //! from the crate root, or the file `NEWSHOUND_STORIES` names); without it, the project's
 //! own small labelled file, which only shows that the bench runs.
@@ -19,6 +22,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use newshound::story::{DEFAULT_WINDOW, Features, StoryIndex, Tuning};
 
 struct Article {
+    id: String,
     event: String,
     title: String,
     text: String,
@@ -46,6 +50,15 @@ fn main() {
     println!("\nstory grouping ({tuning:?}):");
     let run = group(&articles, tuning);
     report("  chosen threshold", &articles, &run.labels);
+    if let Some(out) = std::env::var_os("NEWSHOUND_STORIES_OUT") {
+        // For reading the mistakes: each article's id, labelled event and story.
+        let lines: String = articles
+            .iter()
+            .zip(&run.labels)
+            .map(|(a, story)| format!("{}\t{}\t{story}\n", a.id, a.event))
+            .collect();
+        std::fs::write(&out, lines).expect("writing the grouping");
+    }
 
     println!("\nthreshold sweep around the chosen one:");
     for factor in [0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3] {
@@ -178,6 +191,7 @@ fn load(path: &Path) -> Vec<Article> {
             let date = NaiveDate::parse_from_str(&field("date"), "%Y-%m-%d")
                 .unwrap_or_else(|e| panic!("{}:{}: date: {e}", path.display(), n + 1));
             Article {
+                id: field("id"),
                 event: field("event_id"),
                 title: field("title"),
                 text: field("text"),

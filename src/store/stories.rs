@@ -192,8 +192,8 @@ pub(super) fn outlets_of(first: &str, seen: Vec<String>) -> Vec<String> {
     feeds
 }
 
-/// The index as the tables say: document frequencies from the grouped items before the
-/// window, and the stories of the window with their items.
+/// The index as the tables say: document frequencies from the grouped items before its
+/// reach (the window, or longer for follow-ups), and the stories within it with their items.
 fn rebuild_index(conn: &Connection, window: Duration) -> Result<StoryIndex> {
     let mut index = StoryIndex::new(window);
     let latest: Option<i64> = conn.query_row(
@@ -204,7 +204,9 @@ fn rebuild_index(conn: &Connection, window: Duration) -> Result<StoryIndex> {
     let Some(latest) = latest else {
         return Ok(index);
     };
-    let window_start = latest - window.as_secs() as i64;
+    // The items of every story that an item can still join, follow-ups included.
+    let reach = i64::try_from(index.reach().as_secs()).unwrap_or(i64::MAX);
+    let window_start = latest.saturating_sub(reach);
     let mut learn = conn.prepare(
         "SELECT title, body FROM items
          WHERE story_id IS NOT NULL AND event_at >= ?1 AND event_at < ?2

@@ -3,13 +3,16 @@
 //! counted into hashed terms. Names and numbers are what tell one event from another
 //! within a topic, so they are found here, once per item, and weighed later against
 //! document frequencies. Ages are found here too: they are what most often tells apart two
-//! reports of one kind of event in one place.
+//! reports of one kind of event in one place; and so are the people named in full and the
+//! streets (read in `evidence`), which link a follow-up to the first reports when little
+//! else does.
 //!
 //! The watch module's `normalize` folds whole texts and discards case; grouping needs case
 //! per word (a capital inside a sentence marks a name), so this splits words itself and
 //! hands only non-ASCII characters to `normalize`, which keeps one definition of folding
 //! (Erdoğan = Erdogan) across the project.
 
+use super::evidence::street_at;
 use crate::watch::normalize;
 
 /// A word, a name or a pair of names, hashed. Collisions at 64 bits are negligible next to
@@ -26,17 +29,17 @@ pub(super) struct Counted {
 
 /// One word of a text, as a range of the folded buffer plus how it was written.
 #[derive(Debug, Clone, Copy)]
-struct Word {
-    start: usize,
-    end: usize,
-    capital: bool,
-    number: bool,
+pub(super) struct Word {
+    pub(super) start: usize,
+    pub(super) end: usize,
+    pub(super) capital: bool,
+    pub(super) number: bool,
     /// First word of a sentence, where a capital says nothing.
-    sentence_start: bool,
+    pub(super) sentence_start: bool,
     /// Only spaces or hyphens since the previous word: the two can be one name.
-    joined: bool,
+    pub(super) joined: bool,
     /// A comma since the previous word.
-    comma: bool,
+    pub(super) comma: bool,
 }
 
 /// Reusable buffers for splitting texts into words.
@@ -48,6 +51,22 @@ pub(super) struct Splitter {
     occurrences: Vec<(Term, bool)>,
     /// The ages of people given in the texts pushed since the last [`Splitter::ages`].
     ages: Vec<u8>,
+    /// The streets and people named in the texts pushed since the last
+    /// [`Splitter::evidence`].
+    evidence: Evidence,
+}
+
+/// Who and where: the people a report names in full and the streets it names, each a key
+/// that reports of one event share whatever their other words.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Evidence {
+    /// Streets ([`street_at`]), sorted, each once.
+    pub(super) streets: Vec<Term>,
+    /// People named in full: the term of a first and last name written together, when the
+    /// text names them again by the last name alone (as news style does for the people it
+    /// is about, and not for places or titles: "Fort Myers", "Police Chief"). Sorted, each
+    /// once.
+    pub(super) people: Vec<Term>,
 }
 
 impl Splitter {
@@ -57,9 +76,16 @@ impl Splitter {
         self.split(text);
         let words = &self.words;
         let mut previous_name: Option<&str> = None;
+        // Each pair of names (its term, its second word's term), and the capitalised words
+        // not in a pair: a person named in full is named again by surname alone.
+        let mut pairs: Vec<(Term, Term)> = Vec::new();
+        let mut alone: Vec<Term> = Vec::new();
         for (at, word) in words.iter().enumerate() {
             let folded = &self.folded[word.start..word.end];
             self.ages.extend(age_at(&self.folded, words, at));
+            self.evidence
+                .streets
+                .extend(street_at(&self.folded, words, at));
             if is_stopword(folded) || (folded.len() < 2 && !word.number) {
                 previous_name = None;
                 continue;
@@ -72,12 +98,31 @@ impl Splitter {
                     || words
                         .get(at + 1)
                         .is_some_and(|next| next.capital && next.joined));
-            if is_name && let Some(first) = previous_name.filter(|_| word.joined) {
-                self.occurrences.push((pair_hash(first, stem), true));
+            let term = hash(stem.as_bytes());
+            let paired = is_name && previous_name.is_some() && word.joined;
+            if paired && let Some(first) = previous_name {
+                let pair = pair_hash(first, stem);
+                self.occurrences.push((pair, true));
+                pairs.push((pair, term));
             }
-            self.occurrences.push((hash(stem.as_bytes()), is_name));
+            let starts_pair = is_name
+                && !paired
+                && words
+                    .get(at + 1)
+                    .is_some_and(|next| next.capital && next.joined && !next.number);
+            if names && word.capital && !word.number && !paired && !starts_pair {
+                alone.push(term);
+            }
+            self.occurrences.push((term, is_name));
             previous_name = is_name.then_some(stem);
         }
+        alone.sort_unstable();
+        self.evidence.people.extend(
+            pairs
+                .iter()
+                .filter(|(_, second)| alone.binary_search(second).is_ok())
+                .map(|&(pair, _)| pair),
+        );
     }
 
     /// The distinct terms pushed so far, sorted.
@@ -94,6 +139,16 @@ impl Splitter {
         ages.sort_unstable();
         ages.dedup();
         ages
+    }
+
+    /// The streets and people named in the texts pushed since the last call.
+    pub(super) fn evidence(&mut self) -> Evidence {
+        let mut evidence = std::mem::take(&mut self.evidence);
+        for set in [&mut evidence.streets, &mut evidence.people] {
+            set.sort_unstable();
+            set.dedup();
+        }
+        evidence
     }
 
     /// Counts the terms pushed since the last call, sorted by term.
@@ -323,6 +378,11 @@ fn pair_hash(first: &str, second: &str) -> Term {
     mix(hash(first.as_bytes()).rotate_left(17) ^ hash(second.as_bytes()))
 }
 
+#[cfg(test)]
+pub(super) fn hash_pair(first: &str, second: &str) -> Term {
+    pair_hash(first, second)
+}
+
 fn mix(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
@@ -332,7 +392,7 @@ fn mix(mut h: u64) -> u64 {
 
 /// Words that say nothing about which event a text reports. Everything else is left to
 /// document frequencies.
-fn is_stopword(word: &str) -> bool {
+pub(super) fn is_stopword(word: &str) -> bool {
     STOPWORDS.binary_search(&word).is_ok()
 }
 
