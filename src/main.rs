@@ -9,6 +9,7 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     let default_level = match cli.verbose {
         0 => "info",
@@ -33,6 +34,16 @@ async fn main() -> ExitCode {
 
     match cli::execute(cli).await {
         Ok(code) => code,
+        // Output written with `write_all` (the manual, completions) meets a closed pipe
+        // as an error rather than a panic: the same quiet stop.
+        Err(error)
+            if error.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::from(141)
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -56,4 +67,27 @@ impl Write for Stderr {
     fn flush(&mut self) -> std::io::Result<()> {
         std::io::stderr().flush()
     }
+}
+
+/// `newshound matches | head` closes the pipe early, and `println!` then panics. Like
+/// other command-line tools, stop quietly instead, with the status a death by SIGPIPE
+/// gives (128 + 13). SIGPIPE itself stays ignored (Rust's default), so that a peer closing
+/// a socket is an error the daemon handles, not its death; any other panic reports as
+/// usual.
+fn quiet_on_closed_stdout() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout")
+            && message.to_ascii_lowercase().contains("broken pipe")
+        {
+            std::process::exit(141);
+        }
+        report(info);
+    }));
 }

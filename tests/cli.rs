@@ -313,3 +313,32 @@ fn feeds_lists_each_feed_with_its_state_and_last_error() {
     assert_eq!(by_name("broken")["condition"], "erroring");
     assert_eq!(by_name("fresh")["condition"], "new");
 }
+
+/// Regression: `newshound check | head -1` panicked with "failed printing to stdout:
+/// Broken pipe" once `head` had closed the pipe.
+#[test]
+fn output_into_a_closed_pipe_stops_quietly() {
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/newshound.toml");
+    for args in [&["check"][..], &["man"][..], &["completions", "bash"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_newshound"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before the first line is written, as `head` does after
+        // its first.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("error"), "{args:?}: {stderr}");
+        assert!(
+            matches!(output.status.code(), Some(0 | 141)),
+            "{args:?}: {:?}",
+            output.status
+        );
+    }
+}
