@@ -181,6 +181,15 @@ fn edits_apply_live_and_a_broken_edit_keeps_the_last_good_config() {
     daemon.wait_for_logs(RELOADED, 6);
     assert!(daemon.logged("SIGHUP received").len() == 1);
 
+    // Watchlists and digests removed are dropped.
+    std::fs::remove_file(extra.join("sochi.toml")).unwrap();
+    std::fs::remove_file(extra.join("night.toml")).unwrap();
+    daemon.wait_for_logs(RELOADED, 7);
+    let line = &daemon.logged(RELOADED)[6];
+    for gone in ["-watchlist sochi", "-watchlist sochi-later", "-digest night"] {
+        assert!(line.contains(gone), "{line}");
+    }
+
     // A shorter interval holds at once, not after the wait the old one set.
     let polls = http.requests_for("/wire.rss").len();
     let text = std::fs::read_to_string(&config).unwrap();
@@ -191,7 +200,7 @@ fn edits_apply_live_and_a_broken_edit_keeps_the_last_good_config() {
         ),
     )
     .unwrap();
-    daemon.wait_for_logs(RELOADED, 7);
+    daemon.wait_for_logs(RELOADED, 8);
     wait_until(Duration::from_secs(20), || {
         http.requests_for("/wire.rss").len() >= polls + 2
     });
