@@ -186,7 +186,11 @@ fn edits_apply_live_and_a_broken_edit_keeps_the_last_good_config() {
     std::fs::remove_file(extra.join("night.toml")).unwrap();
     daemon.wait_for_logs(RELOADED, 7);
     let line = &daemon.logged(RELOADED)[6];
-    for gone in ["-watchlist sochi", "-watchlist sochi-later", "-digest night"] {
+    for gone in [
+        "-watchlist sochi",
+        "-watchlist sochi-later",
+        "-digest night",
+    ] {
         assert!(line.contains(gone), "{line}");
     }
 
