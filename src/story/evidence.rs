@@ -150,9 +150,11 @@ fn street_key(name: &str) -> Term {
 
 /// "36th", "1st", "102nd".
 fn is_ordinal(t: &str) -> bool {
+    // Compared by `ends_with`, not by slicing the last two bytes: those may be inside a
+    // character ("1中") and slicing there panics.
     t.len() > 2
         && t.as_bytes()[0].is_ascii_digit()
-        && matches!(&t[t.len() - 2..], "st" | "nd" | "rd" | "th")
+        && ["st", "nd", "rd", "th"].iter().any(|s| t.ends_with(s))
 }
 
 /// A capitalised word that can be (the end of) a street's name.

@@ -613,3 +613,34 @@ fn features_keep_the_ages_of_title_and_text() {
     let f = Features::of(BOY_SHOT.0, "Jamal Turner, 19, and a 3-month-old were hurt.");
     assert_eq!(f.ages, [0, 16, 19]);
 }
+
+/// Regression: "near 1中 Street" panicked (the ordinal check sliced inside '中'), and the
+/// item, left in the grouping queue, stopped every digest after it.
+#[test]
+fn features_of_any_text_do_not_panic() {
+    for text in [
+        "an S-400 battery near 1中 Street",
+        "shots on 5яa Avenue",
+        "the 900 block of 3丁目",
+        "Officers went to 2é St. and then the block of",
+        "block of",
+        "1st",
+        "中 Street Ave. Rd",
+    ] {
+        let _ = Features::of(text, text);
+    }
+    // Words a street, a name or an age is read from, in any order, with characters of
+    // every width around them.
+    let words = [
+        "1中", "5яa", "36th", "3丁目", "Street", "St.", "Ave.", "Avenue", "block", "of", "the",
+        "Main", "Élan", "Dana", "Ortiz", "19,", "year-old", "N.", "W.", "🙂", "ß", "中", "",
+        "Lane", "Rd", "2é", "Dr.",
+    ];
+    let mut rng = fastrand::Rng::with_seed(7);
+    for _ in 0..5_000 {
+        let n = rng.usize(1..12);
+        let text: Vec<&str> = (0..n).map(|_| words[rng.usize(..words.len())]).collect();
+        let text = text.join(if rng.bool() { " " } else { "" });
+        let _ = Features::of(&text, &text);
+    }
+}
