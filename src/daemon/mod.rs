@@ -294,7 +294,7 @@ async fn serve(
     // At most one outbox pass, one alert run and one backfill at a time.
     let mut outbox_runs: JoinSet<Option<DateTime<Utc>>> = JoinSet::new();
     let mut alert_runs: JoinSet<Option<DateTime<Utc>>> = JoinSet::new();
-    let mut backfills: JoinSet<bool> = JoinSet::new();
+    let mut backfills: JoinSet<Option<bool>> = JoinSet::new();
     // Which feed or digest each task serves, so that even a task that panicked is
     // rescheduled rather than left "running" forever. A poll also carries the settings
     // version it started under: a backfill waits until none from before it is in flight.
@@ -303,7 +303,7 @@ async fn serve(
     let mut version = 0u64;
     // New or changed watchlists are matched against recent items, also at start (the
     // config may have been edited while the daemon was down).
-    let mut backfill_wanted = true;
+    let mut backfill_due = Some(clock.now());
     // Messages left pending by an earlier run go out first; alerts may be waiting too.
     let mut outbox_due = Some(clock.now());
     let mut alerting = alerts::enabled(&ctx);
@@ -380,15 +380,15 @@ async fn serve(
         // Polls started under older settings matched their items with the old
         // watchlists; the backfill reads items only once they are stored.
         let older_polls = poll_tasks.values().any(|(_, v)| *v < version);
-        if backfill_wanted && backfills.is_empty() && !older_polls {
-            backfill_wanted = false;
+        if backfill_due.is_some_and(|at| at <= now) && backfills.is_empty() && !older_polls {
+            backfill_due = None;
             let ctx = Arc::clone(&ctx);
             backfills.spawn(async move {
                 match backfill::run(&ctx).await {
-                    Ok(matched) => matched > 0,
+                    Ok(matched) => Some(matched > 0),
                     Err(e) => {
-                        tracing::warn!(error = %format!("{e:#}"), "watchlist backfill failed; it is retried at the next reload or restart");
-                        false
+                        tracing::warn!(error = %format!("{e:#}"), "watchlist backfill failed; will retry");
+                        None
                     }
                 }
             });
@@ -399,6 +399,7 @@ async fn serve(
             outbox_due.filter(|_| outbox_runs.is_empty()),
             alerts_due.filter(|_| alert_runs.is_empty()),
             retention_due.filter(|_| retention_runs.is_empty()),
+            backfill_due.filter(|_| backfills.is_empty()),
         ]
         .into_iter()
         .flatten()
@@ -465,11 +466,17 @@ async fn serve(
                 });
                 retention_due = Some(clock.now() + to_chrono(wait));
             }
-            Some(done) = backfills.join_next() => {
-                if done.unwrap_or(false) && alerting {
-                    alerts_due = sooner(alerts_due, Some(clock.now()));
+            Some(done) = backfills.join_next() => match done.ok().flatten() {
+                Some(matched) => {
+                    if matched && alerting {
+                        alerts_due = sooner(alerts_due, Some(clock.now()));
+                    }
                 }
-            }
+                None => {
+                    let retry = clock.now() + to_chrono(RETRY_AFTER_ERROR);
+                    backfill_due = sooner(backfill_due, Some(retry));
+                }
+            },
             Some(()) = reload_asked => {
                 tracing::info!("reload requested");
                 reload = true;
@@ -483,18 +490,19 @@ async fn serve(
         if reload && let Some(next) = source.load(&ctx.settings).await {
             match reconfigure(&ctx, next, &timetable).await {
                 Ok(new) => {
+                    source.applied();
                     (ctx, timetable) = (new.ctx, new.timetable);
                     current.send_replace(Arc::clone(&ctx));
                     (mailer, fetcher) = (Arc::new(new.mailer), new.fetcher);
                     version += 1;
-                    backfill_wanted = true;
+                    backfill_due = Some(clock.now());
                     alerting = alerts::enabled(&ctx);
                     alerts_due = sooner(alerts_due, alerting.then(|| clock.now()));
                     outbox_due = Some(clock.now());
                 }
                 Err(e) => tracing::error!(
                     error = %format!("{e:#}"),
-                    "configuration not applied; running on the previous one"
+                    "configuration not applied; running on the previous one, and trying again in a moment"
                 ),
             }
         }

@@ -38,8 +38,10 @@ pub struct ConfigSource {
     path: Option<PathBuf>,
     /// Each message asks for a reload now (SIGHUP), changed files or not.
     pub(super) requests: Option<UnboundedReceiver<()>>,
-    /// The files as last loaded or refused, so one broken edit is reported once.
+    /// The files as last applied or refused, so one broken edit is reported once.
     seen: Option<u64>,
+    /// The files as last loaded, until the settings built from them are applied.
+    loaded: Option<u64>,
 }
 
 impl ConfigSource {
@@ -49,6 +51,7 @@ impl ConfigSource {
             path: None,
             requests: None,
             seen: None,
+            loaded: None,
         }
     }
 
@@ -61,6 +64,7 @@ impl ConfigSource {
             path: Some(path),
             requests: Some(requests),
             seen,
+            loaded: None,
         }
     }
 
@@ -99,9 +103,9 @@ impl ConfigSource {
         })
         .await
         .ok()?;
-        self.seen = Some(seen);
         match loaded {
             Ok(mut settings) => {
+                self.loaded = Some(seen);
                 if settings.storage.path != current.storage.path {
                     tracing::warn!(
                         database = %current.storage.path.display(),
@@ -118,6 +122,7 @@ impl ConfigSource {
                 Some(settings)
             }
             Err(e) => {
+                self.seen = Some(seen);
                 // One line per problem, with its file and key as fields of their own.
                 for problem in &e.problems {
                     tracing::error!(
@@ -130,6 +135,17 @@ impl ConfigSource {
                 tracing::error!("running on the last good configuration");
                 None
             }
+        }
+    }
+}
+
+impl ConfigSource {
+    /// The settings last loaded are in use: the files are not read again until they
+    /// change. Until then (the settings could not be applied, e.g. the database was
+    /// busy), the next check loads them again.
+    pub(super) fn applied(&mut self) {
+        if let Some(loaded) = self.loaded.take() {
+            self.seen = Some(loaded);
         }
     }
 }
@@ -161,8 +177,9 @@ pub(super) struct Reconfigured {
     pub fetcher: Fetcher,
 }
 
-/// Builds everything the loop needs from new settings; nothing of the old is changed, so
-/// on an error the loop carries on as it was.
+/// Builds everything the loop needs from new settings. The loop's own state is not
+/// touched, so on an error it carries on as it was; the store may by then have recorded
+/// the new feeds and recipients, which is harmless, since the retry records them again.
 pub(super) async fn reconfigure(
     ctx: &Context,
     settings: Settings,
