@@ -328,8 +328,10 @@ pub(super) fn insert_match(
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
     let mut insert = conn.prepare_cached(
+        // An item read by a backfill may have been pruned since: then there is nothing
+        // to match.
         "INSERT INTO matches (item_id, watchlist, matched_terms, snippet, highlights, matched_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM items WHERE id = ?1)
          ON CONFLICT (item_id, watchlist) DO NOTHING",
     )?;
     let mut queue = conn.prepare_cached(

@@ -127,3 +127,120 @@ impl Store {
         Ok(new)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::model::Item;
+    use crate::store::{Location, PollOutcome, PollRecord};
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 17, hour, 0, 0).unwrap()
+    }
+
+    fn item(n: u32) -> Item {
+        Item {
+            identity: format!("guid:{n}"),
+            guid: Some(n.to_string()),
+            link: Some(format!("https://wire.example/{n}")),
+            title: format!("Report {n}"),
+            body: format!("Text of report {n}."),
+            published: None,
+        }
+    }
+
+    fn hit(item: i64, watchlist: &str) -> BackfillMatch {
+        BackfillMatch {
+            item,
+            watchlist: watchlist.into(),
+            matched_terms: vec!["report".into()],
+            snippet: Snippet::default(),
+        }
+    }
+
+    #[test]
+    fn a_backfill_reads_recent_items_in_order_records_matches_once_and_its_definitions() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("n.db")).unwrap();
+        let feeds = store
+            .sync_feeds(&[crate::store::tests::feed_settings(
+                "wire",
+                "https://wire.example/feed",
+            )])
+            .unwrap();
+        for hour in [8, 9, 10] {
+            let poll = PollRecord {
+                outcome: PollOutcome::Fetched {
+                    status: Some(200),
+                    etag: None,
+                    last_modified: None,
+                    body_hash: hour.to_string(),
+                    refresh_hint: None,
+                    listed: vec![item(hour).identity],
+                },
+                at: at(hour),
+                next_due: at(hour + 1),
+                interval: Duration::from_secs(3600),
+                location: Location::default(),
+            };
+            store
+                .record_poll(feeds[0], &poll, &[item(hour)], &[], &[])
+                .unwrap();
+        }
+
+        // From 9:00 on, in batches of one, each batch after the last one read.
+        let first = store.recent_items(at(9), None, 1).unwrap();
+        assert_eq!(first[0].title, "Report 9");
+        assert_eq!(first[0].feeds, feeds);
+        let next = store
+            .recent_items(at(9), Some((first[0].first_seen_at, first[0].id)), 1)
+            .unwrap();
+        assert_eq!(next[0].title, "Report 10");
+        let last = store
+            .recent_items(at(9), Some((next[0].first_seen_at, next[0].id)), 1)
+            .unwrap();
+        assert!(last.is_empty());
+
+        // A match is recorded once; one for an item gone meanwhile (pruned) is skipped.
+        let matches = [
+            hit(first[0].id, "w"),
+            hit(first[0].id, "w"),
+            hit(9_999, "w"),
+        ];
+        assert_eq!(store.record_backfill(&matches, None, at(11)).unwrap(), 1);
+        assert!(store.watchlist_definitions().unwrap().is_empty());
+
+        // The last batch records what was backfilled and forgets watchlists gone.
+        let done = |defs: &[(&str, &str)], configured: &[&str]| BackfillDone {
+            definitions: defs
+                .iter()
+                .map(|(n, d)| (n.to_string(), d.to_string()))
+                .collect(),
+            configured: configured.iter().map(|n| n.to_string()).collect(),
+        };
+        let finished = done(&[("w", "Report"), ("old", "x")], &["w", "old"]);
+        store
+            .record_backfill(&[hit(next[0].id, "w")], Some(&finished), at(11))
+            .unwrap();
+        assert_eq!(store.watchlist_definitions().unwrap().len(), 2);
+        store
+            .record_backfill(&[], Some(&done(&[], &["w"])), at(12))
+            .unwrap();
+        let definitions = store.watchlist_definitions().unwrap();
+        assert_eq!(definitions.len(), 1);
+        assert_eq!(definitions["w"], "Report");
+        assert_eq!(
+            store
+                .matches_since(Some("w"), at(0))
+                .unwrap()
+                .iter()
+                .map(|m| m.title.as_str())
+                .collect::<Vec<_>>(),
+            ["Report 9", "Report 10"]
+        );
+    }
+}
