@@ -11,13 +11,24 @@ use super::{Result, Store, from_unix, to_unix};
 use crate::config::{DigestSettings, recipient_key};
 use crate::model::MatchRecord;
 
+/// How long a recipient taken out of the config may come back and carry on where it was.
+pub const RECIPIENT_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
+
 impl Store {
     /// Registers digests and recipients seen for the first time, and forgets recipients
     /// no longer configured (what was sent to them stays). A new recipient gets the
     /// matches recorded from `backfill` before now on, not the digest's whole history; a
-    /// recipient removed and added again starts afresh.
+    /// recipient removed and configured again within [`RECIPIENT_GRACE`] (a config edit
+    /// saved halfway) carries on where it was; later, it starts afresh.
     pub fn sync_digests(&mut self, digests: &[DigestSettings], now: DateTime<Utc>) -> Result<()> {
         let tx = self.conn.transaction()?;
+        // First, so that a recipient gone for longer than the grace and configured again
+        // is added afresh.
+        let grace = chrono::Duration::from_std(RECIPIENT_GRACE).unwrap_or_default();
+        tx.execute(
+            "DELETE FROM recipients WHERE removed_at < ?1",
+            [to_unix(now - grace)],
+        )?;
         {
             let mut digest_row = tx.prepare(
                 "INSERT INTO digests (name, created_at) VALUES (?1, ?2)
@@ -31,13 +42,14 @@ impl Store {
                  SELECT ?1, ?2, ?3,
                         CASE WHEN d.recipients_synced THEN ?4 ELSE MIN(?4, d.created_at) END
                  FROM digests d WHERE d.name = ?1
-                 ON CONFLICT (digest, address) DO NOTHING",
+                 ON CONFLICT (digest, address) DO UPDATE SET removed_at = NULL",
             )?;
             let mut synced =
                 tx.prepare("UPDATE digests SET recipients_synced = 1 WHERE name = ?1")?;
             let mut forget = tx.prepare(
-                "DELETE FROM recipients
-                 WHERE digest = ?1 AND address NOT IN (SELECT value FROM json_each(?2))",
+                "UPDATE recipients SET removed_at = ?3
+                 WHERE digest = ?1 AND address NOT IN (SELECT value FROM json_each(?2))
+                   AND removed_at IS NULL",
             )?;
             for digest in digests {
                 digest_row.execute(params![digest.name, to_unix(now)])?;
@@ -53,13 +65,17 @@ impl Store {
                     ])?;
                 }
                 let keep = serde_json::to_string(&addresses).unwrap_or_default();
-                forget.execute(params![digest.name, keep])?;
+                forget.execute(params![digest.name, keep, to_unix(now)])?;
                 synced.execute([&digest.name])?;
             }
             let names: Vec<&str> = digests.iter().map(|d| d.name.as_str()).collect();
             tx.execute(
-                "DELETE FROM recipients WHERE digest NOT IN (SELECT value FROM json_each(?1))",
-                [serde_json::to_string(&names).unwrap_or_default()],
+                "UPDATE recipients SET removed_at = ?2
+                 WHERE digest NOT IN (SELECT value FROM json_each(?1)) AND removed_at IS NULL",
+                params![
+                    serde_json::to_string(&names).unwrap_or_default(),
+                    to_unix(now)
+                ],
             )?;
         }
         tx.commit()?;
@@ -198,5 +214,69 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    /// Regression: with live config, saving an edit halfway removed a recipient for a
+    /// moment, and put back it started afresh from the backfill, losing the older matches
+    /// it had not been sent.
+    #[test]
+    fn a_recipient_back_within_the_grace_carries_on_and_later_starts_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.db");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            Migrations::from_slice(crate::store::MIGRATIONS)
+                .to_latest(&mut conn)
+                .unwrap();
+            conn.execute_batch(&format!(
+                "INSERT INTO feeds (id, url, name) VALUES (1, 'https://wire.example/feed', 'wire');
+                 INSERT INTO items (id, feed_id, identity, title, body, first_seen_at)
+                 VALUES (1, 1, 'guid:w-1', 'Turkey tests S-400', 'Radars.', {t});
+                 INSERT INTO matches (item_id, watchlist, matched_terms, snippet, highlights,
+                                      matched_at)
+                 VALUES (1, 's400', '[]', 'Radars.', '[]', {t});",
+                t = at(12).timestamp(),
+            ))
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        let lists = ["s400".to_string()];
+        let unsent = |store: &Store| {
+            store
+                .unsent_matches("weekly", "desk@example.org", &lists)
+                .unwrap()
+                .len()
+        };
+        let both = digest(&["desk@example.org", "night@example.org"], 72);
+        let night = digest(&["night@example.org"], 72);
+        store
+            .sync_digests(std::slice::from_ref(&both), at(11))
+            .unwrap();
+        assert_eq!(unsent(&store), 1);
+
+        // Out and back two days later: within the grace, nothing is lost.
+        let later = at(14);
+        store
+            .sync_digests(std::slice::from_ref(&night), later)
+            .unwrap();
+        store
+            .sync_digests(
+                std::slice::from_ref(&both),
+                later + chrono::Duration::minutes(1),
+            )
+            .unwrap();
+        assert_eq!(unsent(&store), 1);
+        // The whole digest out and back, the same.
+        store.sync_digests(&[], later).unwrap();
+        store
+            .sync_digests(std::slice::from_ref(&both), later)
+            .unwrap();
+        assert_eq!(unsent(&store), 1);
+
+        // Out for longer than the grace: back, it starts from its backfill (72 h before
+        // the 20th), after the match of the 12th.
+        store.sync_digests(&[night], at(18)).unwrap();
+        store.sync_digests(&[both], at(20)).unwrap();
+        assert_eq!(unsent(&store), 0);
     }
 }
