@@ -296,8 +296,13 @@ pub(super) fn incremental_vacuum_on(conn: &Connection) -> Result<()> {
     }
     conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
     let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
-    if pages > 0 {
-        conn.execute_batch("VACUUM")?;
+    // The one-time rewrite needs free disk about the size of the database. Without it
+    // (disk full, or another process busy with the file) the database works as before,
+    // only without giving space back, and the next open tries again.
+    if pages > 0
+        && let Err(e) = conn.execute_batch("VACUUM")
+    {
+        tracing::warn!(error = %e, "cannot turn on incremental vacuum yet; will try at the next start");
     }
     Ok(())
 }
