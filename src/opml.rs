@@ -16,6 +16,10 @@ use std::fmt::Write as _;
 
 use url::Url;
 
+/// Tags a feed takes from the folders around it (the innermost) and from its `category`.
+const MAX_FOLDER_TAGS: usize = 8;
+const MAX_CATEGORY_TAGS: usize = 16;
+
 /// A feed outline of an OPML file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
@@ -74,6 +78,7 @@ fn parse_str(text: &str) -> Result<Document, OpmlError> {
     // Open elements; for an open outline, the folder name it contributes (None for a feed
     // outline with children, which some readers write) and how many outlines it holds.
     let mut open: Vec<Open> = Vec::new();
+    let mut lines = Lines::default();
     let mut root_seen = false;
     let mut in_body = false;
     let mut outlines = 0usize;
@@ -112,7 +117,7 @@ fn parse_str(text: &str) -> Result<Document, OpmlError> {
         } else if open.len() == 1 && name == "body" {
             in_body = true;
         }
-        let line = line_of(text, start);
+        let line = lines.at(text, start);
         if !(in_body && name == "outline") {
             if !empty {
                 open.push(Open::Other);
@@ -135,18 +140,27 @@ fn parse_str(text: &str) -> Result<Document, OpmlError> {
                     url: raw.trim().to_string(),
                     reason,
                 })?;
-                let mut tags: Vec<String> = open
+                let folders: Vec<&String> = open
                     .iter()
                     .filter_map(|o| match o {
                         Open::Outline {
                             folder: Some((_, name)),
                             ..
-                        } => Some(name.clone()),
+                        } => Some(name),
                         _ => None,
                     })
                     .collect();
+                // The innermost folders and the first categories only: a file nesting
+                // thousands of folders must not give every feed thousands of tags.
+                let skip = folders.len().saturating_sub(MAX_FOLDER_TAGS);
+                let mut tags: Vec<String> = folders[skip..].iter().map(|n| (*n).clone()).collect();
                 if let Some(categories) = attributes.get("category") {
-                    tags.extend(categories.split([',', '/']).map(one_line));
+                    tags.extend(
+                        categories
+                            .split([',', '/'])
+                            .take(MAX_CATEGORY_TAGS)
+                            .map(one_line),
+                    );
                 }
                 document.subscriptions.push(Subscription {
                     title,
@@ -282,11 +296,28 @@ fn xml_error(text: &str, at: usize, reason: &str) -> OpmlError {
 }
 
 /// The line of the first non-blank character at or after `at`.
-fn line_of(text: &str, at: usize) -> usize {
-    let rest = text.get(at..).unwrap_or("");
-    let skipped = rest.len() - rest.trim_start().len();
-    let before = text.get(..at + skipped).unwrap_or(text);
-    before.matches('\n').count() + 1
+/// Line numbers of positions that only move forward, counted from the last one asked
+/// for rather than from the start (which made a large file quadratic).
+#[derive(Default)]
+struct Lines {
+    at: usize,
+    newlines: usize,
+}
+
+impl Lines {
+    /// The line of the first non-blank character from byte `at` on.
+    fn at(&mut self, text: &str, at: usize) -> usize {
+        let rest = text.get(at..).unwrap_or("");
+        let target = at + (rest.len() - rest.trim_start().len());
+        if target < self.at {
+            // Not expected; count afresh rather than give a wrong number.
+            *self = Lines::default();
+        }
+        let between = text.get(self.at..target).unwrap_or("");
+        self.newlines += between.matches('\n').count();
+        self.at = target;
+        self.newlines + 1
+    }
 }
 
 /// The text of the file in the encoding it declares (a byte-order mark, else the XML
@@ -550,6 +581,28 @@ mod tests {
                 },
             ]
         );
+    }
+
+    /// Regression: 3,000 nested folders gave every feed all the folders around it as
+    /// tags (9 million tags, 3.8 GB), and counting lines from the start for every
+    /// element made it quadratic.
+    #[test]
+    fn deep_folders_give_their_innermost_names_and_line_numbers_stay_right() {
+        let depth = 3_000;
+        let mut body = String::new();
+        for i in 0..depth {
+            body.push_str(&format!("<outline text=\"f{i}\">\n"));
+        }
+        body.push_str("<outline text=\"deep\" xmlUrl=\"https://deep.example/feed\"/>\n");
+        body.push_str(&"</outline>\n".repeat(depth));
+        let document = doc(&body).unwrap();
+        let feed = &document.subscriptions[0];
+        let innermost: Vec<String> = (depth - MAX_FOLDER_TAGS..depth)
+            .map(|i| format!("f{i}"))
+            .collect();
+        assert_eq!(feed.tags, innermost);
+        // `doc` puts four lines before the body; the feed comes after the folders' lines.
+        assert_eq!(feed.line, 4 + depth + 1);
     }
 
     #[test]
