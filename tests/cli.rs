@@ -8,16 +8,7 @@ use std::process::{Command, Output};
 
 use support::FeedServer;
 use support::fixtures::{feed_table, feeds_dir, served_copy, write_config};
-
-fn newshound(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run newshound")
-}
+use support::process::newshound;
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

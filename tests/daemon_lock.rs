@@ -5,24 +5,13 @@
 
 mod support;
 
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
 use support::FeedServer;
 use support::fixtures::{feed_table, served_copy, write_config};
-use support::process::{Daemon, wait_until};
-
-fn newshound(config: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env("RUST_LOG", "newshound=info")
-        .output()
-        .expect("run newshound")
-}
+use support::process::{Daemon, newshound, wait_until};
 
 #[test]
 fn a_second_daemon_on_the_same_database_is_refused_until_the_first_is_gone() {

@@ -10,26 +10,17 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use newshound::config::{self, Settings};
 use support::FeedServer;
 use support::fixtures::{feed_table, served_copy, write_config};
+use support::process::newshound;
 
 fn opml_fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/opml")
         .join(name)
-}
-
-fn newshound(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run newshound")
 }
 
 fn stdout(output: &Output) -> String {

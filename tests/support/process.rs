@@ -151,6 +151,18 @@ impl Daemon {
     }
 }
 
+/// Runs a one-shot command (`newshound --config CONFIG ARGS…`) to its end, with the
+/// default log level.
+pub fn newshound(config: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run newshound")
+}
+
 pub fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) {
     let deadline = Instant::now() + limit;
     while !condition() {
