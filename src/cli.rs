@@ -589,6 +589,15 @@ fn in_days(d: std::time::Duration) -> String {
     }
 }
 
+/// ` [world, defense]`, or nothing without tags.
+fn tag_list(tags: &[String]) -> String {
+    if tags.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", tags.join(", "))
+    }
+}
+
 fn print_summary(settings: &Settings) {
     let files: Vec<String> = settings
         .files
@@ -612,11 +621,7 @@ fn print_summary(settings: &Settings) {
     );
     println!("feeds ({}):", settings.feeds.len());
     for feed in &settings.feeds {
-        let tags = if feed.tags.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", feed.tags.join(", "))
-        };
+        let tags = tag_list(&feed.tags);
         println!(
             "  {} <{}> every {}{tags}",
             feed.name,
@@ -1140,11 +1145,7 @@ fn import_feeds(
         target.display()
     );
     for feed in &plan.added {
-        let tags = if feed.tags.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", feed.tags.join(", "))
-        };
+        let tags = tag_list(&feed.tags);
         println!(
             "  + {} <{}>{tags}",
             feed.name,
