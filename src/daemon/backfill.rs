@@ -54,13 +54,8 @@ pub(super) async fn run(ctx: &Arc<Context>) -> anyhow::Result<usize> {
     }
     let done: Vec<(String, String)> = todo.iter().map(|i| configured[*i].clone()).collect();
     let now = ctx.clock.now();
-    let since = todo
-        .iter()
-        .map(|i| now - to_chrono(watchlists[*i].backfill))
-        .min()
-        .unwrap_or(now);
-
-    let matcher = Arc::new(Backfill::new(ctx, &todo));
+    let matcher = Arc::new(Backfill::new(ctx, &todo, now));
+    let since = matcher.since.iter().min().copied().unwrap_or(now);
     let mut after = None;
     let mut checked = 0;
     let mut recorded = 0;
@@ -110,8 +105,7 @@ struct Backfill {
 }
 
 impl Backfill {
-    fn new(ctx: &Context, todo: &[usize]) -> Backfill {
-        let now = ctx.clock.now();
+    fn new(ctx: &Context, todo: &[usize], now: chrono::DateTime<chrono::Utc>) -> Backfill {
         let watchlists: Vec<WatchlistSettings> = todo
             .iter()
             .map(|i| ctx.settings.watchlists[*i].clone())

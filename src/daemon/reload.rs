@@ -92,6 +92,15 @@ impl ConfigSource {
         read(path).await == Some(now)
     }
 
+    /// The settings last loaded are in use: the files are not read again until they
+    /// change. Until then (the settings could not be applied, e.g. the database was
+    /// busy), the next check loads them again.
+    pub(super) fn applied(&mut self) {
+        if let Some(loaded) = self.loaded.take() {
+            self.seen = Some(loaded);
+        }
+    }
+
     /// Loads the settings again. A broken edit is logged and `None` returned: the caller
     /// keeps what it has. Settings that only take effect at a restart are kept as they are,
     /// with a warning.
@@ -135,17 +144,6 @@ impl ConfigSource {
                 tracing::error!("running on the last good configuration");
                 None
             }
-        }
-    }
-}
-
-impl ConfigSource {
-    /// The settings last loaded are in use: the files are not read again until they
-    /// change. Until then (the settings could not be applied, e.g. the database was
-    /// busy), the next check loads them again.
-    pub(super) fn applied(&mut self) {
-        if let Some(loaded) = self.loaded.take() {
-            self.seen = Some(loaded);
         }
     }
 }
