@@ -19,7 +19,9 @@ use crate::model::{Item, MatchRecord, Snippet};
 /// applies: a daily "Morning briefing" keeps its title.
 const SAME_TITLE_SPAN: Duration = Duration::from_secs(7 * 24 * 3600);
 const TITLE_ONLY_SPAN: Duration = Duration::from_secs(12 * 3600);
-/// Stored items compared with a new one per key; the newest come first.
+/// Stored items compared with a new one per key; the newest come first. Taken from the
+/// rows rather than written as `LIMIT ?`: SQLite re-prepares a statement each time a
+/// LIMIT parameter is bound, and these run for every new item.
 const CANDIDATES: usize = 20;
 
 /// How an item of a feed relates to what the store holds.
@@ -214,7 +216,7 @@ fn same_article(
         let found = first_candidate(
             conn,
             "SELECT id, title_key, body, event_at FROM items WHERE canonical_link = ?1
-             ORDER BY id DESC LIMIT ?2",
+             ORDER BY id DESC",
             link,
             |stored_title, body, at| agrees(stored_title, body, at),
         )?;
@@ -232,7 +234,7 @@ fn same_article(
         let found = first_candidate(
             conn,
             "SELECT id, title_key, body, event_at FROM items WHERE guid = ?1
-             ORDER BY id DESC LIMIT ?2",
+             ORDER BY id DESC",
             guid,
             |stored_title, body, at| stored_title == Some(title) || agrees(stored_title, body, at),
         )?;
@@ -246,13 +248,10 @@ fn same_article(
     let mut by_title = conn.prepare_cached(
         "SELECT id, title_key, body, event_at FROM items
          WHERE title_key = ?1 AND event_at BETWEEN ?2 - ?3 AND ?2 + ?3
-         ORDER BY id DESC LIMIT ?4",
+         ORDER BY id DESC",
     )?;
-    let rows = by_title.query_map(
-        params![title, to_unix(event_at), span, CANDIDATES as i64],
-        candidate,
-    )?;
-    for row in rows {
+    let rows = by_title.query_map(params![title, to_unix(event_at), span], candidate)?;
+    for row in rows.take(CANDIDATES) {
         let (id, _, body, _) = row?;
         // Too little text to tell is never agreement (`near_identical` says no).
         if text().near_identical(&Text::of(&body)) {
@@ -267,8 +266,8 @@ fn candidate(r: &Row) -> rusqlite::Result<(i64, Option<String>, String, i64)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 
-/// The first stored item selected by `sql` (which takes `key` and a limit, and selects
-/// what [`candidate`] reads) that `same` accepts.
+/// The first stored item selected by `sql` (which takes `key` and selects what
+/// [`candidate`] reads, newest first) that `same` accepts.
 fn first_candidate(
     conn: &Connection,
     sql: &str,
@@ -276,8 +275,8 @@ fn first_candidate(
     same: impl Fn(Option<&str>, &str, i64) -> bool,
 ) -> Result<Option<i64>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![key, CANDIDATES as i64], candidate)?;
-    for row in rows {
+    let rows = stmt.query_map(params![key], candidate)?;
+    for row in rows.take(CANDIDATES) {
         let (id, stored_title, body, at) = row?;
         if same(stored_title.as_deref(), &body, at) {
             return Ok(Some(id));
