@@ -19,6 +19,7 @@ mod lock;
 mod metrics;
 mod outbox;
 mod poll;
+mod recorder;
 mod reload;
 mod retention;
 mod schedule;
@@ -73,6 +74,8 @@ pub struct Context {
     pub settings: Settings,
     clock: Clock,
     store: Arc<Mutex<Store>>,
+    /// Polls waiting to be written to `store`.
+    recorder: Arc<recorder::Recorder>,
     /// Requests in flight, over all feeds.
     permits: Arc<Semaphore>,
     hosts: Arc<Hosts>,
@@ -90,6 +93,14 @@ pub struct Context {
     pub metrics: Arc<Metrics>,
 }
 
+/// What every context built on one store shares, whatever its settings.
+struct Shared {
+    store: Arc<Mutex<Store>>,
+    recorder: Arc<recorder::Recorder>,
+    stopping: Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
+}
+
 impl Context {
     /// Opens the store, records the configured feeds and digests in it and compiles the
     /// watchlists.
@@ -103,16 +114,13 @@ impl Context {
         let store = Arc::new(Mutex::new(store));
         let hosts = Arc::new(Hosts::new(settings.polling.concurrency_per_host));
         let permits = Arc::new(Semaphore::new(settings.polling.concurrency));
-        Context::build(
-            settings,
-            clock,
+        let shared = Shared {
             store,
-            hosts,
-            permits,
-            Arc::new(AtomicBool::new(false)),
-            Arc::new(Metrics::default()),
-        )
-        .await
+            recorder: Arc::default(),
+            stopping: Arc::new(AtomicBool::new(false)),
+            metrics: Arc::new(Metrics::default()),
+        };
+        Context::build(settings, clock, shared, hosts, permits).await
     }
 
     /// A context for new settings on the same store. Limits that did not change keep
@@ -129,33 +137,34 @@ impl Context {
         } else {
             Arc::new(Semaphore::new(new.concurrency))
         };
-        Context::build(
-            settings,
-            self.clock,
-            Arc::clone(&self.store),
-            hosts,
-            permits,
-            Arc::clone(&self.stopping),
-            Arc::clone(&self.metrics),
-        )
-        .await
+        let shared = Shared {
+            store: Arc::clone(&self.store),
+            recorder: Arc::clone(&self.recorder),
+            stopping: Arc::clone(&self.stopping),
+            metrics: Arc::clone(&self.metrics),
+        };
+        Context::build(settings, self.clock, shared, hosts, permits).await
     }
 
     async fn build(
         settings: Settings,
         clock: Clock,
-        store: Arc<Mutex<Store>>,
+        shared: Shared,
         hosts: Arc<Hosts>,
         permits: Arc<Semaphore>,
-        stopping: Arc<AtomicBool>,
-        metrics: Arc<Metrics>,
     ) -> anyhow::Result<Arc<Context>> {
+        let Shared {
+            store,
+            recorder,
+            stopping,
+            metrics,
+        } = shared;
         let feeds = settings.feeds.clone();
         let digests = settings.digests.clone();
         let now = clock.now();
-        let shared = Arc::clone(&store);
+        let db = Arc::clone(&store);
         let feed_ids = tokio::task::spawn_blocking(move || {
-            let mut store = shared.lock().unwrap_or_else(|p| p.into_inner());
+            let mut store = db.lock().unwrap_or_else(|p| p.into_inner());
             let ids = store.sync_feeds(&feeds)?;
             store.sync_digests(&digests, now)?;
             anyhow::Ok(ids)
@@ -192,6 +201,7 @@ impl Context {
             settings,
             clock,
             store,
+            recorder,
             watcher,
             feed_ids,
             watchlists_of_feed,

@@ -14,6 +14,7 @@ use url::Url;
 use super::Context;
 use super::hosts::Hosts;
 use super::metrics::{Metrics, PollResult};
+use super::recorder::Recording;
 use super::schedule;
 use crate::config::{FeedSettings, Settings};
 use crate::feed::fetch::{Fetched, Fetcher, ResponseHints, Validators};
@@ -153,11 +154,12 @@ async fn poll_and_record(
 
     // The host first, then a global slot: a worker never sits on a global slot while it
     // waits for a busy host.
-    let _host_permit = match &host {
+    let host_permit = match &host {
         Some(host) => Some(ctx.hosts.permits(host).acquire_owned().await?),
         None => None,
     };
-    let _permit = Arc::clone(&ctx.permits).acquire_owned().await?;
+    let permit = Arc::clone(&ctx.permits).acquire_owned().await?;
+    let fetching = ctx.recorder.fetching();
     let now = ctx.clock.now();
     if let Some(until) = host.as_deref().and_then(|h| ctx.hosts.paused_until(h, now)) {
         // Back soon after the pause ends; the host's semaphore spaces them out from there.
@@ -204,24 +206,25 @@ async fn poll_and_record(
         (fresh, matches)
     })
     .await?;
+    // The fetch is done: its slots go to the next feed while this one waits to be
+    // written (see `recorder`).
+    let place = ctx.recorder.place().await;
+    drop((permit, host_permit, fetching));
     let new_items = fresh.len();
 
     let record = next_poll(ctx, feed, &state, fetch.answer, new_items, now);
     let next_due = record.next_due;
     let outcome = record.outcome.clone();
-    let window = ctx.settings.stories.window;
+    let recording = Recording {
+        feed: feed_id,
+        record,
+        items: fresh,
+        matches,
+        edits,
+    };
     let matches = ctx
-        .with_store(move |s| {
-            let ids = s.record_poll(feed_id, &record, &fresh, &matches, &edits)?;
-            if !ids.is_empty() {
-                // Grouping is a step of its own: items it could not group stay queued for
-                // the next attempt, and the poll stands.
-                if let Err(e) = s.group_stories(window, now) {
-                    tracing::warn!(error = %e, "grouping matches into stories failed; will retry");
-                }
-            }
-            s.matches_by_id(&ids)
-        })
+        .recorder
+        .record(&ctx.store, ctx.settings.stories.window, recording, place)
         .await?;
 
     let result = match outcome {

@@ -249,94 +249,44 @@ impl Store {
         matches: &[NewMatch],
         edits: &[Retitle],
     ) -> Result<Vec<i64>> {
+        let record = FeedPoll {
+            feed,
+            poll,
+            items,
+            matches,
+            edits,
+        };
+        self.record_polls(&[record])?
+            .pop()
+            .expect("one result per poll")
+    }
+
+    /// Records the polls of several feeds in one transaction, each as [`Store::record_poll`]
+    /// would, and returns each one's result. A poll that fails to record is rolled back
+    /// alone (a savepoint each) and the others stand; an error of the transaction itself
+    /// fails them all.
+    ///
+    /// One transaction for many feeds is what makes a first poll of thousands of feeds
+    /// cheap: every commit writes each page it touched to the log once more, and the
+    /// index pages that new items land on are spread over the whole index.
+    pub fn record_polls(&mut self, polls: &[FeedPoll<'_>]) -> Result<Vec<Result<Vec<i64>>>> {
         // Immediate: it reads (is this article known?) before it writes, and another
         // process may write in between.
-        let tx = self
+        let mut tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let sightings = items::record_sightings(&tx, feed, items, poll.at)?;
-        let match_ids = items::insert_matches(&tx, &sightings, matches, poll.at)?;
-        items::retitle(&tx, edits)?;
-        let now = to_unix(poll.at);
-        tx.execute(
-            "UPDATE feeds SET last_polled_at = ?2, next_due_at = ?3, interval_secs = ?4,
-                 fetch_url = ?5, moved_to = ?6, moved_since = ?7, polls = polls + 1
-             WHERE id = ?1",
-            params![
-                feed,
-                now,
-                to_unix(poll.next_due),
-                poll.interval.as_secs() as i64,
-                poll.location.fetch_url,
-                poll.location.moved_to,
-                poll.location.moved_since.map(to_unix),
-            ],
-        )?;
-        const SUCCEEDED: &str = "last_success_at = ?2, last_status = ?3, consecutive_failures = 0,
-                 failing_since = NULL, gone_since = NULL";
-        match &poll.outcome {
-            PollOutcome::NotModified {
-                status,
-                etag,
-                last_modified,
-            } => {
-                tx.execute(
-                    &format!(
-                        "UPDATE feeds SET {SUCCEEDED},
-                             etag = COALESCE(?4, etag), last_modified = COALESCE(?5, last_modified)
-                         WHERE id = ?1"
-                    ),
-                    params![feed, now, status, etag, last_modified],
-                )?;
+        let mut results = Vec::with_capacity(polls.len());
+        for poll in polls {
+            let savepoint = tx.savepoint()?;
+            // Dropping an uncommitted savepoint rolls it back.
+            let result = record_one(&savepoint, poll);
+            if result.is_ok() {
+                savepoint.commit()?;
             }
-            PollOutcome::Fetched {
-                status,
-                etag,
-                last_modified,
-                body_hash,
-                refresh_hint,
-                listed,
-            } => {
-                retention::mark_listed(&tx, feed, listed, poll.at)?;
-                let added = sightings.iter().flatten().count() as i64;
-                tx.execute(
-                    &format!(
-                        "UPDATE feeds SET {SUCCEEDED},
-                             etag = ?4, last_modified = ?5, body_hash = ?6,
-                             items_seen = items_seen + ?7, refresh_hint_secs = ?8,
-                             last_new_item_at = CASE WHEN ?7 > 0 THEN ?2 ELSE last_new_item_at END
-                         WHERE id = ?1"
-                    ),
-                    params![
-                        feed,
-                        now,
-                        status,
-                        etag,
-                        last_modified,
-                        body_hash,
-                        added,
-                        refresh_hint.map(|d| d.as_secs() as i64)
-                    ],
-                )?;
-            }
-            PollOutcome::Failed {
-                status,
-                kind,
-                error,
-            } => {
-                tx.execute(
-                    "UPDATE feeds SET last_status = ?3, last_error_kind = ?4, last_error = ?5,
-                         last_error_at = ?2, consecutive_failures = consecutive_failures + 1,
-                         failing_since = COALESCE(failing_since, ?2),
-                         gone_since = CASE WHEN ?3 = 410 THEN COALESCE(gone_since, ?2)
-                                           ELSE gone_since END
-                     WHERE id = ?1",
-                    params![feed, now, status, kind, error],
-                )?;
-            }
+            results.push(result);
         }
         tx.commit()?;
-        Ok(match_ids)
+        Ok(results)
     }
 
     /// Every feed the store knows, configured or not, by name.
@@ -379,6 +329,108 @@ impl Store {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// One feed's poll as [`Store::record_polls`] writes it.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedPoll<'a> {
+    pub feed: FeedId,
+    pub poll: &'a PollRecord,
+    pub items: &'a [Item],
+    pub matches: &'a [NewMatch],
+    pub edits: &'a [Retitle],
+}
+
+fn record_one(tx: &rusqlite::Connection, record: &FeedPoll<'_>) -> Result<Vec<i64>> {
+    let FeedPoll {
+        feed,
+        poll,
+        items,
+        matches,
+        edits,
+    } = *record;
+    let sightings = items::record_sightings(tx, feed, items, poll.at)?;
+    let match_ids = items::insert_matches(tx, &sightings, matches, poll.at)?;
+    items::retitle(tx, edits)?;
+    let now = to_unix(poll.at);
+    tx.execute(
+        "UPDATE feeds SET last_polled_at = ?2, next_due_at = ?3, interval_secs = ?4,
+             fetch_url = ?5, moved_to = ?6, moved_since = ?7, polls = polls + 1
+         WHERE id = ?1",
+        params![
+            feed,
+            now,
+            to_unix(poll.next_due),
+            poll.interval.as_secs() as i64,
+            poll.location.fetch_url,
+            poll.location.moved_to,
+            poll.location.moved_since.map(to_unix),
+        ],
+    )?;
+    const SUCCEEDED: &str = "last_success_at = ?2, last_status = ?3, consecutive_failures = 0,
+             failing_since = NULL, gone_since = NULL";
+    match &poll.outcome {
+        PollOutcome::NotModified {
+            status,
+            etag,
+            last_modified,
+        } => {
+            tx.execute(
+                &format!(
+                    "UPDATE feeds SET {SUCCEEDED},
+                         etag = COALESCE(?4, etag), last_modified = COALESCE(?5, last_modified)
+                     WHERE id = ?1"
+                ),
+                params![feed, now, status, etag, last_modified],
+            )?;
+        }
+        PollOutcome::Fetched {
+            status,
+            etag,
+            last_modified,
+            body_hash,
+            refresh_hint,
+            listed,
+        } => {
+            retention::mark_listed(tx, feed, listed, poll.at)?;
+            let added = sightings.iter().flatten().count() as i64;
+            tx.execute(
+                &format!(
+                    "UPDATE feeds SET {SUCCEEDED},
+                         etag = ?4, last_modified = ?5, body_hash = ?6,
+                         items_seen = items_seen + ?7, refresh_hint_secs = ?8,
+                         last_new_item_at = CASE WHEN ?7 > 0 THEN ?2 ELSE last_new_item_at END
+                     WHERE id = ?1"
+                ),
+                params![
+                    feed,
+                    now,
+                    status,
+                    etag,
+                    last_modified,
+                    body_hash,
+                    added,
+                    refresh_hint.map(|d| d.as_secs() as i64)
+                ],
+            )?;
+        }
+        PollOutcome::Failed {
+            status,
+            kind,
+            error,
+        } => {
+            tx.execute(
+                "UPDATE feeds SET last_status = ?3, last_error_kind = ?4, last_error = ?5,
+                     last_error_at = ?2, consecutive_failures = consecutive_failures + 1,
+                     failing_since = COALESCE(failing_since, ?2),
+                     gone_since = CASE WHEN ?3 = 410 THEN COALESCE(gone_since, ?2)
+                                       ELSE gone_since END
+                 WHERE id = ?1",
+                params![feed, now, status, kind, error],
+            )?;
+        }
+    }
+    Ok(match_ids)
 }
 
 #[cfg(test)]

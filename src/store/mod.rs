@@ -44,7 +44,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
-pub use feeds::{Condition, FeedId, FeedStatus, FetchState, Location, PollOutcome, PollRecord};
+pub use feeds::{
+    Condition, FeedId, FeedPoll, FeedStatus, FetchState, Location, PollOutcome, PollRecord,
+};
 pub use items::{NewMatch, Retitle, Seen};
 pub use outbox::{MessageKind, MessageState, NewMessage, OutboxMessage};
 pub use retention::{Pruned, Pruning};
@@ -137,6 +139,9 @@ fn prepare(conn: &mut Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // The undo records of the savepoints that keep one feed's poll apart from the
+    // others in a batch (`record_polls`) stay in memory rather than in temporary files.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Migrations::from_slice(MIGRATIONS).to_latest(conn)?;
     items::fill_article_keys(conn)?;
     Ok(())

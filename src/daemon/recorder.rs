@@ -1,0 +1,223 @@
+//! Writing polls to the store in batches. A feed's poll, once fetched and matched, joins
+//! a batch; the batch is written a moment after it opened (or at once when it is full) in
+//! one transaction ([`Store::record_polls`]), its new matches are grouped into stories once,
+//! and each poll gets its matches back.
+//!
+//! Every commit writes each page it touched to the log once more, and new items land on
+//! pages spread over every index, so a commit per feed wrote the database several times
+//! over on a first poll of many feeds. A batch is written [`GATHER`] after it opened, when
+//! it is full, or as soon as no fetch is under way (nothing more is coming soon: a daemon
+//! polling one feed at a time writes it at once). A poll gives up its fetch slot while it
+//! waits (holding a place in the batch instead), so fetching goes on meanwhile.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot};
+
+use crate::model::{Item, MatchRecord};
+use crate::store::{FeedId, FeedPoll, NewMatch, PollRecord, Retitle, Store};
+
+/// How long a batch stays open for more polls after its first one.
+const GATHER: Duration = Duration::from_millis(250);
+/// At most this many polls wait to be written, in the open batch and the one being
+/// written; a batch is written at once when it holds half of them. Bounds the memory that
+/// parsed items waiting for the store take.
+const MAX_WAITING: usize = 256;
+
+/// A poll ready to be written: what [`Store::record_poll`] takes.
+pub(super) struct Recording {
+    pub feed: FeedId,
+    pub record: PollRecord,
+    pub items: Vec<Item>,
+    pub matches: Vec<NewMatch>,
+    pub edits: Vec<Retitle>,
+}
+
+/// The batch being gathered, shared by every context on one store.
+pub(super) struct Recorder {
+    batch: Mutex<Batch>,
+    /// Places for polls waiting to be written.
+    room: Arc<Semaphore>,
+    /// Told when the open batch should be written now: it is full, or no fetch is under
+    /// way.
+    ready: Notify,
+    /// Polls fetching: between their request slot and their place in a batch.
+    fetching: AtomicUsize,
+}
+
+#[derive(Default)]
+struct Batch {
+    waiting: Vec<Waiting>,
+    /// Whether a write of this batch is scheduled.
+    open: bool,
+}
+
+struct Waiting {
+    recording: Recording,
+    /// The poll's matches, or why it could not be recorded.
+    reply: oneshot::Sender<Result<Vec<MatchRecord>, String>>,
+    /// Given back when the poll has been written.
+    place: OwnedSemaphorePermit,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Recorder {
+            batch: Mutex::default(),
+            room: Arc::new(Semaphore::new(MAX_WAITING)),
+            ready: Notify::new(),
+            fetching: AtomicUsize::new(0),
+        }
+    }
+}
+
+/// A poll's place in a batch, taken before it gives up its fetch slot.
+pub(super) struct Place(OwnedSemaphorePermit);
+
+/// A poll fetching, from its request slot until it has a place in a batch.
+pub(super) struct Fetching(Arc<Recorder>);
+
+impl Drop for Fetching {
+    fn drop(&mut self) {
+        if self.0.fetching.fetch_sub(1, Ordering::AcqRel) == 1 && lock(&self.0.batch).open {
+            self.0.ready.notify_one();
+        }
+    }
+}
+
+impl Recorder {
+    /// Counts a poll as fetching until the guard is dropped.
+    pub(super) fn fetching(self: &Arc<Self>) -> Fetching {
+        self.fetching.fetch_add(1, Ordering::AcqRel);
+        Fetching(Arc::clone(self))
+    }
+
+    /// Waits for room for one more poll in the batches.
+    pub(super) async fn place(&self) -> Place {
+        let permit = Arc::clone(&self.room)
+            .acquire_owned()
+            .await
+            .expect("the recorder's semaphore is never closed");
+        Place(permit)
+    }
+
+    /// Records `recording` with the batch it joins and returns its new matches as
+    /// stored. Stories are grouped with `window`.
+    pub(super) async fn record(
+        self: &Arc<Self>,
+        store: &Arc<Mutex<Store>>,
+        window: Duration,
+        recording: Recording,
+        place: Place,
+    ) -> anyhow::Result<Vec<MatchRecord>> {
+        let (reply, answer) = oneshot::channel();
+        let opens = {
+            let mut batch = lock(&self.batch);
+            batch.waiting.push(Waiting {
+                recording,
+                reply,
+                place: place.0,
+            });
+            if batch.waiting.len() >= MAX_WAITING / 2 || self.fetching.load(Ordering::Acquire) == 0
+            {
+                self.ready.notify_one();
+            }
+            !std::mem::replace(&mut batch.open, true)
+        };
+        if opens {
+            // A task of its own, so that the batch is written even if this poll's task
+            // is dropped.
+            tokio::spawn(Arc::clone(self).write_soon(Arc::clone(store), window));
+        }
+        match answer.await {
+            Ok(result) => result.map_err(anyhow::Error::msg),
+            Err(_) => anyhow::bail!("the poll was not recorded: the database task stopped"),
+        }
+    }
+
+    /// Writes the open batch after [`GATHER`], or sooner when it is ready.
+    async fn write_soon(self: Arc<Self>, store: Arc<Mutex<Store>>, window: Duration) {
+        let _ = tokio::time::timeout(GATHER, self.ready.notified()).await;
+        let recorder = Arc::clone(&self);
+        let written = tokio::task::spawn_blocking(move || {
+            let mut store = lock(&store);
+            // Taken under the store's lock: whatever joined while the last batch was
+            // written goes too.
+            let waiting = {
+                let mut batch = lock(&recorder.batch);
+                batch.open = false;
+                std::mem::take(&mut batch.waiting)
+            };
+            write(&mut store, waiting, window);
+        })
+        .await;
+        if let Err(e) = written {
+            // The polls' replies were dropped with the task: each reports the failure.
+            tracing::error!(error = %e, "recording polls failed");
+        }
+    }
+}
+
+/// Writes `batch` and answers each poll in it.
+fn write(store: &mut Store, batch: Vec<Waiting>, window: Duration) {
+    if batch.is_empty() {
+        return;
+    }
+    tracing::debug!(polls = batch.len(), "recording polls");
+    // The places are given back when this returns, after the replies.
+    let (recordings, (replies, _places)): (Vec<Recording>, (Vec<_>, Vec<_>)) = batch
+        .into_iter()
+        .map(|w| (w.recording, (w.reply, w.place)))
+        .unzip();
+    let polls: Vec<FeedPoll<'_>> = recordings
+        .iter()
+        .map(|r| FeedPoll {
+            feed: r.feed,
+            poll: &r.record,
+            items: &r.items,
+            matches: &r.matches,
+            edits: &r.edits,
+        })
+        .collect();
+    let results = match store.record_polls(&polls) {
+        Ok(results) => results,
+        Err(e) => {
+            let error = format!("{e:#}");
+            for reply in replies {
+                let _ = reply.send(Err(error.clone()));
+            }
+            return;
+        }
+    };
+    if results
+        .iter()
+        .any(|r| r.as_ref().is_ok_and(|ids| !ids.is_empty()))
+    {
+        let now: DateTime<Utc> = recordings
+            .iter()
+            .map(|r| r.record.at)
+            .max()
+            .unwrap_or_default();
+        // Grouping is a step of its own: items it could not group stay queued for the
+        // next attempt, and the polls stand.
+        if let Err(e) = store.group_stories(window, now) {
+            tracing::warn!(error = %e, "grouping matches into stories failed; will retry");
+        }
+    }
+    for (result, reply) in results.into_iter().zip(replies) {
+        let answer = result
+            .and_then(|ids| store.matches_by_id(&ids))
+            .map_err(|e| format!("{e:#}"));
+        // The poll's task may have gone (shutdown): what it found is stored all the same.
+        let _ = reply.send(answer);
+    }
+}
+
+/// A panic while holding a lock poisons it; the store's connection is still consistent
+/// (SQLite rolls back an unfinished transaction) and the queue is a plain list, so carry on.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
