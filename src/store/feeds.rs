@@ -478,4 +478,96 @@ mod tests {
         assert_eq!(statuses[0].location.fetch_url, None);
         assert_eq!(statuses[0].polls, 1);
     }
+
+    /// A batch of polls where one fails after writing its item and match (the database
+    /// refuses its feed's update): that one is undone alone, and the polls before and
+    /// after it are stored whole.
+    #[test]
+    fn a_poll_that_cannot_be_stored_fails_alone_in_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("n.db")).unwrap();
+        let ids = store
+            .sync_feeds(&[
+                crate::store::tests::feed_settings("a", "https://a.example/feed"),
+                crate::store::tests::feed_settings("b", "https://b.example/feed"),
+                crate::store::tests::feed_settings("c", "https://c.example/feed"),
+            ])
+            .unwrap();
+        store
+            .conn
+            .execute_batch(&format!(
+                "CREATE TEMP TRIGGER refuse BEFORE UPDATE ON feeds WHEN NEW.id = {}
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                ids[1]
+            ))
+            .unwrap();
+        let now = Utc::now();
+        let record = PollRecord {
+            outcome: PollOutcome::Fetched {
+                status: Some(200),
+                etag: None,
+                last_modified: None,
+                body_hash: "x".into(),
+                refresh_hint: None,
+                listed: Vec::new(),
+            },
+            at: now,
+            next_due: now,
+            interval: Duration::from_secs(900),
+            location: Location::default(),
+        };
+        let item = |n: u32| Item {
+            identity: format!("guid:{n}"),
+            guid: Some(format!("tag:wire.example,2026:{n}")),
+            link: Some(format!("https://wire.example/{n}")),
+            title: format!("Report {n}"),
+            body: format!("Text of report {n}."),
+            published: None,
+        };
+        let items = [vec![item(1)], vec![item(2)], vec![item(3)]];
+        let matched = [NewMatch {
+            item: 0,
+            watchlist: "reports".into(),
+            matched_terms: vec!["report".into()],
+            snippet: Default::default(),
+        }];
+        let polls: Vec<FeedPoll<'_>> = ids
+            .iter()
+            .zip(&items)
+            .map(|(&feed, items)| FeedPoll {
+                feed,
+                poll: &record,
+                items,
+                matches: &matched,
+                edits: &[],
+            })
+            .collect();
+
+        let results = store.record_polls(&polls).unwrap();
+        assert_eq!(results.len(), 3);
+        assert_eq!(results[0].as_ref().map(Vec::len).ok(), Some(1));
+        assert!(results[1].is_err(), "{:?}", results[1]);
+        assert_eq!(results[2].as_ref().map(Vec::len).ok(), Some(1));
+
+        let stored: Vec<String> = store
+            .matches_since(None, now - chrono::Duration::hours(1))
+            .unwrap()
+            .into_iter()
+            .map(|m| m.title)
+            .collect();
+        assert_eq!(stored, ["Report 1", "Report 3"]);
+        let seen = store.seen_items(ids[1], &items[1]).unwrap();
+        assert_eq!(
+            seen,
+            [crate::store::Seen::New],
+            "the refused poll left its item"
+        );
+        let polled: Vec<i64> = store
+            .feed_statuses()
+            .unwrap()
+            .iter()
+            .map(|f| f.polls)
+            .collect();
+        assert_eq!(polled, [1, 0, 1]);
+    }
 }
