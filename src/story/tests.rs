@@ -706,3 +706,19 @@ fn what_an_outlet_writes_in_every_story_weighs_less_in_its_items() {
     // the item still finds that one.
     assert_eq!(index.find(&known, at(4, 12)), Some(1));
 }
+
+/// Copyright lines, photo credits and a video playlist add no terms to an item: its
+/// features are those of its report alone, so two reports of one outlet do not meet on
+/// them.
+#[test]
+fn copyright_credits_and_playlists_add_no_terms() {
+    let report = "A man was shot on Birch Road near the Kwikfill station, police said.\n";
+    let page = "1:37 Zoo welcomes twin otters Pause\n\n2:05 Mayor Quillfeather on the budget\n\n\
+                A man was shot on Birch Road (Photo: Dana Larkspur/Grackle Eleven) near the \
+                Kwikfill station, police said.\n\
+                Copyright 2017 Grackle Eleven. All rights reserved.\n";
+    let plain = Features::of("Man shot on Birch Road", report);
+    let wrapped = Features::of("Man shot on Birch Road", page);
+    let terms = |f: &Features| f.terms.iter().map(|&(t, _)| t).collect::<Vec<_>>();
+    assert_eq!(terms(&wrapped), terms(&plain));
+}
