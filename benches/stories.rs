@@ -26,6 +26,7 @@ struct Article {
     event: String,
     title: String,
     text: String,
+    source: String,
     time: DateTime<Utc>,
 }
 
@@ -195,6 +196,7 @@ fn load(path: &Path) -> Vec<Article> {
                 event: field("event_id"),
                 title: field("title"),
                 text: field("text"),
+                source: field("source"),
                 time: date.and_hms_opt(12, 0, 0).expect("noon exists").and_utc(),
             }
         })
@@ -227,7 +229,7 @@ fn group(articles: &[Article], tuning: Tuning) -> Run {
             pruned = Some(a.time);
         }
         let counted = Instant::now();
-        let f = Features::tuned(&a.title, &a.text, &tuning);
+        let f = Features::tuned(&a.title, &a.text, &tuning).from_outlet(&a.source);
         features += counted.elapsed().as_secs_f64();
         let id = index.find(&f, a.time).unwrap_or_else(|| {
             next += 1;

@@ -222,10 +222,10 @@ fn rebuild_index(conn: &Connection, window: Duration) -> Result<StoryIndex> {
     )?;
     for row in rows {
         let (title, body) = row?;
-        index.learn(&features(&title, &body));
+        index.learn(&features(&title, &body, None));
     }
     let mut active = conn.prepare(
-        "SELECT story_id, title, body, event_at FROM items
+        "SELECT story_id, title, body, event_at, link, feed_id FROM items
          WHERE story_id IS NOT NULL AND event_at >= ?1
          ORDER BY event_at, id",
     )?;
@@ -235,11 +235,12 @@ fn rebuild_index(conn: &Connection, window: Duration) -> Result<StoryIndex> {
             r.get::<_, String>(1)?,
             r.get::<_, String>(2)?,
             r.get::<_, i64>(3)?,
+            outlet(r.get(4)?, r.get(5)?),
         ))
     })?;
     for row in rows {
-        let (story, title, body, at) = row?;
-        index.add(story, features(&title, &body), from_unix(at));
+        let (story, title, body, at, outlet) = row?;
+        index.add(story, features(&title, &body, Some(&outlet)), from_unix(at));
     }
     Ok(index)
 }
@@ -248,11 +249,26 @@ fn rebuild_index(conn: &Connection, window: Duration) -> Result<StoryIndex> {
 /// fixed in `story::evidence` that "1中 Street" hit), the item counts as having none,
 /// and so becomes a story of its own, rather than staying in the queue and stopping
 /// every later grouping, and with it every digest.
-fn features(title: &str, body: &str) -> Features {
-    std::panic::catch_unwind(|| Features::of(title, body)).unwrap_or_else(|_| {
+fn features(title: &str, body: &str, outlet: Option<&str>) -> Features {
+    std::panic::catch_unwind(|| {
+        let features = Features::of(title, body);
+        match outlet {
+            Some(outlet) => features.from_outlet(outlet),
+            None => features,
+        }
+    })
+    .unwrap_or_else(|_| {
         tracing::error!(title = %title, "cannot read this item for story grouping; it is a story of its own");
         Features::of("", "")
     })
+}
+
+/// Who published an item, for what story grouping learns of each outlet: its link's host,
+/// else its feed.
+fn outlet(link: Option<String>, feed: i64) -> String {
+    link.and_then(|l| url::Url::parse(&l).ok())
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("feed {feed}"))
 }
 
 /// Groups the queued items, oldest first, and empties the queue, in one transaction.
@@ -266,15 +282,23 @@ fn group_queued(
     // write lock if another process wrote in between.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut created = None;
-    let queued: Vec<(i64, String, String, i64)> = {
+    let queued: Vec<(i64, String, String, i64, String)> = {
         let mut stmt = tx.prepare(
-            "SELECT i.id, i.title, i.body, i.event_at
+            "SELECT i.id, i.title, i.body, i.event_at, i.link, i.feed_id
              FROM story_queue q JOIN items i ON i.id = q.item_id
              WHERE i.story_id IS NULL
              ORDER BY i.event_at, i.id",
         )?;
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<rusqlite::Result<_>>()?
+        stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                outlet(r.get(4)?, r.get(5)?),
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?
     };
     {
         let mut widen = tx.prepare_cached(
@@ -286,8 +310,8 @@ fn group_queued(
         )?;
         let mut join = tx.prepare_cached("UPDATE items SET story_id = ?2 WHERE id = ?1")?;
         let mut latest = None;
-        for (n, (item, title, body, at)) in queued.iter().enumerate() {
-            let features = features(title, body);
+        for (n, (item, title, body, at, outlet)) in queued.iter().enumerate() {
+            let features = features(title, body, Some(outlet));
             let time = from_unix(*at);
             let story = match index.find(&features, time) {
                 Some(story) => {
