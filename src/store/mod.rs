@@ -61,6 +61,7 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0005_watchlists.sql")),
     M::up(include_str!("../../migrations/0006_retention.sql")),
     M::up(include_str!("../../migrations/0007_recipients_removed.sql")),
+    M::up(include_str!("../../migrations/0008_feeds_fetch_url.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
