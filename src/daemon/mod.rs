@@ -78,6 +78,10 @@ pub struct Context {
     recorder: Arc<recorder::Recorder>,
     /// Requests in flight, over all feeds.
     permits: Arc<Semaphore>,
+    /// Polls reading their fetch state, the step before they queue for their host: as
+    /// many as requests may be in flight. Without it, ten thousand feeds due at once
+    /// each put a read on the blocking pool, which grew to hundreds of threads.
+    starting: Semaphore,
     hosts: Arc<Hosts>,
     watcher: Watcher,
     /// Store ids of `settings.feeds`, same order.
@@ -196,6 +200,7 @@ impl Context {
             .collect();
         Ok(Arc::new(Context {
             feed_positions,
+            starting: Semaphore::new(settings.polling.concurrency),
             permits,
             hosts,
             settings,

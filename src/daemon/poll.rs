@@ -148,7 +148,10 @@ async fn poll_and_record(
 ) -> anyhow::Result<Recorded> {
     let feed = &ctx.settings.feeds[index];
     let feed_id = ctx.feed_ids[index];
-    let state = ctx.with_store(move |s| s.fetch_state(feed_id)).await?;
+    let state = {
+        let _starting = ctx.starting.acquire().await?;
+        ctx.with_store(move |s| s.fetch_state(feed_id)).await?
+    };
     let url = polled_url(feed, &state.location);
     let host = Hosts::key(&url);
 
