@@ -16,6 +16,7 @@ mod digests;
 mod failpoint;
 mod hosts;
 mod lock;
+mod memory;
 mod metrics;
 mod outbox;
 mod poll;
@@ -330,6 +331,7 @@ async fn serve(
     config_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
 
+    let mut memory = memory::Release::new();
     loop {
         let now = clock.now();
         for id in timetable.take_due_feeds(now) {
@@ -428,6 +430,13 @@ async fn serve(
                 None => std::future::pending().await,
             }
         };
+        let busy = !(polls.is_empty()
+            && digest_runs.is_empty()
+            && alert_runs.is_empty()
+            && outbox_runs.is_empty()
+            && retention_runs.is_empty()
+            && backfills.is_empty());
+        memory.turn(busy);
         let (mut reload, mut check_files) = (false, false);
         tokio::select! {
             () = &mut shutdown => break,

