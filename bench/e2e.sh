@@ -11,6 +11,7 @@
 #
 # Environment (all optional):
 #   REPS=3                repetitions of newshound's sequence per N
+#   REPS_LARGE=$REPS      repetitions at N >= 10000 (generating that corpus takes minutes)
 #   PEER_N="1000"         sizes at which rss2email runs the same workload (REPS_PEER=1
 #                         repetition; about 4 min at N=1000 and 40 min at N=10000)
 #   IDLE_SECONDS=30       how long the idle daemon is watched
@@ -25,7 +26,8 @@
 #   (gen_corpus.py advance: 10% of the feeds get 1-5 new items)
 #   after_advance    `poll --once`                              then new matches vs truth
 #   advance_digest   `digest send`: the new matches
-#   idle             `run` with every feed polled: RSS and CPU over IDLE_SECONDS
+#   idle             `run` with every feed polled, once its start-up work is done:
+#                    RSS and CPU over IDLE_SECONDS
 # and once per N the parse floor: bare feed-rs and newshound's parser over the same files.
 set -euo pipefail
 
@@ -41,6 +43,7 @@ export FB_RUN=${FB_RUN:-/tmp/feedbench}
 PORT=${PORT:-8088}
 SMTP_PORT=${SMTP_PORT:-2525}
 REPS=${REPS:-3}
+REPS_LARGE=${REPS_LARGE:-$REPS}
 REPS_PEER=${REPS_PEER:-1}
 PEER_N=${PEER_N-1000}
 IDLE_SECONDS=${IDLE_SECONDS:-30}
@@ -152,7 +155,20 @@ idle() { # idle N REP CONFIG: the daemon with every feed just polled
         grep -q 'newshound started' "$log" && break
         sleep 0.1
     done
-    sleep 5
+    # Start-up work first: the first `run` after `poll --once` matches the stored items
+    # against the watchlists it has not recorded yet (backfill). Idle is what follows:
+    # wait until a second passes with (almost) no CPU, for at most two minutes.
+    local settle=0 before after
+    before=$(proc_cpu "$DAEMON")
+    while ((settle < 120)); do
+        sleep 1
+        settle=$((settle + 1))
+        after=$(proc_cpu "$DAEMON")
+        if awk -v a="$before" -v b="$after" 'BEGIN { exit !(b - a <= 0.02) }'; then
+            break
+        fi
+        before=$after
+    done
     local cpu0 cpu1
     cpu0=$(proc_cpu "$DAEMON")
     sleep "$IDLE_SECONDS"
@@ -165,8 +181,8 @@ idle() { # idle N REP CONFIG: the daemon with every feed just polled
     DAEMON=
     requests=$(($(wc -l <"$FB_RUN/nginx/access.log") - requests_before))
     local line
-    line=$(printf '{"label":"idle","n":"%s","rep":"%s","idle_s":%s,"idle_cpu_s":%s,"rss_kb":%s,"max_rss_kb":%s,"http_requests":%s}' \
-        "$n" "$rep" "$IDLE_SECONDS" "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')" "$rss" "$hwm" "$requests")
+    line=$(printf '{"label":"idle","n":"%s","rep":"%s","settled_after_s":%s,"idle_s":%s,"idle_cpu_s":%s,"rss_kb":%s,"max_rss_kb":%s,"http_requests":%s}' \
+        "$n" "$rep" "$settle" "$IDLE_SECONDS" "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')" "$rss" "$hwm" "$requests")
     echo "   idle: $line"
     record "$line"
 }
@@ -174,7 +190,9 @@ idle() { # idle N REP CONFIG: the daemon with every feed just polled
 # --- the runs ---------------------------------------------------------------------------------
 for N in "${SIZES[@]}"; do
     C=$WWW/n$N
-    echo "== newshound $VERSION, N=$N, $REPS repetitions"
+    reps=$REPS
+    [[ $N -lt 10000 ]] || reps=$REPS_LARGE
+    echo "== newshound $VERSION, N=$N, $reps repetitions"
     python3 "$HARNESS/gen_corpus.py" generate --out "$C" --n "$N" --seed "$SEED" --round 0 >/dev/null
     chmod -R a+rX "$C"
 
@@ -184,7 +202,7 @@ for N in "${SIZES[@]}"; do
         record "$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); r.update(label="parse_floor", n=sys.argv[2]); print(json.dumps(r))' "$line" "$N")"
     done
 
-    for rep in $(seq "$REPS"); do
+    for rep in $(seq "$reps"); do
         python3 "$HARNESS/gen_corpus.py" generate --out "$C" --n "$N" --seed "$SEED" --round 0 >/dev/null
         chmod -R a+rX "$C"
         W=$FB_RUN/newshound/n$N

@@ -166,16 +166,18 @@ def main():
 
     w("## Idle daemon")
     w("")
-    w("`newshound run` with every feed just polled, watched for `idle_s` seconds from 5 s "
-      "after it started.")
+    w("`newshound run` with every feed just polled, watched for `watched s` seconds once "
+      "its start-up work was done (`settled after`: the first run after `poll --once` "
+      "matches the stored items against the watchlists it has not recorded yet). Peak RSS "
+      "includes that start-up work.")
     w("")
-    w("| N | runs | watched s | CPU s in that time | RSS MiB | peak RSS MiB | HTTP req |")
-    w("|---|---|---|---|---|---|---|")
+    w("| N | runs | settled after s | watched s | CPU s in that time | RSS MiB | peak RSS MiB | HTTP req |")
+    w("|---|---|---|---|---|---|---|---|")
     for n in sizes:
         rs = by[("idle", n)]
         if rs:
-            w("| %s | %d | %s | %s | %s | %s | %s |" % (
-                n, len(rs), rs[0]["idle_s"], spread(values("idle", n, "idle_cpu_s")),
+            w("| %s | %d | %s | %s | %s | %s | %s | %s |" % (
+                n, len(rs), spread(values("idle", n, "settled_after_s"), "{:.0f}"), rs[0]["idle_s"], spread(values("idle", n, "idle_cpu_s")),
                 spread([k / 1024 for k in values("idle", n, "rss_kb")], "{:.0f}"),
                 spread([k / 1024 for k in values("idle", n, "max_rss_kb")], "{:.0f}"),
                 spread(values("idle", n, "http_requests"), "{:.0f}")))
