@@ -12,6 +12,11 @@
 //!
 //! `main` prints, for each, how many watchlists there are and how many articles match.
 //!
+//! For a profiler, `NEWSHOUND_PROFILE=match_articles:10000` (a bench name, `:terms` for the
+//! matching ones) runs that workload's pass over the articles five times instead of the
+//! benches; under `valgrind --tool=callgrind --collect-atstart=no
+//! --toggle-collect='*one_pass*'` only those passes are counted.
+//!
 //! The article text is the shared story corpus (`../shared/corpus/stories/dev.jsonl`, or
 //! the file `NEWSHOUND_STORIES` names): real news prose, 1,713 articles. The feeds are the
 //! shared real-world feed corpus (`../shared/corpus/feeds`, or `NEWSHOUND_CORPUS`), the
@@ -28,6 +33,10 @@ use newshound::watch::{Query, Watcher, normalize};
 use url::Url;
 
 fn main() {
+    if let Ok(workload) = std::env::var("NEWSHOUND_PROFILE") {
+        profile(&workload);
+        return;
+    }
     let articles = articles();
     let feeds = feeds();
     println!(
@@ -64,6 +73,42 @@ fn main() {
         }
     }
     divan::main();
+}
+
+fn profile(workload: &str) {
+    // Loaded here, so that the counted passes do not include reading the corpus.
+    articles();
+    let (name, terms) = workload.split_once(':').unwrap_or((workload, "0"));
+    let terms: usize = terms.parse().expect("NEWSHOUND_PROFILE: terms is a number");
+    let queries = match name {
+        "normalise" => Vec::new(),
+        "match_articles" => watchlists(terms),
+        "match_articles_dense" => article_word_watchlists(terms),
+        _ => panic!("NEWSHOUND_PROFILE: no workload {name:?}"),
+    };
+    let watcher = (name != "normalise").then(|| Watcher::new(&queries));
+    for _ in 0..5 {
+        one_pass(watcher.as_ref());
+    }
+    println!(
+        "{workload}: 5 passes over {:.3} MB",
+        articles().bytes as f64 / 1e6
+    );
+}
+
+/// Normalises every article (no watcher) or matches every article once.
+#[inline(never)]
+fn one_pass(watcher: Option<&Watcher>) -> usize {
+    let mut out = 0;
+    for (title, body) in &articles().docs {
+        out += match watcher {
+            Some(watcher) => watcher
+                .match_document(black_box(title), black_box(body))
+                .len(),
+            None => normalize(black_box(title)).len() + normalize(black_box(body)).len(),
+        };
+    }
+    out
 }
 
 struct Articles {
