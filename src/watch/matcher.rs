@@ -6,31 +6,30 @@
 //!
 //! A hit must start at a word start, so instead of an unanchored Aho-Corasick search
 //! (which follows failure links through every byte, and with thousands of terms misses
-//! the cache on most of them) the automaton is built anchored and walked from each word
-//! start until it dies. That is a trie walk whose first levels stay hot in cache; the
-//! walk carries on through spaces, so phrases are found the same way.
+//! the cache on most of them) the automaton is a plain trie walked from each word start
+//! until it dies (see `trie`); its first levels stay hot in cache, and the walk carries
+//! on through spaces, so phrases are found the same way.
+//!
+//! Matching allocates nothing per item but its result: the squashed text and the lists
+//! of found patterns live in buffers kept per thread and reused.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::nfa::contiguous;
-use aho_corasick::{Anchored, MatchKind};
-
 use super::normalize::{Squashed, char_end};
 use super::query::Query;
 use super::snippet::snippet;
+use super::trie::Trie;
 use super::{Field, Occurrence};
 use crate::model::{Hit, Snippet};
 
 /// Every watchlist's query compiled together.
 pub struct Watcher {
     queries: Vec<Query>,
-    /// Every distinct pattern, searched anchored at word starts. The contiguous NFA: a
-    /// DFA walks barely faster here (the first trie levels are cached either way) and
-    /// takes ten times the memory.
-    automaton: contiguous::NFA,
+    /// Every distinct pattern, walked from word starts.
+    automaton: Trie,
     /// Per pattern: whether `-es` is a plural ending for it (`bus` → `buses`). Other words
     /// do not take it, or `Tim` would match `times`.
     takes_es: Vec<bool>,
@@ -74,6 +73,24 @@ struct Scan {
 }
 
 impl Scan {
+    /// Squashes `text` and finds every pattern in it, replacing what this held.
+    fn fill(&mut self, automaton: &Trie, takes_es: &[bool], text: &str) {
+        self.squashed.fill(text);
+        self.found.clear();
+        walk(automaton, &self.squashed, takes_es, &mut self.found);
+        self.hit.clear();
+        self.hit.extend(self.found.iter().map(|f| f.pattern));
+        self.hit.sort_unstable();
+        self.hit.dedup();
+    }
+
+    /// Gives back the memory of an unusually long text rather than keep it per thread.
+    fn trim(&mut self) {
+        if self.squashed.text.capacity() > KEEP_BYTES {
+            *self = Scan::default();
+        }
+    }
+
     /// The original byte range of an accepted match.
     fn original(&self, text: &str, found: Found) -> Range<usize> {
         let start = self.squashed.origin(text, found.start);
@@ -91,6 +108,36 @@ impl Scan {
         spans.sort_by_key(|r| (r.start, r.end));
         spans
     }
+}
+
+/// Longest text (squashed) whose buffers a thread keeps for the next item.
+const KEEP_BYTES: usize = 1 << 20;
+
+/// What matching one item needs besides the watcher, kept per thread so that matching
+/// does not allocate per item.
+#[derive(Debug, Default)]
+struct Scratch {
+    title: Scan,
+    body: Scan,
+    candidates: Vec<usize>,
+    term_hit: Vec<bool>,
+}
+
+/// Runs `f` with this thread's scratch buffers (fresh ones if they are in use, which
+/// only a re-entrant call could cause).
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    thread_local! {
+        static SCRATCH: RefCell<Scratch> = RefCell::default();
+    }
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let out = f(&mut scratch);
+            scratch.title.trim();
+            scratch.body.trim();
+            out
+        }
+        Err(_) => f(&mut Scratch::default()),
+    })
 }
 
 /// A summary: the derived form would print every state of the automaton.
@@ -137,14 +184,7 @@ impl Watcher {
         let takes_es = patterns.iter().map(|p| takes_es(p)).collect();
         Watcher {
             queries: queries.to_vec(),
-            automaton: contiguous::NFA::builder()
-                // Standard semantics: every pattern is reported where it ends, including
-                // one that is a prefix of another (`S` and `S 400`).
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-                // Fails only past about two billion states: far beyond any list of
-                // watchlists a person can write.
-                .expect("the watchlists' terms are too many to compile"),
+            automaton: Trie::new(&patterns),
             takes_es,
             term_patterns,
             users,
@@ -154,45 +194,55 @@ impl Watcher {
     /// The watchlists `title` and `body` match, by index, each with the terms that hit and
     /// a snippet.
     pub fn match_document(&self, title: &str, body: &str) -> Vec<Hit> {
-        let title_scan = self.scan(title);
-        let body_scan = self.scan(body);
+        with_scratch(|scratch| self.match_with(scratch, title, body))
+    }
 
-        let mut candidates: Vec<usize> = title_scan
-            .hit
-            .iter()
-            .chain(&body_scan.hit)
-            .flat_map(|&p| self.users[p].iter().map(|&(q, _)| q))
-            .collect();
+    fn match_with(&self, scratch: &mut Scratch, title: &str, body: &str) -> Vec<Hit> {
+        let Scratch {
+            title: title_scan,
+            body: body_scan,
+            candidates,
+            term_hit,
+        } = scratch;
+        title_scan.fill(&self.automaton, &self.takes_es, title);
+        body_scan.fill(&self.automaton, &self.takes_es, body);
+
+        candidates.clear();
+        candidates.extend(
+            title_scan
+                .hit
+                .iter()
+                .chain(&body_scan.hit)
+                .flat_map(|&p| self.users[p].iter().map(|&(q, _)| q)),
+        );
         candidates.sort_unstable();
         candidates.dedup();
 
         let mut hits = Vec::new();
-        for q in candidates {
+        for &q in candidates.iter() {
             let query = &self.queries[q];
-            let term_hit: Vec<bool> = query
-                .terms
-                .iter()
-                .zip(&self.term_patterns[q])
-                .map(|(term, patterns)| {
+            term_hit.clear();
+            term_hit.extend(query.terms.iter().zip(&self.term_patterns[q]).map(
+                |(term, patterns)| {
                     patterns.hit_in(&title_scan.hit)
                         || (!term.title_only && patterns.hit_in(&body_scan.hit))
-                })
-                .collect();
-            if !query.root.eval(&term_hit) {
+                },
+            ));
+            if !query.root.eval(term_hit) {
                 continue;
             }
             let mut matched_terms: Vec<String> = Vec::new();
             for (term, _) in query
                 .terms
                 .iter()
-                .zip(&term_hit)
+                .zip(term_hit.iter())
                 .filter(|(t, hit)| **hit && t.positive)
             {
                 if !matched_terms.contains(&term.text) {
                     matched_terms.push(term.text.clone());
                 }
             }
-            let snippet = self.snippet(q, &term_hit, (title, &title_scan), (body, &body_scan));
+            let snippet = self.snippet(q, term_hit, (title, title_scan), (body, body_scan));
             hits.push(Hit {
                 watchlist: q,
                 matched_terms,
@@ -206,9 +256,14 @@ impl Watcher {
     /// matches, as byte ranges into the original `title` and `body`. Sorted by query,
     /// field and position. A range covers the term, not a plural or possessive ending.
     pub fn occurrences(&self, title: &str, body: &str) -> Vec<Occurrence> {
+        with_scratch(|scratch| self.occurrences_with(scratch, title, body))
+    }
+
+    fn occurrences_with(&self, scratch: &mut Scratch, title: &str, body: &str) -> Vec<Occurrence> {
         let mut out = Vec::new();
         for (field, text) in [(Field::Title, title), (Field::Body, body)] {
-            let scan = self.scan(text);
+            let scan = &mut scratch.title;
+            scan.fill(&self.automaton, &self.takes_es, text);
             for &found in &scan.found {
                 let range = scan.original(text, found);
                 for &(q, t) in &self.users[found.pattern] {
@@ -232,21 +287,6 @@ impl Watcher {
         });
         out.dedup();
         out
-    }
-
-    fn scan(&self, text: &str) -> Scan {
-        let mut scan = Scan::default();
-        scan.squashed.fill(text);
-        walk(
-            &self.automaton,
-            &scan.squashed,
-            &self.takes_es,
-            &mut scan.found,
-        );
-        scan.hit = scan.found.iter().map(|f| f.pattern).collect();
-        scan.hit.sort_unstable();
-        scan.hit.dedup();
-        scan
     }
 
     /// The snippet for query `q`: around its first body hit; the start of the body if it
@@ -282,45 +322,19 @@ impl Watcher {
 
 /// Every pattern that occurs in `squashed` from a word start to a word end (perhaps
 /// followed by a plural ending), in order of start.
-fn walk(
-    automaton: &contiguous::NFA,
-    squashed: &Squashed,
-    takes_es: &[bool],
-    found: &mut Vec<Found>,
-) {
-    let Ok(start_state) = automaton.start_state(Anchored::Yes) else {
-        return;
-    };
+fn walk(automaton: &Trie, squashed: &Squashed, takes_es: &[bool], found: &mut Vec<Found>) {
     let text = &squashed.text;
     for &start in &squashed.starts {
-        let mut state = start_state;
-        for (i, &byte) in text[start..].iter().enumerate() {
-            state = automaton.next_state(Anchored::Yes, state, byte);
-            if !automaton.is_special(state) {
-                continue;
+        automaton.walk(&text[start..], |pattern, len| {
+            let end = start + len;
+            if ends_word(squashed, end, takes_es[pattern]) {
+                found.push(Found {
+                    pattern,
+                    start,
+                    end,
+                });
             }
-            if automaton.is_dead(state) {
-                break;
-            }
-            if !automaton.is_match(state) {
-                continue;
-            }
-            let end = start + i + 1;
-            for m in 0..automaton.match_len(state) {
-                let pattern = automaton.match_pattern(state, m);
-                // A match state also lists patterns that are suffixes of the path to it;
-                // those start later, and are found from their own word start.
-                if end - automaton.pattern_len(pattern) == start
-                    && ends_word(squashed, end, takes_es[pattern.as_usize()])
-                {
-                    found.push(Found {
-                        pattern: pattern.as_usize(),
-                        start,
-                        end,
-                    });
-                }
-            }
-        }
+        });
     }
 }
 
@@ -382,10 +396,7 @@ mod tests {
             patterns.sort();
             patterns.dedup();
             let takes: Vec<bool> = patterns.iter().map(|p| takes_es(p)).collect();
-            let automaton = contiguous::NFA::builder()
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-                .unwrap();
+            let automaton = Trie::new(&patterns);
             let text = random_text(30);
             let mut squashed = Squashed::default();
             squashed.fill(&text);
