@@ -12,9 +12,9 @@
 //!
 //! `main` prints, for each, how many watchlists there are and how many articles match.
 //!
-//! For a profiler, `NEWSHOUND_PROFILE=match_articles:10000` (a bench name, `:terms` for the
-//! matching ones) runs that workload's pass over the articles five times instead of the
-//! benches; under `valgrind --tool=callgrind --collect-atstart=no
+//! For a profiler, `NEWSHOUND_PROFILE=match_articles:10000` (a bench name, then `:terms`
+//! for the matching ones and optionally `:passes`) runs that workload's pass over the
+//! articles five times (or `passes`) instead of the benches; under `valgrind --tool=callgrind --collect-atstart=no
 //! --toggle-collect='*one_pass*'` only those passes are counted.
 //!
 //! The article text is the shared story corpus (`../shared/corpus/stories/dev.jsonl`, or
@@ -78,8 +78,15 @@ fn main() {
 fn profile(workload: &str) {
     // Loaded here, so that the counted passes do not include reading the corpus.
     articles();
-    let (name, terms) = workload.split_once(':').unwrap_or((workload, "0"));
-    let terms: usize = terms.parse().expect("NEWSHOUND_PROFILE: terms is a number");
+    let mut parts = workload.split(':');
+    let name = parts.next().unwrap_or_default();
+    let mut number = |default: usize| {
+        parts.next().map_or(default, |n| {
+            n.parse()
+                .expect("NEWSHOUND_PROFILE: terms and passes are numbers")
+        })
+    };
+    let (terms, passes) = (number(0), number(5));
     let queries = match name {
         "normalise" => Vec::new(),
         "match_articles" => watchlists(terms),
@@ -87,11 +94,11 @@ fn profile(workload: &str) {
         _ => panic!("NEWSHOUND_PROFILE: no workload {name:?}"),
     };
     let watcher = (name != "normalise").then(|| Watcher::new(&queries));
-    for _ in 0..5 {
+    for _ in 0..passes {
         one_pass(watcher.as_ref());
     }
     println!(
-        "{workload}: 5 passes over {:.3} MB",
+        "{workload}: {passes} passes over {:.3} MB",
         articles().bytes as f64 / 1e6
     );
 }

@@ -19,7 +19,7 @@ use std::fmt;
 use std::ops::Range;
 
 use super::normalize::{Squashed, char_end};
-use super::query::Query;
+use super::query::{Node, Query, Term};
 use super::snippet::snippet;
 use super::trie::Trie;
 use super::{Field, Occurrence};
@@ -35,9 +35,11 @@ pub struct Watcher {
     takes_es: Vec<bool>,
     /// Per query, per term: the patterns standing for it.
     term_patterns: Vec<Vec<TermPatterns>>,
-    /// Per pattern: the positive terms, as (query, term), it stands for. Only these
-    /// queries are worth evaluating when the pattern hits; see `Query::parse`.
+    /// Per pattern: the positive terms, as (query, term), it stands for.
     users: Vec<Vec<(usize, usize)>>,
+    /// Per pattern: the queries worth evaluating when it hits, because it stands for one
+    /// of their `triggers`.
+    triggered: Vec<Vec<usize>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -181,6 +183,17 @@ impl Watcher {
             }
             term_patterns.push(terms);
         }
+        let mut triggered: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
+        for (q, query) in queries.iter().enumerate() {
+            for t in triggers(query) {
+                let TermPatterns { own, ies } = term_patterns[q][t];
+                for p in [Some(own), ies].into_iter().flatten() {
+                    if triggered[p].last() != Some(&q) {
+                        triggered[p].push(q);
+                    }
+                }
+            }
+        }
         let takes_es = patterns.iter().map(|p| takes_es(p)).collect();
         Watcher {
             queries: queries.to_vec(),
@@ -188,6 +201,7 @@ impl Watcher {
             takes_es,
             term_patterns,
             users,
+            triggered,
         }
     }
 
@@ -213,7 +227,7 @@ impl Watcher {
                 .hit
                 .iter()
                 .chain(&body_scan.hit)
-                .flat_map(|&p| self.users[p].iter().map(|&(q, _)| q)),
+                .flat_map(|&p| &self.triggered[p]),
         );
         candidates.sort_unstable();
         candidates.dedup();
@@ -320,6 +334,62 @@ impl Watcher {
     }
 }
 
+/// Terms of `query` (indexes) one of which hits whenever the query matches, chosen to be
+/// rarely hit. Of `(Erdogan OR Erdoğan) AND (visit OR trip)` these are the names: an item
+/// with neither cannot match, so the many items that mention a visit are not evaluated.
+fn triggers(query: &Query) -> Vec<usize> {
+    /// A set of triggers for `node` with its cost (how often its terms hit, roughly), or
+    /// `None` if it can hold with no positive term hit (under NOT).
+    fn visit(node: &Node, terms: &[Term]) -> Option<(u32, Vec<usize>)> {
+        match node {
+            Node::Term(t) => terms[*t]
+                .positive
+                .then(|| (commonness(&terms[*t]), vec![*t])),
+            // Every alternative may be the one that holds.
+            Node::Or(nodes) => nodes
+                .iter()
+                .try_fold((0, Vec::new()), |(cost, mut all), n| {
+                    let (c, triggers) = visit(n, terms)?;
+                    all.extend(triggers);
+                    Some((cost + c, all))
+                }),
+            // Any one operand must hold, so its triggers do for the whole.
+            Node::And(nodes) => nodes
+                .iter()
+                .filter_map(|n| visit(n, terms))
+                .min_by_key(|(cost, _)| *cost),
+            Node::Not(_) => None,
+        }
+    }
+    match visit(&query.root, &query.terms) {
+        Some((_, mut triggers)) => {
+            triggers.sort_unstable();
+            triggers.dedup();
+            triggers
+        }
+        // `Query::parse` refuses a query that matches with no positive term hit, so all of
+        // them together are triggers.
+        None => (0..query.terms.len())
+            .filter(|&t| query.terms[t].positive)
+            .collect(),
+    }
+}
+
+/// A guess at how often a term hits, for choosing triggers; only speed depends on it.
+/// Phrases and codes are rarest, then names, then lowercase words (`visit`); two or three
+/// letters hit more often than a long word.
+fn commonness(term: &Term) -> u32 {
+    let pattern = &term.pattern;
+    let cost = if pattern.contains(' ') || pattern.bytes().any(|b| b.is_ascii_digit()) {
+        1
+    } else if term.text.starts_with(char::is_uppercase) {
+        2
+    } else {
+        4
+    };
+    if pattern.len() <= 3 { 2 * cost } else { cost }
+}
+
 /// Every pattern that occurs in `squashed` from a word start to a word end (perhaps
 /// followed by a plural ending), in order of start.
 fn walk(automaton: &Trie, squashed: &Squashed, takes_es: &[bool], found: &mut Vec<Found>) {
@@ -421,6 +491,98 @@ mod tests {
             want.sort_unstable();
             assert_eq!(got, want, "text {text:?}, patterns {patterns:?}");
         }
+    }
+
+    /// Evaluating only the queries a trigger points to finds every query that holds:
+    /// random queries over a few words, against evaluating every query.
+    #[test]
+    fn triggers_find_every_query_that_holds() {
+        const WORDS: &[&str] = &[
+            "Iran",
+            "S-400",
+            "visit",
+            "trip",
+            "country",
+            "\"Erdogan visit\"",
+        ];
+        let mut seed = 0x1234_5678_9ABC_DEF1u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        fn query(depth: usize, next: &mut impl FnMut(usize) -> usize) -> String {
+            if depth == 0 || next(3) == 0 {
+                let title = if next(5) == 0 { "title:" } else { "" };
+                return format!("{title}{}", WORDS[next(WORDS.len())]);
+            }
+            let operands: Vec<String> = (0..2 + next(2))
+                .map(|_| {
+                    let operand = query(depth - 1, next);
+                    let not = if next(4) == 0 { "-" } else { "" };
+                    format!("{not}({operand})")
+                })
+                .collect();
+            operands.join(if next(2) == 0 { " OR " } else { " AND " })
+        }
+        let queries: Vec<Query> = std::iter::repeat_with(|| query(3, &mut next))
+            .filter_map(|text| Query::parse(&text).ok())
+            .take(300)
+            .collect();
+        let watcher = Watcher::new(&queries);
+        let filler = [
+            "the",
+            "Iranian",
+            "countries",
+            "S 400s",
+            "visits",
+            "trip.",
+            "Erdogan",
+        ];
+        let mut text = |words: usize| -> String {
+            (0..words)
+                .map(|_| match next(3) {
+                    0 => WORDS[next(WORDS.len())].trim_matches('"'),
+                    _ => filler[next(filler.len())],
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut matched = 0;
+        for _ in 0..300 {
+            let (title, body) = (text(3), text(8));
+            let got: Vec<usize> = watcher
+                .match_document(&title, &body)
+                .iter()
+                .map(|h| h.watchlist)
+                .collect();
+            let mut scratch = Scratch::default();
+            scratch
+                .title
+                .fill(&watcher.automaton, &watcher.takes_es, &title);
+            scratch
+                .body
+                .fill(&watcher.automaton, &watcher.takes_es, &body);
+            let want: Vec<usize> = (0..queries.len())
+                .filter(|&q| {
+                    let term_hit: Vec<bool> = queries[q]
+                        .terms
+                        .iter()
+                        .zip(&watcher.term_patterns[q])
+                        .map(|(term, p)| {
+                            p.hit_in(&scratch.title.hit)
+                                || (!term.title_only && p.hit_in(&scratch.body.hit))
+                        })
+                        .collect();
+                    queries[q].root.eval(&term_hit)
+                })
+                .collect();
+            assert_eq!(got, want, "title {title:?}, body {body:?}");
+            matched += got.len();
+        }
+        // The test means something only if many queries match and many do not.
+        assert!(matched > 300 * 30 && matched < 300 * 270, "{matched}");
     }
 
     #[test]

@@ -191,10 +191,10 @@ impl Writer<'_> {
     /// where the last one ends.
     fn ascii_words(&mut self, bytes: &[u8], start: usize) -> usize {
         self.begin_word(ascii_class(bytes[start]));
+        // A run lines up byte for byte with the original: at most one checkpoint.
+        self.line_up(start);
         let mut at = start;
         loop {
-            // A run lines up byte for byte with the original: at most one checkpoint.
-            self.line_up(at);
             at = copy_ascii_word(&mut self.out.text, bytes, at);
             let class = ascii_class(bytes[at - 1]);
             self.previous = Some(class);
@@ -203,12 +203,16 @@ impl Writer<'_> {
                 _ => return at,
             };
             // The gap is one space, which joins a letter to a digit only. Written, it
-            // stands where the space stood, so the line-up holds.
+            // stands where the space stood, so the line-up holds; skipped, it does not.
             if ascii_class(next) == class {
                 self.out.text.push(BOUNDARY);
+                self.out.starts.push(self.out.text.len());
+                at += 1;
+            } else {
+                self.out.starts.push(self.out.text.len());
+                at += 1;
+                self.line_up(at);
             }
-            self.out.starts.push(self.out.text.len());
-            at += 1;
         }
     }
 

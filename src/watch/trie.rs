@@ -8,6 +8,11 @@
 //! have many children, so they get a dense row (one load per byte). Deeper nodes mostly
 //! have one child each, and get a short list of edges searched in order; a dense row for
 //! each would take ten times the memory for no gain, since few walks reach them.
+//!
+//! Even so, a walk is a chain of dependent loads ending in a branch that goes one way or
+//! the other at random, and most word starts begin no pattern at all. So a walk first asks
+//! a small bitmap, hashed on the first four bytes, whether any pattern starts with them;
+//! the answer is mostly no, which the branch predictor learns.
 
 /// A node, encoded: the offset of its row in `dense` or of its record in `sparse`, shifted
 /// left by two, with the two flags below. The root is 0, which no edge leads to, so 0 also
@@ -21,6 +26,28 @@ const SPARSE: Node = 1;
 const OUTPUT: Node = 2;
 const NO_PATTERN: u32 = u32::MAX;
 
+/// Bits in the bitmap of four-byte prefixes: 8 KiB, which stays in the L1 cache. With
+/// 10,000 patterns at most one bit in six is set.
+const PREFIX_BITS: u32 = 16;
+
+fn prefix_hash(first: [u8; 4]) -> usize {
+    (u32::from_le_bytes(first).wrapping_mul(0x9E37_79B1) >> (32 - PREFIX_BITS)) as usize
+}
+
+/// A set of small numbers (below 64 × `N`) as bits.
+#[derive(Clone)]
+struct Bits<const N: usize>([u64; N]);
+
+impl<const N: usize> Bits<N> {
+    fn insert(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+}
+
 pub(crate) struct Trie {
     /// Byte → class: 1.. for the bytes that occur in some pattern, 0 for the others, which
     /// have no edge anywhere.
@@ -33,6 +60,12 @@ pub(crate) struct Trie {
     dense_patterns: Vec<u32>,
     /// Sparse records: edge count, pattern (or `NO_PATTERN`), then (class, node) pairs.
     sparse: Vec<u32>,
+    /// Hashes (`prefix_hash`) of the first four bytes of the patterns that long.
+    prefix4: Box<Bits<{ (1 << PREFIX_BITS) / 64 }>>,
+    /// The first two bytes (as a big-endian u16) of the patterns of two or three bytes.
+    prefix2: Box<Bits<1024>>,
+    /// The patterns of one byte.
+    prefix1: Bits<4>,
 }
 
 /// A trie node while building.
@@ -48,10 +81,16 @@ impl Trie {
     pub(crate) fn new<P: AsRef<[u8]>>(patterns: &[P]) -> Trie {
         let mut nodes = vec![Building::default()];
         let mut used = [false; 256];
+        let mut prefix4 = Box::new(Bits([0; (1 << PREFIX_BITS) / 64]));
+        let mut prefix2 = Box::new(Bits([0; 1024]));
+        let mut prefix1 = Bits([0; 4]);
         for (id, pattern) in patterns.iter().enumerate() {
             let pattern = pattern.as_ref();
-            if pattern.is_empty() {
-                continue;
+            match *pattern {
+                [] => continue,
+                [a] => prefix1.insert(usize::from(a)),
+                [a, b] | [a, b, _] => prefix2.insert(usize::from(u16::from_be_bytes([a, b]))),
+                [a, b, c, d, ..] => prefix4.insert(prefix_hash([a, b, c, d])),
             }
             let mut at = 0;
             for &byte in pattern {
@@ -118,6 +157,9 @@ impl Trie {
             dense: vec![DEAD; dense_len],
             dense_patterns: vec![NO_PATTERN; dense_len / stride],
             sparse: Vec::with_capacity(sparse_len),
+            prefix4,
+            prefix2,
+            prefix1,
         };
         for &at in &order {
             let node = &nodes[at];
@@ -146,6 +188,9 @@ impl Trie {
     /// that `text` starts with, shortest first.
     #[inline]
     pub(crate) fn walk(&self, text: &[u8], mut found: impl FnMut(usize, usize)) {
+        if !self.may_start(text) {
+            return;
+        }
         let mut node = ROOT;
         for (i, &byte) in text.iter().enumerate() {
             node = self.next(node, self.classes[usize::from(byte)]);
@@ -155,6 +200,23 @@ impl Trie {
             if node & OUTPUT != 0 {
                 found(self.pattern(node) as usize, i + 1);
             }
+        }
+    }
+
+    /// False if no pattern can start `text`. A pattern of four bytes or more that does
+    /// shares its first four bytes, a shorter one its first two or its one byte.
+    #[inline]
+    fn may_start(&self, text: &[u8]) -> bool {
+        match *text {
+            [a, b, c, d, ..] => {
+                self.prefix4.contains(prefix_hash([a, b, c, d]))
+                    || self
+                        .prefix2
+                        .contains(usize::from(u16::from_be_bytes([a, b])))
+                    || self.prefix1.contains(usize::from(a))
+            }
+            // Near the end of a text: rare enough to walk.
+            _ => true,
         }
     }
 
@@ -182,6 +244,8 @@ impl Trie {
 
     pub(crate) fn memory_usage(&self) -> usize {
         std::mem::size_of::<Trie>()
+            + std::mem::size_of_val(&*self.prefix4)
+            + std::mem::size_of_val(&*self.prefix2)
             + 4 * (self.dense.len() + self.dense_patterns.len() + self.sparse.len())
     }
 }
@@ -202,6 +266,7 @@ mod tests {
         assert_eq!(found(&trie, "s400s and more"), [(0, 1), (1, 4), (2, 5)]);
         assert_eq!(found(&trie, "400"), [(3, 3)]);
         assert_eq!(found(&trie, "x400"), []);
+        assert_eq!(found(&trie, "sa and more"), [(0, 1), (5, 2)]);
         assert_eq!(found(&trie, "s4"), [(0, 1)]);
         assert_eq!(found(&trie, ""), []);
     }
