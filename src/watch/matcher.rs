@@ -72,6 +72,8 @@ struct Scan {
     found: Vec<Found>,
     /// The distinct patterns in `found`, sorted.
     hit: Vec<usize>,
+    /// Indexes into `found`, by pattern then position; built by `spans` when first needed.
+    by_pattern: Vec<usize>,
 }
 
 impl Scan {
@@ -84,6 +86,7 @@ impl Scan {
         self.hit.extend(self.found.iter().map(|f| f.pattern));
         self.hit.sort_unstable();
         self.hit.dedup();
+        self.by_pattern.clear();
     }
 
     /// Gives back the memory of an unusually long text rather than keep it per thread.
@@ -100,15 +103,29 @@ impl Scan {
     }
 
     /// Original byte ranges, sorted, of the matches of `patterns` (sorted).
-    fn spans(&self, text: &str, patterns: &[usize]) -> Vec<Range<usize>> {
-        let mut spans: Vec<Range<usize>> = self
-            .found
-            .iter()
-            .filter(|f| patterns.binary_search(&f.pattern).is_ok())
-            .map(|&f| self.original(text, f))
-            .collect();
+    /// Into `spans`: the original byte ranges, sorted, of the matches of `patterns`.
+    fn spans(&mut self, text: &str, patterns: &[usize], spans: &mut Vec<Range<usize>>) {
+        // Indexed by pattern the first time a snippet needs it: an item matching dozens
+        // of watchlists would otherwise go through every match for each.
+        if self.by_pattern.len() != self.found.len() {
+            self.by_pattern.clear();
+            self.by_pattern.extend(0..self.found.len());
+            let found = &self.found;
+            self.by_pattern.sort_by_key(|&i| (found[i].pattern, i));
+        }
+        spans.clear();
+        for &pattern in patterns {
+            let first = self
+                .by_pattern
+                .partition_point(|&i| self.found[i].pattern < pattern);
+            for &i in &self.by_pattern[first..] {
+                if self.found[i].pattern != pattern {
+                    break;
+                }
+                spans.push(self.original(text, self.found[i]));
+            }
+        }
         spans.sort_by_key(|r| (r.start, r.end));
-        spans
     }
 }
 
@@ -123,6 +140,9 @@ struct Scratch {
     body: Scan,
     candidates: Vec<usize>,
     term_hit: Vec<bool>,
+    /// A matching query's patterns that hit, and their spans, for its snippet.
+    patterns: Vec<usize>,
+    spans: Vec<Range<usize>>,
 }
 
 /// Runs `f` with this thread's scratch buffers (fresh ones if they are in use, which
@@ -217,6 +237,8 @@ impl Watcher {
             body: body_scan,
             candidates,
             term_hit,
+            patterns,
+            spans,
         } = scratch;
         title_scan.fill(&self.automaton, &self.takes_es, title);
         body_scan.fill(&self.automaton, &self.takes_es, body);
@@ -256,7 +278,13 @@ impl Watcher {
                     matched_terms.push(term.text.clone());
                 }
             }
-            let snippet = self.snippet(q, term_hit, (title, title_scan), (body, body_scan));
+            let snippet = self.snippet(
+                q,
+                term_hit,
+                (title, title_scan),
+                (body, body_scan),
+                (patterns, spans),
+            );
             hits.push(Hit {
                 watchlist: q,
                 matched_terms,
@@ -309,28 +337,35 @@ impl Watcher {
         &self,
         q: usize,
         term_hit: &[bool],
-        (title, title_scan): (&str, &Scan),
-        (body, body_scan): (&str, &Scan),
+        (title, title_scan): (&str, &mut Scan),
+        (body, body_scan): (&str, &mut Scan),
+        (patterns, spans): (&mut Vec<usize>, &mut Vec<Range<usize>>),
     ) -> Snippet {
         let query = &self.queries[q];
-        let matched = |in_body: bool| -> Vec<usize> {
-            let mut patterns: Vec<usize> = query
-                .terms
-                .iter()
-                .zip(&self.term_patterns[q])
-                .zip(term_hit)
-                .filter(|((term, _), hit)| **hit && term.positive && !(in_body && term.title_only))
-                .flat_map(|((_, p), _)| [Some(p.own), p.ies].into_iter().flatten())
-                .collect();
+        let matched = |in_body: bool, patterns: &mut Vec<usize>| {
+            patterns.clear();
+            patterns.extend(
+                query
+                    .terms
+                    .iter()
+                    .zip(&self.term_patterns[q])
+                    .zip(term_hit)
+                    .filter(|((term, _), hit)| {
+                        **hit && term.positive && !(in_body && term.title_only)
+                    })
+                    .flat_map(|((_, p), _)| [Some(p.own), p.ies].into_iter().flatten()),
+            );
             patterns.sort_unstable();
             patterns.dedup();
-            patterns
         };
-        let body_spans = body_scan.spans(body, &matched(true));
-        if !body_spans.is_empty() || !body.trim().is_empty() {
-            return snippet(body, &body_spans);
+        matched(true, patterns);
+        body_scan.spans(body, patterns, spans);
+        if !spans.is_empty() || !body.trim().is_empty() {
+            return snippet(body, spans);
         }
-        snippet(title, &title_scan.spans(title, &matched(false)))
+        matched(false, patterns);
+        title_scan.spans(title, patterns, spans);
+        snippet(title, spans)
     }
 }
 
