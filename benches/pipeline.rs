@@ -564,7 +564,7 @@ fn watchlists(terms: usize) -> Vec<Query> {
     let mut entities: Vec<String> = Vec::new();
     let wanted = terms - topics.len();
     while entities.len() < wanted {
-        let term = if entities.len() % 150 == 0
+        let term = if entities.len().is_multiple_of(150)
             && let Some(name) = real.next()
         {
             name.clone()

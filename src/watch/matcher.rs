@@ -1,8 +1,8 @@
 //! The compiled form of every watchlist together: one automaton over the distinct
 //! normalised terms of all queries, run once over each field of an item. Cost per item is
-//! one squash and one pass per field, plus work only for the queries whose positive terms
-//! were actually seen; it does not grow with the number of watchlists that have nothing to
-//! do with the item.
+//! one squash and one pass per field, plus work only for the queries whose rarest terms
+//! (their `triggers`) were actually seen; it does not grow with the number of watchlists
+//! that have nothing to do with the item.
 //!
 //! A hit must start at a word start, so instead of an unanchored Aho-Corasick search
 //! (which follows failure links through every byte, and with thousands of terms misses
@@ -102,7 +102,6 @@ impl Scan {
         start..char_end(text, self.squashed.origin(text, found.end - 1))
     }
 
-    /// Original byte ranges, sorted, of the matches of `patterns` (sorted).
     /// Into `spans`: the original byte ranges, sorted, of the matches of `patterns`.
     fn spans(&mut self, text: &str, patterns: &[usize], spans: &mut Vec<Range<usize>>) {
         // Indexed by pattern the first time a snippet needs it: an item matching dozens
