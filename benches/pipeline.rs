@@ -1,7 +1,21 @@
 //! Throughput of the pure hot parts, with divan (`cargo bench --bench pipeline`): text
-//! normalisation and query matching in MB/s of article text (matching with 10, 1,000 and
-//! 10,000 watchlist terms), and feed parsing in MB/s and items/s. Figures are printed,
-//! never asserted: they depend on the machine.
+//! normalisation and query matching in MB/s of article text, and feed parsing in MB/s and
+//! items/s. Figures are printed, never asserted: they depend on the machine.
+//!
+//! Matching runs against two workloads, each with 10, 1,000 and 10,000 distinct terms:
+//! - `match_articles`, the headline: a realistic watchlist mix (names, places,
+//!   organisations, hyphenated codes, topic words under AND and NOT; see [`watchlists`]),
+//!   where a few percent of articles match some watchlist.
+//! - `match_articles_dense`: three common words of the articles per watchlist (see
+//!   [`article_word_watchlists`]), where almost every article matches dozens of
+//!   watchlists: the cost of building hits and snippets.
+//!
+//! `main` prints, for each, how many watchlists there are and how many articles match.
+//!
+//! For a profiler, `NEWSHOUND_PROFILE=match_articles:10000` (a bench name, then `:terms`
+//! for the matching ones and optionally `:passes`) runs that workload's pass over the
+//! articles five times (or `passes`) instead of the benches; under `valgrind --tool=callgrind --collect-atstart=no
+//! --toggle-collect='*one_pass*'` only those passes are counted.
 //!
 //! The article text is the shared story corpus (`../shared/corpus/stories/dev.jsonl`, or
 //! the file `NEWSHOUND_STORIES` names): real news prose, 1,713 articles. The feeds are the
@@ -19,6 +33,10 @@ use newshound::watch::{Query, Watcher, normalize};
 use url::Url;
 
 fn main() {
+    if let Ok(workload) = std::env::var("NEWSHOUND_PROFILE") {
+        profile(&workload);
+        return;
+    }
     let articles = articles();
     let feeds = feeds();
     println!(
@@ -34,7 +52,70 @@ fn main() {
         feeds.bytes as f64 / 1e6,
         feeds.items
     );
+    for (name, make) in [
+        ("match_articles", watchlists as fn(usize) -> Vec<Query>),
+        ("match_articles_dense", article_word_watchlists),
+    ] {
+        for terms in [10, 1_000, 10_000] {
+            let queries = make(terms);
+            let watcher = Watcher::new(&queries);
+            let (mut matched, mut hits) = (0, 0);
+            for (title, body) in &articles.docs {
+                let n = watcher.match_document(title, body).len();
+                matched += usize::from(n > 0);
+                hits += n;
+            }
+            println!(
+                "{name}({terms}): {} watchlists; {matched} articles ({:.1}%) match one, {hits} hits",
+                queries.len(),
+                100.0 * matched as f64 / articles.docs.len() as f64,
+            );
+        }
+    }
     divan::main();
+}
+
+fn profile(workload: &str) {
+    // Loaded here, so that the counted passes do not include reading the corpus.
+    articles();
+    let mut parts = workload.split(':');
+    let name = parts.next().unwrap_or_default();
+    let mut number = |default: usize| {
+        parts.next().map_or(default, |n| {
+            n.parse()
+                .expect("NEWSHOUND_PROFILE: terms and passes are numbers")
+        })
+    };
+    let (terms, passes) = (number(0), number(5));
+    let queries = match name {
+        "normalise" => Vec::new(),
+        "match_articles" => watchlists(terms),
+        "match_articles_dense" => article_word_watchlists(terms),
+        _ => panic!("NEWSHOUND_PROFILE: no workload {name:?}"),
+    };
+    let watcher = (name != "normalise").then(|| Watcher::new(&queries));
+    for _ in 0..passes {
+        one_pass(watcher.as_ref());
+    }
+    println!(
+        "{workload}: {passes} passes over {:.3} MB",
+        articles().bytes as f64 / 1e6
+    );
+}
+
+/// Normalises every article (no watcher) or matches every article once.
+#[inline(never)]
+fn one_pass(watcher: Option<&Watcher>) -> usize {
+    let mut out = 0;
+    for (title, body) in &articles().docs {
+        out += match watcher {
+            Some(watcher) => watcher
+                .match_document(black_box(title), black_box(body))
+                .len(),
+            None => normalize(black_box(title)).len() + normalize(black_box(body)).len(),
+        };
+    }
+    out
 }
 
 struct Articles {
@@ -166,10 +247,386 @@ fn normalise(bencher: Bencher) {
         });
 }
 
-/// Watchlists with `terms` terms in all, three to a watchlist (`a OR b OR c`), as people
-/// write them: names and places from the articles themselves, so that some hit, and as
-/// many that never occur.
+/// A deterministic xorshift generator: the workload is the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
+        list[self.below(list.len())]
+    }
+}
+
+const FIRST_NAMES: &[&str] = &[
+    "John",
+    "Maria",
+    "Ahmed",
+    "Wei",
+    "Olga",
+    "Pierre",
+    "Carlos",
+    "Fatima",
+    "Hans",
+    "Yuki",
+    "Kwame",
+    "Priya",
+    "Ivan",
+    "Sofia",
+    "Mohammed",
+    "Elena",
+    "David",
+    "Sarah",
+    "Michael",
+    "Anna",
+    "James",
+    "Laura",
+    "Robert",
+    "Chen",
+    "Ali",
+    "Hassan",
+    "Igor",
+    "Lars",
+    "Mei",
+    "Raj",
+    "Ana",
+    "José",
+    "Luis",
+    "Emma",
+    "Thomas",
+    "Peter",
+    "Paul",
+    "Mark",
+    "Andrew",
+    "Daniel",
+    "Joseph",
+    "Juan",
+    "Giorgos",
+    "Emmanuel",
+    "Vladimir",
+    "Ursula",
+    "Rishi",
+    "Boris",
+    "Angela",
+    "Luiz",
+    "Volodymyr",
+    "Benjamin",
+    "Justin",
+    "Nicola",
+    "Jean-Luc",
+    "Søren",
+    "Zoë",
+    "Aoife",
+    "Tomasz",
+    "Dmitri",
+    "Ngozi",
+    "Oksana",
+    "Mehmet",
+    "Ayşe",
+    "Hiroshi",
+    "Sanjay",
+    "Lucía",
+    "François",
+    "Björn",
+    "Kateryna",
+    "Amara",
+    "Tariq",
+    "Leila",
+    "Jorge",
+    "Ines",
+    "Kenji",
+];
+
+const SURNAMES: &[&str] = &[
+    "Smith",
+    "Johnson",
+    "Müller",
+    "García",
+    "Nguyen",
+    "Kowalski",
+    "Ivanov",
+    "Rossi",
+    "Dubois",
+    "Yılmaz",
+    "Erdoğan",
+    "Okafor",
+    "Tanaka",
+    "Schmidt",
+    "Fernández",
+    "Petrov",
+    "Novak",
+    "Jensen",
+    "Haddad",
+    "Kaur",
+    "Singh",
+    "Patel",
+    "Khan",
+    "Costa",
+    "Silva",
+    "Santos",
+    "Popescu",
+    "Horváth",
+    "Nowak",
+    "Larsen",
+    "Andersson",
+    "Virtanen",
+    "O'Brien",
+    "Murphy",
+    "Kelly",
+    "Brennan",
+    "Moreau",
+    "Lefebvre",
+    "Bianchi",
+    "Romano",
+    "Papadopoulos",
+    "Kovač",
+    "Shevchenko",
+    "Kuznetsova",
+    "Wójcik",
+    "Hashemi",
+    "Al-Masri",
+    "Ben-David",
+    "Mensah",
+    "Adeyemi",
+    "Mwangi",
+    "Okonkwo",
+    "Suzuki",
+    "Watanabe",
+    "Park",
+    "Choi",
+    "Tran",
+    "Le Pen",
+    "van der Berg",
+    "De Luca",
+    "Østergaard",
+    "Hernández",
+    "Gonzalez",
+    "Ramírez",
+    "Castillo",
+    "Vargas",
+    "Morales",
+    "Reyes",
+    "Aguilar",
+    "Lindqvist",
+    "Halvorsen",
+    "Nakamura",
+    "Zhou",
+    "Oyelaran",
+    "Balogun",
+    "Achterberg",
+    "Kristiansen",
+    "Sokolov",
+    "Marchetti",
+    "Delacroix",
+];
+
+/// Places and organisations are made of these syllables, so there are enough of them.
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "vi", "mar", "ten", "sol", "ra", "ber", "dun", "os", "ze", "qua", "lin", "ha",
+    "mo", "tor", "el", "gra", "ni", "vas", "bur", "ce", "dro", "fin",
+];
+
+const PLACE_PREFIXES: &[&str] = &[
+    "Port", "New", "Lake", "North", "South", "East", "West", "San", "Santa", "Saint", "Fort",
+    "Mount", "Upper", "Lower", "Nizhny", "Bad", "Ciudad", "Val", "Kafr", "Ras",
+];
+
+const ORG_SUFFIXES: &[&str] = &[
+    "Holdings",
+    "Group",
+    "Bank",
+    "Energy",
+    "Labs",
+    "Airlines",
+    "Pharma",
+    "Logistics",
+    "Capital",
+    "Mining",
+    "Telecom",
+    "Foundation",
+    "Motors",
+    "Shipping",
+    "Insurance",
+];
+
+/// A made-up proper name of two or three syllables (`Kalovi`, `Marten`).
+fn coined(rng: &mut Rng) -> String {
+    let mut name: String = (0..2 + rng.below(2)).map(|_| rng.pick(SYLLABLES)).collect();
+    name[..1].make_ascii_uppercase();
+    name
+}
+
+/// Words a watchlist narrows an entity with: common in news, so they hit often, but only
+/// ever under AND or NOT.
+const TOPICS: &[&str] = &[
+    "merger",
+    "lawsuit",
+    "recall",
+    "strike",
+    "layoffs",
+    "bankruptcy",
+    "earthquake",
+    "flood",
+    "wildfire",
+    "election",
+    "sanctions",
+    "tariffs",
+    "indictment",
+    "protest",
+    "ransomware",
+    "acquisition",
+    "investigation",
+    "explosion",
+    "resignation",
+    "scandal",
+    "ceasefire",
+    "arrest",
+    "verdict",
+    "outbreak",
+    "drought",
+    "hurricane",
+    "pipeline",
+    "subsidy",
+    "fraud",
+    "evacuation",
+    "football",
+    "baseball",
+    "obituary",
+    "recipe",
+    "weather",
+    "lottery",
+    "celebrity",
+    "horoscope",
+    "concert",
+    "festival",
+];
+
+/// Capitalised two-word names whose words follow each other, in any case, in exactly one
+/// article of the corpus, in text order: the real names in a watchlist mix, so that a few
+/// percent of articles match something.
+fn rare_article_names() -> Vec<String> {
+    let mut counts: std::collections::HashMap<String, usize> = Default::default();
+    let mut names = Vec::new();
+    for (_, body) in &articles().docs {
+        let words: Vec<&str> = body
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        for pair in words.windows(2) {
+            let key = format!("{} {}", pair[0], pair[1]).to_lowercase();
+            if seen.insert(key.clone()) {
+                *counts.entry(key).or_insert(0) += 1;
+            }
+            let name = |w: &str| {
+                w.len() >= 3
+                    && w.chars().next().is_some_and(char::is_uppercase)
+                    && w.chars().skip(1).all(char::is_lowercase)
+            };
+            if name(pair[0]) && name(pair[1]) {
+                names.push(format!("{} {}", pair[0], pair[1]));
+            }
+        }
+    }
+    let mut taken = std::collections::HashSet::new();
+    names.retain(|n| counts[&n.to_lowercase()] == 1 && taken.insert(n.clone()));
+    names
+}
+
+/// The headline workload: `terms` distinct terms (distinct after normalisation) grouped
+/// into watchlists as people write them.
+///
+/// The terms: up to 40 topic words (`merger`, `earthquake`, `football`, ...: common in
+/// news, used only under AND or NOT); one in 150 is a capitalised two-word name that occurs
+/// in exactly one article of the corpus; the rest are drawn in turn from four kinds that
+/// mostly do not occur but share their first words and letters with real text, so the
+/// automaton walks into them: people (`Maria Kowalski`, `Jean-Luc O'Brien`, with
+/// diacritics), places (`Dunos`, `Port Marten`), organisations (`Kalovi Energy`) and
+/// hyphenated codes (`S-400`, `MH-17`, `F-35A`, random letters and numbers, some of which
+/// do occur).
+///
+/// The watchlists take one to three entities each, in one of four shapes: `a OR b`
+/// (40%), `(a OR b) AND (topic OR topic)` (25%), `a -topic` (20%) and `a b` (15%,
+/// implicit AND). `main` prints how many watchlists there are and how many articles match
+/// at least one.
 fn watchlists(terms: usize) -> Vec<Query> {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let topics: Vec<&str> = TOPICS.iter().copied().take(terms / 4).collect();
+    let mut taken: std::collections::HashSet<String> =
+        topics.iter().map(|t| normalize(t)).collect();
+    let real = rare_article_names();
+    let mut real = real.iter().step_by((real.len() / 200).max(1));
+    let mut entities: Vec<String> = Vec::new();
+    let wanted = terms - topics.len();
+    while entities.len() < wanted {
+        let term = if entities.len().is_multiple_of(150)
+            && let Some(name) = real.next()
+        {
+            name.clone()
+        } else {
+            match entities.len() % 4 {
+                0 => format!("{} {}", rng.pick(FIRST_NAMES), rng.pick(SURNAMES)),
+                1 if rng.below(2) == 0 => coined(&mut rng),
+                1 => format!("{} {}", rng.pick(PLACE_PREFIXES), coined(&mut rng)),
+                2 => format!("{} {}", coined(&mut rng), rng.pick(ORG_SUFFIXES)),
+                _ => {
+                    let letters = rng.below(3) + 1;
+                    let code: String = (0..letters)
+                        .map(|_| char::from(b'A' + rng.below(26) as u8))
+                        .collect();
+                    let suffix = ["", "", "", "A", "M", "B"][rng.below(6)];
+                    format!("{code}-{}{suffix}", rng.below(990) + 10)
+                }
+            }
+        };
+        if taken.insert(normalize(&term)) {
+            entities.push(term);
+        }
+    }
+
+    let quote = |t: &str| format!("\"{t}\"");
+    let mut queries = Vec::new();
+    let mut rest = entities.as_slice();
+    while !rest.is_empty() {
+        let take = (rng.below(3) + 1).min(rest.len());
+        let (chunk, tail) = rest.split_at(take);
+        rest = tail;
+        let any = chunk
+            .iter()
+            .map(|t| quote(t))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let shape = rng.below(20);
+        let text = if topics.len() < 2 || shape < 8 {
+            any
+        } else if shape < 13 {
+            let (a, b) = (rng.pick(&topics), rng.pick(&topics));
+            format!("({any}) AND ({a} OR {b})")
+        } else if shape < 17 {
+            format!("({any}) -{}", rng.pick(&topics))
+        } else {
+            chunk.iter().map(|t| quote(t)).collect::<Vec<_>>().join(" ")
+        };
+        queries.push(Query::parse(&text).expect("a generated query parses"));
+    }
+    // Topic words that no query drew still count among the terms: give each a watchlist.
+    for topic in &topics {
+        queries.push(Query::parse(&format!("{} AND {topic}", quote(&entities[0]))).unwrap());
+    }
+    queries
+}
+
+/// The older, match-heavy workload: `terms` terms, three to a watchlist (`a OR b OR c`),
+/// half of them capitalised words from the articles themselves (`This`, `President`,
+/// `Chicago`) and half words that never occur. With 10,000 terms nearly every article
+/// matches dozens of watchlists, so this measures building hits and snippets more than
+/// finding terms.
+fn article_word_watchlists(terms: usize) -> Vec<Query> {
     let mut vocabulary: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     'docs: for (_, body) in &articles().docs {
@@ -206,9 +663,20 @@ fn watchlists(terms: usize) -> Vec<Query> {
         .collect()
 }
 
+/// Matching against the headline watchlist mix of [`watchlists`].
 #[divan::bench(args = [10, 1_000, 10_000])]
 fn match_articles(bencher: Bencher, terms: usize) {
-    let watcher = Watcher::new(&watchlists(terms));
+    match_with(bencher, &watchlists(terms));
+}
+
+/// Matching against [`article_word_watchlists`], where most articles match many.
+#[divan::bench(args = [10, 1_000, 10_000])]
+fn match_articles_dense(bencher: Bencher, terms: usize) {
+    match_with(bencher, &article_word_watchlists(terms));
+}
+
+fn match_with(bencher: Bencher, queries: &[Query]) {
+    let watcher = Watcher::new(queries);
     let docs = &articles().docs;
     bencher
         .counter(BytesCount::new(articles().bytes))

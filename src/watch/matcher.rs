@@ -1,44 +1,45 @@
 //! The compiled form of every watchlist together: one automaton over the distinct
 //! normalised terms of all queries, run once over each field of an item. Cost per item is
-//! one squash and one pass per field, plus work only for the queries whose positive terms
-//! were actually seen; it does not grow with the number of watchlists that have nothing to
-//! do with the item.
+//! one squash and one pass per field, plus work only for the queries whose rarest terms
+//! (their `triggers`) were actually seen; it does not grow with the number of watchlists
+//! that have nothing to do with the item.
 //!
 //! A hit must start at a word start, so instead of an unanchored Aho-Corasick search
 //! (which follows failure links through every byte, and with thousands of terms misses
-//! the cache on most of them) the automaton is built anchored and walked from each word
-//! start until it dies. That is a trie walk whose first levels stay hot in cache; the
-//! walk carries on through spaces, so phrases are found the same way.
+//! the cache on most of them) the automaton is a plain trie walked from each word start
+//! until it dies (see `trie`); its first levels stay hot in cache, and the walk carries
+//! on through spaces, so phrases are found the same way.
+//!
+//! Matching allocates nothing per item but its result: the squashed text and the lists
+//! of found patterns live in buffers kept per thread and reused.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::nfa::contiguous;
-use aho_corasick::{Anchored, MatchKind};
-
 use super::normalize::{Squashed, char_end};
-use super::query::Query;
+use super::query::{Node, Query, Term};
 use super::snippet::snippet;
+use super::trie::Trie;
 use super::{Field, Occurrence};
 use crate::model::{Hit, Snippet};
 
 /// Every watchlist's query compiled together.
 pub struct Watcher {
     queries: Vec<Query>,
-    /// Every distinct pattern, searched anchored at word starts. The contiguous NFA: a
-    /// DFA walks barely faster here (the first trie levels are cached either way) and
-    /// takes ten times the memory.
-    automaton: contiguous::NFA,
+    /// Every distinct pattern, walked from word starts.
+    automaton: Trie,
     /// Per pattern: whether `-es` is a plural ending for it (`bus` → `buses`). Other words
     /// do not take it, or `Tim` would match `times`.
     takes_es: Vec<bool>,
     /// Per query, per term: the patterns standing for it.
     term_patterns: Vec<Vec<TermPatterns>>,
-    /// Per pattern: the positive terms, as (query, term), it stands for. Only these
-    /// queries are worth evaluating when the pattern hits; see `Query::parse`.
+    /// Per pattern: the positive terms, as (query, term), it stands for.
     users: Vec<Vec<(usize, usize)>>,
+    /// Per pattern: the queries worth evaluating when it hits, because it stands for one
+    /// of their `triggers`.
+    triggered: Vec<Vec<usize>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -71,26 +72,93 @@ struct Scan {
     found: Vec<Found>,
     /// The distinct patterns in `found`, sorted.
     hit: Vec<usize>,
+    /// Indexes into `found`, by pattern then position; built by `spans` when first needed.
+    by_pattern: Vec<usize>,
 }
 
 impl Scan {
+    /// Squashes `text` and finds every pattern in it, replacing what this held.
+    fn fill(&mut self, automaton: &Trie, takes_es: &[bool], text: &str) {
+        self.squashed.fill(text);
+        self.found.clear();
+        walk(automaton, &self.squashed, takes_es, &mut self.found);
+        self.hit.clear();
+        self.hit.extend(self.found.iter().map(|f| f.pattern));
+        self.hit.sort_unstable();
+        self.hit.dedup();
+        self.by_pattern.clear();
+    }
+
+    /// Gives back the memory of an unusually long text rather than keep it per thread.
+    fn trim(&mut self) {
+        if self.squashed.text.capacity() > KEEP_BYTES {
+            *self = Scan::default();
+        }
+    }
+
     /// The original byte range of an accepted match.
     fn original(&self, text: &str, found: Found) -> Range<usize> {
         let start = self.squashed.origin(text, found.start);
         start..char_end(text, self.squashed.origin(text, found.end - 1))
     }
 
-    /// Original byte ranges, sorted, of the matches of `patterns` (sorted).
-    fn spans(&self, text: &str, patterns: &[usize]) -> Vec<Range<usize>> {
-        let mut spans: Vec<Range<usize>> = self
-            .found
-            .iter()
-            .filter(|f| patterns.binary_search(&f.pattern).is_ok())
-            .map(|&f| self.original(text, f))
-            .collect();
+    /// Into `spans`: the original byte ranges, sorted, of the matches of `patterns`.
+    fn spans(&mut self, text: &str, patterns: &[usize], spans: &mut Vec<Range<usize>>) {
+        // Indexed by pattern the first time a snippet needs it: an item matching dozens
+        // of watchlists would otherwise go through every match for each.
+        if self.by_pattern.len() != self.found.len() {
+            self.by_pattern.clear();
+            self.by_pattern.extend(0..self.found.len());
+            let found = &self.found;
+            self.by_pattern.sort_by_key(|&i| (found[i].pattern, i));
+        }
+        spans.clear();
+        for &pattern in patterns {
+            let first = self
+                .by_pattern
+                .partition_point(|&i| self.found[i].pattern < pattern);
+            for &i in &self.by_pattern[first..] {
+                if self.found[i].pattern != pattern {
+                    break;
+                }
+                spans.push(self.original(text, self.found[i]));
+            }
+        }
         spans.sort_by_key(|r| (r.start, r.end));
-        spans
     }
+}
+
+/// Longest text (squashed) whose buffers a thread keeps for the next item.
+const KEEP_BYTES: usize = 1 << 20;
+
+/// What matching one item needs besides the watcher, kept per thread so that matching
+/// does not allocate per item.
+#[derive(Debug, Default)]
+struct Scratch {
+    title: Scan,
+    body: Scan,
+    candidates: Vec<usize>,
+    term_hit: Vec<bool>,
+    /// A matching query's patterns that hit, and their spans, for its snippet.
+    patterns: Vec<usize>,
+    spans: Vec<Range<usize>>,
+}
+
+/// Runs `f` with this thread's scratch buffers (fresh ones if they are in use, which
+/// only a re-entrant call could cause).
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    thread_local! {
+        static SCRATCH: RefCell<Scratch> = RefCell::default();
+    }
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let out = f(&mut scratch);
+            scratch.title.trim();
+            scratch.body.trim();
+            out
+        }
+        Err(_) => f(&mut Scratch::default()),
+    })
 }
 
 /// A summary: the derived form would print every state of the automaton.
@@ -134,65 +202,88 @@ impl Watcher {
             }
             term_patterns.push(terms);
         }
+        let mut triggered: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
+        for (q, query) in queries.iter().enumerate() {
+            for t in triggers(query) {
+                let TermPatterns { own, ies } = term_patterns[q][t];
+                for p in [Some(own), ies].into_iter().flatten() {
+                    if triggered[p].last() != Some(&q) {
+                        triggered[p].push(q);
+                    }
+                }
+            }
+        }
         let takes_es = patterns.iter().map(|p| takes_es(p)).collect();
         Watcher {
             queries: queries.to_vec(),
-            automaton: contiguous::NFA::builder()
-                // Standard semantics: every pattern is reported where it ends, including
-                // one that is a prefix of another (`S` and `S 400`).
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-                // Fails only past about two billion states: far beyond any list of
-                // watchlists a person can write.
-                .expect("the watchlists' terms are too many to compile"),
+            automaton: Trie::new(&patterns),
             takes_es,
             term_patterns,
             users,
+            triggered,
         }
     }
 
     /// The watchlists `title` and `body` match, by index, each with the terms that hit and
     /// a snippet.
     pub fn match_document(&self, title: &str, body: &str) -> Vec<Hit> {
-        let title_scan = self.scan(title);
-        let body_scan = self.scan(body);
+        with_scratch(|scratch| self.match_with(scratch, title, body))
+    }
 
-        let mut candidates: Vec<usize> = title_scan
-            .hit
-            .iter()
-            .chain(&body_scan.hit)
-            .flat_map(|&p| self.users[p].iter().map(|&(q, _)| q))
-            .collect();
+    fn match_with(&self, scratch: &mut Scratch, title: &str, body: &str) -> Vec<Hit> {
+        let Scratch {
+            title: title_scan,
+            body: body_scan,
+            candidates,
+            term_hit,
+            patterns,
+            spans,
+        } = scratch;
+        title_scan.fill(&self.automaton, &self.takes_es, title);
+        body_scan.fill(&self.automaton, &self.takes_es, body);
+
+        candidates.clear();
+        candidates.extend(
+            title_scan
+                .hit
+                .iter()
+                .chain(&body_scan.hit)
+                .flat_map(|&p| &self.triggered[p]),
+        );
         candidates.sort_unstable();
         candidates.dedup();
 
         let mut hits = Vec::new();
-        for q in candidates {
+        for &q in candidates.iter() {
             let query = &self.queries[q];
-            let term_hit: Vec<bool> = query
-                .terms
-                .iter()
-                .zip(&self.term_patterns[q])
-                .map(|(term, patterns)| {
+            term_hit.clear();
+            term_hit.extend(query.terms.iter().zip(&self.term_patterns[q]).map(
+                |(term, patterns)| {
                     patterns.hit_in(&title_scan.hit)
                         || (!term.title_only && patterns.hit_in(&body_scan.hit))
-                })
-                .collect();
-            if !query.root.eval(&term_hit) {
+                },
+            ));
+            if !query.root.eval(term_hit) {
                 continue;
             }
             let mut matched_terms: Vec<String> = Vec::new();
             for (term, _) in query
                 .terms
                 .iter()
-                .zip(&term_hit)
+                .zip(term_hit.iter())
                 .filter(|(t, hit)| **hit && t.positive)
             {
                 if !matched_terms.contains(&term.text) {
                     matched_terms.push(term.text.clone());
                 }
             }
-            let snippet = self.snippet(q, &term_hit, (title, &title_scan), (body, &body_scan));
+            let snippet = self.snippet(
+                q,
+                term_hit,
+                (title, title_scan),
+                (body, body_scan),
+                (patterns, spans),
+            );
             hits.push(Hit {
                 watchlist: q,
                 matched_terms,
@@ -206,9 +297,14 @@ impl Watcher {
     /// matches, as byte ranges into the original `title` and `body`. Sorted by query,
     /// field and position. A range covers the term, not a plural or possessive ending.
     pub fn occurrences(&self, title: &str, body: &str) -> Vec<Occurrence> {
+        with_scratch(|scratch| self.occurrences_with(scratch, title, body))
+    }
+
+    fn occurrences_with(&self, scratch: &mut Scratch, title: &str, body: &str) -> Vec<Occurrence> {
         let mut out = Vec::new();
         for (field, text) in [(Field::Title, title), (Field::Body, body)] {
-            let scan = self.scan(text);
+            let scan = &mut scratch.title;
+            scan.fill(&self.automaton, &self.takes_es, text);
             for &found in &scan.found {
                 let range = scan.original(text, found);
                 for &(q, t) in &self.users[found.pattern] {
@@ -234,93 +330,115 @@ impl Watcher {
         out
     }
 
-    fn scan(&self, text: &str) -> Scan {
-        let mut scan = Scan::default();
-        scan.squashed.fill(text);
-        walk(
-            &self.automaton,
-            &scan.squashed,
-            &self.takes_es,
-            &mut scan.found,
-        );
-        scan.hit = scan.found.iter().map(|f| f.pattern).collect();
-        scan.hit.sort_unstable();
-        scan.hit.dedup();
-        scan
-    }
-
     /// The snippet for query `q`: around its first body hit; the start of the body if it
     /// hit only in the title; the title if there is no body to show.
     fn snippet(
         &self,
         q: usize,
         term_hit: &[bool],
-        (title, title_scan): (&str, &Scan),
-        (body, body_scan): (&str, &Scan),
+        (title, title_scan): (&str, &mut Scan),
+        (body, body_scan): (&str, &mut Scan),
+        (patterns, spans): (&mut Vec<usize>, &mut Vec<Range<usize>>),
     ) -> Snippet {
         let query = &self.queries[q];
-        let matched = |in_body: bool| -> Vec<usize> {
-            let mut patterns: Vec<usize> = query
-                .terms
-                .iter()
-                .zip(&self.term_patterns[q])
-                .zip(term_hit)
-                .filter(|((term, _), hit)| **hit && term.positive && !(in_body && term.title_only))
-                .flat_map(|((_, p), _)| [Some(p.own), p.ies].into_iter().flatten())
-                .collect();
+        let matched = |in_body: bool, patterns: &mut Vec<usize>| {
+            patterns.clear();
+            patterns.extend(
+                query
+                    .terms
+                    .iter()
+                    .zip(&self.term_patterns[q])
+                    .zip(term_hit)
+                    .filter(|((term, _), hit)| {
+                        **hit && term.positive && !(in_body && term.title_only)
+                    })
+                    .flat_map(|((_, p), _)| [Some(p.own), p.ies].into_iter().flatten()),
+            );
             patterns.sort_unstable();
             patterns.dedup();
-            patterns
         };
-        let body_spans = body_scan.spans(body, &matched(true));
-        if !body_spans.is_empty() || !body.trim().is_empty() {
-            return snippet(body, &body_spans);
+        matched(true, patterns);
+        body_scan.spans(body, patterns, spans);
+        if !spans.is_empty() || !body.trim().is_empty() {
+            return snippet(body, spans);
         }
-        snippet(title, &title_scan.spans(title, &matched(false)))
+        matched(false, patterns);
+        title_scan.spans(title, patterns, spans);
+        snippet(title, spans)
     }
+}
+
+/// Terms of `query` (indexes) one of which hits whenever the query matches, chosen to be
+/// rarely hit. Of `(Erdogan OR Erdoğan) AND (visit OR trip)` these are the names: an item
+/// with neither cannot match, so the many items that mention a visit are not evaluated.
+fn triggers(query: &Query) -> Vec<usize> {
+    /// A set of triggers for `node` with its cost (how often its terms hit, roughly), or
+    /// `None` if it can hold with no positive term hit (under NOT).
+    fn visit(node: &Node, terms: &[Term]) -> Option<(u32, Vec<usize>)> {
+        match node {
+            Node::Term(t) => terms[*t]
+                .positive
+                .then(|| (commonness(&terms[*t]), vec![*t])),
+            // Every alternative may be the one that holds.
+            Node::Or(nodes) => nodes
+                .iter()
+                .try_fold((0, Vec::new()), |(cost, mut all), n| {
+                    let (c, triggers) = visit(n, terms)?;
+                    all.extend(triggers);
+                    Some((cost + c, all))
+                }),
+            // Any one operand must hold, so its triggers do for the whole.
+            Node::And(nodes) => nodes
+                .iter()
+                .filter_map(|n| visit(n, terms))
+                .min_by_key(|(cost, _)| *cost),
+            Node::Not(_) => None,
+        }
+    }
+    match visit(&query.root, &query.terms) {
+        Some((_, mut triggers)) => {
+            triggers.sort_unstable();
+            triggers.dedup();
+            triggers
+        }
+        // `Query::parse` refuses a query that matches with no positive term hit, so all of
+        // them together are triggers.
+        None => (0..query.terms.len())
+            .filter(|&t| query.terms[t].positive)
+            .collect(),
+    }
+}
+
+/// A guess at how often a term hits, for choosing triggers; only speed depends on it.
+/// Phrases and codes are rarest, then names, then lowercase words (`visit`); two or three
+/// letters hit more often than a long word.
+fn commonness(term: &Term) -> u32 {
+    let pattern = &term.pattern;
+    let cost = if pattern.contains(' ') || pattern.bytes().any(|b| b.is_ascii_digit()) {
+        1
+    } else if term.text.starts_with(char::is_uppercase) {
+        2
+    } else {
+        4
+    };
+    if pattern.len() <= 3 { 2 * cost } else { cost }
 }
 
 /// Every pattern that occurs in `squashed` from a word start to a word end (perhaps
 /// followed by a plural ending), in order of start.
-fn walk(
-    automaton: &contiguous::NFA,
-    squashed: &Squashed,
-    takes_es: &[bool],
-    found: &mut Vec<Found>,
-) {
-    let Ok(start_state) = automaton.start_state(Anchored::Yes) else {
-        return;
-    };
+fn walk(automaton: &Trie, squashed: &Squashed, takes_es: &[bool], found: &mut Vec<Found>) {
     let text = &squashed.text;
     for &start in &squashed.starts {
-        let mut state = start_state;
-        for (i, &byte) in text[start..].iter().enumerate() {
-            state = automaton.next_state(Anchored::Yes, state, byte);
-            if !automaton.is_special(state) {
-                continue;
+        automaton.walk(&text[start..], |pattern, len| {
+            let end = start + len;
+            if ends_word(squashed, end, takes_es[pattern]) {
+                found.push(Found {
+                    pattern,
+                    start,
+                    end,
+                });
             }
-            if automaton.is_dead(state) {
-                break;
-            }
-            if !automaton.is_match(state) {
-                continue;
-            }
-            let end = start + i + 1;
-            for m in 0..automaton.match_len(state) {
-                let pattern = automaton.match_pattern(state, m);
-                // A match state also lists patterns that are suffixes of the path to it;
-                // those start later, and are found from their own word start.
-                if end - automaton.pattern_len(pattern) == start
-                    && ends_word(squashed, end, takes_es[pattern.as_usize()])
-                {
-                    found.push(Found {
-                        pattern: pattern.as_usize(),
-                        start,
-                        end,
-                    });
-                }
-            }
-        }
+        });
     }
 }
 
@@ -382,10 +500,7 @@ mod tests {
             patterns.sort();
             patterns.dedup();
             let takes: Vec<bool> = patterns.iter().map(|p| takes_es(p)).collect();
-            let automaton = contiguous::NFA::builder()
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-                .unwrap();
+            let automaton = Trie::new(&patterns);
             let text = random_text(30);
             let mut squashed = Squashed::default();
             squashed.fill(&text);
@@ -410,6 +525,98 @@ mod tests {
             want.sort_unstable();
             assert_eq!(got, want, "text {text:?}, patterns {patterns:?}");
         }
+    }
+
+    /// Evaluating only the queries a trigger points to finds every query that holds:
+    /// random queries over a few words, against evaluating every query.
+    #[test]
+    fn triggers_find_every_query_that_holds() {
+        const WORDS: &[&str] = &[
+            "Iran",
+            "S-400",
+            "visit",
+            "trip",
+            "country",
+            "\"Erdogan visit\"",
+        ];
+        let mut seed = 0x1234_5678_9ABC_DEF1u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        fn query(depth: usize, next: &mut impl FnMut(usize) -> usize) -> String {
+            if depth == 0 || next(3) == 0 {
+                let title = if next(5) == 0 { "title:" } else { "" };
+                return format!("{title}{}", WORDS[next(WORDS.len())]);
+            }
+            let operands: Vec<String> = (0..2 + next(2))
+                .map(|_| {
+                    let operand = query(depth - 1, next);
+                    let not = if next(4) == 0 { "-" } else { "" };
+                    format!("{not}({operand})")
+                })
+                .collect();
+            operands.join(if next(2) == 0 { " OR " } else { " AND " })
+        }
+        let queries: Vec<Query> = std::iter::repeat_with(|| query(3, &mut next))
+            .filter_map(|text| Query::parse(&text).ok())
+            .take(300)
+            .collect();
+        let watcher = Watcher::new(&queries);
+        let filler = [
+            "the",
+            "Iranian",
+            "countries",
+            "S 400s",
+            "visits",
+            "trip.",
+            "Erdogan",
+        ];
+        let mut text = |words: usize| -> String {
+            (0..words)
+                .map(|_| match next(3) {
+                    0 => WORDS[next(WORDS.len())].trim_matches('"'),
+                    _ => filler[next(filler.len())],
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut matched = 0;
+        for _ in 0..300 {
+            let (title, body) = (text(3), text(8));
+            let got: Vec<usize> = watcher
+                .match_document(&title, &body)
+                .iter()
+                .map(|h| h.watchlist)
+                .collect();
+            let mut scratch = Scratch::default();
+            scratch
+                .title
+                .fill(&watcher.automaton, &watcher.takes_es, &title);
+            scratch
+                .body
+                .fill(&watcher.automaton, &watcher.takes_es, &body);
+            let want: Vec<usize> = (0..queries.len())
+                .filter(|&q| {
+                    let term_hit: Vec<bool> = queries[q]
+                        .terms
+                        .iter()
+                        .zip(&watcher.term_patterns[q])
+                        .map(|(term, p)| {
+                            p.hit_in(&scratch.title.hit)
+                                || (!term.title_only && p.hit_in(&scratch.body.hit))
+                        })
+                        .collect();
+                    queries[q].root.eval(&term_hit)
+                })
+                .collect();
+            assert_eq!(got, want, "title {title:?}, body {body:?}");
+            matched += got.len();
+        }
+        // The test means something only if many queries match and many do not.
+        assert!(matched > 300 * 30 && matched < 300 * 270, "{matched}");
     }
 
     #[test]

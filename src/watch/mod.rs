@@ -6,6 +6,7 @@
 //!   `S 400` comparable; text and terms go through the same function.
 //! - [`Watcher`]: all queries' terms in one automaton, one pass per field of an item.
 //! - `snippet`: the text shown around a hit.
+//! - `trie`: the automaton the matcher walks from each word start.
 //!
 //! Matching is whole-word on the folded text: case, diacritics, dashes, spaces between a
 //! letter and a digit, apostrophe and quote shapes, and plural or possessive endings are
@@ -17,6 +18,7 @@ mod query;
 mod snippet;
 #[cfg(test)]
 mod tests;
+mod trie;
 
 pub use matcher::Watcher;
 pub use normalize::normalize;

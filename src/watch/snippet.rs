@@ -15,7 +15,40 @@ const ELLIPSIS: &str = "…";
 
 /// Control characters are shown as spaces: they have no business in an email.
 fn is_space(c: char) -> bool {
+    // The ASCII answer without the Unicode tables, which cost more than all the rest of
+    // building a snippet.
+    if c.is_ascii() {
+        return c <= ' ' || c == '\x7f';
+    }
     c.is_whitespace() || c.is_control()
+}
+
+/// Whether the character at byte `at` of `text` (a character boundary before the end)
+/// shows as a space, and its length. A snippet walks several hundred characters, and
+/// decoding each one through `chars()` was most of its cost.
+#[inline(always)]
+fn char_at(text: &str, at: usize) -> (bool, usize) {
+    let byte = text.as_bytes()[at];
+    if byte.is_ascii() {
+        return (byte <= b' ' || byte == 0x7f, 1);
+    }
+    text[at..]
+        .chars()
+        .next()
+        .map_or((false, 1), |c| (is_space(c), c.len_utf8()))
+}
+
+/// Like `char_at`, for the character that ends at byte `at` (a boundary after the start).
+#[inline(always)]
+fn char_before(text: &str, at: usize) -> (bool, usize) {
+    let byte = text.as_bytes()[at - 1];
+    if byte.is_ascii() {
+        return (byte <= b' ' || byte == 0x7f, 1);
+    }
+    text[..at]
+        .chars()
+        .next_back()
+        .map_or((false, 1), |c| (is_space(c), c.len_utf8()))
 }
 
 /// The snippet of `text` around `spans[0]` (or the start of `text` when there are no
@@ -30,9 +63,14 @@ pub(crate) fn snippet(text: &str, spans: &[Range<usize>]) -> Snippet {
     let start = snap_start(text, walk_back(text, anchor, LEAD_CHARS), anchor);
     let end = walk_forward(text, start, SNIPPET_CHARS).max(anchor_end);
     let end = snap_end(text, end, anchor_end);
-    let window = text.get(start..end).unwrap_or("");
+    // An empty window if the cuts are not character boundaries (they always are).
+    let window_end = if text.get(start..end).is_some() {
+        end
+    } else {
+        start
+    };
 
-    let mut out = String::with_capacity(window.len() + 2 * ELLIPSIS.len());
+    let mut out = String::with_capacity(window_end - start + 2 * ELLIPSIS.len());
     if text
         .get(..start)
         .is_some_and(|t| t.chars().any(|c| !is_space(c)))
@@ -52,27 +90,41 @@ pub(crate) fn snippet(text: &str, spans: &[Range<usize>]) -> Snippet {
     offsets.dedup();
     let mut translated = vec![0; offsets.len()];
     let mut next = 0;
+    // The next offset to translate, or past the window.
+    let mut next_offset = offsets.first().copied().unwrap_or(usize::MAX);
     let mut pending_space = false;
-    for (i, c) in window.char_indices() {
-        let at = start + i;
-        if is_space(c) {
+    let bytes = text.as_bytes();
+    let mut at = start;
+    while at < window_end {
+        let (space, len) = char_at(text, at);
+        if space {
             // An offset here ends a span: it goes before the collapsed space.
-            while next < offsets.len() && offsets[next] <= at {
+            while next_offset <= at {
                 translated[next] = out.len();
                 next += 1;
+                next_offset = offsets.get(next).copied().unwrap_or(usize::MAX);
             }
             pending_space = out.len() > body_start;
+            at += len;
             continue;
         }
         if pending_space {
             out.push(' ');
             pending_space = false;
         }
-        while next < offsets.len() && offsets[next] <= at {
+        while next_offset <= at {
             translated[next] = out.len();
             next += 1;
+            next_offset = offsets.get(next).copied().unwrap_or(usize::MAX);
         }
-        out.push(c);
+        // This character and the visible ASCII after it, up to the next offset, go in one
+        // copy.
+        let mut run_end = at + len;
+        while run_end < window_end.min(next_offset) && matches!(bytes[run_end], b'!'..=b'~') {
+            run_end += 1;
+        }
+        out.push_str(&text[at..run_end]);
+        at = run_end;
     }
     for slot in &mut translated[next..] {
         *slot = out.len();
@@ -112,11 +164,14 @@ fn merge(ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
 
 /// The offset `limit` collapsed characters before `from` (a whitespace run counts as one).
 fn walk_back(text: &str, from: usize, limit: usize) -> usize {
+    if !text.is_char_boundary(from) {
+        return from;
+    }
     let mut count = 0;
     let mut at = from;
     let mut in_space = false;
-    for (i, c) in text.get(..from).unwrap_or("").char_indices().rev() {
-        let space = is_space(c);
+    while at > 0 {
+        let (space, len) = char_before(text, at);
         if !(space && in_space) {
             count += 1;
         }
@@ -124,24 +179,29 @@ fn walk_back(text: &str, from: usize, limit: usize) -> usize {
             break;
         }
         in_space = space;
-        at = i;
+        at -= len;
     }
     at
 }
 
 /// The offset `limit` collapsed characters after `from`.
 fn walk_forward(text: &str, from: usize, limit: usize) -> usize {
+    if !text.is_char_boundary(from) {
+        return text.len();
+    }
     let mut count = 0;
     let mut in_space = false;
-    for (i, c) in text.get(from..).unwrap_or("").char_indices() {
-        let space = is_space(c);
+    let mut at = from;
+    while at < text.len() {
+        let (space, len) = char_at(text, at);
         if !(space && in_space) {
             count += 1;
         }
         if count > limit {
-            return from + i;
+            return at;
         }
         in_space = space;
+        at += len;
     }
     text.len()
 }
@@ -249,6 +309,172 @@ mod tests {
         let s = snippet(text, &[span(text, "S-400")]);
         assert_eq!(s.text, "a b S-400");
         assert_eq!(highlighted(&s), ["S-400"]);
+    }
+
+    /// The snippet as it was built before the byte-wise walks, one `char` at a time.
+    fn snippet_by_chars(text: &str, spans: &[Range<usize>]) -> Snippet {
+        let (anchor, anchor_end) = spans
+            .first()
+            .filter(|r| r.start <= r.end && text.get(r.start..r.end).is_some())
+            .map_or((0, 0), |r| (r.start, r.end));
+
+        let start = snap_start(text, walk_back_by_chars(text, anchor, LEAD_CHARS), anchor);
+        let end = walk_forward_by_chars(text, start, SNIPPET_CHARS).max(anchor_end);
+        let end = snap_end(text, end, anchor_end);
+        let window = text.get(start..end).unwrap_or("");
+
+        let mut out = String::with_capacity(window.len() + 2 * ELLIPSIS.len());
+        if text
+            .get(..start)
+            .is_some_and(|t| t.chars().any(|c| !is_space(c)))
+        {
+            out.push_str(ELLIPSIS);
+        }
+        let body_start = out.len();
+
+        // Offsets to translate: every start and end of the spans inside the window, sorted,
+        // so one walk over the window translates them all.
+        let inside: Vec<&Range<usize>> = spans
+            .iter()
+            .filter(|r| start <= r.start && r.start < r.end && r.end <= end)
+            .collect();
+        let mut offsets: Vec<usize> = inside.iter().flat_map(|r| [r.start, r.end]).collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        let mut translated = vec![0; offsets.len()];
+        let mut next = 0;
+        let mut pending_space = false;
+        for (i, c) in window.char_indices() {
+            let at = start + i;
+            if is_space(c) {
+                // An offset here ends a span: it goes before the collapsed space.
+                while next < offsets.len() && offsets[next] <= at {
+                    translated[next] = out.len();
+                    next += 1;
+                }
+                pending_space = out.len() > body_start;
+                continue;
+            }
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            while next < offsets.len() && offsets[next] <= at {
+                translated[next] = out.len();
+                next += 1;
+            }
+            out.push(c);
+        }
+        for slot in &mut translated[next..] {
+            *slot = out.len();
+        }
+        if text
+            .get(end..)
+            .is_some_and(|t| t.chars().any(|c| !is_space(c)))
+        {
+            out.push_str(ELLIPSIS);
+        }
+
+        let translate = |offset: usize| offsets.binary_search(&offset).map_or(0, |i| translated[i]);
+        let mut highlights: Vec<Range<usize>> = inside
+            .iter()
+            .map(|r| translate(r.start)..translate(r.end))
+            .filter(|r| r.start < r.end)
+            .collect();
+        highlights.sort_by_key(|r| (r.start, r.end));
+        Snippet {
+            text: out,
+            highlights: merge(highlights),
+        }
+    }
+
+    fn walk_back_by_chars(text: &str, from: usize, limit: usize) -> usize {
+        let mut count = 0;
+        let mut at = from;
+        let mut in_space = false;
+        for (i, c) in text.get(..from).unwrap_or("").char_indices().rev() {
+            let space = is_space(c);
+            if !(space && in_space) {
+                count += 1;
+            }
+            if count > limit {
+                break;
+            }
+            in_space = space;
+            at = i;
+        }
+        at
+    }
+
+    fn walk_forward_by_chars(text: &str, from: usize, limit: usize) -> usize {
+        let mut count = 0;
+        let mut in_space = false;
+        for (i, c) in text.get(from..).unwrap_or("").char_indices() {
+            let space = is_space(c);
+            if !(space && in_space) {
+                count += 1;
+            }
+            if count > limit {
+                return from + i;
+            }
+            in_space = space;
+        }
+        text.len()
+    }
+
+    #[test]
+    fn byte_wise_walks_build_what_char_wise_walks_built() {
+        const PIECES: &[&str] = &[
+            "word",
+            "S-400",
+            "Erdoğan",
+            " ",
+            "  ",
+            "\n\t",
+            "\u{0}",
+            "\u{7f}",
+            "\u{a0}",
+            "\u{2003}",
+            "ж",
+            "😀",
+            "e\u{301}",
+            ".",
+            "~",
+            "long-hyphenated-word",
+        ];
+        let mut seed = 0xDEAD_BEEF_CAFE_F00Du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..2_000 {
+            let text: String = (0..next(150)).map(|_| PIECES[next(PIECES.len())]).collect();
+            let boundaries: Vec<usize> = (0..=text.len())
+                .filter(|&i| text.is_char_boundary(i))
+                .collect();
+            let mut spans: Vec<Range<usize>> = (0..next(4))
+                .map(|_| {
+                    let a = boundaries[next(boundaries.len())];
+                    let b = boundaries[next(boundaries.len())];
+                    a.min(b)..a.max(b)
+                })
+                .collect();
+            spans.sort_by_key(|r| (r.start, r.end));
+            assert_eq!(
+                snippet(&text, &spans),
+                snippet_by_chars(&text, &spans),
+                "{text:?} {spans:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ascii_spaces_are_what_the_unicode_tables_say() {
+        for c in (0..=0x7f).map(char::from) {
+            assert_eq!(is_space(c), c.is_whitespace() || c.is_control(), "{c:?}");
+        }
     }
 
     #[test]
