@@ -278,12 +278,23 @@ impl Store {
         let mut results = Vec::with_capacity(polls.len());
         for poll in polls {
             let savepoint = tx.savepoint()?;
-            // Dropping an uncommitted savepoint rolls it back.
-            let result = record_one(&savepoint, poll);
-            if result.is_ok() {
-                savepoint.commit()?;
+            match record_one(&savepoint, poll) {
+                Ok(ids) => {
+                    savepoint.commit()?;
+                    results.push(Ok(ids));
+                }
+                Err(e) => {
+                    // Dropping the savepoint rolls this poll back. Some errors (disk
+                    // full, I/O) make SQLite cancel the whole transaction: then every
+                    // poll of the batch is undone, and the next savepoint would start
+                    // a transaction of its own.
+                    drop(savepoint);
+                    if tx.is_autocommit() {
+                        return Err(e);
+                    }
+                    results.push(Err(e));
+                }
             }
-            results.push(result);
         }
         tx.commit()?;
         Ok(results)
@@ -569,5 +580,62 @@ mod tests {
             .map(|f| f.polls)
             .collect();
         assert_eq!(polled, [1, 0, 1]);
+    }
+
+    /// An error that makes SQLite cancel the whole transaction (here a trigger's
+    /// ROLLBACK; in life a full disk) fails the batch as a whole: no poll of it is stored,
+    /// not even those after the failure, and every one reports the error.
+    #[test]
+    fn a_batch_whose_transaction_is_cancelled_stores_none_of_its_polls() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("n.db")).unwrap();
+        let ids = store
+            .sync_feeds(&[
+                crate::store::tests::feed_settings("a", "https://a.example/feed"),
+                crate::store::tests::feed_settings("b", "https://b.example/feed"),
+                crate::store::tests::feed_settings("c", "https://c.example/feed"),
+            ])
+            .unwrap();
+        store
+            .conn
+            .execute_batch(&format!(
+                "CREATE TEMP TRIGGER cancel BEFORE UPDATE ON feeds WHEN NEW.id = {}
+                 BEGIN SELECT RAISE(ROLLBACK, 'cancelled'); END",
+                ids[1]
+            ))
+            .unwrap();
+        let now = Utc::now();
+        let record = PollRecord {
+            outcome: PollOutcome::NotModified {
+                status: Some(304),
+                etag: None,
+                last_modified: None,
+            },
+            at: now,
+            next_due: now,
+            interval: Duration::from_secs(900),
+            location: Location::default(),
+        };
+        let polls: Vec<FeedPoll<'_>> = ids
+            .iter()
+            .map(|&feed| FeedPoll {
+                feed,
+                poll: &record,
+                items: &[],
+                matches: &[],
+                edits: &[],
+            })
+            .collect();
+
+        let error = store.record_polls(&polls).unwrap_err();
+        assert!(error.to_string().contains("cancelled"), "{error}");
+        let polled: Vec<i64> = store
+            .feed_statuses()
+            .unwrap()
+            .iter()
+            .map(|f| f.polls)
+            .collect();
+        assert_eq!(polled, [0, 0, 0]);
+        assert!(store.conn.is_autocommit(), "no transaction is left open");
     }
 }
