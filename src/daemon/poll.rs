@@ -1,8 +1,9 @@
 //! Polling one feed, top to bottom: load its fetch state → conditional request → not
 //! modified? stop → same bytes as last time? stop → parse (on the blocking pool) → keep
 //! the items not seen before → match them → store items, matches and the new fetch state
-//! in one transaction. Any failure is recorded on the feed and logged with its name and
-//! URL; it never escapes to the caller.
+//! together (a savepoint in a batch of polls written in one transaction; see `recorder`).
+//! Any failure is recorded on the feed and logged with its name and URL; it never escapes
+//! to the caller.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -173,7 +174,7 @@ async fn poll_and_record(
         };
         return Ok((Ok(polled), next_due));
     }
-    let _timed = Timed(&ctx.metrics, std::time::Instant::now());
+    let timed = Timed(&ctx.metrics, std::time::Instant::now());
 
     let fetch = fetch_and_parse(fetcher, &url, &state).await;
     if let (Some(host), Some(wait)) = (&host, fetch.answer.retry_after) {
@@ -212,7 +213,9 @@ async fn poll_and_record(
     // The fetch is done: its slots go to the next feed while this one waits to be
     // written (see `recorder`).
     let place = ctx.recorder.place().await;
-    drop((permit, host_permit, fetching));
+    // The poll-duration histogram measures fetching, parsing and matching; the wait for
+    // the batch to be written is not the feed's doing.
+    drop((permit, host_permit, fetching, timed));
     let new_items = fresh.len();
 
     let record = next_poll(ctx, feed, &state, fetch.answer, new_items, now);

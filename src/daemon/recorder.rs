@@ -41,9 +41,6 @@ pub(super) struct Recorder {
     batch: Mutex<Batch>,
     /// Places for polls waiting to be written.
     room: Arc<Semaphore>,
-    /// Told when the open batch should be written now: it is full, or no fetch is under
-    /// way.
-    ready: Notify,
     /// Polls fetching: between their request slot and their place in a batch.
     fetching: AtomicUsize,
 }
@@ -51,8 +48,10 @@ pub(super) struct Recorder {
 #[derive(Default)]
 struct Batch {
     waiting: Vec<Waiting>,
-    /// Whether a write of this batch is scheduled.
-    open: bool,
+    /// Set while a write of this batch is scheduled: told when the batch should be
+    /// written now (it is full, or no fetch is under way). One per batch, so that a
+    /// signal meant for a batch already being written cannot cut the next one short.
+    ready: Option<Arc<Notify>>,
 }
 
 struct Waiting {
@@ -68,7 +67,6 @@ impl Default for Recorder {
         Recorder {
             batch: Mutex::default(),
             room: Arc::new(Semaphore::new(MAX_WAITING)),
-            ready: Notify::new(),
             fetching: AtomicUsize::new(0),
         }
     }
@@ -82,8 +80,10 @@ pub(super) struct Fetching(Arc<Recorder>);
 
 impl Drop for Fetching {
     fn drop(&mut self) {
-        if self.0.fetching.fetch_sub(1, Ordering::AcqRel) == 1 && lock(&self.0.batch).open {
-            self.0.ready.notify_one();
+        if self.0.fetching.fetch_sub(1, Ordering::AcqRel) == 1
+            && let Some(ready) = &lock(&self.0.batch).ready
+        {
+            ready.notify_one();
         }
     }
 }
@@ -114,23 +114,29 @@ impl Recorder {
         place: Place,
     ) -> anyhow::Result<Vec<MatchRecord>> {
         let (reply, answer) = oneshot::channel();
-        let opens = {
+        let opened = {
             let mut batch = lock(&self.batch);
             batch.waiting.push(Waiting {
                 recording,
                 reply,
                 place: place.0,
             });
-            if batch.waiting.len() >= MAX_WAITING / 2 || self.fetching.load(Ordering::Acquire) == 0
-            {
-                self.ready.notify_one();
+            let opened = batch.ready.is_none().then(|| Arc::new(Notify::new()));
+            if let Some(ready) = &opened {
+                batch.ready = Some(Arc::clone(ready));
             }
-            !std::mem::replace(&mut batch.open, true)
+            let now = batch.waiting.len() >= MAX_WAITING / 2
+                || self.fetching.load(Ordering::Acquire) == 0;
+            if let Some(ready) = batch.ready.as_ref().filter(|_| now) {
+                ready.notify_one();
+            }
+            opened
         };
-        if opens {
+        if let Some(ready) = opened {
             // A task of its own, so that the batch is written even if this poll's task
-            // is dropped.
-            tokio::spawn(Arc::clone(self).write_soon(Arc::clone(store), window));
+            // is dropped. The batch is written with the settings of the poll that
+            // opened it (its stories window), even if the config was reloaded since.
+            tokio::spawn(Arc::clone(self).write_soon(Arc::clone(store), window, ready));
         }
         match answer.await {
             Ok(result) => result.map_err(anyhow::Error::msg),
@@ -139,8 +145,13 @@ impl Recorder {
     }
 
     /// Writes the open batch after [`GATHER`], or sooner when it is ready.
-    async fn write_soon(self: Arc<Self>, store: Arc<Mutex<Store>>, window: Duration) {
-        let _ = tokio::time::timeout(GATHER, self.ready.notified()).await;
+    async fn write_soon(
+        self: Arc<Self>,
+        store: Arc<Mutex<Store>>,
+        window: Duration,
+        ready: Arc<Notify>,
+    ) {
+        let _ = tokio::time::timeout(GATHER, ready.notified()).await;
         let recorder = Arc::clone(&self);
         let written = tokio::task::spawn_blocking(move || {
             let mut store = lock(&store);
@@ -148,7 +159,7 @@ impl Recorder {
             // written goes too.
             let waiting = {
                 let mut batch = lock(&recorder.batch);
-                batch.open = false;
+                batch.ready = None;
                 std::mem::take(&mut batch.waiting)
             };
             write(&mut store, waiting, window);
