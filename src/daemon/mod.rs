@@ -437,6 +437,7 @@ async fn serve(
             && retention_runs.is_empty()
             && backfills.is_empty());
         memory.turn(busy);
+        let sleep = memory.due_in().map_or(sleep, |due| sleep.min(due));
         let (mut reload, mut check_files) = (false, false);
         tokio::select! {
             () = &mut shutdown => break,
