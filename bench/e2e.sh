@@ -136,8 +136,9 @@ check() { # check N REP LABEL all|new BEFORE AFTER
         "$result" "$3" "$1" "$2")"
 }
 
+TICKS=$(getconf CLK_TCK)
 proc_cpu() { # CPU seconds (user + system) of PID so far
-    awk '{ sub(/.*\) /, ""); print ($12 + $13) / 100 }' "/proc/$1/stat"
+    awk -v hz="$TICKS" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
 }
 
 proc_kb() { # proc_kb PID FIELD -> kB from /proc/PID/status
@@ -155,6 +156,11 @@ idle() { # idle N REP CONFIG: the daemon with every feed just polled
         grep -q 'newshound started' "$log" && break
         sleep 0.1
     done
+    if ! kill -0 "$DAEMON" 2>/dev/null || ! grep -q 'newshound started' "$log"; then
+        echo "e2e.sh: the daemon did not start; its log:" >&2
+        cat "$log" >&2
+        exit 1
+    fi
     # Start-up work first: the first `run` after `poll --once` matches the stored items
     # against the watchlists it has not recorded yet (backfill). Idle is what follows:
     # wait until a second passes with (almost) no CPU, for at most two minutes.

@@ -21,8 +21,16 @@ fn main() {
         std::process::exit(2);
     };
     let mode = args.next().unwrap_or_else(|| "bare".to_string());
+    if !matches!(mode.as_str(), "bare" | "newshound") {
+        eprintln!("unknown mode `{mode}`: bare or newshound");
+        std::process::exit(2);
+    }
     let mut paths = Vec::new();
     collect(Path::new(&dir), &mut paths);
+    if paths.is_empty() {
+        eprintln!("no files in {dir}");
+        std::process::exit(2);
+    }
     paths.sort();
     let files: Vec<Vec<u8>> = paths.iter().filter_map(|p| std::fs::read(p).ok()).collect();
     let bytes: usize = files.iter().map(Vec::len).sum();
@@ -32,17 +40,14 @@ fn main() {
     let mut items = 0;
     let mut failed = 0;
     for file in &files {
-        let parsed = match mode.as_str() {
-            "bare" => feed_rs::parser::parse(file.as_slice())
+        let parsed = if mode == "bare" {
+            feed_rs::parser::parse(file.as_slice())
                 .map(|feed| feed.entries.len())
-                .map_err(|_| ()),
-            "newshound" => parse::parse(file, &base)
+                .map_err(|_| ())
+        } else {
+            parse::parse(file, &base)
                 .map(|feed| feed.items.len())
-                .map_err(|_| ()),
-            other => {
-                eprintln!("unknown mode `{other}`: bare or newshound");
-                std::process::exit(2);
-            }
+                .map_err(|_| ())
         };
         match parsed {
             Ok(n) => items += n,
@@ -72,19 +77,15 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// User and system CPU time of this process so far.
 fn cpu_seconds() -> f64 {
-    // /proc/self/stat fields 14 and 15 (utime, stime) in clock ticks; the command name
-    // (field 2) may hold spaces, so count from the closing parenthesis.
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes a whole `rusage` into the pointer it is given, which
+    // points at one; RUSAGE_SELF is always a valid target.
+    let usage = unsafe {
+        if libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) != 0 {
+            return 0.0;
+        }
+        usage.assume_init()
     };
-    // Fields after the name start at field 3, index 0 here.
-    (ticks(11) + ticks(12)) / 100.0
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
