@@ -490,13 +490,10 @@ mod tests {
         assert_eq!(statuses[0].polls, 1);
     }
 
-    /// A batch of polls where one fails after writing its item and match (the database
-    /// refuses its feed's update): that one is undone alone, and the polls before and
-    /// after it are stored whole.
-    #[test]
-    fn a_poll_that_cannot_be_stored_fails_alone_in_its_batch() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("n.db")).unwrap();
+    /// A store with feeds a, b and c, where updating b's row raises `raise` (the
+    /// arguments of SQLite's RAISE).
+    fn three_feeds_the_second_refused(dir: &std::path::Path, raise: &str) -> (Store, Vec<FeedId>) {
+        let mut store = Store::open(&dir.join("n.db")).unwrap();
         let ids = store
             .sync_feeds(&[
                 crate::store::tests::feed_settings("a", "https://a.example/feed"),
@@ -508,10 +505,20 @@ mod tests {
             .conn
             .execute_batch(&format!(
                 "CREATE TEMP TRIGGER refuse BEFORE UPDATE ON feeds WHEN NEW.id = {}
-                 BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                 BEGIN SELECT RAISE({raise}); END",
                 ids[1]
             ))
             .unwrap();
+        (store, ids)
+    }
+
+    /// A batch of polls where one fails after writing its item and match (the database
+    /// refuses its feed's update): that one is undone alone, and the polls before and
+    /// after it are stored whole.
+    #[test]
+    fn a_poll_that_cannot_be_stored_fails_alone_in_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, ids) = three_feeds_the_second_refused(dir.path(), "ABORT, 'refused'");
         let now = Utc::now();
         let record = PollRecord {
             outcome: PollOutcome::Fetched {
@@ -588,22 +595,7 @@ mod tests {
     #[test]
     fn a_batch_whose_transaction_is_cancelled_stores_none_of_its_polls() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("n.db")).unwrap();
-        let ids = store
-            .sync_feeds(&[
-                crate::store::tests::feed_settings("a", "https://a.example/feed"),
-                crate::store::tests::feed_settings("b", "https://b.example/feed"),
-                crate::store::tests::feed_settings("c", "https://c.example/feed"),
-            ])
-            .unwrap();
-        store
-            .conn
-            .execute_batch(&format!(
-                "CREATE TEMP TRIGGER cancel BEFORE UPDATE ON feeds WHEN NEW.id = {}
-                 BEGIN SELECT RAISE(ROLLBACK, 'cancelled'); END",
-                ids[1]
-            ))
-            .unwrap();
+        let (mut store, ids) = three_feeds_the_second_refused(dir.path(), "ROLLBACK, 'cancelled'");
         let now = Utc::now();
         let record = PollRecord {
             outcome: PollOutcome::NotModified {
