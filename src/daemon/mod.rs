@@ -323,7 +323,11 @@ async fn serve(
     // Messages left pending by an earlier run go out first; alerts may be waiting too.
     let mut outbox_due = Some(clock.now());
     let mut alerting = alerts::enabled(&ctx);
-    let mut alerts_due = alerting.then(|| clock.now());
+    // Alerts left over from an earlier run wait as long as a poll's do, so that they go
+    // out with what the first polls find rather than racing them (a run that read the
+    // store while the first poll was being written sent a partial alert, and the rest
+    // waited out the rate limit).
+    let mut alerts_due = alerting.then(|| clock.now() + to_chrono(ALERT_SETTLE));
     // Retention: its own timer and at most one run at a time (see `retention`).
     let mut retention_due = Some(clock.now() + to_chrono(retention::FIRST_RUN));
     let mut retention_runs: JoinSet<Duration> = JoinSet::new();
