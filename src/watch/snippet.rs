@@ -129,6 +129,19 @@ pub(crate) fn snippet(text: &str, spans: &[Range<usize>]) -> Snippet {
     for slot in &mut translated[next..] {
         *slot = out.len();
     }
+    finish(out, text, end, &inside, &offsets, &translated)
+}
+
+/// The end of a snippet: an ellipsis if text follows the window, and the highlights, from
+/// the spans `inside` the window through the `offsets` the walk `translated` into `out`.
+fn finish(
+    mut out: String,
+    text: &str,
+    end: usize,
+    inside: &[&Range<usize>],
+    offsets: &[usize],
+    translated: &[usize],
+) -> Snippet {
     if text
         .get(end..)
         .is_some_and(|t| t.chars().any(|c| !is_space(c)))
@@ -368,24 +381,7 @@ mod tests {
         for slot in &mut translated[next..] {
             *slot = out.len();
         }
-        if text
-            .get(end..)
-            .is_some_and(|t| t.chars().any(|c| !is_space(c)))
-        {
-            out.push_str(ELLIPSIS);
-        }
-
-        let translate = |offset: usize| offsets.binary_search(&offset).map_or(0, |i| translated[i]);
-        let mut highlights: Vec<Range<usize>> = inside
-            .iter()
-            .map(|r| translate(r.start)..translate(r.end))
-            .filter(|r| r.start < r.end)
-            .collect();
-        highlights.sort_by_key(|r| (r.start, r.end));
-        Snippet {
-            text: out,
-            highlights: merge(highlights),
-        }
+        finish(out, text, end, &inside, &offsets, &translated)
     }
 
     fn walk_back_by_chars(text: &str, from: usize, limit: usize) -> usize {
