@@ -490,6 +490,17 @@ mod tests {
         assert_eq!(statuses[0].polls, 1);
     }
 
+    /// A poll at `now` with `outcome`, due again at once.
+    fn polled_at(now: DateTime<Utc>, outcome: PollOutcome) -> PollRecord {
+        PollRecord {
+            outcome,
+            at: now,
+            next_due: now,
+            interval: Duration::from_secs(900),
+            location: Location::default(),
+        }
+    }
+
     /// A store with feeds a, b and c, where updating b's row raises `raise` (the
     /// arguments of SQLite's RAISE).
     fn three_feeds_the_second_refused(dir: &std::path::Path, raise: &str) -> (Store, Vec<FeedId>) {
@@ -520,8 +531,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut store, ids) = three_feeds_the_second_refused(dir.path(), "ABORT, 'refused'");
         let now = Utc::now();
-        let record = PollRecord {
-            outcome: PollOutcome::Fetched {
+        let record = polled_at(
+            now,
+            PollOutcome::Fetched {
                 status: Some(200),
                 etag: None,
                 last_modified: None,
@@ -529,11 +541,7 @@ mod tests {
                 refresh_hint: None,
                 listed: Vec::new(),
             },
-            at: now,
-            next_due: now,
-            interval: Duration::from_secs(900),
-            location: Location::default(),
-        };
+        );
         let item = |n: u32| Item {
             identity: format!("guid:{n}"),
             guid: Some(format!("tag:wire.example,2026:{n}")),
@@ -597,17 +605,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut store, ids) = three_feeds_the_second_refused(dir.path(), "ROLLBACK, 'cancelled'");
         let now = Utc::now();
-        let record = PollRecord {
-            outcome: PollOutcome::NotModified {
+        let record = polled_at(
+            now,
+            PollOutcome::NotModified {
                 status: Some(304),
                 etag: None,
                 last_modified: None,
             },
-            at: now,
-            next_due: now,
-            interval: Duration::from_secs(900),
-            location: Location::default(),
-        };
+        );
         let polls: Vec<FeedPoll<'_>> = ids
             .iter()
             .map(|&feed| FeedPoll {
