@@ -225,7 +225,7 @@ mod tests {
         let path = dir.path().join("n.db");
         {
             let mut conn = Connection::open(&path).unwrap();
-            Migrations::from_slice(crate::store::MIGRATIONS)
+            Migrations::from_slice(&crate::store::MIGRATIONS)
                 .to_latest(&mut conn)
                 .unwrap();
             conn.execute_batch(&format!(

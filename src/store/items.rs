@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use sha2::{Digest, Sha256};
 
 use super::{FeedId, Result, Store, from_unix, to_unix};
 use crate::dedup::{Text, article_link, global_guid, title_key};
@@ -135,8 +136,9 @@ pub(super) fn record_sightings(
         conn.prepare_cached("SELECT 1 FROM sightings WHERE feed_id = ?1 AND identity = ?2")?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO items (feed_id, identity, guid, link, title, body, published_at,
-                            first_seen_at, canonical_link, title_key, event_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                            first_seen_at, canonical_link, title_key, event_at, link_hash,
+                            guid_hash, title_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
     let mut out = Vec::with_capacity(items.len());
     for item in items {
@@ -148,10 +150,9 @@ pub(super) fn record_sightings(
             out.push(None);
             continue;
         }
-        let link = item.link.as_deref().and_then(article_link);
-        let title = title_key(&item.title);
+        let keys = Keys::of(item.link.as_deref(), item.guid.as_deref(), &item.title);
         let event_at = event_time(item.published, now);
-        let sighting = match same_article(conn, item, link.as_deref(), &title, event_at)? {
+        let sighting = match same_article(conn, item, &keys, event_at)? {
             Some(existing) => Sighting {
                 item: existing,
                 new_item: false,
@@ -166,9 +167,12 @@ pub(super) fn record_sightings(
                     item.body,
                     item.published.map(to_unix),
                     to_unix(now),
-                    link,
-                    title,
-                    to_unix(event_at)
+                    keys.link,
+                    keys.title,
+                    to_unix(event_at),
+                    keys.link.as_deref().map(key_hash),
+                    keys.guid.map(key_hash),
+                    keys.title_hash()
                 ])?;
                 Sighting {
                     item: conn.last_insert_rowid(),
@@ -192,10 +196,10 @@ fn event_time(published: Option<DateTime<Utc>>, seen: DateTime<Utc>) -> DateTime
 fn same_article(
     conn: &Connection,
     item: &Item,
-    link: Option<&str>,
-    title: &str,
+    keys: &Keys,
     event_at: DateTime<Utc>,
 ) -> Result<Option<i64>> {
+    let title = keys.title.as_str();
     // Folding the text costs as much as matching it, and most items have no candidate at
     // all: fold it only when there is one to compare with.
     let folded = OnceCell::new();
@@ -212,10 +216,11 @@ fn same_article(
                 && (!text().is_substantial() || !stored.is_substantial())
                 && close(at))
     };
-    if let Some(link) = link {
+    if let Some(link) = keys.link.as_deref() {
         let found = first_candidate(
             conn,
-            "SELECT id, title_key, body, event_at FROM items WHERE canonical_link = ?1
+            "SELECT id, title_key, body, event_at FROM items
+             WHERE link_hash = ?1 AND canonical_link = ?2
              ORDER BY id DESC",
             link,
             |stored_title, body, at| agrees(stored_title, body, at),
@@ -226,14 +231,14 @@ fn same_article(
     }
     // A guid that a feed shares among its entries was made unique by the parser (and then
     // no longer is the identity): it names no article.
-    let own_guid = item
+    let own_guid = keys
         .guid
-        .as_deref()
         .filter(|g| global_guid(g) && item.identity == format!("guid:{g}"));
     if let Some(guid) = own_guid {
         let found = first_candidate(
             conn,
-            "SELECT id, title_key, body, event_at FROM items WHERE guid = ?1
+            "SELECT id, title_key, body, event_at FROM items
+             WHERE guid_hash = ?1 AND guid = ?2
              ORDER BY id DESC",
             guid,
             |stored_title, body, at| stored_title == Some(title) || agrees(stored_title, body, at),
@@ -242,15 +247,15 @@ fn same_article(
             return Ok(found);
         }
     }
-    if title.is_empty() {
+    let Some(hash) = keys.title_hash() else {
         return Ok(None);
-    }
+    };
     let mut by_title = conn.prepare_cached(
         "SELECT id, title_key, body, event_at FROM items
-         WHERE title_key = ?1 AND event_at BETWEEN ?2 - ?3 AND ?2 + ?3
+         WHERE title_hash = ?1 AND event_at BETWEEN ?2 - ?3 AND ?2 + ?3 AND title_key = ?4
          ORDER BY id DESC",
     )?;
-    let rows = by_title.query_map(params![title, to_unix(event_at), span], candidate)?;
+    let rows = by_title.query_map(params![hash, to_unix(event_at), span, title], candidate)?;
     for row in rows.take(CANDIDATES) {
         let (id, _, body, _) = row?;
         // Too little text to tell is never agreement (`near_identical` says no).
@@ -266,8 +271,8 @@ fn candidate(r: &Row) -> rusqlite::Result<(i64, Option<String>, String, i64)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 
-/// The first stored item selected by `sql` (which takes `key` and selects what
-/// [`candidate`] reads, newest first) that `same` accepts.
+/// The first stored item selected by `sql` (which takes the hash of `key` and `key`, and
+/// selects what [`candidate`] reads, newest first) that `same` accepts.
 fn first_candidate(
     conn: &Connection,
     sql: &str,
@@ -275,7 +280,7 @@ fn first_candidate(
     same: impl Fn(Option<&str>, &str, i64) -> bool,
 ) -> Result<Option<i64>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![key], candidate)?;
+    let rows = stmt.query_map(params![key_hash(key), key], candidate)?;
     for row in rows.take(CANDIDATES) {
         let (id, stored_title, body, at) = row?;
         if same(stored_title.as_deref(), &body, at) {
@@ -357,34 +362,83 @@ pub(super) fn insert_match(
     Ok(Some(id))
 }
 
-/// Computes the article keys of items stored before they existed (the schema step that
-/// added them is SQL and cannot), so that those items are found as duplicates too. Runs
-/// once: afterwards every item has a `title_key`.
-pub(super) fn fill_article_keys(conn: &mut Connection) -> Result<()> {
-    let tx = conn.transaction()?;
-    {
-        let mut missing =
-            tx.prepare("SELECT id, link, title FROM items WHERE title_key IS NULL")?;
-        let rows: Vec<(i64, Option<String>, String)> = missing
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut fill =
-            tx.prepare("UPDATE items SET canonical_link = ?2, title_key = ?3 WHERE id = ?1")?;
-        for (id, link, title) in rows {
-            let link = link.as_deref().and_then(article_link);
-            fill.execute(params![id, link, title_key(&title)])?;
+/// Computes the article keys of the items stored before they existed, and the hashes
+/// the lookups index (see `migrations/0009_items_key_hashes.sql`). SQL cannot compute
+/// them, so the schema step that adds them runs this in its transaction.
+pub(super) fn fill_article_keys(conn: &Connection) -> rusqlite::Result<()> {
+    let mut stored = conn.prepare("SELECT id, link, guid, title FROM items")?;
+    let rows = stored.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut fill = conn.prepare(
+        "UPDATE items SET canonical_link = ?2, title_key = ?3, link_hash = ?4, guid_hash = ?5,
+                          title_hash = ?6
+         WHERE id = ?1",
+    )?;
+    for row in rows {
+        let (id, link, guid, title) = row?;
+        let keys = Keys::of(link.as_deref(), guid.as_deref(), &title);
+        fill.execute(params![
+            id,
+            keys.link,
+            keys.title,
+            keys.link.as_deref().map(key_hash),
+            keys.guid.map(key_hash),
+            keys.title_hash()
+        ])?;
+    }
+    Ok(())
+}
+
+/// What finds an article again: its canonical link, its guid and its folded title.
+struct Keys<'a> {
+    link: Option<String>,
+    guid: Option<&'a str>,
+    title: String,
+}
+
+impl<'a> Keys<'a> {
+    fn of(link: Option<&str>, guid: Option<&'a str>, title: &str) -> Keys<'a> {
+        Keys {
+            link: link.and_then(article_link),
+            guid,
+            title: title_key(title),
         }
     }
-    tx.commit()?;
-    Ok(())
+
+    /// An empty title finds nothing: it is not indexed.
+    fn title_hash(&self) -> Option<i64> {
+        (!self.title.is_empty()).then(|| key_hash(&self.title))
+    }
+}
+
+/// The 64-bit hash under which a key is indexed: the first eight bytes of its SHA-256, the
+/// same in every version (it is stored), and not one a feed can aim collisions at.
+fn key_hash(key: &str) -> i64 {
+    let digest = Sha256::digest(key.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_le_bytes(first)
 }
 
 /// Applies titles edited in place.
 pub(super) fn retitle(conn: &Connection, edits: &[Retitle]) -> Result<()> {
-    let mut update =
-        conn.prepare_cached("UPDATE items SET title = ?2, title_key = ?3 WHERE id = ?1")?;
+    let mut update = conn.prepare_cached(
+        "UPDATE items SET title = ?2, title_key = ?3, title_hash = ?4 WHERE id = ?1",
+    )?;
     for edit in edits {
-        update.execute(params![edit.item, edit.title, title_key(&edit.title)])?;
+        let keys = Keys::of(None, None, &edit.title);
+        update.execute(params![
+            edit.item,
+            edit.title,
+            keys.title,
+            keys.title_hash()
+        ])?;
     }
     Ok(())
 }

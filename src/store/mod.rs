@@ -39,6 +39,7 @@ mod stories;
 mod watchlists;
 
 use std::path::Path;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::Connection;
@@ -52,17 +53,24 @@ pub use outbox::{MessageKind, MessageState, NewMessage, OutboxMessage};
 pub use retention::{Pruned, Pruning};
 pub use watchlists::{BackfillDone, BackfillMatch, RecentItem};
 
-/// The schema, one SQL file per step, only ever appended to.
-pub(crate) const MIGRATIONS: &[M<'static>] = &[
-    M::up(include_str!("../../migrations/0001_init.sql")),
-    M::up(include_str!("../../migrations/0002_polling_state.sql")),
-    M::up(include_str!("../../migrations/0003_stories.sql")),
-    M::up(include_str!("../../migrations/0004_outbox.sql")),
-    M::up(include_str!("../../migrations/0005_watchlists.sql")),
-    M::up(include_str!("../../migrations/0006_retention.sql")),
-    M::up(include_str!("../../migrations/0007_recipients_removed.sql")),
-    M::up(include_str!("../../migrations/0008_feeds_fetch_url.sql")),
-];
+/// The schema, one SQL file per step, only ever appended to. A step that adds keys SQL
+/// cannot compute has the store fill them in the same transaction.
+pub(crate) static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
+    vec![
+        M::up(include_str!("../../migrations/0001_init.sql")),
+        M::up(include_str!("../../migrations/0002_polling_state.sql")),
+        M::up(include_str!("../../migrations/0003_stories.sql")),
+        M::up(include_str!("../../migrations/0004_outbox.sql")),
+        M::up(include_str!("../../migrations/0005_watchlists.sql")),
+        M::up(include_str!("../../migrations/0006_retention.sql")),
+        M::up(include_str!("../../migrations/0007_recipients_removed.sql")),
+        M::up(include_str!("../../migrations/0008_feeds_fetch_url.sql")),
+        M::up_with_hook(
+            include_str!("../../migrations/0009_items_key_hashes.sql"),
+            |tx: &rusqlite::Transaction| items::fill_article_keys(tx).map_err(Into::into),
+        ),
+    ]
+});
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -143,8 +151,7 @@ fn prepare(conn: &mut Connection) -> Result<()> {
     // The undo records of the savepoints that keep one feed's poll apart from the
     // others in a batch (`record_polls`) stay in memory rather than in temporary files.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    Migrations::from_slice(MIGRATIONS).to_latest(conn)?;
-    items::fill_article_keys(conn)?;
+    Migrations::from_slice(&MIGRATIONS).to_latest(conn)?;
     Ok(())
 }
 
@@ -179,7 +186,7 @@ pub(crate) mod tests {
 
     #[test]
     fn migrations_are_valid() {
-        Migrations::from_slice(MIGRATIONS).validate().unwrap();
+        Migrations::from_slice(&MIGRATIONS).validate().unwrap();
     }
 
     #[test]

@@ -510,6 +510,74 @@ mod tests {
         );
     }
 
+    /// Articles stored before their keys were indexed by hash are found again by each key
+    /// alone: by the link (with tracking parameters), by the guid, and by the title with
+    /// the same text.
+    #[test]
+    fn articles_stored_before_keys_were_hashed_are_found_again_by_link_guid_and_title() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.db");
+        let text = "Turkey activated S-400 radars near Sinop on Tuesday, Defence Minister \
+                    Yasar Guler confirmed, before the Steadfast Noon exercise of NATO. The \
+                    batteries were bought from Russia in 2019 and have never been used, and \
+                    Washington expelled Ankara from the F-35 programme over them.";
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            Migrations::from_slice(&crate::store::MIGRATIONS[..8])
+                .to_latest(&mut conn)
+                .unwrap();
+            conn.execute_batch(&format!(
+                "INSERT INTO feeds (id, url, name) VALUES (1, 'https://wire.example/feed', 'wire');
+                 INSERT INTO items (id, feed_id, identity, guid, link, title, body, first_seen_at,
+                                    canonical_link, title_key, event_at)
+                 VALUES (1, 1, 'link:1', NULL, 'https://www.wire.example/a/1', 'Radar test',
+                         '{text}', 1794873600, 'wire.example/a/1', 'radar test', 1794873600),
+                        (2, 1, 'guid:2', 'urn:wire:2', NULL, 'Sinop radars', '{text}',
+                         1794873600, NULL, 'sinop radars', 1794873600),
+                        (3, 1, 'hash:3', NULL, NULL, 'Ankara tests S-400', '{text}',
+                         1794873600, NULL, 'ankara tests s400', 1794873600);
+                 INSERT INTO sightings (feed_id, identity, item_id, seen_at, last_seen_at)
+                 VALUES (1, 'link:1', 1, 1794873600, 1794873600),
+                        (1, 'guid:2', 2, 1794873600, 1794873600),
+                        (1, 'hash:3', 3, 1794873600, 1794873600);"
+            ))
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        let mirror = store.sync_feeds(&[feed("mirror")]).unwrap()[0];
+        let again = |identity: &str, guid: Option<&str>, link: Option<&str>, title: &str| Item {
+            identity: identity.into(),
+            guid: guid.map(Into::into),
+            link: link.map(Into::into),
+            title: title.into(),
+            body: text.into(),
+            published: Some(at(1)),
+        };
+        let items = [
+            again(
+                "link:m1",
+                None,
+                Some("https://wire.example/a/1?utm_source=mirror"),
+                "Radar test (updated)",
+            ),
+            again("guid:urn:wire:2", Some("urn:wire:2"), None, "Sinop radars"),
+            again("hash:m3", None, None, "Ankara Tests S400"),
+        ];
+        let ids = record(&mut store, mirror, &items, 2);
+        let matched: Vec<i64> = store
+            .matches_by_id(&ids)
+            .unwrap()
+            .iter()
+            .map(|m| m.item)
+            .collect();
+        assert_eq!(matched, [1, 2, 3]);
+        let items: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM items", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(items, 3);
+    }
+
     #[test]
     fn a_database_from_before_stories_gets_sightings_keys_and_its_matches_grouped() {
         let dir = tempfile::tempdir().unwrap();
