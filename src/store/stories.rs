@@ -283,9 +283,11 @@ fn group_queued(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut created = None;
     let queued: Vec<(i64, String, String, i64, String)> = {
+        // CROSS JOIN keeps the queue as the outer loop: SQLite would otherwise walk all
+        // items for the few queued (a batch's grouping read the whole table).
         let mut stmt = tx.prepare(
             "SELECT i.id, i.title, i.body, i.event_at, i.link, i.feed_id
-             FROM story_queue q JOIN items i ON i.id = q.item_id
+             FROM story_queue q CROSS JOIN items i ON i.id = q.item_id
              WHERE i.story_id IS NULL
              ORDER BY i.event_at, i.id",
         )?;
