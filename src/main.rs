@@ -7,8 +7,19 @@ use clap::Parser;
 use newshound::cli::{self, Cli, LogFormat, progress};
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    newshound::daemon::limit_heaps();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run())
+}
+
+async fn run() -> ExitCode {
     quiet_on_closed_stdout();
     let cli = Cli::parse();
     let default_level = match cli.verbose {

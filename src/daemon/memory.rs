@@ -62,6 +62,20 @@ fn release_freed() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn release_freed() {}
 
+/// Caps glibc's heaps (arenas) at two. By default glibc gives threads that allocate at
+/// the same time heaps of their own, up to eight per core, and memory freed in one heap is
+/// not reused by another: the parsers on the blocking pool each grew one. Measured on a
+/// first poll of 10,000 feeds: peak RSS 162 MB with the default, 119 MB with two, for the
+/// same CPU time. Call it before any thread is started (the runtime's included).
+pub fn limit_heaps() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt takes no pointers and only sets a limit glibc reads when a thread
+    // next looks for a heap.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,7 @@ use tokio::task::{self, JoinSet};
 
 pub use clock::Clock;
 pub use digests::{DigestRun, DigestSend, Queued, preview_digest, send_digest, send_outbox};
+pub use memory::limit_heaps;
 pub use metrics::Metrics;
 pub use outbox::DrainReport;
 pub use poll::{FeedReport, Polled, Progress, poll_once, poll_once_with_progress};
