@@ -34,23 +34,27 @@ impl Release {
         Some(AT_MOST_EVERY.saturating_sub(last.elapsed()))
     }
 
-    /// Called once per turn of the daemon's loop with whether any task is running.
-    pub(super) fn turn(&mut self, busy: bool) {
+    /// Called once per turn of the daemon's loop with whether any task is running;
+    /// whether to give memory back now (see [`release_freed`]).
+    pub(super) fn turn(&mut self, busy: bool) -> bool {
         if busy {
             self.pending = true;
-            return;
+            return false;
         }
         let due = self.last.is_none_or(|last| last.elapsed() >= AT_MOST_EVERY);
         if self.pending && due {
-            release_freed();
             self.pending = false;
             self.last = Some(Instant::now());
+            return true;
         }
+        false
     }
 }
 
+/// Hands what the allocator holds free back to the system. Called after the store's
+/// caches are emptied, so that their pages go back too.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn release_freed() {
+pub(super) fn release_freed() {
     // SAFETY: malloc_trim takes no pointers; it locks and walks glibc's own arenas and
     // hands free pages back with madvise. It is safe to call from any thread at any time.
     unsafe {
@@ -60,7 +64,7 @@ fn release_freed() {
 
 /// Other allocators give memory back on their own, or offer no way to ask.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn release_freed() {}
+pub(super) fn release_freed() {}
 
 /// Caps glibc's heaps (arenas) at two. By default glibc gives threads that allocate at
 /// the same time heaps of their own, up to eight per core, and memory freed in one heap is
@@ -83,15 +87,15 @@ mod tests {
     #[test]
     fn memory_is_given_back_once_per_idle_spell_and_not_more_often_than_the_limit() {
         let mut release = Release::new();
-        release.turn(false);
+        assert!(release.turn(false));
         let first = release.last.expect("released at the first idle turn");
         assert!(!release.pending);
 
-        release.turn(false);
+        assert!(!release.turn(false));
         assert_eq!(release.last, Some(first), "nothing new to give back");
 
-        release.turn(true);
-        release.turn(false);
+        assert!(!release.turn(true));
+        assert!(!release.turn(false));
         assert!(release.pending, "too soon after the last release: it waits");
         assert_eq!(release.last, Some(first));
 
@@ -103,7 +107,7 @@ mod tests {
             .expect("the clock is past 10 s");
         release.last = Some(long_ago);
         assert_eq!(release.due_in(), Some(Duration::ZERO));
-        release.turn(false);
+        assert!(release.turn(false));
         assert!(!release.pending);
         assert!(release.last > Some(long_ago));
         assert_eq!(release.due_in(), None);

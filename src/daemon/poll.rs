@@ -151,7 +151,7 @@ async fn poll_and_record(
     let feed_id = ctx.feed_ids[index];
     let state = {
         let _starting = ctx.starting.acquire().await?;
-        ctx.with_store(move |s| s.fetch_state(feed_id)).await?
+        ctx.with_reader(move |s| s.fetch_state(feed_id)).await?
     };
     let url = polled_url(feed, &state.location);
     let host = Hosts::key(&url);
@@ -187,7 +187,7 @@ async fn poll_and_record(
     let total = fetch.items.len();
     let items = fetch.items;
     let (items, seen) = ctx
-        .with_store(move |s| s.seen_items(feed_id, &items).map(|seen| (items, seen)))
+        .with_reader(move |s| s.seen_items(feed_id, &items).map(|seen| (items, seen)))
         .await?;
     let mut fresh = Vec::new();
     let mut edits = Vec::new();

@@ -138,6 +138,23 @@ impl Store {
             stories: None,
         })
     }
+
+    /// Lets SQLite keep up to `bytes` of the database's pages in memory (2 MB unless
+    /// set). The writer of a batch of polls needs more: with less, pages of the indexes
+    /// it changes are written out before the commit and again after the next change.
+    pub fn cache_up_to(&self, bytes: usize) -> Result<()> {
+        let kib = i64::try_from(bytes / 1024).unwrap_or(i64::MAX);
+        // A negative size is in KiB rather than pages.
+        self.conn.pragma_update(None, "cache_size", -kib)?;
+        Ok(())
+    }
+
+    /// Gives back the memory SQLite holds for pages it has cached: the cache fills up to
+    /// its size in a burst of work and would otherwise stay full while the daemon idles.
+    pub fn release_memory(&self) -> Result<()> {
+        self.conn.execute_batch("PRAGMA shrink_memory")?;
+        Ok(())
+    }
 }
 
 /// Settings, schema and derived keys, as this version needs them.
