@@ -2,7 +2,8 @@
 -- indexed the text of each key: at 400,000 items the three indexes held 75 MB, and since
 -- a new item's keys land on random pages of each, every batch of polls rewrote most of
 -- them. They now index a 64-bit hash of each key (filled in by the store, which compares
--- the full keys of the rows a hash finds), a quarter of the size.
+-- the full keys of the rows a hash finds), a quarter of the size. A guid that is the
+-- item's link, as most are, is not indexed twice: it is looked for under the link too.
 ALTER TABLE items ADD COLUMN link_hash INTEGER;
 ALTER TABLE items ADD COLUMN guid_hash INTEGER;
 ALTER TABLE items ADD COLUMN title_hash INTEGER;

@@ -171,7 +171,7 @@ pub(super) fn record_sightings(
                     keys.title,
                     to_unix(event_at),
                     keys.link.as_deref().map(key_hash),
-                    keys.guid.map(key_hash),
+                    keys.guid_hash(),
                     keys.title_hash()
                 ])?;
                 Sighting {
@@ -222,7 +222,7 @@ fn same_article(
             "SELECT id, title_key, body, event_at FROM items
              WHERE link_hash = ?1 AND canonical_link = ?2
              ORDER BY id DESC",
-            link,
+            params![key_hash(link), link],
             |stored_title, body, at| agrees(stored_title, body, at),
         )?;
         if found.is_some() {
@@ -235,12 +235,17 @@ fn same_article(
         .guid
         .filter(|g| global_guid(g) && item.identity == format!("guid:{g}"));
     if let Some(guid) = own_guid {
+        // A guid that is its item's link is found under the link (see `Keys::guid_hash`).
+        let as_link = keys.guid_link.as_deref();
         let found = first_candidate(
             conn,
             "SELECT id, title_key, body, event_at FROM items
              WHERE guid_hash = ?1 AND guid = ?2
+             UNION ALL
+             SELECT id, title_key, body, event_at FROM items
+             WHERE link_hash = ?3 AND canonical_link = ?4 AND guid = ?2
              ORDER BY id DESC",
-            guid,
+            params![key_hash(guid), guid, as_link.map(key_hash), as_link],
             |stored_title, body, at| stored_title == Some(title) || agrees(stored_title, body, at),
         )?;
         if found.is_some() {
@@ -271,16 +276,16 @@ fn candidate(r: &Row) -> rusqlite::Result<(i64, Option<String>, String, i64)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 
-/// The first stored item selected by `sql` (which takes the hash of `key` and `key`, and
-/// selects what [`candidate`] reads, newest first) that `same` accepts.
+/// The first stored item selected by `sql` with `keys` (what [`candidate`] reads, newest
+/// first) that `same` accepts.
 fn first_candidate(
     conn: &Connection,
     sql: &str,
-    key: &str,
+    keys: impl rusqlite::Params,
     same: impl Fn(Option<&str>, &str, i64) -> bool,
 ) -> Result<Option<i64>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![key_hash(key), key], candidate)?;
+    let rows = stmt.query_map(keys, candidate)?;
     for row in rows.take(CANDIDATES) {
         let (id, stored_title, body, at) = row?;
         if same(stored_title.as_deref(), &body, at) {
@@ -388,7 +393,7 @@ pub(super) fn fill_article_keys(conn: &Connection) -> rusqlite::Result<()> {
             keys.link,
             keys.title,
             keys.link.as_deref().map(key_hash),
-            keys.guid.map(key_hash),
+            keys.guid_hash(),
             keys.title_hash()
         ])?;
     }
@@ -399,6 +404,8 @@ pub(super) fn fill_article_keys(conn: &Connection) -> rusqlite::Result<()> {
 struct Keys<'a> {
     link: Option<String>,
     guid: Option<&'a str>,
+    /// The guid read as a link, when it is one.
+    guid_link: Option<String>,
     title: String,
 }
 
@@ -407,8 +414,16 @@ impl<'a> Keys<'a> {
         Keys {
             link: link.and_then(article_link),
             guid,
+            guid_link: guid.and_then(article_link),
             title: title_key(title),
         }
+    }
+
+    /// A guid that is the item's link, as most are, is not indexed again: the guid
+    /// lookup also looks for it under the link.
+    fn guid_hash(&self) -> Option<i64> {
+        let guid = self.guid?;
+        (self.guid_link.is_none() || self.guid_link != self.link).then(|| key_hash(guid))
     }
 
     /// An empty title finds nothing: it is not indexed.

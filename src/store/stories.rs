@@ -580,6 +580,44 @@ mod tests {
         assert_eq!(items, 3);
     }
 
+    /// Most guids are their item's link and are indexed only as the link; a feed that
+    /// links the same guid elsewhere (through a redirector) still finds the article.
+    #[test]
+    fn a_guid_indexed_as_its_link_is_found_from_a_feed_linking_elsewhere() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("n.db")).unwrap();
+        let ids = store.sync_feeds(&[feed("wire"), feed("mirror")]).unwrap();
+        let guid = "https://wire.example/a/9";
+        let item = |link: &str, body: &str| Item {
+            identity: format!("guid:{guid}"),
+            guid: Some(guid.into()),
+            link: Some(link.into()),
+            title: "Turkey tests S-400".into(),
+            body: body.into(),
+            published: Some(at(1)),
+        };
+        let first = record(&mut store, ids[0], &[item(guid, "Radars near Sinop.")], 1);
+        record(
+            &mut store,
+            ids[1],
+            &[item(
+                "https://proxy.example/r/123",
+                "Sinop radars, in short.",
+            )],
+            2,
+        );
+        let matched = store.matches_by_id(&first).unwrap();
+        assert_eq!(matched[0].feeds, ["wire", "mirror"]);
+        let (items, indexed): (i64, Option<i64>) = store
+            .conn
+            .query_row("SELECT COUNT(*), MAX(guid_hash) FROM items", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(items, 1);
+        assert_eq!(indexed, None, "the guid is the link: indexed once");
+    }
+
     #[test]
     fn a_database_from_before_stories_gets_sightings_keys_and_its_matches_grouped() {
         let dir = tempfile::tempdir().unwrap();
