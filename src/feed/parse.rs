@@ -102,6 +102,7 @@ pub fn parse_response(
             // Leave missing ids empty: `identity` decides what stands in for them.
             .id_generator(|_, _, _| String::new())
             .sanitize_content(false)
+            .timestamp_parser(timestamp)
             .build();
         catch_unwind(AssertUnwindSafe(|| parser.parse(text.as_bytes())))
     };
@@ -444,6 +445,31 @@ fn element_text<'a>(text: &'a str, name: &str) -> Option<&'a str> {
         return Some(content[..end].trim());
     }
     None
+}
+
+/// A feed's date as feed-rs reads it, well-formed RFC 3339 and RFC 2822 dates without
+/// its help. feed-rs's own reading runs a dozen regular expressions over every date before
+/// it tries a format, which was a tenth of the cost of parsing a feed; a date those
+/// formats take as it is reads the same either way (the rewrites only repair what they
+/// refuse), and any other goes to feed-rs as before.
+fn timestamp(text: &str) -> Option<DateTime<Utc>> {
+    let trimmed = text.trim();
+    DateTime::parse_from_rfc3339(trimmed)
+        .or_else(|_| DateTime::parse_from_rfc2822(trimmed))
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| lenient_timestamp(text))
+}
+
+/// feed-rs's lenient reading of a date, which it only offers inside a feed: the date is
+/// read as the `updated` of a document made for it.
+fn lenient_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    let document = format!(
+        r#"<feed xmlns="http://www.w3.org/2005/Atom"><updated>{}</updated></feed>"#,
+        html_escape::encode_text(text)
+    );
+    let parsed = catch_unwind(|| feed_rs::parser::parse(document.as_bytes()));
+    parsed.ok()?.ok()?.updated
 }
 
 fn to_item(entry: Entry) -> Item {
@@ -873,6 +899,49 @@ mod tests {
                 assert_eq!(collapse_whitespace(&text), reference(&text), "{text:?}");
             }
         }
+    }
+
+    /// Dates read without feed-rs's rewrites against feed-rs's own reading of them.
+    #[test]
+    fn dates_read_as_feed_rs_reads_them() {
+        let dates = [
+            "Fri, 12 Jan 2024 02:54:42 GMT",
+            "Fri, 12 Jan 2024 02:54:42 +0000",
+            " Fri, 12 Jan 2024 02:54:42 -0500 ",
+            "Sat, 12 Jan 2024 02:54:42 GMT",
+            "Friday, 12 Jan 2024 02:54:42 GMT",
+            "12 Jan 2024 02:54:42 UTC",
+            "12 January 2024 2:54:42 +0100",
+            "Jan 12 2024 02:54:42 GMT",
+            "Fri, 12 Jan 24 02:54:42 EST",
+            "Fri, 12 Jan 2024 24:00:00 -0000",
+            "Fri, 12 Jan 2024 02:54:42 Z",
+            "2024-01-24T03:27:25Z",
+            "2024-01-24T03:27:25.123+01:00",
+            "2024-01-24T03:27:25+0100",
+            "2024-01-24 03:27:25Z",
+            "2024-01-24",
+            "2024-01-24T03:27:25",
+            "yesterday",
+            "",
+            "<b>&amp;</b>",
+        ];
+        let base = Url::parse("https://x.example/feed").unwrap();
+        let mut read = 0;
+        for date in dates {
+            let rss = format!(
+                "<rss version=\"2.0\"><channel><title>T</title><item><title>A</title>\
+                 <guid>1</guid><pubDate>{}</pubDate></item></channel></rss>",
+                html_escape::encode_text(date)
+            );
+            let theirs = feed_rs::parser::parse(rss.as_bytes()).unwrap().entries[0].published;
+            assert_eq!(timestamp(date), theirs, "{date:?}");
+            let ours = parse(rss.as_bytes(), &base).unwrap().items[0].published;
+            assert_eq!(ours, theirs, "{date:?}");
+            read += usize::from(theirs.is_some());
+        }
+        // Most are dates, read by either path: the comparison is not of two `None`s.
+        assert!(read >= 14, "{read}");
     }
 
     #[test]
