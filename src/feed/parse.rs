@@ -194,8 +194,8 @@ fn repaired(text: &str) -> Option<String> {
 }
 
 /// A decoded document and the text the parser reads from it: without leading whitespace,
-/// with a UTF-8 XML declaration in place of the original one. Error positions in the
-/// parser's text are mapped back to lines and columns of the original.
+/// with a UTF-8 XML declaration in place of one that names another encoding. Error
+/// positions in the parser's text are mapped back to lines and columns of the original.
 struct Document<'a> {
     /// The decoded text as it was sent (less a byte order mark).
     original: &'a str,
@@ -210,6 +210,14 @@ impl<'a> Document<'a> {
         let rest = original.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
         let trimmed = original.len() - rest.len();
         match charset::xml_declaration(rest.as_bytes()) {
+            // A declaration that says UTF-8 already stays: the copy would cost a pass over
+            // the whole document.
+            Some(_) if charset::declares_utf8(rest.as_bytes()) => Document {
+                original,
+                text: Cow::Borrowed(rest),
+                prefix: 0,
+                skipped: trimmed,
+            },
             Some(length) => Document {
                 original,
                 text: Cow::Owned(format!("{UTF8_DECLARATION}{}", &rest[length..])),
