@@ -248,6 +248,15 @@ impl Context {
         self.settings.digests.iter().position(|d| d.name == name)
     }
 
+    /// The reading connection (see [`Context::with_reader`]), for work that is already on
+    /// the blocking pool.
+    fn lock_reader(&self) -> std::sync::MutexGuard<'_, Store> {
+        // As in `with_store`: a poisoned lock still guards a consistent connection.
+        self.reader
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Runs `work` on the store on the blocking pool: rusqlite blocks, and the store must
     /// never be held across an `.await`.
     pub async fn with_store<T, E, F>(&self, work: F) -> anyhow::Result<T>

@@ -115,10 +115,16 @@ impl Drop for Timed<'_> {
 
 type Recorded = (Result<Polled, String>, DateTime<Utc>);
 
-/// What the fetch and the parse made of the feed, before anything is stored.
+/// What the fetch, the parse and the matching made of the feed, before anything is stored.
 struct Fetch {
     answer: Answer,
-    items: Vec<Item>,
+    /// How many items the feed listed.
+    total: usize,
+    /// The items this feed has not had before, and their matches.
+    fresh: Vec<Item>,
+    matches: Vec<NewMatch>,
+    /// Items the feed had, under a new title.
+    edits: Vec<Retitle>,
 }
 
 impl Fetch {
@@ -130,7 +136,10 @@ impl Fetch {
                 hints,
                 retry_after,
             },
-            items: Vec::new(),
+            total: 0,
+            fresh: Vec::new(),
+            matches: Vec::new(),
+            edits: Vec::new(),
         }
     }
 }
@@ -176,49 +185,27 @@ async fn poll_and_record(
     }
     let timed = Timed(&ctx.metrics, std::time::Instant::now());
 
-    let fetch = fetch_and_parse(fetcher, &url, &state).await;
+    let fetch = fetch_and_read(ctx, fetcher, index, &url, &state).await?;
     if let (Some(host), Some(wait)) = (&host, fetch.answer.retry_after) {
         tracing::info!(host = %host, wait = %humantime::format_duration(wait), "host asked for a pause (Retry-After)");
         ctx.hosts.pause(host, now + to_chrono(wait));
     }
-
-    // Keep the items this feed has not had before, and match only those. An item the feed
-    // had, under a new title, was edited in place: its title is updated, nothing is sent.
-    let total = fetch.items.len();
-    let items = fetch.items;
-    let (items, seen) = ctx
-        .with_reader(move |s| s.seen_items(feed_id, &items).map(|seen| (items, seen)))
-        .await?;
-    let mut fresh = Vec::new();
-    let mut edits = Vec::new();
-    for (item, seen) in items.into_iter().zip(seen) {
-        match seen {
-            Seen::New => fresh.push(item),
-            Seen::Known {
-                item: id,
-                own_title: Some(stored),
-            } if stored != item.title && !item.title.trim().is_empty() => edits.push(Retitle {
-                item: id,
-                title: item.title,
-            }),
-            Seen::Known { .. } => {}
-        }
-    }
-    let matcher = Arc::clone(ctx);
-    let (fresh, matches) = tokio::task::spawn_blocking(move || {
-        let matches = match_items(&matcher, index, &fresh);
-        (fresh, matches)
-    })
-    .await?;
     // The fetch is done: its slots go to the next feed while this one waits to be
     // written (see `recorder`).
     let place = ctx.recorder.place().await;
     // The poll-duration histogram measures fetching, parsing and matching; the wait for
     // the batch to be written is not the feed's doing.
     drop((permit, host_permit, fetching, timed));
+    let Fetch {
+        answer,
+        total,
+        fresh,
+        matches,
+        edits,
+    } = fetch;
     let new_items = fresh.len();
 
-    let record = next_poll(ctx, feed, &state, fetch.answer, new_items, now);
+    let record = next_poll(ctx, feed, &state, answer, new_items, now);
     let next_due = record.next_due;
     let outcome = record.outcome.clone();
     let recording = Recording {
@@ -261,9 +248,16 @@ fn polled_url(feed: &FeedSettings, location: &Location) -> Url {
         .unwrap_or_else(|| feed.url.clone())
 }
 
-/// Conditional request → not modified? stop → same bytes as last time? stop → parse (on
-/// the blocking pool). Every failure ends up in the answer.
-async fn fetch_and_parse(fetcher: &Fetcher, url: &Url, state: &FetchState) -> Fetch {
+/// Conditional request → not modified? stop → the rest on the blocking pool, in one task
+/// (see [`read_body`]). Every failure to get or read a feed ends up in the answer; only
+/// the store's failures are errors.
+async fn fetch_and_read(
+    ctx: &Arc<Context>,
+    fetcher: &Fetcher,
+    index: usize,
+    url: &Url,
+    state: &FetchState,
+) -> anyhow::Result<Fetch> {
     let validators = Validators {
         etag: state.etag.clone(),
         last_modified: state.last_modified.clone(),
@@ -272,13 +266,20 @@ async fn fetch_and_parse(fetcher: &Fetcher, url: &Url, state: &FetchState) -> Fe
         match fetcher.fetch(url, &validators).await {
             Err(e) => {
                 let outcome = failed(e.status(), e.kind(), e.to_string());
-                return Fetch::nothing(outcome, ResponseHints::default(), e.retry_after());
+                return Ok(Fetch::nothing(
+                    outcome,
+                    ResponseHints::default(),
+                    e.retry_after(),
+                ));
             }
             Ok(Fetched::NotModified {
                 status,
                 validators,
                 hints,
-            }) => return Fetch::nothing(not_modified(Some(status), validators), hints, None),
+            }) => {
+                let outcome = not_modified(Some(status), validators);
+                return Ok(Fetch::nothing(outcome, hints, None));
+            }
             Ok(Fetched::Body {
                 status,
                 bytes,
@@ -287,47 +288,128 @@ async fn fetch_and_parse(fetcher: &Fetcher, url: &Url, state: &FetchState) -> Fe
                 content_type,
             }) => (status, bytes, validators, hints, content_type),
         };
-    let body_hash = sha256_hex(&bytes);
-    if state.body_hash.as_deref() == Some(body_hash.as_str()) {
-        // The server ignores conditional requests but sent the same bytes.
-        return Fetch::nothing(not_modified(status, validators), hints, None);
-    }
-    let base = url.clone();
-    let parsed = tokio::task::spawn_blocking(move || {
-        parse::parse_response(&bytes, &base, content_type.as_deref())
+    let (reader, base, known) = (Arc::clone(ctx), url.clone(), state.body_hash.clone());
+    let read = tokio::task::spawn_blocking(move || {
+        read_body(
+            &reader,
+            index,
+            &bytes,
+            &base,
+            content_type.as_deref(),
+            known,
+        )
     })
     .await
     // A panic outside the parser's own guard: recorded on the feed like any other
     // failure, so that it backs off and shows.
     .unwrap_or_else(|_| {
-        Err(ParseError::Malformed(
+        Ok(Read::Unreadable(ParseError::Malformed(
             "malformed feed: reading it failed inside newshound".into(),
-        ))
-    });
-    match parsed {
-        Err(e) => {
+        )))
+    })?;
+    Ok(match read {
+        // The server ignores conditional requests but sent the same bytes.
+        Read::Unchanged => Fetch::nothing(not_modified(status, validators), hints, None),
+        Read::Unreadable(e) => {
             let kind = match e {
                 ParseError::NotAFeed(_) => "not a feed",
                 ParseError::Malformed(_) => "malformed",
             };
             Fetch::nothing(failed(status, kind, e.to_string()), hints, None)
         }
-        Ok(parsed) => Fetch {
+        Read::Items {
+            body_hash,
+            refresh_hint,
+            listed,
+            fresh,
+            matches,
+            edits,
+        } => Fetch {
+            total: listed.len(),
             answer: Answer {
                 outcome: PollOutcome::Fetched {
                     status,
                     etag: validators.etag,
                     last_modified: validators.last_modified,
                     body_hash,
-                    refresh_hint: parsed.refresh_hint,
-                    listed: parsed.items.iter().map(|i| i.identity.clone()).collect(),
+                    refresh_hint,
+                    listed,
                 },
                 hints,
                 retry_after: None,
             },
-            items: parsed.items,
+            fresh,
+            matches,
+            edits,
         },
+    })
+}
+
+/// What the blocking half of a poll made of a body.
+enum Read {
+    /// The same bytes as at the last poll.
+    Unchanged,
+    Unreadable(ParseError),
+    Items {
+        body_hash: String,
+        refresh_hint: Option<Duration>,
+        /// The identities of every item the feed lists, in its order.
+        listed: Vec<String>,
+        fresh: Vec<Item>,
+        matches: Vec<NewMatch>,
+        edits: Vec<Retitle>,
+    },
+}
+
+/// Same bytes as last time? stop → parse → keep the items this feed has not had before →
+/// match only those. An item the feed had, under a new title, was edited in place: its
+/// title is updated, nothing is sent. One task on the blocking pool for all of it, rather
+/// than one for each step: a thousand feeds polled at once made the hops between the
+/// pool and the runtime, and the threads the pool grew for them, a cost of their own.
+fn read_body(
+    ctx: &Context,
+    index: usize,
+    bytes: &[u8],
+    base: &Url,
+    content_type: Option<&str>,
+    known_hash: Option<String>,
+) -> anyhow::Result<Read> {
+    let body_hash = sha256_hex(bytes);
+    if known_hash.as_deref() == Some(body_hash.as_str()) {
+        return Ok(Read::Unchanged);
     }
+    let parsed = match parse::parse_response(bytes, base, content_type) {
+        Ok(parsed) => parsed,
+        Err(e) => return Ok(Read::Unreadable(e)),
+    };
+    let listed: Vec<String> = parsed.items.iter().map(|i| i.identity.clone()).collect();
+    let seen = ctx
+        .lock_reader()
+        .seen_items(ctx.feed_ids[index], &parsed.items)?;
+    let mut fresh = Vec::new();
+    let mut edits = Vec::new();
+    for (item, seen) in parsed.items.into_iter().zip(seen) {
+        match seen {
+            Seen::New => fresh.push(item),
+            Seen::Known {
+                item: id,
+                own_title: Some(stored),
+            } if stored != item.title && !item.title.trim().is_empty() => edits.push(Retitle {
+                item: id,
+                title: item.title,
+            }),
+            Seen::Known { .. } => {}
+        }
+    }
+    let matches = match_items(ctx, index, &fresh);
+    Ok(Read::Items {
+        body_hash,
+        refresh_hint: parsed.refresh_hint,
+        listed,
+        fresh,
+        matches,
+        edits,
+    })
 }
 
 /// The feed's row after this poll: when it is next due, its adapted interval, and where

@@ -100,6 +100,20 @@ pub(crate) fn xml_declaration(text: &[u8]) -> Option<usize> {
     Some(5 + end + 2)
 }
 
+/// Whether the XML declaration `text` starts with (see [`xml_declaration`]) leaves the
+/// document in UTF-8: it names no encoding, or UTF-8.
+pub(crate) fn declares_utf8(text: &[u8]) -> bool {
+    let Some(length) = xml_declaration(text) else {
+        return false;
+    };
+    let Ok(declaration) = std::str::from_utf8(&text[..length]) else {
+        return false;
+    };
+    !declaration.contains("encoding")
+        || pseudo_attribute(declaration, "encoding")
+            .is_some_and(|e| e.eq_ignore_ascii_case("utf-8"))
+}
+
 /// The value of `name="…"` (or `'…'`) in an XML declaration.
 fn pseudo_attribute<'a>(declaration: &'a str, name: &str) -> Option<&'a str> {
     let mut rest = declaration;
@@ -118,6 +132,26 @@ fn pseudo_attribute<'a>(declaration: &'a str, name: &str) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn declarations_that_say_utf8() {
+        let cases = [
+            ("<?xml version=\"1.0\"?><rss/>", true),
+            ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", true),
+            (
+                "<?xml version='1.0' encoding='utf-8' standalone='yes'?>",
+                true,
+            ),
+            ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>", false),
+            ("<?xml version=\"1.0\" encoding=\"utf8\"?>", false),
+            ("<?xml version=\"1.0\" encoding=UTF-8?>", false),
+            ("<?xml-stylesheet href=\"a.xsl\"?>", false),
+            ("<rss/>", false),
+        ];
+        for (text, utf8) in cases {
+            assert_eq!(super::declares_utf8(text.as_bytes()), utf8, "{text}");
+        }
+    }
+
     use super::*;
 
     fn utf16(text: &str, little_endian: bool, bom: bool) -> Vec<u8> {

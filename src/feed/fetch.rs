@@ -214,13 +214,13 @@ impl Fetcher {
                 retry_after,
             });
         }
-        if response
-            .content_length()
-            .is_some_and(|len| len > self.max_body_bytes)
-        {
+        let announced = response.content_length();
+        if announced.is_some_and(|len| len > self.max_body_bytes) {
             return Err(FetchError::TooLarge(self.max_body_bytes));
         }
-        let mut bytes = Vec::new();
+        // Room for the body as announced (within the cap, checked above), rather than
+        // growing it by copies; a body of unknown length grows as before.
+        let mut bytes = Vec::with_capacity(usize::try_from(announced.unwrap_or(0)).unwrap_or(0));
         while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
             if bytes.len() as u64 + chunk.len() as u64 > self.max_body_bytes {
                 return Err(FetchError::TooLarge(self.max_body_bytes));
