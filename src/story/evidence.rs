@@ -1,10 +1,11 @@
-//! Where a report says its event happened: the streets it names. Two local reports of one
-//! kind of event share the city, the police spokesman and most of their words; where it
-//! happened tells many of them apart, and outlets write it in a few fixed forms ("the 1200
-//! block of Elm Ave.", "on Elm Avenue", "near W. 36th St.") that fold to one key whatever
-//! the wording. Read from the words that `text` splits, once per item.
+//! Where a report says its event happened: the streets it names, and the places its
+//! headline and lede put it in. Two local reports of one kind of event share the city, the
+//! police spokesman and most of their words; where it happened tells many of them apart,
+//! and outlets write it in a few fixed forms ("the 1200 block of Elm Ave.", "on Elm
+//! Avenue", "near W. 36th St.", "in Hallandale Beach") that fold to one key whatever the
+//! wording. Read from the words that `text` splits, once per item.
 
-use super::text::{Term, Word, hash, is_stopword};
+use super::text::{Term, Word, hash, is_stopword, stem};
 
 /// What a street is called after its name, as outlets write it.
 const SUFFIXES: [&str; 29] = [
@@ -103,6 +104,80 @@ pub(super) fn street_at(folded: &str, words: &[Word], at: usize) -> Option<Term>
     Some(street_key(t))
 }
 
+/// Words between "in" and a place that are not part of its name: the side of town ("in
+/// southeast Houston") and, when nothing but a time follows, the time.
+const PLACE_SKIP: [&str; 14] = [
+    "central",
+    "downtown",
+    "east",
+    "eastern",
+    "north",
+    "northeast",
+    "northern",
+    "northwest",
+    "south",
+    "southeast",
+    "southern",
+    "southwest",
+    "west",
+    "western",
+];
+
+/// Capitalised words that say when, not where ("in Hallandale Beach Monday evening").
+const CALENDAR: [&str; 19] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// Words in a place's name, at most.
+const MAX_PLACE_WORDS: usize = 3;
+
+/// The place named after "in" at `at`, as the terms of its words: a run of capitalised
+/// words past the side of town ("in southeast Houston" = houston, "in Hallandale Beach
+/// Monday" = hallandale beach). Empty when none follows ("in a car", "in 2016").
+pub(super) fn place_after(folded: &str, words: &[Word], at: usize) -> Vec<Term> {
+    let text = |w: &Word| &folded[w.start..w.end];
+    let mut next = at + 1;
+    while words
+        .get(next)
+        .is_some_and(|w| w.joined && PLACE_SKIP.contains(&text(w)))
+    {
+        next += 1;
+    }
+    let mut place = Vec::new();
+    for w in words.iter().skip(next).take(MAX_PLACE_WORDS) {
+        let t = text(w);
+        if !w.joined
+            || !w.capital
+            || w.number
+            || is_stopword(t)
+            || CALENDAR.contains(&t)
+            || PLACE_SKIP.contains(&t)
+        {
+            break;
+        }
+        place.push(hash(stem(t).as_bytes()));
+    }
+    place
+}
+
 /// The street after "block of" at `at` (with its side of town skipped): the word before a
 /// suffix within [`MAX_STREET_WORDS`], else the first word.
 fn block_street(folded: &str, words: &[Word], at: usize) -> Option<Term> {
@@ -199,6 +274,35 @@ mod tests {
         ),
         ("shot on the street, blocks from home", &[]),
     ];
+
+    /// (headline or lede, the places it puts its event in)
+    const PLACE_TABLE: &[(&str, &[&[&str]])] = &[
+        (
+            "One person was killed in Hallandale Beach Monday evening, police said.",
+            &[&["hallandale", "beach"]],
+        ),
+        (
+            "Teen girl shot at MLK celebration in southeast Houston",
+            &[&["houston"]],
+        ),
+        // No capital after "in": no place; a function word or a time ends one.
+        ("A man was shot in a car in 2016 in the West Loop.", &[]),
+        ("Shot in Elm Park on Monday", &[&["elm", "park"]]),
+    ];
+
+    #[test]
+    fn places_are_read_after_in() {
+        for &(text, want) in PLACE_TABLE {
+            let mut splitter = Splitter::default();
+            splitter.push(text, true);
+            let mut want: Vec<Vec<Term>> = want
+                .iter()
+                .map(|place| place.iter().map(|w| hash(w.as_bytes())).collect())
+                .collect();
+            want.sort_unstable();
+            assert_eq!(splitter.evidence().places, want, "{text}");
+        }
+    }
 
     #[test]
     fn streets_are_read_from_their_usual_wordings() {

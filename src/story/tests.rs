@@ -582,6 +582,67 @@ fn a_report_naming_another_street_than_the_storys_scores_lower() {
     }
 }
 
+/// Two shootings at holiday celebrations in two cities share the holiday's rare words. A
+/// report whose lede puts its event in another city than the story's, naming none of the
+/// story's places there, scores [`PLACE_CONFLICT`] lower with it, even when its last
+/// paragraph names the story's event; one that names the story's place in its lede, whose
+/// place the story names, or that shares the story's street, does not.
+#[test]
+fn a_report_whose_lede_puts_its_event_in_another_place_scores_lower() {
+    let miami = (
+        "8 shot at Martin Luther King Jr. Day celebration in Miami",
+        "Eight people were shot at a Martin Luther King Jr. Day celebration in Miami on          Monday afternoon, police said. The shooting happened near the parade route at          Martin Luther King Jr. Memorial Park on NW 32nd Avenue, as families gathered for          the holiday. Two people were detained.",
+    );
+    // (title, body, loses PLACE_CONFLICT)
+    let table = [
+        (
+            "Four shot at MLK celebration in southeast Houston",
+            "Four people were shot at a Martin Luther King Jr. Day celebration in Houston on              Monday night. The shooting happened during a block party on the holiday, near              the parade route on Martin Luther King Boulevard, police said.",
+            true,
+        ),
+        // The "related" paragraph names the story's event and city, but not in the lede.
+        (
+            "1 killed, 2 hurt in Hallandale Beach shooting",
+            "One person was killed and two were hurt in a shooting in Hallandale Beach on              Monday evening, police said. A suspect is in custody.\n\nEarlier Monday, eight              people were shot at a Martin Luther King Jr. Day parade at Memorial Park in              Miami.",
+            true,
+        ),
+        // A neighbourhood in the lede, the story's city further down: the story names
+        // neither, but the item names the city in its own lede.
+        (
+            "Shooting at Liberty City parade",
+            "Eight people were shot at a Martin Luther King Jr. Day parade in Liberty City,              in Miami, on Monday. Two people were detained at Memorial Park.",
+            false,
+        ),
+        // Another place in the lede, but the story's street.
+        (
+            "Shooting at MLK Day parade in Brownsville",
+            "Eight people were shot at a Martin Luther King Jr. Day parade in Brownsville on              Monday, on NW 32nd Avenue near the park, police said.",
+            false,
+        ),
+    ];
+    let mut index = StoryIndex::new(DEFAULT_WINDOW);
+    for n in 0..40 {
+        let text = WEST_SIDE_HISTORY[n % WEST_SIDE_HISTORY.len()];
+        index.learn(&Features::of("Shooting", text));
+    }
+    index.add(1, Features::of(miami.0, miami.1), at(4, 16));
+    let story = &index.stories[&1];
+    let score = |f: &Features| {
+        let text = index.weigh(f);
+        let title = index.weigh_title(f);
+        index.score(&text, &title, f, story)
+    };
+    for (title, body, conflicts) in table {
+        let f = Features::of(title, body);
+        assert!(!f.evidence.places.is_empty(), "{title}");
+        let mut unplaced = f.clone();
+        unplaced.evidence.places.clear();
+        let lost = score(&unplaced) - score(&f);
+        let want = if conflicts { PLACE_CONFLICT } else { 0.0 };
+        assert!((lost - want).abs() < 1e-6, "{title}: {lost}");
+    }
+}
+
 #[test]
 fn features_keep_the_streets_and_the_people_named_in_full() {
     let f = Features::of(

@@ -12,7 +12,7 @@
 //! hands only non-ASCII characters to `normalize`, which keeps one definition of folding
 //! (Erdoğan = Erdogan) across the project.
 
-use super::evidence::street_at;
+use super::evidence::{place_after, street_at};
 use crate::watch::normalize;
 
 /// A word, a name or a pair of names, hashed. Collisions at 64 bits are negligible next to
@@ -51,17 +51,24 @@ pub(super) struct Splitter {
     occurrences: Vec<(Term, bool)>,
     /// The ages of people given in the texts pushed since the last [`Splitter::ages`].
     ages: Vec<u8>,
-    /// The streets and people named in the texts pushed since the last
-    /// [`Splitter::evidence`].
+    /// The streets, places and people named in the texts pushed since the last
+    /// [`Splitter::evidence`], and their ledes' terms.
     evidence: Evidence,
 }
 
-/// Who and where: the people a report names in full and the streets it names, each a key
-/// that reports of one event share whatever their other words.
+/// Who and where: the people a report names in full, the streets it names and the places
+/// its lede puts the event in, each a key that reports of one event share whatever their
+/// other words; and the lede's terms, to tell where a report names a place.
 #[derive(Debug, Default, Clone)]
 pub(super) struct Evidence {
     /// Streets ([`street_at`]), sorted, each once.
     pub(super) streets: Vec<Term>,
+    /// The places the headline and the lede put the event in ([`place_after`]), each as
+    /// the terms of its words; sorted, each once.
+    pub(super) places: Vec<Vec<Term>>,
+    /// The terms of the headline and the lede (each text's first sentence), sorted, each
+    /// once: where a report says what it is about.
+    pub(super) lede: Vec<Term>,
     /// People named in full: the term of a first and last name written together, when the
     /// text names them again by the last name alone (as news style does for the people it
     /// is about, and not for places or titles: "Fort Myers", "Police Chief"). Sorted, each
@@ -80,8 +87,16 @@ impl Splitter {
         // not in a pair: a person named in full is named again by surname alone.
         let mut pairs: Vec<(Term, Term)> = Vec::new();
         let mut alone: Vec<Term> = Vec::new();
+        let mut lede = true;
         for (at, word) in words.iter().enumerate() {
             let folded = &self.folded[word.start..word.end];
+            lede &= at == 0 || !word.sentence_start;
+            if lede && folded == "in" {
+                let place = place_after(&self.folded, words, at);
+                if !place.is_empty() {
+                    self.evidence.places.push(place);
+                }
+            }
             self.ages.extend(age_at(&self.folded, words, at));
             self.evidence
                 .streets
@@ -99,6 +114,9 @@ impl Splitter {
                         .get(at + 1)
                         .is_some_and(|next| next.capital && next.joined));
             let term = hash(stem.as_bytes());
+            if lede {
+                self.evidence.lede.push(term);
+            }
             let paired = is_name && previous_name.is_some() && word.joined;
             if paired && let Some(first) = previous_name {
                 let pair = pair_hash(first, stem);
@@ -141,13 +159,20 @@ impl Splitter {
         ages
     }
 
-    /// The streets and people named in the texts pushed since the last call.
+    /// The streets, places and people named in the texts pushed since the last call, and
+    /// their ledes' terms.
     pub(super) fn evidence(&mut self) -> Evidence {
         let mut evidence = std::mem::take(&mut self.evidence);
-        for set in [&mut evidence.streets, &mut evidence.people] {
+        for set in [
+            &mut evidence.streets,
+            &mut evidence.people,
+            &mut evidence.lede,
+        ] {
             set.sort_unstable();
             set.dedup();
         }
+        evidence.places.sort_unstable();
+        evidence.places.dedup();
         evidence
     }
 
@@ -351,7 +376,7 @@ fn is_word_char(c: char) -> bool {
 
 /// A plural and its singular are one term: `shootings` and `shooting` report the same
 /// thing. Only the plain `-s` is removed; a stemmer's other cuts would merge names.
-fn stem(word: &str) -> &str {
+pub(super) fn stem(word: &str) -> &str {
     let bytes = word.as_bytes();
     if bytes.len() > 3
         && bytes[bytes.len() - 1] == b's'
