@@ -70,24 +70,12 @@ pub(crate) fn snippet(text: &str, spans: &[Range<usize>]) -> Snippet {
         start
     };
 
-    let mut out = String::with_capacity(window_end - start + 2 * ELLIPSIS.len());
-    if text
-        .get(..start)
-        .is_some_and(|t| t.chars().any(|c| !is_space(c)))
-    {
-        out.push_str(ELLIPSIS);
-    }
-    let body_start = out.len();
-
-    // Offsets to translate: every start and end of the spans inside the window, sorted,
-    // so one walk over the window translates them all.
-    let inside: Vec<&Range<usize>> = spans
-        .iter()
-        .filter(|r| start <= r.start && r.start < r.end && r.end <= end)
-        .collect();
-    let mut offsets: Vec<usize> = inside.iter().flat_map(|r| [r.start, r.end]).collect();
-    offsets.sort_unstable();
-    offsets.dedup();
+    let Opening {
+        mut out,
+        body_start,
+        inside,
+        offsets,
+    } = open(text, start, end, window_end - start, spans);
     let mut translated = vec![0; offsets.len()];
     let mut next = 0;
     // The next offset to translate, or past the window.
@@ -130,6 +118,48 @@ pub(crate) fn snippet(text: &str, spans: &[Range<usize>]) -> Snippet {
         *slot = out.len();
     }
     finish(out, text, end, &inside, &offsets, &translated)
+}
+
+/// The start of a snippet of the window `start..end` (`len` bytes of text, or none when
+/// the cuts are not boundaries): an ellipsis if text comes before it, and the offsets a
+/// walk over the window translates into `out`.
+struct Opening<'s> {
+    out: String,
+    /// Where the window's text starts in `out`.
+    body_start: usize,
+    /// The spans inside the window.
+    inside: Vec<&'s Range<usize>>,
+    /// Every start and end of `inside`, sorted, so that one walk translates them all.
+    offsets: Vec<usize>,
+}
+
+fn open<'s>(
+    text: &str,
+    start: usize,
+    end: usize,
+    len: usize,
+    spans: &'s [Range<usize>],
+) -> Opening<'s> {
+    let mut out = String::with_capacity(len + 2 * ELLIPSIS.len());
+    if text
+        .get(..start)
+        .is_some_and(|t| t.chars().any(|c| !is_space(c)))
+    {
+        out.push_str(ELLIPSIS);
+    }
+    let inside: Vec<&Range<usize>> = spans
+        .iter()
+        .filter(|r| start <= r.start && r.start < r.end && r.end <= end)
+        .collect();
+    let mut offsets: Vec<usize> = inside.iter().flat_map(|r| [r.start, r.end]).collect();
+    offsets.sort_unstable();
+    offsets.dedup();
+    Opening {
+        body_start: out.len(),
+        out,
+        inside,
+        offsets,
+    }
 }
 
 /// The end of a snippet: an ellipsis if text follows the window, and the highlights, from
@@ -336,24 +366,12 @@ mod tests {
         let end = snap_end(text, end, anchor_end);
         let window = text.get(start..end).unwrap_or("");
 
-        let mut out = String::with_capacity(window.len() + 2 * ELLIPSIS.len());
-        if text
-            .get(..start)
-            .is_some_and(|t| t.chars().any(|c| !is_space(c)))
-        {
-            out.push_str(ELLIPSIS);
-        }
-        let body_start = out.len();
-
-        // Offsets to translate: every start and end of the spans inside the window, sorted,
-        // so one walk over the window translates them all.
-        let inside: Vec<&Range<usize>> = spans
-            .iter()
-            .filter(|r| start <= r.start && r.start < r.end && r.end <= end)
-            .collect();
-        let mut offsets: Vec<usize> = inside.iter().flat_map(|r| [r.start, r.end]).collect();
-        offsets.sort_unstable();
-        offsets.dedup();
+        let Opening {
+            mut out,
+            body_start,
+            inside,
+            offsets,
+        } = open(text, start, end, window.len(), spans);
         let mut translated = vec![0; offsets.len()];
         let mut next = 0;
         let mut pending_space = false;
