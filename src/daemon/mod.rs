@@ -31,7 +31,7 @@ mod timetable;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -191,7 +191,7 @@ impl Context {
         let now = clock.now();
         let db = Arc::clone(&store);
         let feed_ids = tokio::task::spawn_blocking(move || {
-            let mut store = db.lock().unwrap_or_else(|p| p.into_inner());
+            let mut store = lock(&db);
             let ids = store.sync_feeds(&feeds)?;
             store.sync_digests(&digests, now)?;
             anyhow::Ok(ids)
@@ -250,11 +250,8 @@ impl Context {
 
     /// The reading connection (see [`Context::with_reader`]), for work that is already on
     /// the blocking pool.
-    fn lock_reader(&self) -> std::sync::MutexGuard<'_, Store> {
-        // As in `with_store`: a poisoned lock still guards a consistent connection.
-        self.reader
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock_reader(&self) -> MutexGuard<'_, Store> {
+        lock(&self.reader)
     }
 
     /// Runs `work` on the store on the blocking pool: rusqlite blocks, and the store must
@@ -299,17 +296,17 @@ where
     E: Into<anyhow::Error> + Send + 'static,
     T: Send + 'static,
 {
-    let result = tokio::task::spawn_blocking(move || {
-        // A panic while holding the lock poisons it; the connection itself is still
-        // consistent (SQLite rolls back an unfinished transaction), so carry on.
-        let mut store = store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        work(&mut store)
-    })
-    .await
-    .context("database task failed")?;
+    let result = tokio::task::spawn_blocking(move || work(&mut lock(&store)))
+        .await
+        .context("database task failed")?;
     result.map_err(Into::into)
+}
+
+/// Locks a store or the recorder's queue. A panic while holding the lock poisons it; a
+/// store's connection is still consistent (SQLite rolls back an unfinished transaction)
+/// and the queue is a plain list, so carry on.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Runs the daemon until `shutdown` completes: polls every feed when it is due, runs each

@@ -11,12 +11,13 @@
 //! waits (holding a place in the batch instead), so fetching goes on meanwhile.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot};
 
+use super::lock;
 use crate::model::{Item, MatchRecord};
 use crate::store::{FeedId, FeedPoll, NewMatch, PollRecord, Retitle, Store};
 
@@ -225,10 +226,4 @@ fn write(store: &mut Store, batch: Vec<Waiting>, window: Duration) {
         // The poll's task may have gone (shutdown): what it found is stored all the same.
         let _ = reply.send(answer);
     }
-}
-
-/// A panic while holding a lock poisons it; the store's connection is still consistent
-/// (SQLite rolls back an unfinished transaction) and the queue is a plain list, so carry on.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
