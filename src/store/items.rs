@@ -411,10 +411,16 @@ struct Keys<'a> {
 
 impl<'a> Keys<'a> {
     fn of(link: Option<&str>, guid: Option<&'a str>, title: &str) -> Keys<'a> {
+        let link_key = link.and_then(article_link);
+        // Most guids are the link itself: read it once.
+        let guid_link = match guid {
+            Some(guid) if Some(guid) == link => link_key.clone(),
+            guid => guid.and_then(article_link),
+        };
         Keys {
-            link: link.and_then(article_link),
+            link: link_key,
             guid,
-            guid_link: guid.and_then(article_link),
+            guid_link,
             title: title_key(title),
         }
     }
