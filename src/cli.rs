@@ -19,6 +19,7 @@ use crate::feed::parse::html_to_text;
 use crate::model::{MatchRecord, Story};
 use crate::store::{MessageState, OutboxMessage, Store};
 use crate::watch::{Field, Query, Watcher};
+use crate::wording::{count, one_line_within};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -408,21 +409,21 @@ fn print_drain(report: &daemon::DrainReport) {
             m.kind.as_str(),
             m.recipient,
             count(m.matches, "match", "matches"),
-            one_line(&m.subject, 80)
+            one_line_within(&m.subject, 80)
         );
     }
     for (m, reason) in &report.retrying {
         println!(
             "not sent to {}: {}; it stays in the outbox",
             m.recipient,
-            one_line(reason, 200)
+            one_line_within(reason, 200)
         );
     }
     for (m, reason) in &report.failed {
         println!(
             "refused for {}: {}; `newshound outbox retry {}` tries again",
             m.recipient,
-            one_line(reason, 200),
+            one_line_within(reason, 200),
             m.id
         );
     }
@@ -464,8 +465,8 @@ fn print_outbox(
                 (state, _) => format!("{state:?}").to_lowercase(),
             };
             let about = match (&m.state, &m.last_error) {
-                (MessageState::Sent, _) | (_, None) => one_line(&m.subject, 60),
-                (_, Some(error)) => one_line(error, 60),
+                (MessageState::Sent, _) | (_, None) => one_line_within(&m.subject, 60),
+                (_, Some(error)) => one_line_within(error, 60),
             };
             vec![
                 m.id.to_string(),
@@ -717,11 +718,7 @@ fn print_poll(reports: &[daemon::FeedReport]) {
         .filter_map(|r| r.outcome.as_ref().ok())
         .flat_map(|p| &p.matches)
         .collect();
-    println!(
-        "\n{} new match{}",
-        matches.len(),
-        if matches.len() == 1 { "" } else { "es" }
-    );
+    println!("\n{}", count(matches.len(), "new match", "new matches"));
     for m in matches {
         print_match(m);
     }
@@ -768,8 +765,10 @@ fn print_feeds(
         .map(|feed| {
             let s = &feed.status;
             let error = match (&s.last_error, s.last_error_at) {
-                (Some(error), Some(at)) => format!("{} ({})", one_line(error, 70), ago(at, now)),
-                (Some(error), None) => one_line(error, 70),
+                (Some(error), Some(at)) => {
+                    format!("{} ({})", one_line_within(error, 70), ago(at, now))
+                }
+                (Some(error), None) => one_line_within(error, 70),
                 _ => "-".to_string(),
             };
             vec![
@@ -819,22 +818,6 @@ fn ago(t: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> String {
     }
 }
 
-/// The text on one line, cut at `max` characters.
-fn one_line(text: &str, max: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        flat
-    } else {
-        let cut: String = flat.chars().take(max - 1).collect();
-        format!("{cut}…")
-    }
-}
-
-/// `1 match`, `2 matches`.
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// Opens the database on the blocking pool and reads from it.
 async fn read_store<T: Send + 'static>(
     settings: &Settings,
@@ -846,7 +829,7 @@ async fn read_store<T: Send + 'static>(
 
 /// `--since 48h` as the time that long ago.
 fn since_arg(text: &str) -> anyhow::Result<chrono::DateTime<Utc>> {
-    let since = config::parse_duration(text).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
+    let since = crate::units::parse_duration(text).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
     Ok(Utc::now() - chrono::Duration::from_std(since).context("--since is too long")?)
 }
 
@@ -869,8 +852,8 @@ fn print_stories(stories: &[Story], json: bool) -> anyhow::Result<()> {
             out,
             "  story {} · {} from {}: {} · {span}",
             story.story_id,
-            plural(story.items.len(), "item", "items"),
-            plural(story.outlets.len(), "outlet", "outlets"),
+            count(story.items.len(), "item", "items"),
+            count(story.outlets.len(), "outlet", "outlets"),
             story.outlets.join(", "),
         )?;
         for item in &story.items {
@@ -891,10 +874,6 @@ fn print_stories(stories: &[Story], json: bool) -> anyhow::Result<()> {
         eprintln!("no stories");
     }
     Ok(())
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn print_match(m: &MatchRecord) {
@@ -1328,7 +1307,7 @@ async fn health(url: &str) -> anyhow::Result<ExitCode> {
     match answer {
         Ok((status, body)) => {
             let healthy = status == reqwest::StatusCode::OK;
-            let reason = one_line(&String::from_utf8_lossy(&body), 200);
+            let reason = one_line_within(&String::from_utf8_lossy(&body), 200);
             println!(
                 "{} {url}: {status}{}",
                 if healthy { "healthy" } else { "unhealthy" },

@@ -43,4 +43,6 @@ pub mod opml;
 pub mod schedule;
 pub mod store;
 pub mod story;
+pub mod units;
 pub mod watch;
+pub mod wording;

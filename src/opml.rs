@@ -16,6 +16,8 @@ use std::fmt::Write as _;
 
 use url::Url;
 
+use crate::wording::one_line;
+
 /// Tags a feed takes from the folders around it (the innermost) and from its `category`.
 const MAX_FOLDER_TAGS: usize = 8;
 const MAX_CATEGORY_TAGS: usize = 16;
@@ -347,10 +349,6 @@ fn decode(bytes: &[u8]) -> String {
         .decode_without_bom_handling(bytes)
         .0
         .into_owned()
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn unique_tags(tags: Vec<String>) -> Vec<String> {

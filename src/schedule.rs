@@ -53,7 +53,7 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
-use crate::config::parse_duration;
+use crate::units::parse_duration;
 
 const EXPECTED: &str = "expected \"every 2h\", \"daily 08:00\", \"weekdays 08:00\", \
      \"weekly mon 08:00\" or a cron expression like \"0 8,17 * * 1-5\"";

@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::daemon::{FeedReport, Progress};
+use crate::wording::{count, one_line};
 
 /// The bar being drawn, if any, for [`around_bar`].
 static BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
@@ -99,16 +100,12 @@ fn summary(report: &FeedReport) -> String {
             ),
             None if polled.not_modified => "not modified".to_string(),
             None => format!(
-                "{} new, {} match{}",
+                "{} new, {}",
                 polled.new_items,
-                polled.matches.len(),
-                if polled.matches.len() == 1 { "" } else { "es" }
+                count(polled.matches.len(), "match", "matches")
             ),
         },
-        Err(error) => format!(
-            "failed: {}",
-            error.split_whitespace().collect::<Vec<_>>().join(" ")
-        ),
+        Err(error) => format!("failed: {}", one_line(error)),
     }
 }
 

@@ -23,6 +23,7 @@ use crate::feed::parse::{self, ParseError};
 use crate::feed::redacted;
 use crate::model::{Item, MatchRecord};
 use crate::store::{FetchState, Location, NewMatch, PollOutcome, PollRecord, Retitle, Seen};
+use crate::wording::one_line;
 
 /// Failures in a row at a URL a feed moved to before the configured one is tried again.
 const GIVE_UP_ADOPTED_URL: u32 = 3;
@@ -556,7 +557,7 @@ fn failed(status: Option<u16>, kind: &str, error: String) -> PollOutcome {
     PollOutcome::Failed {
         status,
         kind: kind.to_string(),
-        error: error.split_whitespace().collect::<Vec<_>>().join(" "),
+        error: one_line(&error),
     }
 }
 

@@ -27,6 +27,7 @@ use url::Url;
 
 pub use crate::model::EarlierCoverage;
 use crate::model::{MatchRecord, Snippet};
+use crate::wording::{count, one_line};
 
 /// What one digest email covers: the matches of each watchlist, in the order the
 /// sections should appear.
@@ -603,10 +604,6 @@ fn since(first_sent: DateTime<Utc>, generated_at: DateTime<Utc>, tz: Tz) -> Stri
     }
 }
 
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// "2 new stories and 1 follow-up", the count shared by the subject, the headers and the
 /// section headings.
 fn stories(new: usize, follow_ups: usize) -> String {
@@ -695,15 +692,6 @@ fn either(names: &[String]) -> String {
 /// one sentence, after the topics it watched: silence should not read as a broken digest.
 const NOTHING_NEW_TAIL: &str =
     " since the last digest. newshound keeps watching and will write when there is news.";
-
-/// A field meant for one line: control characters and runs of whitespace become one space,
-/// so a newline in a feed title cannot forge extra lines in the text part or the subject.
-fn one_line(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 /// Control characters (other than whitespace) have no business in a mail body.
 fn without_controls(s: &str) -> String {

@@ -16,6 +16,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use super::render::Rendered;
 use crate::config::{Email, Security, Transport};
 use crate::store::OutboxMessage;
+use crate::wording::one_line;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -260,10 +261,6 @@ fn safe_label(name: &str) -> String {
             }
         })
         .collect()
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Writes the message as `<outbox>/<queued>-<digest>-<id>.eml`, through a temporary file

@@ -24,6 +24,7 @@ use url::Url;
 
 use super::charset;
 use crate::model::Item;
+use crate::wording::one_line;
 
 /// What the document's own XML declaration is replaced with, once it is UTF-8.
 const UTF8_DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
@@ -345,10 +346,6 @@ fn first_xml_error(text: &str) -> Option<(usize, String)> {
             }
         }
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Names the kind of binary file a body is, from its first bytes: an image or archive
