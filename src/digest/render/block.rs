@@ -228,25 +228,23 @@ fn push_distinct(into: &mut Vec<String>, from: impl IntoIterator<Item = String>)
 /// The feeds a match's item appeared in, as one-line names. `feed` leads even if `feeds`
 /// were left empty, so no report loses its outlet.
 fn outlets_of(m: &MatchRecord) -> Vec<String> {
-    let mut outlets = Vec::new();
-    push_distinct(
-        &mut outlets,
-        std::iter::once(&m.feed)
-            .chain(&m.feeds)
-            .map(|f| one_line(f))
-            .filter(|f| !f.is_empty()),
-    );
-    outlets
+    distinct_lines(std::iter::once(&m.feed).chain(&m.feeds))
 }
 
 fn terms_of(m: &MatchRecord) -> Vec<String> {
-    let mut terms = Vec::new();
+    distinct_lines(&m.matched_terms)
+}
+
+/// `names` as one-line names, each once, first seen first; blank ones say nothing and are
+/// dropped.
+fn distinct_lines<'m>(names: impl IntoIterator<Item = &'m String>) -> Vec<String> {
+    let mut lines = Vec::new();
     push_distinct(
-        &mut terms,
-        m.matched_terms
-            .iter()
-            .map(|t| one_line(t))
-            .filter(|t| !t.is_empty()),
+        &mut lines,
+        names
+            .into_iter()
+            .map(|n| one_line(n))
+            .filter(|n| !n.is_empty()),
     );
-    terms
+    lines
 }

@@ -9,9 +9,7 @@ use super::block::Block;
 use super::dates::format_time;
 use super::select::{Prepared, left_out, section_left_out};
 use super::snippet::{segments, without_controls};
-use super::words::{
-    NOTHING_NEW_TAIL, capitalised, covered, either, heading, problem_lines, summary,
-};
+use super::words::{NOTHING_NEW_TAIL, capitalised, covered, heading, no_new_coverage, summary};
 use super::{DigestView, Mail};
 use crate::wording::one_line;
 
@@ -107,14 +105,10 @@ pub(super) fn html_of(
             .iter()
             .map(|t| format!("<strong>{}</strong>", encode_text(t)))
             .collect();
-        let of = if topics.is_empty() {
-            String::new()
-        } else {
-            format!(" of {}", either(&topics))
-        };
         h.push_str(&format!(
             "<tr><td style=\"padding:16px 24px 20px;border-top:1px solid {RULE};\
-             font-size:15px;{WRAP}\">No new coverage{of}{}</td></tr>\n",
+             font-size:15px;{WRAP}\">{}{}</td></tr>\n",
+            no_new_coverage(&topics),
             encode_text(NOTHING_NEW_TAIL)
         ));
     }
@@ -142,12 +136,7 @@ pub(super) fn html_of(
         "<tr><td style=\"padding:16px 24px 20px;border-top:1px solid {RULE};font-size:12px;\
          {WRAP}{muted}\">\n"
     ));
-    let problems = if mail.shows_problems() {
-        problem_lines(&view.feed_problems)
-    } else {
-        Vec::new()
-    };
-    for (lead, feeds) in problems {
+    for (lead, feeds) in mail.problems(view) {
         let feeds: Vec<String> = feeds
             .iter()
             .map(|(feed, detail)| {

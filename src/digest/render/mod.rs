@@ -47,27 +47,20 @@ pub use crate::model::EarlierCoverage;
 pub use view::{DigestView, FeedProblem, ProblemKind, Rendered, Section, StoryEntry};
 
 use html::html_of;
-use select::{limit, prepare};
+use select::{Prepared, prepare, shown};
 use text::text_of;
-use words::{alert_subject, subject_of};
+use words::{alert_subject, problem_lines, subject_of};
 
 pub fn render(view: &DigestView) -> Rendered {
-    let mut sections = prepare(view);
-    limit(&mut sections, view.max_stories);
+    let sections = shown(view);
     let subject = subject_of(view, &sections);
-    Rendered {
-        text: text_of(view, &sections, Mail::Digest),
-        html: html_of(view, &sections, Mail::Digest, &subject),
-        subject,
-    }
+    compose(view, &sections, Mail::Digest, subject)
 }
 
 /// The matches of the stories [`render`] shows: all of them, unless `max_stories` left
 /// some out. Only these count as sent; the others wait for the next message.
 pub fn shown_matches(view: &DigestView) -> Vec<i64> {
-    let mut sections = prepare(view);
-    limit(&mut sections, view.max_stories);
-    sections
+    shown(view)
         .iter()
         .flat_map(|s| &s.blocks)
         .flat_map(|b| b.matches.iter().copied())
@@ -88,9 +81,14 @@ pub fn render_alert(view: &DigestView) -> Rendered {
         block.more = None;
     }
     let subject = alert_subject(&sections);
+    compose(view, &sections, Mail::Alert, subject)
+}
+
+/// The mail under `subject`, its text and HTML parts drawn from the same sections.
+fn compose(view: &DigestView, sections: &[Prepared<'_>], mail: Mail, subject: String) -> Rendered {
     Rendered {
-        text: text_of(view, &sections, Mail::Alert),
-        html: html_of(view, &sections, Mail::Alert, &subject),
+        text: text_of(view, sections, mail),
+        html: html_of(view, sections, mail, &subject),
         subject,
     }
 }
@@ -127,8 +125,12 @@ impl Mail {
         }
     }
 
-    /// Feed problems wait for the digest: an alert is about the news alone.
-    fn shows_problems(self) -> bool {
-        self == Mail::Digest
+    /// The feed problems of the footer, one line per kind. Feed problems wait for the
+    /// digest: an alert is about the news alone.
+    fn problems(self, view: &DigestView) -> Vec<(String, Vec<(String, String)>)> {
+        match self {
+            Mail::Digest => problem_lines(&view.feed_problems),
+            Mail::Alert => Vec::new(),
+        }
     }
 }

@@ -50,10 +50,19 @@ pub(super) fn prepare(view: &DigestView) -> Vec<Prepared<'_>> {
         .collect()
 }
 
+/// The sections as the digest shows them: prepared, then held to `max_stories`. The
+/// digest is rendered from these and its matches counted as sent from these, so the two
+/// cannot disagree.
+pub(super) fn shown(view: &DigestView) -> Vec<Prepared<'_>> {
+    let mut sections = prepare(view);
+    limit(&mut sections, view.max_stories);
+    sections
+}
+
 /// Holds the digest to `max` story entries, taken in turns from each section so that a
 /// busy topic cannot crowd out the others. A section gives its entries in the order it
 /// shows them, which puts its new stories before its follow-ups.
-pub(super) fn limit(sections: &mut [Prepared<'_>], max: Option<usize>) {
+fn limit(sections: &mut [Prepared<'_>], max: Option<usize>) {
     let Some(mut left) = max else {
         return;
     };

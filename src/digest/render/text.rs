@@ -6,9 +6,7 @@ use super::block::Block;
 use super::dates::format_time;
 use super::select::{Prepared, left_out, section_left_out};
 use super::snippet::{segments, without_controls};
-use super::words::{
-    NOTHING_NEW_TAIL, capitalised, covered, either, heading, problem_lines, summary,
-};
+use super::words::{NOTHING_NEW_TAIL, capitalised, covered, heading, no_new_coverage, summary};
 use super::{DigestView, Mail};
 use crate::wording::one_line;
 
@@ -30,16 +28,11 @@ pub(super) fn text_of(view: &DigestView, sections: &[Prepared<'_>], mail: Mail) 
     }
 
     if sections.is_empty() {
-        let topics = covered(view);
-        let of = if topics.is_empty() {
-            String::new()
-        } else {
-            format!(" of {}", either(&topics))
-        };
+        let nothing_new = no_new_coverage(&covered(view));
         out.push('\n');
         push_wrapped(
             &mut out,
-            &format!("No new coverage{of}{NOTHING_NEW_TAIL}"),
+            &format!("{nothing_new}{NOTHING_NEW_TAIL}"),
             "",
             "",
         );
@@ -62,12 +55,7 @@ pub(super) fn text_of(view: &DigestView, sections: &[Prepared<'_>], mail: Mail) 
     }
 
     out.push('\n');
-    let problems = if mail.shows_problems() {
-        problem_lines(&view.feed_problems)
-    } else {
-        Vec::new()
-    };
-    for (lead, feeds) in problems {
+    for (lead, feeds) in mail.problems(view) {
         let feeds: Vec<String> = feeds
             .iter()
             .map(|(feed, detail)| format!("{feed} ({detail})"))

@@ -100,8 +100,17 @@ pub(super) fn covered(view: &DigestView) -> Vec<String> {
         .collect()
 }
 
+/// "No new coverage of a or b", how a digest with nothing new opens its one sentence;
+/// `topics` are named as the part shows them.
+pub(super) fn no_new_coverage(topics: &[String]) -> String {
+    match topics {
+        [] => "No new coverage".to_string(),
+        topics => format!("No new coverage of {}", either(topics)),
+    }
+}
+
 /// "a", "a or b", "a, b or c".
-pub(super) fn either(names: &[String]) -> String {
+fn either(names: &[String]) -> String {
     match names {
         [] => String::new(),
         [one] => one.clone(),
