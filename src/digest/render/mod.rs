@@ -84,6 +84,12 @@ pub fn render_alert(view: &DigestView) -> Rendered {
     compose(view, &sections, Mail::Alert, subject)
 }
 
+/// The subject line alone, e.g.
+/// `newshound: 3 new stories and 1 follow-up on 2 topics (turkey-s400, f35)`.
+pub fn subject(view: &DigestView) -> String {
+    subject_of(view, &prepare(view))
+}
+
 /// The mail under `subject`, its text and HTML parts drawn from the same sections.
 fn compose(view: &DigestView, sections: &[Prepared<'_>], mail: Mail, subject: String) -> Rendered {
     Rendered {
@@ -91,12 +97,6 @@ fn compose(view: &DigestView, sections: &[Prepared<'_>], mail: Mail, subject: St
         html: html_of(view, sections, mail, &subject),
         subject,
     }
-}
-
-/// The subject line alone, e.g.
-/// `newshound: 3 new stories and 1 follow-up on 2 topics (turkey-s400, f35)`.
-pub fn subject(view: &DigestView) -> String {
-    subject_of(view, &prepare(view))
 }
 
 /// Which email is being written. Both share the layout and the wording of stories; they
