@@ -196,11 +196,10 @@ struct MatchLine<'a> {
 }
 
 pub(super) fn matches(matches: &[MatchRecord], json: bool) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    for m in matches {
-        if json {
-            let line = MatchLine {
+    if json {
+        let lines: Vec<MatchLine<'_>> = matches
+            .iter()
+            .map(|m| MatchLine {
                 watchlist: &m.watchlist,
                 title: &m.title,
                 link: m.link.as_deref(),
@@ -212,27 +211,26 @@ pub(super) fn matches(matches: &[MatchRecord], json: bool) -> anyhow::Result<()>
                 matched_at: m.matched_at.to_rfc3339(),
                 matched_terms: &m.matched_terms,
                 snippet: &m.snippet.text,
-            };
-            writeln!(out, "{}", serde_json::to_string(&line)?)?;
-        } else {
-            print_match(m);
-        }
+            })
+            .collect();
+        return json_lines(&mut std::io::stdout().lock(), &lines);
     }
-    if !json && matches.is_empty() {
+    for m in matches {
+        print_match(m);
+    }
+    if matches.is_empty() {
         eprintln!("no matches");
     }
     Ok(())
 }
 
 pub(super) fn stories(stories: &[Story], json: bool) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = std::io::stdout().lock();
+    if json {
+        return json_lines(&mut out, stories);
+    }
     let time = |t: chrono::DateTime<Utc>| t.format("%a %-d %b %H:%M UTC").to_string();
     for story in stories {
-        if json {
-            writeln!(out, "{}", serde_json::to_string(story)?)?;
-            continue;
-        }
         writeln!(out, "{}", story.headline)?;
         let span = if story.first_seen == story.last_seen {
             time(story.first_seen)
@@ -261,7 +259,7 @@ pub(super) fn stories(stories: &[Story], json: bool) -> anyhow::Result<()> {
         }
         writeln!(out)?;
     }
-    if !json && stories.is_empty() {
+    if stories.is_empty() {
         eprintln!("no stories");
     }
     Ok(())
@@ -273,8 +271,7 @@ pub(super) fn feeds(
     json: bool,
     now: chrono::DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = std::io::stdout().lock();
     if json {
         return json_lines(&mut out, feeds);
     }
@@ -338,8 +335,7 @@ pub(super) fn outbox(
     json: bool,
     now: chrono::DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = std::io::stdout().lock();
     if json {
         return json_lines(&mut out, messages);
     }
