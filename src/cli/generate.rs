@@ -6,7 +6,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-
 use clap::CommandFactory as _;
 
 use super::Cli;
