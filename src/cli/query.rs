@@ -1,0 +1,105 @@
+//! `test-query`: whether and where a query matches a text or HTML file, so that a
+//! watchlist can be tried on an article before it goes into the configuration.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::feed::parse::html_to_text;
+use crate::watch::{Field, Query, Watcher};
+
+pub(super) fn test_query(query: &str, file: &Path) -> anyhow::Result<ExitCode> {
+    let parsed = match Query::parse(query) {
+        Ok(q) => q,
+        Err(e) => {
+            eprintln!(
+                "{query}\n{}^\nerror: {e}",
+                " ".repeat(e.position.saturating_sub(1))
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let raw = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let raw = String::from_utf8_lossy(&raw);
+    let (title, body) = split_document(&raw, file);
+    let watcher = Watcher::new(std::slice::from_ref(&parsed));
+    let hit = watcher.match_document(&title, &body).into_iter().next();
+    let matched = hit.is_some();
+    println!("{}", if matched { "match" } else { "no match" });
+    for occurrence in watcher.occurrences(&title, &body) {
+        let (text, field) = match occurrence.field {
+            Field::Title => (&title, "title"),
+            Field::Body => (&body, "body"),
+        };
+        let (line, column) = line_column(text, occurrence.start);
+        println!(
+            "  {:<16} {field} {line}:{column}  {}",
+            occurrence.term,
+            context(text, occurrence.start, occurrence.end)
+        );
+    }
+    if let Some(hit) = hit {
+        println!("matched terms: {}", hit.matched_terms.join(", "));
+        println!("snippet: {}", hit.snippet.text);
+    }
+    Ok(if matched {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Title and body of a file: for HTML, its `<title>` and its text; for plain text, its
+/// first non-empty line and the whole text.
+fn split_document(raw: &str, path: &Path) -> (String, String) {
+    let is_html = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
+        || raw.trim_start().starts_with('<');
+    if is_html {
+        let lower = raw.to_ascii_lowercase();
+        let title = lower
+            .find("<title")
+            .and_then(|start| Some(start + lower[start..].find('>')? + 1))
+            .and_then(|start| Some((start, start + lower[start..].find("</title")?)))
+            .map(|(start, end)| html_to_text(&raw[start..end]))
+            .unwrap_or_default();
+        let body_start = lower.find("</head>").map_or(0, |at| at + "</head>".len());
+        (title, html_to_text(&raw[body_start..]))
+    } else {
+        let title = raw
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        (title, raw.to_string())
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The hit with up to 30 characters either side, on one line.
+fn context(text: &str, start: usize, end: usize) -> String {
+    let (Some(before), Some(hit), Some(after)) =
+        (text.get(..start), text.get(start..end), text.get(end..))
+    else {
+        return String::new();
+    };
+    let before: String = before
+        .chars()
+        .rev()
+        .take(30)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let after: String = after.chars().take(30).collect();
+    format!("…{before}[{hit}]{after}…").replace(['\n', '\r'], " ")
+}
