@@ -24,7 +24,7 @@ use crate::watch::Query;
 use crate::wording;
 
 /// The example configuration shipped with newshound, every key with its default.
-pub const EXAMPLE: &str = include_str!("../config/newshound.toml");
+pub const EXAMPLE: &str = include_str!("../../config/newshound.toml");
 
 /// Where the configuration is read from when `--config` is not given.
 pub const DEFAULT_PATH: &str = "config/newshound.toml";
