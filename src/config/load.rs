@@ -50,7 +50,7 @@ pub fn load_with_env(path: &Path, env: HashMap<String, String>) -> Result<Settin
         })
         .collect();
 
-    let raw = layer_environment(&merged, env)?;
+    let raw = layer_environment(merged, env)?;
     let settings = validate(raw, &origins, files)?;
     Ok(settings)
 }
@@ -217,7 +217,7 @@ fn merge_file(merged: &mut toml::Table, table: toml::Table, path: &Path, origins
 
 /// Layers `NEWSHOUND__SECTION__KEY` variables over the merged files.
 fn layer_environment(
-    merged: &toml::Table,
+    merged: toml::Table,
     env: HashMap<String, String>,
 ) -> Result<RawConfig, ConfigError> {
     let env_problem = |reason: String| -> ConfigError {
@@ -228,10 +228,9 @@ fn layer_environment(
         }
         .into()
     };
-    let text = toml::to_string(merged).map_err(|e| env_problem(e.to_string()))?;
     let env: config::Map<String, String> = env.into_iter().collect();
     let layered = config::Config::builder()
-        .add_source(config::File::from_str(&text, config::FileFormat::Toml))
+        .add_source(Merged(merged))
         .add_source(
             config::Environment::with_prefix(ENV_PREFIX)
                 .prefix_separator("__")
@@ -244,4 +243,114 @@ fn layer_environment(
     layered
         .try_deserialize::<RawConfig>()
         .map_err(|e| env_problem(e.to_string()))
+}
+
+/// The merged files as a source for the `config` crate. They are handed over as values:
+/// printing them back to TOML text for `config` to parse again cost a serialisation and a
+/// parse at every load and reload, only to give back the same values.
+#[derive(Debug, Clone)]
+struct Merged(toml::Table);
+
+impl config::Source for Merged {
+    fn clone_into_box(&self) -> Box<dyn config::Source + Send + Sync> {
+        Box::new(self.clone())
+    }
+
+    fn collect(&self) -> Result<config::Map<String, config::Value>, config::ConfigError> {
+        Ok(config_table(&self.0))
+    }
+}
+
+fn config_table(table: &toml::Table) -> config::Map<String, config::Value> {
+    table
+        .iter()
+        .map(|(key, value)| (key.clone(), config_value(value)))
+        .collect()
+}
+
+/// A value as `config` makes one from a TOML file it parses itself: datetimes as their
+/// text, and no origin, as for text it is given (where a value came from is in
+/// [`Origins`], by file).
+fn config_value(value: &toml::Value) -> config::Value {
+    let kind = match value {
+        toml::Value::String(text) => config::ValueKind::String(text.clone()),
+        toml::Value::Integer(n) => config::ValueKind::I64(*n),
+        toml::Value::Float(x) => config::ValueKind::Float(*x),
+        toml::Value::Boolean(b) => config::ValueKind::Boolean(*b),
+        toml::Value::Datetime(datetime) => config::ValueKind::String(datetime.to_string()),
+        toml::Value::Array(items) => {
+            config::ValueKind::Array(items.iter().map(config_value).collect())
+        }
+        toml::Value::Table(table) => config::ValueKind::Table(config_table(table)),
+    };
+    config::Value::new(None, kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use config::Source;
+
+    use super::*;
+
+    /// Every kind of TOML value, including what only printing and parsing again could
+    /// have changed: text that looks like a number, quotes, backslashes, tabs and
+    /// non-ASCII, quoted keys with dots in them, datetimes, arrays of tables.
+    const AWKWARD: &str = r#"
+        [polling]
+        user_agent = "1024"
+        adaptive = false
+        "dotted.key" = "ünïcode"
+        ratio = 0.5
+        at = 1979-05-27T07:32:00Z
+
+        [[feeds]]
+        name = "Zürich \"Nachrichten\" \\ tab\there"
+        tags = ["a.b", "16", "true"]
+
+        [[feeds]]
+        name = "second"
+        nested = { "straße" = [1, 2] }
+    "#;
+
+    #[test]
+    fn merged_values_reach_config_as_its_own_toml_reader_makes_them() {
+        let merged: toml::Table = toml::from_str(AWKWARD).unwrap();
+        let read_by_config = config::File::from_str(AWKWARD, config::FileFormat::Toml)
+            .collect()
+            .unwrap();
+        assert_eq!(Merged(merged).collect().unwrap(), read_by_config);
+    }
+
+    #[test]
+    fn the_environment_still_overrides_the_merged_files_with_parsed_values() {
+        let merged: toml::Table = toml::from_str(
+            r#"
+            [polling]
+            user_agent = "1024"
+            adaptive = false
+
+            [[feeds]]
+            name = "Zürich \"Nachrichten\" \\ tab\there"
+            tags = ["a.b", "16", "true"]
+            "#,
+        )
+        .unwrap();
+        let env = [
+            ("NEWSHOUND__POLLING__CONCURRENCY", "4"),
+            ("NEWSHOUND__POLLING__ADAPTIVE", "true"),
+        ]
+        .map(|(key, value)| (key.to_string(), value.to_string()));
+        let raw = layer_environment(merged, HashMap::from(env)).unwrap();
+        let polling = raw.polling.unwrap();
+        assert_eq!(polling.concurrency, Some(4));
+        assert_eq!(polling.adaptive, Some(true));
+        assert_eq!(polling.user_agent.as_deref(), Some("1024"));
+        assert_eq!(
+            raw.feeds[0].name.as_deref(),
+            Some("Zürich \"Nachrichten\" \\ tab\there")
+        );
+        assert_eq!(raw.feeds[0].tags, ["a.b", "16", "true"]);
+    }
 }
