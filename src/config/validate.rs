@@ -40,6 +40,28 @@ impl<'a> Validator<'a> {
             .ok()
     }
 
+    /// A duration of at least a second at `section.key`. A key left out takes its default;
+    /// a key written wrong is reported, and the default stands in so that checking can go
+    /// on.
+    fn duration(
+        &mut self,
+        section: &str,
+        key: &str,
+        text: Option<&str>,
+        default: Duration,
+    ) -> Duration {
+        match text {
+            None => default,
+            Some(text) => self
+                .scalar(
+                    section,
+                    key,
+                    parse_duration(text).and_then(at_least_a_second),
+                )
+                .unwrap_or(default),
+        }
+    }
+
     /// A checker for one element of an array, e.g. `feeds[2]`, named in its problems.
     fn entry<'v>(
         &'v mut self,
@@ -53,6 +75,50 @@ impl<'a> Validator<'a> {
             index,
             name: name.map(str::to_string),
         }
+    }
+
+    /// Checks the elements of `array` in turn, each under an [`Entry`] that names it in its
+    /// problems: its `name` first (required, and unique within the array), then the rest
+    /// with `check`, which builds the element, or gives `None` when a problem was recorded.
+    fn named_elements<R: Named, T>(
+        &mut self,
+        array: &'static str,
+        what: &str,
+        raw: Vec<R>,
+        mut check: impl FnMut(&mut Entry<'_, 'a>, Option<String>, R) -> Option<T>,
+    ) -> Vec<T> {
+        let mut names = HashSet::new();
+        let mut out = Vec::new();
+        for (index, mut element) in raw.into_iter().enumerate() {
+            let name = element.take_name();
+            let mut e = self.entry(array, index, name.as_deref());
+            let name = e.unique_name(name, &mut names, what);
+            out.extend(check(&mut e, name, element));
+        }
+        out
+    }
+}
+
+/// An element of the `feeds`, `watchlists` or `digests` array, known by its `name`.
+trait Named {
+    fn take_name(&mut self) -> Option<String>;
+}
+
+impl Named for RawFeed {
+    fn take_name(&mut self) -> Option<String> {
+        self.name.take()
+    }
+}
+
+impl Named for RawWatchlist {
+    fn take_name(&mut self) -> Option<String> {
+        self.name.take()
+    }
+}
+
+impl Named for RawDigest {
+    fn take_name(&mut self) -> Option<String> {
+        self.name.take()
     }
 }
 
@@ -98,6 +164,17 @@ impl Entry<'_, '_> {
         }
         Some(name)
     }
+
+    /// The element's `backfill`: [`DEFAULT_BACKFILL`] when left out.
+    fn backfill(&mut self, text: Option<&str>) -> Option<Duration> {
+        match text {
+            None => Some(DEFAULT_BACKFILL),
+            // "0s" is a sensible wish here, though not a duration: a new recipient (or a new
+            // watchlist) gets nothing from before.
+            Some(text) if matches!(text.trim(), "0" | "0s" | "0h") => Some(Duration::ZERO),
+            Some(text) => self.check("backfill", parse_duration(text)),
+        }
+    }
 }
 
 fn required(value: Option<String>) -> Result<String, String> {
@@ -142,29 +219,21 @@ pub(super) fn validate(
     let email = validate_email(&mut v, raw.email);
     let digests = validate_digests(&mut v, raw.digests, &watchlists);
     let stories = Stories {
-        window: match raw.stories.unwrap_or_default().window {
-            None => crate::story::DEFAULT_WINDOW,
-            Some(text) => v
-                .scalar(
-                    "stories",
-                    "window",
-                    parse_duration(&text).and_then(at_least_a_second),
-                )
-                .unwrap_or(crate::story::DEFAULT_WINDOW),
-        },
+        window: v.duration(
+            "stories",
+            "window",
+            raw.stories.unwrap_or_default().window.as_deref(),
+            crate::story::DEFAULT_WINDOW,
+        ),
     };
 
     let alerts = Alerts {
-        interval: match raw.alerts.unwrap_or_default().interval {
-            None => DEFAULT_ALERT_INTERVAL,
-            Some(text) => v
-                .scalar(
-                    "alerts",
-                    "interval",
-                    parse_duration(&text).and_then(at_least_a_second),
-                )
-                .unwrap_or(DEFAULT_ALERT_INTERVAL),
-        },
+        interval: v.duration(
+            "alerts",
+            "interval",
+            raw.alerts.unwrap_or_default().interval.as_deref(),
+            DEFAULT_ALERT_INTERVAL,
+        ),
     };
 
     let server = validate_server(&mut v, raw.server.unwrap_or_default());
@@ -200,16 +269,7 @@ fn validate_retention(
     items_text: Option<&str>,
     matches_text: Option<&str>,
 ) -> (Duration, Duration) {
-    let at_least_a_day = |d: Duration| {
-        if d < Duration::from_secs(86_400) {
-            Err(format!(
-                "{} is too short; the least is 1d",
-                humantime::format_duration(d)
-            ))
-        } else {
-            Ok(d)
-        }
-    };
+    let at_least_a_day = |d: Duration| at_least(d, Duration::from_secs(86_400), "1d");
     let mut duration = |key: &str, text: Option<&str>, default: Duration| match text {
         None => Some(default),
         Some(text) => v.scalar(
@@ -249,16 +309,12 @@ fn validate_server(v: &mut Validator, raw: RawServer) -> Server {
             }),
         )
     });
-    let stalled_after = match raw.stalled_after {
-        None => DEFAULT_STALLED_AFTER,
-        Some(text) => v
-            .scalar(
-                "server",
-                "stalled_after",
-                parse_duration(&text).and_then(at_least_a_second),
-            )
-            .unwrap_or(DEFAULT_STALLED_AFTER),
-    };
+    let stalled_after = v.duration(
+        "server",
+        "stalled_after",
+        raw.stalled_after.as_deref(),
+        DEFAULT_STALLED_AFTER,
+    );
     Server {
         listen,
         stalled_after,
@@ -266,17 +322,8 @@ fn validate_server(v: &mut Validator, raw: RawServer) -> Server {
 }
 
 fn validate_polling(v: &mut Validator, raw: RawPolling) -> Polling {
-    // A key left out takes its default; a key written wrong is reported, and the default
-    // stands in so that checking can go on.
-    let mut duration = |key: &str, text: Option<&str>, default: Duration| match text {
-        None => default,
-        Some(text) => v
-            .scalar(
-                "polling",
-                key,
-                parse_duration(text).and_then(at_least_a_second),
-            )
-            .unwrap_or(default),
+    let mut duration = |key: &str, text: Option<&str>, default: Duration| {
+        v.duration("polling", key, text, default)
     };
     const MINUTE: u64 = 60;
     const DAY: u64 = 86_400;
@@ -397,9 +444,14 @@ fn cadence(
 }
 
 fn at_least_a_second(d: Duration) -> Result<Duration, String> {
-    if d < Duration::from_secs(1) {
+    at_least(d, Duration::from_secs(1), "1s")
+}
+
+/// `d`, unless it is shorter than `least` (written `shown`, as a user would write it).
+fn at_least(d: Duration, least: Duration, shown: &str) -> Result<Duration, String> {
+    if d < least {
         Err(format!(
-            "{} is too short; the least is 1s",
+            "{} is too short; the least is {shown}",
             humantime::format_duration(d)
         ))
     } else {
@@ -408,17 +460,13 @@ fn at_least_a_second(d: Duration) -> Result<Duration, String> {
 }
 
 fn validate_feeds(v: &mut Validator, raw: Vec<RawFeed>, defaults: &Cadence) -> Vec<FeedSettings> {
-    let mut feeds = Vec::new();
-    let mut names = HashSet::new();
     let mut urls = HashMap::new();
-    for (i, feed) in raw.into_iter().enumerate() {
-        let mut e = v.entry("feeds", i, feed.name.as_deref());
-        let name = e.unique_name(feed.name, &mut names, "feed");
+    v.named_elements("feeds", "feed", raw, |e, name, feed| {
         let url = e
             .check("url", required(feed.url))
             .and_then(|u| e.check("url", parse_feed_url(&u)));
         if let Some(url) = &url
-            && let Some(first) = urls.insert(url.to_string(), i)
+            && let Some(first) = urls.insert(url.to_string(), e.index)
         {
             e.refuse("url", format!("the same URL as feeds[{first}]"));
         }
@@ -448,16 +496,13 @@ fn validate_feeds(v: &mut Validator, raw: Vec<RawFeed>, defaults: &Cadence) -> V
         if tags.iter().any(String::is_empty) {
             e.refuse("tags", "a tag must not be empty".into());
         }
-        if let (Some(name), Some(url), Some(cadence)) = (name, url, cadence) {
-            feeds.push(FeedSettings {
-                name,
-                url,
-                cadence,
-                tags,
-            });
-        }
-    }
-    feeds
+        Some(FeedSettings {
+            name: name?,
+            url: url?,
+            cadence: cadence?,
+            tags,
+        })
+    })
 }
 
 fn parse_feed_url(text: &str) -> Result<Url, String> {
@@ -477,11 +522,7 @@ fn validate_watchlists(
     raw: Vec<RawWatchlist>,
     feeds: &[FeedSettings],
 ) -> Vec<WatchlistSettings> {
-    let mut out = Vec::new();
-    let mut names = HashSet::new();
-    for (i, w) in raw.into_iter().enumerate() {
-        let mut e = v.entry("watchlists", i, w.name.as_deref());
-        let name = e.unique_name(w.name, &mut names, "watchlist");
+    v.named_elements("watchlists", "watchlist", raw, |e, name, w| {
         let query = e.check("query", required(w.query)).and_then(|q| {
             e.check(
                 "query",
@@ -505,22 +546,15 @@ fn validate_watchlists(
                 },
             );
         }
-        let backfill = match w.backfill.as_deref() {
-            None => Some(DEFAULT_BACKFILL),
-            Some(text) if matches!(text.trim(), "0" | "0s" | "0h") => Some(Duration::ZERO),
-            Some(text) => e.check("backfill", parse_duration(text)),
-        };
-        if let (Some(name), Some(query), Some(backfill)) = (name, query, backfill) {
-            out.push(WatchlistSettings {
-                name,
-                query,
-                feeds: selectors,
-                alert: w.alert.unwrap_or(false),
-                backfill,
-            });
-        }
-    }
-    out
+        let backfill = e.backfill(w.backfill.as_deref());
+        Some(WatchlistSettings {
+            name: name?,
+            query: query?,
+            feeds: selectors,
+            alert: w.alert.unwrap_or(false),
+            backfill: backfill?,
+        })
+    })
 }
 
 fn validate_email(v: &mut Validator, raw: Option<RawEmail>) -> Option<Email> {
@@ -642,11 +676,7 @@ fn validate_digests(
     raw: Vec<RawDigest>,
     watchlists: &[WatchlistSettings],
 ) -> Vec<DigestSettings> {
-    let mut out = Vec::new();
-    let mut names = HashSet::new();
-    for (i, d) in raw.into_iter().enumerate() {
-        let mut e = v.entry("digests", i, d.name.as_deref());
-        let name = e.unique_name(d.name, &mut names, "digest");
+    v.named_elements("digests", "digest", raw, |e, name, d| {
         let mut to = Vec::new();
         match d.to {
             None => e.refuse("to", "is required: a list of addresses".into()),
@@ -690,12 +720,7 @@ fn validate_digests(
             "schedule",
             Schedule::parse(d.schedule.as_deref().unwrap_or("every 1h")),
         );
-        let backfill = match d.backfill.as_deref() {
-            None => Some(DEFAULT_BACKFILL),
-            // "0s" is a sensible wish here: a new recipient gets nothing from before.
-            Some(text) if matches!(text.trim(), "0" | "0s" | "0h") => Some(Duration::ZERO),
-            Some(text) => e.check("backfill", parse_duration(text)),
-        };
+        let backfill = e.backfill(d.backfill.as_deref());
         let max_items = match d.max_items {
             None => Some(Some(DEFAULT_MAX_ITEMS)),
             Some(0) => Some(None),
@@ -714,35 +739,18 @@ fn validate_digests(
             None => Some(crate::schedule::system_timezone()),
             Some(name) => e.check("timezone", crate::schedule::parse_timezone(name)),
         };
-        if let (
-            Some(name),
-            Some(schedule),
-            Some(timezone),
-            Some(backfill),
-            Some(max_items),
-            Some(list_unsubscribe),
-        ) = (
-            name,
-            schedule,
-            timezone,
-            backfill,
-            max_items,
-            list_unsubscribe,
-        ) {
-            out.push(DigestSettings {
-                name,
-                to,
-                watchlists: covered,
-                schedule,
-                timezone,
-                backfill,
-                max_items,
-                send_empty: d.send_empty.unwrap_or(false),
-                list_unsubscribe,
-            });
-        }
-    }
-    out
+        Some(DigestSettings {
+            name: name?,
+            to,
+            watchlists: covered,
+            schedule: schedule?,
+            timezone: timezone?,
+            backfill: backfill?,
+            max_items: max_items?,
+            send_empty: d.send_empty.unwrap_or(false),
+            list_unsubscribe: list_unsubscribe?,
+        })
+    })
 }
 
 /// A `List-Unsubscribe` target: mail clients offer an unsubscribe button for `mailto:`
