@@ -1,0 +1,305 @@
+//! Configuration: the main TOML file, every `*.toml` in the `conf.d/` folder beside it,
+//! then `NEWSHOUND__SECTION__KEY` environment overrides, validated once into [`Settings`].
+//!
+//! Loading is two-phase, as in ripgrep: first each file is read on its own into a raw,
+//! all-optional shape that refuses unknown keys, so a typo is reported with the file it is
+//! in; then the files are merged (tables key by key, the `feeds`, `watchlists` and
+//! `digests` arrays appended, so a watchlist can live in its own file), the environment is
+//! layered on top with the `config` crate, and the result is checked as a whole. Every
+//! problem is collected and reported with its file, key and reason, not just the first.
+//!
+//! The folder follows those phases: `raw` is what one file may hold, `load` finds, reads and
+//! merges the files and layers the environment on top, `validate` checks the whole and
+//! builds the types below, and `error` is how a problem is reported.
+
+mod error;
+mod load;
+mod raw;
+mod validate;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use lettre::message::Mailbox;
+use url::Url;
+
+pub use crate::schedule::Schedule;
+use crate::watch::Query;
+pub use error::{ConfigError, Origin, Problem};
+pub use load::{config_files, load, load_with_env};
+
+/// The example configuration shipped with newshound, every key with its default.
+pub const EXAMPLE: &str = include_str!("../../config/newshound.toml");
+
+/// Where the configuration is read from when `--config` is not given.
+pub const DEFAULT_PATH: &str = "config/newshound.toml";
+
+const ENV_PREFIX: &str = "NEWSHOUND";
+/// History a recipient added later gets.
+const DEFAULT_BACKFILL: Duration = Duration::from_secs(24 * 3600);
+/// Stories in one digest message before the rest are only counted.
+const DEFAULT_MAX_ITEMS: usize = 50;
+const DEFAULT_ALERT_INTERVAL: Duration = Duration::from_secs(10 * 60);
+const DEFAULT_STALLED_AFTER: Duration = Duration::from_secs(5 * 60);
+/// `[storage] retain_items` and `retain_matches` when not set.
+pub const DEFAULT_RETAIN_ITEMS: Duration = Duration::from_secs(30 * 86_400);
+pub const DEFAULT_RETAIN_MATCHES: Duration = Duration::from_secs(365 * 86_400);
+
+/// Validated settings, built once at start-up and passed down as arguments.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub storage: Storage,
+    pub polling: Polling,
+    pub feeds: Vec<FeedSettings>,
+    pub watchlists: Vec<WatchlistSettings>,
+    pub email: Email,
+    pub digests: Vec<DigestSettings>,
+    pub stories: Stories,
+    pub alerts: Alerts,
+    pub server: Server,
+    /// The files that were read, in the order they were merged.
+    pub files: Vec<PathBuf>,
+}
+
+/// How matched items are grouped into stories.
+#[derive(Debug, Clone)]
+pub struct Stories {
+    /// How long after its latest item a story can still gain items.
+    pub window: Duration,
+}
+
+/// Immediate alerts (watchlists with `alert = true`).
+#[derive(Debug, Clone)]
+pub struct Alerts {
+    /// At most one alert mail per recipient this often; what arrives sooner waits for the
+    /// next one.
+    pub interval: Duration,
+}
+
+/// The daemon's optional HTTP listener (`/healthz`, `/metrics`, `/feeds`).
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// Where to listen; `None` (the default): no listener.
+    pub listen: Option<std::net::SocketAddr>,
+    /// `/healthz` reports the poll cycle stalled when a feed has been due for this long
+    /// and no poll has finished in this long either.
+    pub stalled_after: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Storage {
+    pub path: PathBuf,
+    /// Items no watchlist matched are deleted this long after their feeds last listed
+    /// them.
+    pub retain_items: Duration,
+    /// Matched items, their matches and the messages that sent them are deleted this long
+    /// after their feeds last listed them, unless a recipient is still owed them.
+    pub retain_matches: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Polling {
+    /// The default cadence of every feed; see [`Cadence`].
+    pub cadence: Cadence,
+    /// Requests in flight at once, over all feeds.
+    pub concurrency: usize,
+    /// Requests in flight at once to one host (host and port).
+    pub concurrency_per_host: usize,
+    pub timeout: Duration,
+    pub max_body_bytes: u64,
+    pub user_agent: String,
+    /// Longest wait between retries of a failing feed.
+    pub max_backoff: Duration,
+    /// A feed failing for this long is flagged as failing (and still polled).
+    pub failing_after: Duration,
+    /// A permanent redirect that has held this long replaces the URL polled.
+    pub moved_after: Duration,
+}
+
+/// How often a feed is polled: it starts at `interval`; when `adaptive`, a feed with
+/// nothing new drifts towards `max_interval` and a busy one towards `min_interval`.
+/// Server hints (`Cache-Control`, `Expires`, `<ttl>`, `sy:updatePeriod`) lengthen the
+/// wait, never beyond `max_interval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cadence {
+    pub interval: Duration,
+    pub min_interval: Duration,
+    pub max_interval: Duration,
+    pub adaptive: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedSettings {
+    pub name: String,
+    pub url: Url,
+    pub cadence: Cadence,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WatchlistSettings {
+    pub name: String,
+    pub query: Query,
+    /// Empty means every feed.
+    pub feeds: Vec<FeedSelector>,
+    /// New stories are mailed at once to the recipients of the digests covering this
+    /// watchlist, rather than waiting for the digest.
+    pub alert: bool,
+    /// A watchlist that is new or whose query changed is matched against the items first
+    /// seen this long before, so that today's coverage comes in the next digest.
+    pub backfill: Duration,
+}
+
+impl WatchlistSettings {
+    /// Whether items of `feed` are matched against this watchlist.
+    pub fn applies_to(&self, feed: &FeedSettings) -> bool {
+        self.feeds.is_empty() || self.feeds.iter().any(|selector| selector.selects(feed))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedSelector {
+    Name(String),
+    Tag(String),
+}
+
+impl FeedSelector {
+    fn parse(text: &str) -> FeedSelector {
+        match text.strip_prefix("tag:") {
+            Some(tag) => FeedSelector::Tag(tag.trim().to_string()),
+            None => FeedSelector::Name(text.trim().to_string()),
+        }
+    }
+
+    pub fn selects(&self, feed: &FeedSettings) -> bool {
+        match self {
+            FeedSelector::Name(name) => feed.name == *name,
+            FeedSelector::Tag(tag) => feed.tags.iter().any(|t| t == tag),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub from: Mailbox,
+    pub transport: Transport,
+}
+
+#[derive(Debug, Clone)]
+pub enum Transport {
+    Smtp(SmtpSettings),
+    /// Write each digest as an `.eml` file into this folder.
+    File {
+        outbox: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    StartTls,
+    Tls,
+    None,
+}
+
+impl Security {
+    fn default_port(self) -> u16 {
+        match self {
+            Security::StartTls => 587,
+            Security::Tls => 465,
+            Security::None => 25,
+        }
+    }
+}
+
+/// A password or similar. Its `Debug` and `Display` never show the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(\"***\")")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DigestSettings {
+    pub name: String,
+    pub to: Vec<Mailbox>,
+    /// The watchlists this digest covers, resolved: every watchlist when none was named.
+    pub watchlists: Vec<String>,
+    pub schedule: Schedule,
+    /// The zone the schedule and the times in the message are in.
+    pub timezone: Tz,
+    /// How much history a recipient gets when first added: matches recorded this long
+    /// before they were added.
+    pub backfill: Duration,
+    /// At most this many stories in one message; the rest are counted.
+    pub max_items: Option<usize>,
+    /// Send a short "nothing new" message when there is nothing new.
+    pub send_empty: bool,
+    /// The `List-Unsubscribe` header (a `mailto:` or `https:` URL), when configured.
+    pub list_unsubscribe: Option<Url>,
+}
+
+/// How a recipient is known: the address alone, in lower case, so that
+/// `Desk <desk@example.org>` and `DESK@example.org` are one recipient.
+pub fn recipient_key(mailbox: &Mailbox) -> String {
+    mailbox.email.to_string().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn schedules() {
+        assert_eq!(
+            Schedule::parse("every 2h").unwrap(),
+            Schedule::Every(Duration::from_secs(7200))
+        );
+        assert!(Schedule::parse("daily 8 o'clock").is_err());
+        assert!(Schedule::parse("every").is_err());
+    }
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        let s = Secret::new("hunter2");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn the_shipped_example_is_valid() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("newshound.toml");
+        std::fs::write(&path, EXAMPLE).unwrap();
+        let settings = load_with_env(&path, HashMap::new()).unwrap();
+        assert!(!settings.feeds.is_empty());
+        assert!(!settings.watchlists.is_empty());
+        assert!(!settings.digests.is_empty());
+    }
+}

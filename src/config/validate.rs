@@ -1,0 +1,767 @@
+//! Validation: the merged raw configuration checked as a whole and built into
+//! [`Settings`]. Every problem is collected with its origin and key rather than stopping at
+//! the first.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use url::Url;
+
+use super::load::Origins;
+use super::raw::{RawConfig, RawDigest, RawEmail, RawFeed, RawPolling, RawServer, RawWatchlist};
+use super::{
+    Alerts, Cadence, ConfigError, DEFAULT_ALERT_INTERVAL, DEFAULT_BACKFILL, DEFAULT_MAX_ITEMS,
+    DEFAULT_RETAIN_ITEMS, DEFAULT_RETAIN_MATCHES, DEFAULT_STALLED_AFTER, DigestSettings, Email,
+    FeedSelector, FeedSettings, Polling, Problem, Schedule, Secret, Security, Server, Settings,
+    SmtpSettings, Storage, Stories, Transport, WatchlistSettings, recipient_key,
+};
+use crate::units::{parse_duration, parse_size};
+use crate::watch::Query;
+
+/// Collects problems while building [`Settings`].
+struct Validator<'a> {
+    origins: &'a Origins,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Validator<'a> {
+    fn scalar<T>(&mut self, section: &str, key: &str, result: Result<T, String>) -> Option<T> {
+        result
+            .map_err(|reason| {
+                let (origin, key) = self.origins.scalar(section, key);
+                self.problems.push(Problem {
+                    origin,
+                    key,
+                    reason,
+                });
+            })
+            .ok()
+    }
+
+    /// A duration of at least a second at `section.key`. A key left out takes its default;
+    /// a key written wrong is reported, and the default stands in so that checking can go
+    /// on.
+    fn duration(
+        &mut self,
+        section: &str,
+        key: &str,
+        text: Option<&str>,
+        default: Duration,
+    ) -> Duration {
+        match text {
+            None => default,
+            Some(text) => self
+                .scalar(
+                    section,
+                    key,
+                    parse_duration(text).and_then(at_least_a_second),
+                )
+                .unwrap_or(default),
+        }
+    }
+
+    /// A checker for one element of an array, e.g. `feeds[2]`, named in its problems.
+    fn entry<'v>(
+        &'v mut self,
+        array: &'static str,
+        index: usize,
+        name: Option<&str>,
+    ) -> Entry<'v, 'a> {
+        Entry {
+            validator: self,
+            array,
+            index,
+            name: name.map(str::to_string),
+        }
+    }
+
+    /// Checks the elements of `array` in turn, each under an [`Entry`] that names it in its
+    /// problems: its `name` first (required, and unique within the array), then the rest
+    /// with `check`, which builds the element, or gives `None` when a problem was recorded.
+    fn named_elements<R: Named, T>(
+        &mut self,
+        array: &'static str,
+        what: &str,
+        raw: Vec<R>,
+        mut check: impl FnMut(&mut Entry<'_, 'a>, Option<String>, R) -> Option<T>,
+    ) -> Vec<T> {
+        let mut names = HashSet::new();
+        let mut out = Vec::new();
+        for (index, mut element) in raw.into_iter().enumerate() {
+            let name = element.take_name();
+            let mut e = self.entry(array, index, name.as_deref());
+            let name = e.unique_name(name, &mut names, what);
+            out.extend(check(&mut e, name, element));
+        }
+        out
+    }
+}
+
+/// An element of the `feeds`, `watchlists` or `digests` array, known by its `name`.
+trait Named {
+    fn take_name(&mut self) -> Option<String>;
+}
+
+impl Named for RawFeed {
+    fn take_name(&mut self) -> Option<String> {
+        self.name.take()
+    }
+}
+
+impl Named for RawWatchlist {
+    fn take_name(&mut self) -> Option<String> {
+        self.name.take()
+    }
+}
+
+impl Named for RawDigest {
+    fn take_name(&mut self) -> Option<String> {
+        self.name.take()
+    }
+}
+
+/// Checks the fields of one array element, reporting problems against it.
+struct Entry<'v, 'a> {
+    validator: &'v mut Validator<'a>,
+    array: &'static str,
+    index: usize,
+    name: Option<String>,
+}
+
+impl Entry<'_, '_> {
+    fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        result
+            .map_err(|reason| {
+                let (origin, key) =
+                    self.validator
+                        .origins
+                        .element(self.array, self.index, self.name.as_deref());
+                self.validator.problems.push(Problem {
+                    origin,
+                    key: format!("{key}.{field}"),
+                    reason,
+                });
+            })
+            .ok()
+    }
+
+    fn refuse(&mut self, field: &str, reason: String) {
+        self.check::<()>(field, Err(reason));
+    }
+
+    /// The element's `name`: required, and not one already in `seen`.
+    fn unique_name(
+        &mut self,
+        name: Option<String>,
+        seen: &mut HashSet<String>,
+        what: &str,
+    ) -> Option<String> {
+        let name = self.check("name", required(name))?;
+        if !seen.insert(name.clone()) {
+            self.refuse("name", format!("duplicate {what} name `{name}`"));
+        }
+        Some(name)
+    }
+
+    /// The element's `backfill`: [`DEFAULT_BACKFILL`] when left out.
+    fn backfill(&mut self, text: Option<&str>) -> Option<Duration> {
+        match text {
+            None => Some(DEFAULT_BACKFILL),
+            // "0s" is a sensible wish here, though not a duration: a new recipient (or a new
+            // watchlist) gets nothing from before.
+            Some(text) if matches!(text.trim(), "0" | "0s" | "0h") => Some(Duration::ZERO),
+            Some(text) => self.check("backfill", parse_duration(text)),
+        }
+    }
+}
+
+fn required(value: Option<String>) -> Result<String, String> {
+    match value {
+        Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+        Some(_) => Err("must not be empty".into()),
+        None => Err("is required".into()),
+    }
+}
+
+pub(super) fn validate(
+    raw: RawConfig,
+    origins: &Origins,
+    files: Vec<PathBuf>,
+) -> Result<Settings, ConfigError> {
+    let mut v = Validator {
+        origins,
+        problems: Vec::new(),
+    };
+
+    let raw_storage = raw.storage.unwrap_or_default();
+    let storage_path = v
+        .scalar(
+            "storage",
+            "path",
+            match raw_storage.path {
+                Some(p) if p.trim().is_empty() => Err("must not be empty".to_string()),
+                Some(p) => Ok(PathBuf::from(p)),
+                None => Ok(PathBuf::from("data/newshound.db")),
+            },
+        )
+        .unwrap_or_default();
+    let (retain_items, retain_matches) = validate_retention(
+        &mut v,
+        raw_storage.retain_items.as_deref(),
+        raw_storage.retain_matches.as_deref(),
+    );
+
+    let polling = validate_polling(&mut v, raw.polling.unwrap_or_default());
+    let feeds = validate_feeds(&mut v, raw.feeds, &polling.cadence);
+    let watchlists = validate_watchlists(&mut v, raw.watchlists, &feeds);
+    let email = validate_email(&mut v, raw.email);
+    let digests = validate_digests(&mut v, raw.digests, &watchlists);
+    let stories = Stories {
+        window: v.duration(
+            "stories",
+            "window",
+            raw.stories.unwrap_or_default().window.as_deref(),
+            crate::story::DEFAULT_WINDOW,
+        ),
+    };
+
+    let alerts = Alerts {
+        interval: v.duration(
+            "alerts",
+            "interval",
+            raw.alerts.unwrap_or_default().interval.as_deref(),
+            DEFAULT_ALERT_INTERVAL,
+        ),
+    };
+
+    let server = validate_server(&mut v, raw.server.unwrap_or_default());
+
+    if !v.problems.is_empty() {
+        return Err(ConfigError {
+            problems: v.problems,
+        });
+    }
+    Ok(Settings {
+        storage: Storage {
+            path: storage_path,
+            retain_items,
+            retain_matches,
+        },
+        polling,
+        feeds,
+        watchlists,
+        email: email.expect("email is only None when a problem was recorded"),
+        digests,
+        stories,
+        alerts,
+        server,
+        files,
+    })
+}
+
+/// `[storage] retain_items` and `retain_matches`. At least a day each: a shorter span
+/// would prune items while their stories are still being grouped. Matches outlive the
+/// items nothing matched, or an unmatched item would be kept longer than a matched one.
+fn validate_retention(
+    v: &mut Validator,
+    items_text: Option<&str>,
+    matches_text: Option<&str>,
+) -> (Duration, Duration) {
+    let at_least_a_day = |d: Duration| at_least(d, Duration::from_secs(86_400), "1d");
+    let mut duration = |key: &str, text: Option<&str>, default: Duration| match text {
+        None => Some(default),
+        Some(text) => v.scalar(
+            "storage",
+            key,
+            parse_duration(text).and_then(at_least_a_day),
+        ),
+    };
+    let items = duration("retain_items", items_text, DEFAULT_RETAIN_ITEMS);
+    let matches = duration("retain_matches", matches_text, DEFAULT_RETAIN_MATCHES);
+    if let (Some(items), Some(matches)) = (items, matches)
+        && matches < items
+    {
+        v.scalar::<()>(
+            "storage",
+            "retain_matches",
+            Err(format!(
+                "`{}` is shorter than retain_items (`{}`); matches are kept at least as long",
+                matches_text.unwrap_or("365d"),
+                items_text.unwrap_or("30d")
+            )),
+        );
+    }
+    (
+        items.unwrap_or(DEFAULT_RETAIN_ITEMS),
+        matches.unwrap_or(DEFAULT_RETAIN_MATCHES),
+    )
+}
+
+fn validate_server(v: &mut Validator, raw: RawServer) -> Server {
+    let listen = raw.listen.and_then(|text| {
+        v.scalar(
+            "server",
+            "listen",
+            text.trim().parse::<std::net::SocketAddr>().map_err(|_| {
+                format!("`{text}` is not a socket address (an IP address and a port, e.g. \"127.0.0.1:9090\" or \"[::1]:9090\")")
+            }),
+        )
+    });
+    let stalled_after = v.duration(
+        "server",
+        "stalled_after",
+        raw.stalled_after.as_deref(),
+        DEFAULT_STALLED_AFTER,
+    );
+    Server {
+        listen,
+        stalled_after,
+    }
+}
+
+fn validate_polling(v: &mut Validator, raw: RawPolling) -> Polling {
+    let mut duration = |key: &str, text: Option<&str>, default: Duration| {
+        v.duration("polling", key, text, default)
+    };
+    const MINUTE: u64 = 60;
+    const DAY: u64 = 86_400;
+    let interval = duration("interval", raw.interval.as_deref(), secs(15 * MINUTE));
+    let min_interval = raw
+        .min_interval
+        .as_deref()
+        .map(|text| duration("min_interval", Some(text), DEFAULT_BOUNDS.0));
+    let max_interval = raw
+        .max_interval
+        .as_deref()
+        .map(|text| duration("max_interval", Some(text), DEFAULT_BOUNDS.1));
+    let timeout = duration("timeout", raw.timeout.as_deref(), secs(30));
+    let max_backoff = duration(
+        "max_backoff",
+        raw.max_backoff.as_deref(),
+        secs(6 * 60 * MINUTE),
+    );
+    let failing_after = duration("failing_after", raw.failing_after.as_deref(), secs(7 * DAY));
+    let moved_after = duration("moved_after", raw.moved_after.as_deref(), secs(3 * DAY));
+    let cadence = v
+        .scalar(
+            "polling",
+            "interval",
+            cadence(
+                interval,
+                min_interval,
+                max_interval,
+                raw.adaptive.unwrap_or(true),
+                &DEFAULT_BOUNDS,
+            ),
+        )
+        .unwrap_or(Cadence {
+            interval,
+            min_interval: interval,
+            max_interval: interval,
+            adaptive: false,
+        });
+    let mut count = |key: &str, value: Option<i64>, default: i64| {
+        v.scalar(
+            "polling",
+            key,
+            match value.unwrap_or(default) {
+                n @ 1..=1024 => Ok(n as usize),
+                n => Err(format!("{n} is out of range; use 1 to 1024")),
+            },
+        )
+        .unwrap_or(default as usize)
+    };
+    let concurrency = count("concurrency", raw.concurrency, 16);
+    let concurrency_per_host = count("concurrency_per_host", raw.concurrency_per_host, 2);
+    let max_body_bytes = v
+        .scalar(
+            "polling",
+            "max_body_size",
+            parse_size(raw.max_body_size.as_deref().unwrap_or("10MB")),
+        )
+        .unwrap_or(10_000_000);
+    let user_agent = raw
+        .user_agent
+        .filter(|ua| !ua.trim().is_empty())
+        .unwrap_or_else(|| format!("newshound/{}", env!("CARGO_PKG_VERSION")));
+    Polling {
+        cadence,
+        concurrency,
+        concurrency_per_host,
+        timeout,
+        max_body_bytes,
+        user_agent,
+        max_backoff,
+        failing_after,
+        moved_after,
+    }
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// The bounds a cadence gets when none are written: 5 minutes to 2 hours.
+const DEFAULT_BOUNDS: (Duration, Duration) =
+    (Duration::from_secs(300), Duration::from_secs(2 * 3600));
+
+/// A cadence from an interval and optional bounds. A bound left out defaults to
+/// `defaults`, widened to take in the interval (a feed set to poll every minute gets a
+/// one-minute floor); bounds written out must hold the interval.
+fn cadence(
+    interval: Duration,
+    min_interval: Option<Duration>,
+    max_interval: Option<Duration>,
+    adaptive: bool,
+    defaults: &(Duration, Duration),
+) -> Result<Cadence, String> {
+    let min = min_interval.unwrap_or(defaults.0.min(interval));
+    let max = max_interval.unwrap_or(defaults.1.max(interval));
+    let show = |d: Duration| humantime::format_duration(d).to_string();
+    if min > max {
+        return Err(format!(
+            "min_interval ({}) is longer than max_interval ({})",
+            show(min),
+            show(max)
+        ));
+    }
+    if interval < min || interval > max {
+        return Err(format!(
+            "{} is outside min_interval..max_interval ({}..{})",
+            show(interval),
+            show(min),
+            show(max)
+        ));
+    }
+    Ok(Cadence {
+        interval,
+        min_interval: min,
+        max_interval: max,
+        adaptive,
+    })
+}
+
+fn at_least_a_second(d: Duration) -> Result<Duration, String> {
+    at_least(d, Duration::from_secs(1), "1s")
+}
+
+/// `d`, unless it is shorter than `least` (written `shown`, as a user would write it).
+fn at_least(d: Duration, least: Duration, shown: &str) -> Result<Duration, String> {
+    if d < least {
+        Err(format!(
+            "{} is too short; the least is {shown}",
+            humantime::format_duration(d)
+        ))
+    } else {
+        Ok(d)
+    }
+}
+
+fn validate_feeds(v: &mut Validator, raw: Vec<RawFeed>, defaults: &Cadence) -> Vec<FeedSettings> {
+    let mut urls = HashMap::new();
+    v.named_elements("feeds", "feed", raw, |e, name, feed| {
+        let url = e
+            .check("url", required(feed.url))
+            .and_then(|u| e.check("url", parse_feed_url(&u)));
+        if let Some(url) = &url
+            && let Some(first) = urls.insert(url.to_string(), e.index)
+        {
+            e.refuse("url", format!("the same URL as feeds[{first}]"));
+        }
+        let mut duration = |key: &str, text: Option<String>| match text {
+            Some(text) => e
+                .check(key, parse_duration(&text).and_then(at_least_a_second))
+                .map(Some),
+            None => Some(None),
+        };
+        let interval = duration("interval", feed.interval);
+        let min_interval = duration("min_interval", feed.min_interval);
+        let max_interval = duration("max_interval", feed.max_interval);
+        let cadence = match (interval, min_interval, max_interval) {
+            (Some(interval), Some(min), Some(max)) => e.check(
+                "interval",
+                cadence(
+                    interval.unwrap_or(defaults.interval),
+                    min,
+                    max,
+                    feed.adaptive.unwrap_or(defaults.adaptive),
+                    &(defaults.min_interval, defaults.max_interval),
+                ),
+            ),
+            _ => None,
+        };
+        let tags: Vec<String> = feed.tags.iter().map(|t| t.trim().to_string()).collect();
+        if tags.iter().any(String::is_empty) {
+            e.refuse("tags", "a tag must not be empty".into());
+        }
+        Some(FeedSettings {
+            name: name?,
+            url: url?,
+            cadence: cadence?,
+            tags,
+        })
+    })
+}
+
+fn parse_feed_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text.trim()).map_err(|e| format!("`{text}` is not a URL ({e})"))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(url),
+        "http" | "https" => Err(format!("`{text}` has no host")),
+        "file" => Ok(url),
+        other => Err(format!(
+            "`{text}`: unsupported scheme `{other}`; use http://, https:// or file://"
+        )),
+    }
+}
+
+fn validate_watchlists(
+    v: &mut Validator,
+    raw: Vec<RawWatchlist>,
+    feeds: &[FeedSettings],
+) -> Vec<WatchlistSettings> {
+    v.named_elements("watchlists", "watchlist", raw, |e, name, w| {
+        let query = e.check("query", required(w.query)).and_then(|q| {
+            e.check(
+                "query",
+                Query::parse(&q).map_err(|err| format!("{err} in `{q}`")),
+            )
+        });
+        let mut selectors = Vec::new();
+        for text in w.feeds.unwrap_or_default() {
+            let selector = FeedSelector::parse(&text);
+            if feeds.iter().any(|f| selector.selects(f)) {
+                selectors.push(selector);
+                continue;
+            }
+            e.refuse(
+                "feeds",
+                match selector {
+                    FeedSelector::Name(n) => {
+                        format!("no feed is named `{n}` (for a tag write \"tag:{n}\")")
+                    }
+                    FeedSelector::Tag(t) => format!("no feed has the tag `{t}`"),
+                },
+            );
+        }
+        let backfill = e.backfill(w.backfill.as_deref());
+        Some(WatchlistSettings {
+            name: name?,
+            query: query?,
+            feeds: selectors,
+            alert: w.alert.unwrap_or(false),
+            backfill: backfill?,
+        })
+    })
+}
+
+fn validate_email(v: &mut Validator, raw: Option<RawEmail>) -> Option<Email> {
+    let raw = raw.unwrap_or_default();
+    let from = v.scalar(
+        "email",
+        "from",
+        raw.from
+            .as_deref()
+            .unwrap_or("newshound <newshound@localhost>")
+            .parse::<Mailbox>()
+            .map_err(|e| {
+                format!(
+                    "`{}` is not an address ({e})",
+                    raw.from.as_deref().unwrap_or("")
+                )
+            }),
+    );
+    let transport = raw
+        .transport
+        .clone()
+        .unwrap_or_else(|| if raw.host.is_some() { "smtp" } else { "file" }.to_string());
+    let transport = match transport.as_str() {
+        "file" => Some(Transport::File {
+            outbox: PathBuf::from(raw.outbox.as_deref().unwrap_or("data/outbox")),
+        }),
+        "smtp" => validate_smtp(v, &raw).map(Transport::Smtp),
+        other => v.scalar(
+            "email",
+            "transport",
+            Err(format!(
+                "`{other}` is not a transport; use \"smtp\" or \"file\""
+            )),
+        ),
+    };
+    Some(Email {
+        from: from?,
+        transport: transport?,
+    })
+}
+
+fn validate_smtp(v: &mut Validator, raw: &RawEmail) -> Option<SmtpSettings> {
+    let host = v.scalar(
+        "email",
+        "host",
+        required(raw.host.clone()).map_err(|e| format!("{e} when transport is \"smtp\"")),
+    );
+    let security = match raw.security.as_deref().unwrap_or("starttls") {
+        "starttls" => Some(Security::StartTls),
+        "tls" => Some(Security::Tls),
+        "none" => Some(Security::None),
+        other => v.scalar(
+            "email",
+            "security",
+            Err(format!(
+                "`{other}` is not one of \"starttls\", \"tls\", \"none\""
+            )),
+        ),
+    };
+    let port = match raw.port {
+        None => security.map(Security::default_port),
+        Some(p) => v.scalar(
+            "email",
+            "port",
+            u16::try_from(p)
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("{p} is not a port")),
+        ),
+    };
+    let timeout = v.scalar(
+        "email",
+        "timeout",
+        parse_duration(raw.timeout.as_deref().unwrap_or("60s")),
+    );
+    let password = match (&raw.password_env, &raw.password_file) {
+        (Some(_), Some(_)) => v.scalar(
+            "email",
+            "password_file",
+            Err("give password_env or password_file, not both".to_string()),
+        ),
+        (Some(var), None) => v
+            .scalar(
+                "email",
+                "password_env",
+                std::env::var(var).map_err(|_| format!("environment variable `{var}` is not set")),
+            )
+            .map(|p| Some(Secret::new(p))),
+        (None, Some(path)) => v
+            .scalar(
+                "email",
+                "password_file",
+                std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}")),
+            )
+            .map(|p| Some(Secret::new(p.trim_end_matches(['\r', '\n'])))),
+        (None, None) => Some(None),
+    };
+    let username = raw.username.clone().filter(|u| !u.is_empty());
+    if username.is_some() && matches!(password, Some(None)) {
+        v.scalar::<()>(
+            "email",
+            "username",
+            Err("a username needs password_env or password_file".into()),
+        );
+        return None;
+    }
+    Some(SmtpSettings {
+        host: host?,
+        port: port?,
+        security: security?,
+        username,
+        password: password?,
+        timeout: timeout?,
+    })
+}
+
+fn validate_digests(
+    v: &mut Validator,
+    raw: Vec<RawDigest>,
+    watchlists: &[WatchlistSettings],
+) -> Vec<DigestSettings> {
+    v.named_elements("digests", "digest", raw, |e, name, d| {
+        let mut to = Vec::new();
+        match d.to {
+            None => e.refuse("to", "is required: a list of addresses".into()),
+            Some(list) if list.is_empty() => e.refuse("to", "needs at least one address".into()),
+            Some(list) => {
+                for address in list {
+                    let parsed = address
+                        .parse::<Mailbox>()
+                        .map_err(|err| format!("`{address}` is not an address ({err})"));
+                    let Some(mailbox) = e.check("to", parsed) else {
+                        continue;
+                    };
+                    let key = recipient_key(&mailbox);
+                    if to.iter().any(|m| recipient_key(m) == key) {
+                        e.refuse("to", format!("`{key}` is listed twice"));
+                    }
+                    to.push(mailbox);
+                }
+            }
+        }
+        let covered = match d.watchlists {
+            None => watchlists.iter().map(|w| w.name.clone()).collect(),
+            Some(list) if list.is_empty() => {
+                e.refuse(
+                    "watchlists",
+                    "is empty: name at least one watchlist, or leave the key out for all".into(),
+                );
+                list
+            }
+            Some(list) => {
+                for w in list
+                    .iter()
+                    .filter(|w| !watchlists.iter().any(|known| known.name == **w))
+                {
+                    e.refuse("watchlists", format!("no watchlist is named `{w}`"));
+                }
+                list
+            }
+        };
+        let schedule = e.check(
+            "schedule",
+            Schedule::parse(d.schedule.as_deref().unwrap_or("every 1h")),
+        );
+        let backfill = e.backfill(d.backfill.as_deref());
+        let max_items = match d.max_items {
+            None => Some(Some(DEFAULT_MAX_ITEMS)),
+            Some(0) => Some(None),
+            Some(n) => e.check(
+                "max_items",
+                usize::try_from(n).map(Some).map_err(|_| {
+                    format!("`{n}` is not a number of stories; write a positive number, or 0 for no limit")
+                }),
+            ),
+        };
+        let list_unsubscribe = match d.list_unsubscribe {
+            None => Some(None),
+            Some(text) => e.check("list_unsubscribe", unsubscribe_url(&text).map(Some)),
+        };
+        let timezone = match d.timezone.as_deref() {
+            None => Some(crate::schedule::system_timezone()),
+            Some(name) => e.check("timezone", crate::schedule::parse_timezone(name)),
+        };
+        Some(DigestSettings {
+            name: name?,
+            to,
+            watchlists: covered,
+            schedule: schedule?,
+            timezone: timezone?,
+            backfill: backfill?,
+            max_items: max_items?,
+            send_empty: d.send_empty.unwrap_or(false),
+            list_unsubscribe: list_unsubscribe?,
+        })
+    })
+}
+
+/// A `List-Unsubscribe` target: mail clients offer an unsubscribe button for `mailto:`
+/// and `https:` URLs only.
+fn unsubscribe_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text.trim())
+        .map_err(|e| format!("`{text}` is not a URL ({e}); write e.g. \"mailto:list-admin@example.org?subject=unsubscribe\""))?;
+    match url.scheme() {
+        "mailto" | "https" => Ok(url),
+        other => Err(format!(
+            "`{text}`: a {other}: URL is not offered by mail clients; use mailto: or https:"
+        )),
+    }
+}
