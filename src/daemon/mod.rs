@@ -11,6 +11,7 @@
 
 mod alerts;
 mod backfill;
+mod cadence;
 mod clock;
 mod digests;
 mod failpoint;
@@ -23,7 +24,6 @@ mod poll;
 mod recorder;
 mod reload;
 mod retention;
-mod schedule;
 mod server;
 mod status;
 mod timetable;

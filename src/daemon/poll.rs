@@ -13,10 +13,10 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use super::Context;
+use super::cadence;
 use super::hosts::Hosts;
 use super::metrics::{Metrics, PollResult};
 use super::recorder::Recording;
-use super::schedule;
 use crate::config::{FeedSettings, Settings};
 use crate::feed::fetch::{Fetched, Fetcher, ResponseHints, Validators};
 use crate::feed::parse::{self, ParseError};
@@ -56,7 +56,7 @@ pub(super) async fn poll_feed(ctx: &Arc<Context>, fetcher: &Fetcher, index: usiz
         Err(e) => {
             // The store failed (or a task did); the feed keeps its schedule.
             ctx.metrics.poll_error("internal");
-            let next_due = ctx.clock.now() + to_chrono(schedule::jittered(feed.cadence.interval));
+            let next_due = ctx.clock.now() + to_chrono(cadence::jittered(feed.cadence.interval));
             (Err(format!("{e:#}")), next_due)
         }
     };
@@ -440,7 +440,7 @@ fn next_poll(
             let failures = state.consecutive_failures + 1;
             report_failure(ctx, feed, state, *status, error, now);
             let wait =
-                schedule::wait_after_failure(current, failures, polling.max_backoff, retry_after);
+                cadence::wait_after_failure(current, failures, polling.max_backoff, retry_after);
             let mut location = state.location.clone();
             if location.fetch_url.is_some() && failures >= GIVE_UP_ADOPTED_URL {
                 // The new home failed us: back to the URL in the config.
@@ -453,14 +453,14 @@ fn next_poll(
             // A first poll brings the feed's backlog: that says nothing about its pace.
             let interval = match state.interval {
                 None => cadence.interval,
-                Some(_) => schedule::adapt(cadence, current, new_items),
+                Some(_) => cadence::adapt(cadence, current, new_items),
             };
             let parsed_hint = match &outcome {
                 PollOutcome::Fetched { refresh_hint, .. } => *refresh_hint,
                 _ => state.refresh_hint,
             };
             let hint = hints.fresh_for.max(parsed_hint);
-            let wait = schedule::wait_after_success(cadence, interval, hint);
+            let wait = cadence::wait_after_success(cadence, interval, hint);
             let location = follow_move(feed, &state.location, &hints, polling.moved_after, now);
             (interval, wait, location)
         }
