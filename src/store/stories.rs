@@ -351,7 +351,7 @@ mod tests {
     use super::*;
     use crate::config::FeedSettings;
     use crate::model::{Item, Snippet};
-    use crate::store::{Location, NewMatch, PollOutcome, PollRecord};
+    use crate::store::{FeedPoll, Location, NewMatch, PollOutcome, PollRecord};
     use crate::story::DEFAULT_WINDOW;
     use rusqlite_migration::Migrations;
 
@@ -385,7 +385,7 @@ mod tests {
 
     /// Records `items` as one poll of `feed`, each matched by watchlist `w`.
     fn record(store: &mut Store, feed: i64, items: &[Item], hour: u32) -> Vec<i64> {
-        let poll = PollRecord {
+        let record = PollRecord {
             outcome: PollOutcome::Fetched {
                 status: Some(200),
                 etag: None,
@@ -408,7 +408,13 @@ mod tests {
             })
             .collect();
         store
-            .record_poll(feed, &poll, items, &matches, &[])
+            .record_poll(&FeedPoll {
+                feed,
+                record,
+                items: items.to_vec(),
+                matches,
+                edits: Vec::new(),
+            })
             .unwrap()
     }
 

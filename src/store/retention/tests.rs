@@ -14,7 +14,7 @@ use super::*;
 use crate::config::DigestSettings;
 use crate::model::{Item, Snippet};
 use crate::store::{
-    FeedId, Location, MessageKind, NewMatch, NewMessage, PollOutcome, PollRecord, Seen,
+    FeedId, FeedPoll, Location, MessageKind, NewMatch, NewMessage, PollOutcome, PollRecord, Seen,
 };
 
 const ITEMS: Duration = Duration::from_secs(30 * 86_400);
@@ -120,7 +120,13 @@ fn poll(store: &mut Store, feed: FeedId, day: i64, listed: &[Item]) -> Vec<i64> 
         location: Location::default(),
     };
     store
-        .record_poll(feed, &record, &fresh, &matches, &[])
+        .record_poll(&FeedPoll {
+            feed,
+            record,
+            items: fresh,
+            matches,
+            edits: Vec::new(),
+        })
         .unwrap()
 }
 
@@ -137,7 +143,15 @@ fn not_modified(store: &mut Store, feed: FeedId, day: i64) {
         interval: Duration::from_secs(900),
         location: Location::default(),
     };
-    store.record_poll(feed, &record, &[], &[], &[]).unwrap();
+    store
+        .record_poll(&FeedPoll {
+            feed,
+            record,
+            items: Vec::new(),
+            matches: Vec::new(),
+            edits: Vec::new(),
+        })
+        .unwrap();
 }
 
 /// Queues a message to `DESK` covering `matches` on `day`; returns its id.
