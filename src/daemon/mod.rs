@@ -1,11 +1,13 @@
 //! The daemon: the only place where fetching, parsing, matching, storing and sending meet.
 //!
-//! [`run`] is the long-running entry point. It takes its shutdown signal as a future (as in
-//! mini-redis), so tests stop it as easily as SIGTERM does. One loop owns the schedule:
-//! it hands due feeds to tasks bounded by a semaphore ([`poll`]), and runs digests when
-//! their period has passed ([`digests`]). A feed's failure is recorded on that feed and
-//! never reaches the loop. The one-shot operations behind the CLI (`poll --once`,
-//! `digest send`, …) reuse the same pieces through [`Context`].
+//! [`run()`] is the long-running entry point. It takes its shutdown signal as a future (as
+//! in mini-redis), so tests stop it as easily as SIGTERM does. One loop ([`mod@run`]) owns
+//! the schedule: it hands due feeds to tasks bounded by a semaphore ([`poll`]), runs
+//! digests when their period has passed ([`digests`]), and starts the background jobs
+//! ([`job`]: alerts, the outbox, retention, the watchlist backfill) when they are due. A
+//! feed's failure is recorded on that feed and never reaches the loop. The one-shot
+//! operations behind the CLI (`poll --once`, `digest send`, …) reuse the same pieces
+//! through [`Context`].
 //!
 //! One daemon runs per database ([`lock`]); it prunes old rows daily ([`retention`]).
 
@@ -16,6 +18,7 @@ mod clock;
 mod digests;
 mod failpoint;
 mod hosts;
+mod job;
 mod lock;
 mod memory;
 mod metrics;
@@ -57,6 +60,9 @@ use hosts::Hosts;
 /// a first poll of 10,000 feeds: about 34 CPU-s with 2 MB, 30 with 16 or 32 MB (and 13
 /// MB more peak RSS with 32). Emptied when the daemon goes idle.
 const WRITER_CACHE: usize = 16 << 20;
+/// The log target of the daemon's own events (start, reload, shutdown, the background
+/// jobs), from whichever of its files they are logged: log filters and readers go by it.
+const LOG_TARGET: &str = "newshound::daemon";
 
 /// Everything a poll or a digest run needs, built from one version of the settings. A
 /// config reload builds a new one ([`Context::reopen`]) that shares the store, the
@@ -299,7 +305,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
     run_with_clock(settings, Clock::system(), shutdown).await
 }
 
-/// [`run`] with its own clock: a test passes [`Clock::tokio`] and pauses tokio's time to
+/// [`run()`] with its own clock: a test passes [`Clock::tokio`] and pauses tokio's time to
 /// run days of schedule in moments.
 pub async fn run_with_clock(
     settings: Settings,
@@ -309,7 +315,7 @@ pub async fn run_with_clock(
     run::run_loop(settings, clock, ConfigSource::fixed(), shutdown).await
 }
 
-/// [`run`] as a service runs: the settings are reloaded when the files of `source` change
+/// [`run()`] as a service runs: the settings are reloaded when the files of `source` change
 /// or a reload is requested (SIGHUP).
 pub async fn run_service(
     settings: Settings,
