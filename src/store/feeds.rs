@@ -435,6 +435,7 @@ fn record_one(tx: &rusqlite::Connection, poll: &FeedPoll) -> Result<Vec<i64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::feed_poll;
 
     fn feed(url: &str) -> FeedSettings {
         crate::store::tests::feed_settings("wire", url)
@@ -465,7 +466,7 @@ mod tests {
                 moved_since: None,
             },
         };
-        store.record_poll(&without_items(old, record)).unwrap();
+        store.record_poll(&feed_poll(old, record)).unwrap();
 
         let new = store
             .sync_feeds(&[feed("https://new.example/feed")])
@@ -486,17 +487,6 @@ mod tests {
             next_due: now,
             interval: Duration::from_secs(900),
             location: Location::default(),
-        }
-    }
-
-    /// A poll of `feed` that brought no items.
-    fn without_items(feed: FeedId, record: PollRecord) -> FeedPoll {
-        FeedPoll {
-            feed,
-            record,
-            items: Vec::new(),
-            matches: Vec::new(),
-            edits: Vec::new(),
         }
     }
 
@@ -572,7 +562,7 @@ mod tests {
             .map(|(&feed, items)| FeedPoll {
                 items: items.clone(),
                 matches: matched.to_vec(),
-                ..without_items(feed, record.clone())
+                ..feed_poll(feed, record.clone())
             })
             .collect();
 
@@ -616,7 +606,7 @@ mod tests {
         );
         let polls: Vec<FeedPoll> = ids
             .iter()
-            .map(|&feed| without_items(feed, record.clone()))
+            .map(|&feed| feed_poll(feed, record.clone()))
             .collect();
 
         let error = store.record_polls(&polls).unwrap_err();
