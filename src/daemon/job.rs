@@ -14,8 +14,9 @@ use tokio::task::JoinSet;
 use super::poll::to_chrono;
 use super::{Clock, LOG_TARGET};
 
-/// How long before a failed outbox pass or alert run (a database error) is tried again.
-pub(super) const RETRY_AFTER_ERROR: Duration = Duration::from_secs(60);
+/// How long before a failed outbox pass or alert run (a database error) is tried again;
+/// the same for a failed backfill, and for any job whose task panicked.
+const RETRY_AFTER_ERROR: Duration = Duration::from_secs(60);
 
 /// What a run that went through hands back.
 pub(super) struct Ran<T = ()> {
@@ -35,6 +36,8 @@ impl Ran {
     }
 }
 
+/// One background job: when it is due, and its run in flight. `T` is what a run finds
+/// for the loop besides when the job is next due.
 pub(super) struct Job<T = ()> {
     /// When a run is due; `None` until something asks for one. Cleared when a run starts.
     due: Option<DateTime<Utc>>,
