@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 use newshound::config::{Cadence, FeedSettings};
 use newshound::model::{Item, Snippet};
-use newshound::store::{Location, NewMatch, PollOutcome, PollRecord, Pruning, Store};
+use newshound::store::{FeedPoll, Location, NewMatch, PollOutcome, PollRecord, Pruning, Store};
 
 const FEEDS: usize = 10;
 const PER_POLL: usize = 100;
@@ -83,7 +83,13 @@ fn main() {
             location: Location::default(),
         };
         store
-            .record_poll(ids[f], &record, &fresh, &matches, &[])
+            .record_poll(&FeedPoll {
+                feed: ids[f],
+                record,
+                items: fresh,
+                matches,
+                edits: Vec::new(),
+            })
             .unwrap();
     }
     let recording = started.elapsed();

@@ -21,7 +21,7 @@
 //! - [`digest`]: [`digest::render`] turns matches into text + HTML (pure);
 //!   [`digest::send`] delivers over SMTP or into `.eml` files.
 //! - [`daemon`]: wires the above together: the poll scheduler (with its pure arithmetic
-//!   of adaptive intervals, backoff and jitter in `schedule`, and per-host politeness in
+//!   of adaptive intervals, backoff and jitter in `cadence`, and per-host politeness in
 //!   `hosts`), the digest timer, feed health for `newshound feeds` and the digest footer,
 //!   the live config (`reload`: the files watched, SIGHUP, a new watchlist matched against
 //!   recent items in `backfill`), the optional HTTP listener (`server`: `/healthz`,

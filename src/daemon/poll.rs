@@ -13,16 +13,17 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use super::Context;
+use super::cadence;
 use super::hosts::Hosts;
 use super::metrics::{Metrics, PollResult};
-use super::recorder::Recording;
-use super::schedule;
 use crate::config::{FeedSettings, Settings};
 use crate::feed::fetch::{Fetched, Fetcher, ResponseHints, Validators};
-use crate::feed::parse::{self, ParseError};
+use crate::feed::parse::{self, ParseError, ParsedFeed};
 use crate::feed::redacted;
 use crate::model::{Item, MatchRecord};
-use crate::store::{FetchState, Location, NewMatch, PollOutcome, PollRecord, Retitle, Seen};
+use crate::store::{
+    FeedPoll, FetchState, Location, NewMatch, PollOutcome, PollRecord, Retitle, Seen,
+};
 use crate::wording::one_line;
 
 /// Failures in a row at a URL a feed moved to before the configured one is tried again.
@@ -56,7 +57,7 @@ pub(super) async fn poll_feed(ctx: &Arc<Context>, fetcher: &Fetcher, index: usiz
         Err(e) => {
             // The store failed (or a task did); the feed keeps its schedule.
             ctx.metrics.poll_error("internal");
-            let next_due = ctx.clock.now() + to_chrono(schedule::jittered(feed.cadence.interval));
+            let next_due = ctx.clock.now() + to_chrono(cadence::jittered(feed.cadence.interval));
             (Err(format!("{e:#}")), next_due)
         }
     };
@@ -114,11 +115,12 @@ impl Drop for Timed<'_> {
     }
 }
 
-type Recorded = (Result<Polled, String>, DateTime<Utc>);
-
-/// What the fetch, the parse and the matching made of the feed, before anything is stored.
+/// What the fetch, the parse and the matching made of the feed, before anything is stored:
+/// how the poll went, what the server said about the next one, and what is new.
 struct Fetch {
-    answer: Answer,
+    outcome: PollOutcome,
+    hints: ResponseHints,
+    retry_after: Option<Duration>,
     /// How many items the feed listed.
     total: usize,
     /// The items this feed has not had before, and their matches.
@@ -132,11 +134,9 @@ impl Fetch {
     /// A fetch that brought no items: not modified, or failed.
     fn nothing(outcome: PollOutcome, hints: ResponseHints, retry_after: Option<Duration>) -> Fetch {
         Fetch {
-            answer: Answer {
-                outcome,
-                hints,
-                retry_after,
-            },
+            outcome,
+            hints,
+            retry_after,
             total: 0,
             fresh: Vec::new(),
             matches: Vec::new(),
@@ -145,18 +145,11 @@ impl Fetch {
     }
 }
 
-/// How the poll went, and what the server said about the next one.
-struct Answer {
-    outcome: PollOutcome,
-    hints: ResponseHints,
-    retry_after: Option<Duration>,
-}
-
 async fn poll_and_record(
     ctx: &Arc<Context>,
     fetcher: &Fetcher,
     index: usize,
-) -> anyhow::Result<Recorded> {
+) -> anyhow::Result<(Result<Polled, String>, DateTime<Utc>)> {
     let feed = &ctx.settings.feeds[index];
     let feed_id = ctx.feed_ids[index];
     let state = {
@@ -187,7 +180,7 @@ async fn poll_and_record(
     let timed = Timed(&ctx.metrics, std::time::Instant::now());
 
     let fetch = fetch_and_read(ctx, fetcher, index, &url, &state).await?;
-    if let (Some(host), Some(wait)) = (&host, fetch.answer.retry_after) {
+    if let (Some(host), Some(wait)) = (&host, fetch.retry_after) {
         tracing::info!(host = %host, wait = %humantime::format_duration(wait), "host asked for a pause (Retry-After)");
         ctx.hosts.pause(host, now + to_chrono(wait));
     }
@@ -197,28 +190,14 @@ async fn poll_and_record(
     // The poll-duration histogram measures fetching, parsing and matching; the wait for
     // the batch to be written is not the feed's doing.
     drop((permit, host_permit, fetching, timed));
-    let Fetch {
-        answer,
-        total,
-        fresh,
-        matches,
-        edits,
-    } = fetch;
-    let new_items = fresh.len();
+    let (total, new_items) = (fetch.total, fetch.fresh.len());
 
-    let record = next_poll(ctx, feed, &state, answer, new_items, now);
-    let next_due = record.next_due;
-    let outcome = record.outcome.clone();
-    let recording = Recording {
-        feed: feed_id,
-        record,
-        items: fresh,
-        matches,
-        edits,
-    };
+    let poll = next_poll(ctx, index, &state, fetch, now);
+    let next_due = poll.record.next_due;
+    let outcome = poll.record.outcome.clone();
     let matches = ctx
         .recorder
-        .record(&ctx.store, ctx.settings.stories.window, recording, place)
+        .record(&ctx.store, ctx.settings.stories.window, poll, place)
         .await?;
 
     let result = match outcome {
@@ -249,9 +228,9 @@ fn polled_url(feed: &FeedSettings, location: &Location) -> Url {
         .unwrap_or_else(|| feed.url.clone())
 }
 
-/// Conditional request → not modified? stop → the rest on the blocking pool, in one task
-/// (see [`read_body`]). Every failure to get or read a feed ends up in the answer; only
-/// the store's failures are errors.
+/// Conditional request → not modified? stop → the rest on the blocking pool, in one task.
+/// Every failure to get or read a feed ends up in the outcome; only the store's failures
+/// are errors.
 async fn fetch_and_read(
     ctx: &Arc<Context>,
     fetcher: &Fetcher,
@@ -289,100 +268,51 @@ async fn fetch_and_read(
                 content_type,
             }) => (status, bytes, validators, hints, content_type),
         };
+    // Same bytes as last time? stop → parse → keep the items this feed has not had
+    // before → match only those. One task on the blocking pool for all of it, rather than
+    // one for each step: a thousand feeds polled at once made the hops between the pool
+    // and the runtime, and the threads the pool grew for them, a cost of their own.
     let (reader, base, known) = (Arc::clone(ctx), url.clone(), state.body_hash.clone());
-    let read = tokio::task::spawn_blocking(move || {
-        read_body(
-            &reader,
-            index,
-            &bytes,
-            &base,
-            content_type.as_deref(),
-            known,
-        )
+    tokio::task::spawn_blocking(move || {
+        let body_hash = sha256_hex(&bytes);
+        if known.as_deref() == Some(body_hash.as_str()) {
+            // The server ignores conditional requests but sent the same bytes.
+            return Ok(Fetch::nothing(
+                not_modified(status, validators),
+                hints,
+                None,
+            ));
+        }
+        match parse::parse_response(&bytes, &base, content_type.as_deref()) {
+            Ok(parsed) => read_items(&reader, index, parsed, body_hash, status, validators, hints),
+            Err(e) => Ok(Fetch::nothing(unreadable(status, e), hints, None)),
+        }
     })
     .await
     // A panic outside the parser's own guard: recorded on the feed like any other
-    // failure, so that it backs off and shows.
+    // failure, so that it backs off and shows. (A failed poll has no use for the hints.)
     .unwrap_or_else(|_| {
-        Ok(Read::Unreadable(ParseError::Malformed(
-            "malformed feed: reading it failed inside newshound".into(),
-        )))
-    })?;
-    Ok(match read {
-        // The server ignores conditional requests but sent the same bytes.
-        Read::Unchanged => Fetch::nothing(not_modified(status, validators), hints, None),
-        Read::Unreadable(e) => {
-            let kind = match e {
-                ParseError::NotAFeed(_) => "not a feed",
-                ParseError::Malformed(_) => "malformed",
-            };
-            Fetch::nothing(failed(status, kind, e.to_string()), hints, None)
-        }
-        Read::Items {
-            body_hash,
-            refresh_hint,
-            listed,
-            fresh,
-            matches,
-            edits,
-        } => Fetch {
-            total: listed.len(),
-            answer: Answer {
-                outcome: PollOutcome::Fetched {
-                    status,
-                    etag: validators.etag,
-                    last_modified: validators.last_modified,
-                    body_hash,
-                    refresh_hint,
-                    listed,
-                },
-                hints,
-                retry_after: None,
-            },
-            fresh,
-            matches,
-            edits,
-        },
+        let e = ParseError::Malformed("malformed feed: reading it failed inside newshound".into());
+        Ok(Fetch::nothing(
+            unreadable(status, e),
+            ResponseHints::default(),
+            None,
+        ))
     })
 }
 
-/// What the blocking half of a poll made of a body.
-enum Read {
-    /// The same bytes as at the last poll.
-    Unchanged,
-    Unreadable(ParseError),
-    Items {
-        body_hash: String,
-        refresh_hint: Option<Duration>,
-        /// The identities of every item the feed lists, in its order.
-        listed: Vec<String>,
-        fresh: Vec<Item>,
-        matches: Vec<NewMatch>,
-        edits: Vec<Retitle>,
-    },
-}
-
-/// Same bytes as last time? stop → parse → keep the items this feed has not had before →
-/// match only those. An item the feed had, under a new title, was edited in place: its
-/// title is updated, nothing is sent. One task on the blocking pool for all of it, rather
-/// than one for each step: a thousand feeds polled at once made the hops between the
-/// pool and the runtime, and the threads the pool grew for them, a cost of their own.
-fn read_body(
+/// The items of a parsed body this feed has not had before, and their matches. An item
+/// the feed had, under a new title, was edited in place: its title is updated, nothing is
+/// sent.
+fn read_items(
     ctx: &Context,
     index: usize,
-    bytes: &[u8],
-    base: &Url,
-    content_type: Option<&str>,
-    known_hash: Option<String>,
-) -> anyhow::Result<Read> {
-    let body_hash = sha256_hex(bytes);
-    if known_hash.as_deref() == Some(body_hash.as_str()) {
-        return Ok(Read::Unchanged);
-    }
-    let parsed = match parse::parse_response(bytes, base, content_type) {
-        Ok(parsed) => parsed,
-        Err(e) => return Ok(Read::Unreadable(e)),
-    };
+    parsed: ParsedFeed,
+    body_hash: String,
+    status: Option<u16>,
+    validators: Validators,
+    hints: ResponseHints,
+) -> anyhow::Result<Fetch> {
     let listed: Vec<String> = parsed.items.iter().map(|i| i.identity.clone()).collect();
     let seen = ctx
         .lock_reader()
@@ -403,31 +333,44 @@ fn read_body(
         }
     }
     let matches = match_items(ctx, index, &fresh);
-    Ok(Read::Items {
-        body_hash,
-        refresh_hint: parsed.refresh_hint,
-        listed,
+    Ok(Fetch {
+        total: listed.len(),
+        outcome: PollOutcome::Fetched {
+            status,
+            etag: validators.etag,
+            last_modified: validators.last_modified,
+            body_hash,
+            refresh_hint: parsed.refresh_hint,
+            listed,
+        },
+        hints,
+        retry_after: None,
         fresh,
         matches,
         edits,
     })
 }
 
-/// The feed's row after this poll: when it is next due, its adapted interval, and where
-/// it is polled from.
+/// The poll as it is written: the feed's row after it (when it is next due, its adapted
+/// interval, and where it is polled from) with what the fetch found new.
 fn next_poll(
     ctx: &Context,
-    feed: &FeedSettings,
+    index: usize,
     state: &FetchState,
-    answer: Answer,
-    new_items: usize,
+    fetch: Fetch,
     now: DateTime<Utc>,
-) -> PollRecord {
-    let Answer {
+) -> FeedPoll {
+    let Fetch {
         outcome,
         hints,
         retry_after,
-    } = answer;
+        total: _,
+        fresh,
+        matches,
+        edits,
+    } = fetch;
+    let feed = &ctx.settings.feeds[index];
+    let new_items = fresh.len();
     let cadence = &feed.cadence;
     let polling = &ctx.settings.polling;
     // The stored interval may come from an older configuration.
@@ -440,7 +383,7 @@ fn next_poll(
             let failures = state.consecutive_failures + 1;
             report_failure(ctx, feed, state, *status, error, now);
             let wait =
-                schedule::wait_after_failure(current, failures, polling.max_backoff, retry_after);
+                cadence::wait_after_failure(current, failures, polling.max_backoff, retry_after);
             let mut location = state.location.clone();
             if location.fetch_url.is_some() && failures >= GIVE_UP_ADOPTED_URL {
                 // The new home failed us: back to the URL in the config.
@@ -453,24 +396,30 @@ fn next_poll(
             // A first poll brings the feed's backlog: that says nothing about its pace.
             let interval = match state.interval {
                 None => cadence.interval,
-                Some(_) => schedule::adapt(cadence, current, new_items),
+                Some(_) => cadence::adapt(cadence, current, new_items),
             };
             let parsed_hint = match &outcome {
                 PollOutcome::Fetched { refresh_hint, .. } => *refresh_hint,
                 _ => state.refresh_hint,
             };
             let hint = hints.fresh_for.max(parsed_hint);
-            let wait = schedule::wait_after_success(cadence, interval, hint);
+            let wait = cadence::wait_after_success(cadence, interval, hint);
             let location = follow_move(feed, &state.location, &hints, polling.moved_after, now);
             (interval, wait, location)
         }
     };
-    PollRecord {
-        outcome,
-        at: now,
-        next_due: now + to_chrono(wait),
-        interval,
-        location,
+    FeedPoll {
+        feed: ctx.feed_ids[index],
+        record: PollRecord {
+            outcome,
+            at: now,
+            next_due: now + to_chrono(wait),
+            interval,
+            location,
+        },
+        items: fresh,
+        matches,
+        edits,
     }
 }
 
@@ -549,6 +498,15 @@ fn report_failure(
 
 pub(super) fn to_chrono(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(365))
+}
+
+/// A body that is not a usable feed, as a failed poll.
+fn unreadable(status: Option<u16>, e: ParseError) -> PollOutcome {
+    let kind = match e {
+        ParseError::NotAFeed(_) => "not a feed",
+        ParseError::Malformed(_) => "malformed",
+    };
+    failed(status, kind, e.to_string())
 }
 
 /// A failed poll; the error on one line (a parser may quote the document, line breaks

@@ -18,8 +18,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot};
 
 use super::lock;
-use crate::model::{Item, MatchRecord};
-use crate::store::{FeedId, FeedPoll, NewMatch, PollRecord, Retitle, Store};
+use crate::model::MatchRecord;
+use crate::store::{FeedPoll, Store};
 
 /// How long a batch stays open for more polls after its first one.
 const GATHER: Duration = Duration::from_millis(250);
@@ -27,15 +27,6 @@ const GATHER: Duration = Duration::from_millis(250);
 /// written; a batch is written at once when it holds half of them. Bounds the memory that
 /// parsed items waiting for the store take.
 const MAX_WAITING: usize = 256;
-
-/// A poll ready to be written: what [`Store::record_poll`] takes.
-pub(super) struct Recording {
-    pub feed: FeedId,
-    pub record: PollRecord,
-    pub items: Vec<Item>,
-    pub matches: Vec<NewMatch>,
-    pub edits: Vec<Retitle>,
-}
 
 /// The batch being gathered, shared by every context on one store.
 pub(super) struct Recorder {
@@ -56,7 +47,7 @@ struct Batch {
 }
 
 struct Waiting {
-    recording: Recording,
+    poll: FeedPoll,
     /// The poll's matches, or why it could not be recorded.
     reply: oneshot::Sender<Result<Vec<MatchRecord>, String>>,
     /// Given back when the poll has been written.
@@ -105,20 +96,20 @@ impl Recorder {
         Place(permit)
     }
 
-    /// Records `recording` with the batch it joins and returns its new matches as
-    /// stored. Stories are grouped with `window`.
+    /// Records `poll` with the batch it joins and returns its new matches as stored.
+    /// Stories are grouped with `window`.
     pub(super) async fn record(
         self: &Arc<Self>,
         store: &Arc<Mutex<Store>>,
         window: Duration,
-        recording: Recording,
+        poll: FeedPoll,
         place: Place,
     ) -> anyhow::Result<Vec<MatchRecord>> {
         let (reply, answer) = oneshot::channel();
         let opened = {
             let mut batch = lock(&self.batch);
             batch.waiting.push(Waiting {
-                recording,
+                poll,
                 reply,
                 place: place.0,
             });
@@ -180,20 +171,10 @@ fn write(store: &mut Store, batch: Vec<Waiting>, window: Duration) {
     }
     tracing::debug!(polls = batch.len(), "recording polls");
     // The places are given back when this returns, after the replies.
-    let (recordings, (replies, _places)): (Vec<Recording>, (Vec<_>, Vec<_>)) = batch
+    let (polls, (replies, _places)): (Vec<FeedPoll>, (Vec<_>, Vec<_>)) = batch
         .into_iter()
-        .map(|w| (w.recording, (w.reply, w.place)))
+        .map(|w| (w.poll, (w.reply, w.place)))
         .unzip();
-    let polls: Vec<FeedPoll<'_>> = recordings
-        .iter()
-        .map(|r| FeedPoll {
-            feed: r.feed,
-            poll: &r.record,
-            items: &r.items,
-            matches: &r.matches,
-            edits: &r.edits,
-        })
-        .collect();
     let results = match store.record_polls(&polls) {
         Ok(results) => results,
         Err(e) => {
@@ -208,11 +189,7 @@ fn write(store: &mut Store, batch: Vec<Waiting>, window: Duration) {
         .iter()
         .any(|r| r.as_ref().is_ok_and(|ids| !ids.is_empty()))
     {
-        let now: DateTime<Utc> = recordings
-            .iter()
-            .map(|r| r.record.at)
-            .max()
-            .unwrap_or_default();
+        let now: DateTime<Utc> = polls.iter().map(|p| p.record.at).max().unwrap_or_default();
         // Grouping is a step of its own: items it could not group stay queued for the
         // next attempt, and the polls stand.
         if let Err(e) = store.group_stories(window, now) {

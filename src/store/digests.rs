@@ -135,11 +135,6 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
-    use rusqlite::Connection;
-    use rusqlite_migration::Migrations;
-
     use super::*;
 
     fn at(day: u32) -> DateTime<Utc> {
@@ -147,20 +142,24 @@ mod tests {
     }
 
     fn digest(to: &[&str], backfill_hours: u64) -> DigestSettings {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("n.toml");
-        std::fs::write(
-            &path,
-            format!(
-                "[[watchlists]]\nname = \"s400\"\nquery = 'S-400'\n\n\
-                 [[digests]]\nname = \"weekly\"\nto = {to:?}\nbackfill = \"{backfill_hours}h\"\n"
-            ),
+        crate::store::tests::digests_of(&format!(
+            "[[watchlists]]\nname = \"s400\"\nquery = 'S-400'\n\n\
+             [[digests]]\nname = \"weekly\"\nto = {to:?}\nbackfill = \"{backfill_hours}h\"\n"
+        ))
+        .remove(0)
+    }
+
+    /// SQL for feed `wire` and an item of the 12th in it, matched by `s400`.
+    fn a_match_of_the_12th() -> String {
+        format!(
+            "INSERT INTO feeds (id, url, name) VALUES (1, 'https://wire.example/feed', 'wire');
+             INSERT INTO items (id, feed_id, identity, title, body, first_seen_at)
+             VALUES (1, 1, 'guid:w-1', 'Turkey tests S-400', 'Radars.', {t});
+             INSERT INTO matches (item_id, watchlist, matched_terms, snippet, highlights,
+                                  matched_at)
+             VALUES (1, 's400', '[]', 'Radars.', '[]', {t});",
+            t = at(12).timestamp(),
         )
-        .unwrap();
-        crate::config::load_with_env(&path, HashMap::new())
-            .unwrap()
-            .digests
-            .remove(0)
     }
 
     /// A database from before recipients: a weekly digest created on the 10th that has
@@ -169,26 +168,19 @@ mod tests {
     fn an_upgraded_digest_keeps_what_it_had_not_sent() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("n.db");
-        {
-            let mut conn = Connection::open(&path).unwrap();
-            Migrations::from_slice(&crate::store::MIGRATIONS[..3])
-                .to_latest(&mut conn)
-                .unwrap();
-            conn.execute_batch(&format!(
-                "INSERT INTO feeds (id, url, name) VALUES (1, 'https://wire.example/feed', 'wire');
-                 INSERT INTO items (id, feed_id, identity, title, body, first_seen_at)
-                 VALUES (1, 1, 'guid:w-1', 'Turkey tests S-400', 'Radars.', {t});
+        crate::store::tests::older_database(
+            &path,
+            3,
+            &format!(
+                "{}
                  INSERT INTO sightings (feed_id, identity, item_id, seen_at)
                  VALUES (1, 'guid:w-1', 1, {t});
-                 INSERT INTO matches (item_id, watchlist, matched_terms, snippet, highlights,
-                                      matched_at)
-                 VALUES (1, 's400', '[]', 'Radars.', '[]', {t});
                  INSERT INTO digests (name, created_at) VALUES ('weekly', {created});",
+                a_match_of_the_12th(),
                 t = at(12).timestamp(),
                 created = at(10).timestamp()
-            ))
-            .unwrap();
-        }
+            ),
+        );
         let mut store = Store::open(&path).unwrap();
         let lists = ["s400".to_string()];
         store
@@ -223,22 +215,11 @@ mod tests {
     fn a_recipient_back_within_the_grace_carries_on_and_later_starts_afresh() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("n.db");
-        {
-            let mut conn = Connection::open(&path).unwrap();
-            Migrations::from_slice(&crate::store::MIGRATIONS)
-                .to_latest(&mut conn)
-                .unwrap();
-            conn.execute_batch(&format!(
-                "INSERT INTO feeds (id, url, name) VALUES (1, 'https://wire.example/feed', 'wire');
-                 INSERT INTO items (id, feed_id, identity, title, body, first_seen_at)
-                 VALUES (1, 1, 'guid:w-1', 'Turkey tests S-400', 'Radars.', {t});
-                 INSERT INTO matches (item_id, watchlist, matched_terms, snippet, highlights,
-                                      matched_at)
-                 VALUES (1, 's400', '[]', 'Radars.', '[]', {t});",
-                t = at(12).timestamp(),
-            ))
-            .unwrap();
-        }
+        crate::store::tests::older_database(
+            &path,
+            crate::store::MIGRATIONS.len(),
+            &a_match_of_the_12th(),
+        );
         let mut store = Store::open(&path).unwrap();
         let lists = ["s400".to_string()];
         let unsent = |store: &Store| {

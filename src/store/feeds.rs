@@ -236,27 +236,12 @@ impl Store {
         Ok(state.unwrap_or_default())
     }
 
-    /// Records one poll of `feed` in a single transaction: the sightings of the items new
-    /// to the feed (and the new items among them), the matches found in them
-    /// (`NewMatch::item` indexes `items`), the titles edited in place, and the feed's fetch
-    /// state. Either all of it is stored or none, so a crash never leaves an item seen but
-    /// unmatched. Returns the ids of the new matches.
-    pub fn record_poll(
-        &mut self,
-        feed: FeedId,
-        poll: &PollRecord,
-        items: &[Item],
-        matches: &[NewMatch],
-        edits: &[Retitle],
-    ) -> Result<Vec<i64>> {
-        let record = FeedPoll {
-            feed,
-            poll,
-            items,
-            matches,
-            edits,
-        };
-        self.record_polls(&[record])?
+    /// Records one poll in a single transaction: the sightings of the items new to the feed
+    /// (and the new items among them), the matches found in them, the titles edited in
+    /// place, and the feed's fetch state. Either all of it is stored or none, so a crash
+    /// never leaves an item seen but unmatched. Returns the ids of the new matches.
+    pub fn record_poll(&mut self, poll: &FeedPoll) -> Result<Vec<i64>> {
+        self.record_polls(std::slice::from_ref(poll))?
             .pop()
             .expect("one result per poll")
     }
@@ -269,7 +254,7 @@ impl Store {
     /// One transaction for many feeds is what makes a first poll of thousands of feeds
     /// cheap: every commit writes each page it touched to the log once more, and the
     /// index pages that new items land on are spread over the whole index.
-    pub fn record_polls(&mut self, polls: &[FeedPoll<'_>]) -> Result<Vec<Result<Vec<i64>>>> {
+    pub fn record_polls(&mut self, polls: &[FeedPoll]) -> Result<Vec<Result<Vec<i64>>>> {
         // Immediate: it reads (is this article known?) before it writes, and another
         // process may write in between.
         let mut tx = self
@@ -342,28 +327,31 @@ impl Store {
     }
 }
 
-/// One feed's poll as [`Store::record_polls`] writes it.
-#[derive(Debug, Clone, Copy)]
-pub struct FeedPoll<'a> {
+/// One feed's poll, ready to be written ([`Store::record_poll`]): the feed's row after it,
+/// the items new to the feed, the matches found in them (`NewMatch::item` indexes
+/// `items`), and the titles edited in place.
+#[derive(Debug, Clone)]
+pub struct FeedPoll {
     pub feed: FeedId,
-    pub poll: &'a PollRecord,
-    pub items: &'a [Item],
-    pub matches: &'a [NewMatch],
-    pub edits: &'a [Retitle],
+    pub record: PollRecord,
+    pub items: Vec<Item>,
+    pub matches: Vec<NewMatch>,
+    pub edits: Vec<Retitle>,
 }
 
-fn record_one(tx: &rusqlite::Connection, record: &FeedPoll<'_>) -> Result<Vec<i64>> {
+fn record_one(tx: &rusqlite::Connection, poll: &FeedPoll) -> Result<Vec<i64>> {
     let FeedPoll {
         feed,
-        poll,
+        record,
         items,
         matches,
         edits,
-    } = *record;
-    let sightings = items::record_sightings(tx, feed, items, poll.at)?;
-    let match_ids = items::insert_matches(tx, &sightings, matches, poll.at)?;
+    } = poll;
+    let feed = *feed;
+    let sightings = items::record_sightings(tx, feed, items, record.at)?;
+    let match_ids = items::insert_matches(tx, &sightings, matches, record.at)?;
     items::retitle(tx, edits)?;
-    let now = to_unix(poll.at);
+    let now = to_unix(record.at);
     tx.execute(
         "UPDATE feeds SET last_polled_at = ?2, next_due_at = ?3, interval_secs = ?4,
              fetch_url = ?5, moved_to = ?6, moved_since = ?7, polls = polls + 1
@@ -371,16 +359,16 @@ fn record_one(tx: &rusqlite::Connection, record: &FeedPoll<'_>) -> Result<Vec<i6
         params![
             feed,
             now,
-            to_unix(poll.next_due),
-            poll.interval.as_secs() as i64,
-            poll.location.fetch_url,
-            poll.location.moved_to,
-            poll.location.moved_since.map(to_unix),
+            to_unix(record.next_due),
+            record.interval.as_secs() as i64,
+            record.location.fetch_url,
+            record.location.moved_to,
+            record.location.moved_since.map(to_unix),
         ],
     )?;
     const SUCCEEDED: &str = "last_success_at = ?2, last_status = ?3, consecutive_failures = 0,
              failing_since = NULL, gone_since = NULL";
-    match &poll.outcome {
+    match &record.outcome {
         PollOutcome::NotModified {
             status,
             etag,
@@ -403,7 +391,7 @@ fn record_one(tx: &rusqlite::Connection, record: &FeedPoll<'_>) -> Result<Vec<i6
             refresh_hint,
             listed,
         } => {
-            retention::mark_listed(tx, feed, listed, poll.at)?;
+            retention::mark_listed(tx, feed, listed, record.at)?;
             let added = sightings.iter().flatten().count() as i64;
             tx.execute(
                 &format!(
@@ -447,6 +435,7 @@ fn record_one(tx: &rusqlite::Connection, record: &FeedPoll<'_>) -> Result<Vec<i6
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::feed_poll;
 
     fn feed(url: &str) -> FeedSettings {
         crate::store::tests::feed_settings("wire", url)
@@ -462,7 +451,7 @@ mod tests {
             .sync_feeds(&[feed("https://old.example/feed")])
             .unwrap()[0];
         let now = Utc::now();
-        let poll = PollRecord {
+        let record = PollRecord {
             outcome: PollOutcome::NotModified {
                 status: Some(304),
                 etag: None,
@@ -477,7 +466,7 @@ mod tests {
                 moved_since: None,
             },
         };
-        store.record_poll(old, &poll, &[], &[], &[]).unwrap();
+        store.record_poll(&feed_poll(old, record)).unwrap();
 
         let new = store
             .sync_feeds(&[feed("https://new.example/feed")])
@@ -499,6 +488,16 @@ mod tests {
             interval: Duration::from_secs(900),
             location: Location::default(),
         }
+    }
+
+    /// How many polls each feed has had, in order of name.
+    fn polls_of_each(store: &Store) -> Vec<i64> {
+        store
+            .feed_statuses()
+            .unwrap()
+            .iter()
+            .map(|f| f.polls)
+            .collect()
     }
 
     /// A store with feeds a, b and c, where updating b's row raises `raise` (the
@@ -557,15 +556,13 @@ mod tests {
             matched_terms: vec!["report".into()],
             snippet: Default::default(),
         }];
-        let polls: Vec<FeedPoll<'_>> = ids
+        let polls: Vec<FeedPoll> = ids
             .iter()
             .zip(&items)
             .map(|(&feed, items)| FeedPoll {
-                feed,
-                poll: &record,
-                items,
-                matches: &matched,
-                edits: &[],
+                items: items.clone(),
+                matches: matched.to_vec(),
+                ..feed_poll(feed, record.clone())
             })
             .collect();
 
@@ -588,13 +585,7 @@ mod tests {
             [crate::store::Seen::New],
             "the refused poll left its item"
         );
-        let polled: Vec<i64> = store
-            .feed_statuses()
-            .unwrap()
-            .iter()
-            .map(|f| f.polls)
-            .collect();
-        assert_eq!(polled, [1, 0, 1]);
+        assert_eq!(polls_of_each(&store), [1, 0, 1]);
     }
 
     /// An error that makes SQLite cancel the whole transaction (here a trigger's
@@ -613,26 +604,14 @@ mod tests {
                 last_modified: None,
             },
         );
-        let polls: Vec<FeedPoll<'_>> = ids
+        let polls: Vec<FeedPoll> = ids
             .iter()
-            .map(|&feed| FeedPoll {
-                feed,
-                poll: &record,
-                items: &[],
-                matches: &[],
-                edits: &[],
-            })
+            .map(|&feed| feed_poll(feed, record.clone()))
             .collect();
 
         let error = store.record_polls(&polls).unwrap_err();
         assert!(error.to_string().contains("cancelled"), "{error}");
-        let polled: Vec<i64> = store
-            .feed_statuses()
-            .unwrap()
-            .iter()
-            .map(|f| f.polls)
-            .collect();
-        assert_eq!(polled, [0, 0, 0]);
+        assert_eq!(polls_of_each(&store), [0, 0, 0]);
         assert!(store.conn.is_autocommit(), "no transaction is left open");
     }
 }

@@ -185,6 +185,38 @@ pub(crate) mod tests {
     use super::*;
     use crate::config::{Cadence, FeedSettings};
 
+    /// A database at `path` as an older version left it: the schema of the first `steps`
+    /// migrations, holding the rows `sql` inserts. [`Store::open`] brings it up to date.
+    pub(crate) fn older_database(path: &Path, steps: usize, sql: &str) -> Connection {
+        let mut conn = Connection::open(path).unwrap();
+        Migrations::from_slice(&MIGRATIONS[..steps])
+            .to_latest(&mut conn)
+            .unwrap();
+        conn.execute_batch(sql).unwrap();
+        conn
+    }
+
+    /// The digests of a config file that says `toml`.
+    pub(crate) fn digests_of(toml: &str) -> Vec<crate::config::DigestSettings> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.toml");
+        std::fs::write(&path, toml).unwrap();
+        crate::config::load_with_env(&path, std::collections::HashMap::new())
+            .unwrap()
+            .digests
+    }
+
+    /// A poll of `feed` written as `record`, that brought no items.
+    pub(crate) fn feed_poll(feed: FeedId, record: PollRecord) -> FeedPoll {
+        FeedPoll {
+            feed,
+            record,
+            items: Vec::new(),
+            matches: Vec::new(),
+            edits: Vec::new(),
+        }
+    }
+
     /// A feed polled every 15 minutes, not adaptively.
     pub(crate) fn feed_settings(name: &str, url: &str) -> FeedSettings {
         let interval = std::time::Duration::from_secs(900);

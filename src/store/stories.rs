@@ -351,9 +351,8 @@ mod tests {
     use super::*;
     use crate::config::FeedSettings;
     use crate::model::{Item, Snippet};
-    use crate::store::{Location, NewMatch, PollOutcome, PollRecord};
+    use crate::store::{FeedPoll, Location, NewMatch, PollOutcome, PollRecord};
     use crate::story::DEFAULT_WINDOW;
-    use rusqlite_migration::Migrations;
 
     fn feed(name: &str) -> FeedSettings {
         crate::store::tests::feed_settings(name, &format!("https://{name}.example/feed"))
@@ -385,7 +384,7 @@ mod tests {
 
     /// Records `items` as one poll of `feed`, each matched by watchlist `w`.
     fn record(store: &mut Store, feed: i64, items: &[Item], hour: u32) -> Vec<i64> {
-        let poll = PollRecord {
+        let record = PollRecord {
             outcome: PollOutcome::Fetched {
                 status: Some(200),
                 etag: None,
@@ -408,7 +407,13 @@ mod tests {
             })
             .collect();
         store
-            .record_poll(feed, &poll, items, &matches, &[])
+            .record_poll(&FeedPoll {
+                feed,
+                record,
+                items: items.to_vec(),
+                matches,
+                edits: Vec::new(),
+            })
             .unwrap()
     }
 
@@ -523,12 +528,10 @@ mod tests {
                     Yasar Guler confirmed, before the Steadfast Noon exercise of NATO. The \
                     batteries were bought from Russia in 2019 and have never been used, and \
                     Washington expelled Ankara from the F-35 programme over them.";
-        {
-            let mut conn = Connection::open(&path).unwrap();
-            Migrations::from_slice(&crate::store::MIGRATIONS[..8])
-                .to_latest(&mut conn)
-                .unwrap();
-            conn.execute_batch(&format!(
+        crate::store::tests::older_database(
+            &path,
+            8,
+            &format!(
                 "INSERT INTO feeds (id, url, name) VALUES (1, 'https://wire.example/feed', 'wire');
                  INSERT INTO items (id, feed_id, identity, guid, link, title, body, first_seen_at,
                                     canonical_link, title_key, event_at)
@@ -542,9 +545,8 @@ mod tests {
                  VALUES (1, 'link:1', 1, 1794873600, 1794873600),
                         (1, 'guid:2', 2, 1794873600, 1794873600),
                         (1, 'hash:3', 3, 1794873600, 1794873600);"
-            ))
-            .unwrap();
-        }
+            ),
+        );
         let mut store = Store::open(&path).unwrap();
         let mirror = store.sync_feeds(&[feed("mirror")]).unwrap()[0];
         let again = |identity: &str, guid: Option<&str>, link: Option<&str>, title: &str| Item {
@@ -622,13 +624,10 @@ mod tests {
     fn a_database_from_before_stories_gets_sightings_keys_and_its_matches_grouped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("n.db");
-        {
-            let mut conn = Connection::open(&path).unwrap();
-            Migrations::from_slice(&crate::store::MIGRATIONS[..2])
-                .to_latest(&mut conn)
-                .unwrap();
-            conn.execute_batch(
-                "INSERT INTO feeds (id, url, name) VALUES (1, 'https://wire.example/feed', 'wire');
+        crate::store::tests::older_database(
+            &path,
+            2,
+            "INSERT INTO feeds (id, url, name) VALUES (1, 'https://wire.example/feed', 'wire');
                  INSERT INTO items (id, feed_id, identity, guid, link, title, body, published_at,
                                     first_seen_at)
                  VALUES (1, 1, 'guid:w-1', 'w-1', 'https://www.wire.example/a/1?utm_source=x',
@@ -636,9 +635,7 @@ mod tests {
                  INSERT INTO matches (item_id, watchlist, matched_terms, snippet, highlights,
                                       matched_at)
                  VALUES (1, 'w', '[\"S-400\"]', '', '[]', 1763373600);",
-            )
-            .unwrap();
-        }
+        );
         let mut store = Store::open(&path).unwrap();
         let (sightings, link, key, event_at): (i64, String, String, i64) = store
             .conn

@@ -136,7 +136,7 @@ mod tests {
 
     use super::*;
     use crate::model::Item;
-    use crate::store::{Location, PollOutcome, PollRecord};
+    use crate::store::{FeedPoll, Location, PollOutcome, PollRecord};
 
     fn at(hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 17, hour, 0, 0).unwrap()
@@ -173,7 +173,7 @@ mod tests {
             )])
             .unwrap();
         for hour in [8, 9, 10] {
-            let poll = PollRecord {
+            let record = PollRecord {
                 outcome: PollOutcome::Fetched {
                     status: Some(200),
                     etag: None,
@@ -188,7 +188,13 @@ mod tests {
                 location: Location::default(),
             };
             store
-                .record_poll(feeds[0], &poll, &[item(hour)], &[], &[])
+                .record_poll(&FeedPoll {
+                    feed: feeds[0],
+                    record,
+                    items: vec![item(hour)],
+                    matches: Vec::new(),
+                    edits: Vec::new(),
+                })
                 .unwrap();
         }
 

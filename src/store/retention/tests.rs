@@ -2,19 +2,18 @@
 //! the daemon records them: what the feed has had before is known, the rest is new and
 //! matched, and the body's listing is recorded with the poll.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::Connection;
-use rusqlite_migration::Migrations;
 
 use super::*;
 use crate::config::DigestSettings;
 use crate::model::{Item, Snippet};
+use crate::store::tests::feed_poll;
 use crate::store::{
-    FeedId, Location, MessageKind, NewMatch, NewMessage, PollOutcome, PollRecord, Seen,
+    FeedId, FeedPoll, Location, MessageKind, NewMatch, NewMessage, PollOutcome, PollRecord, Seen,
 };
 
 const ITEMS: Duration = Duration::from_secs(30 * 86_400);
@@ -58,20 +57,11 @@ fn open(dir: &Path) -> (Store, Vec<FeedId>) {
 
 /// A digest `desk` covering watchlist `s400`, sent to `DESK`.
 fn digests() -> Vec<DigestSettings> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("n.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "[[watchlists]]\nname = \"s400\"\nquery = 'S-400'\n\n\
-             [[watchlists]]\nname = \"harvest\"\nquery = 'harvest'\n\n\
-             [[digests]]\nname = \"desk\"\nto = [\"{DESK}\"]\nwatchlists = [\"s400\"]\n"
-        ),
-    )
-    .unwrap();
-    crate::config::load_with_env(&path, HashMap::new())
-        .unwrap()
-        .digests
+    crate::store::tests::digests_of(&format!(
+        "[[watchlists]]\nname = \"s400\"\nquery = 'S-400'\n\n\
+         [[watchlists]]\nname = \"harvest\"\nquery = 'harvest'\n\n\
+         [[digests]]\nname = \"desk\"\nto = [\"{DESK}\"]\nwatchlists = [\"s400\"]\n"
+    ))
 }
 
 /// A poll of `feed` on `day` whose body lists `listed`, recorded as the daemon records it:
@@ -120,7 +110,11 @@ fn poll(store: &mut Store, feed: FeedId, day: i64, listed: &[Item]) -> Vec<i64> 
         location: Location::default(),
     };
     store
-        .record_poll(feed, &record, &fresh, &matches, &[])
+        .record_poll(&FeedPoll {
+            items: fresh,
+            matches,
+            ..feed_poll(feed, record)
+        })
         .unwrap()
 }
 
@@ -137,7 +131,7 @@ fn not_modified(store: &mut Store, feed: FeedId, day: i64) {
         interval: Duration::from_secs(900),
         location: Location::default(),
     };
-    store.record_poll(feed, &record, &[], &[], &[]).unwrap();
+    store.record_poll(&feed_poll(feed, record)).unwrap();
 }
 
 /// Queues a message to `DESK` covering `matches` on `day`; returns its id.
@@ -463,22 +457,21 @@ fn a_database_from_before_retention_is_upgraded_and_pruned_only_once_its_feeds_a
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("n.db");
     {
-        let mut conn = Connection::open(&path).unwrap();
-        Migrations::from_slice(&crate::store::MIGRATIONS[..5])
-            .to_latest(&mut conn)
-            .unwrap();
-        conn.execute_batch(&format!(
-            "INSERT INTO feeds (id, url, name, etag, body_hash)
-             VALUES (1, 'https://wire.example/feed', 'wire', '\"v1\"', 'abc');
-             INSERT INTO items (id, feed_id, identity, title, body, first_seen_at)
-             VALUES (1, 1, 'link:https://wire.example/a', 'A', 'Old.', {t}),
-                    (2, 1, 'link:https://wire.example/b', 'B', 'Old too.', {t});
-             INSERT INTO sightings (feed_id, identity, item_id, seen_at)
-             VALUES (1, 'link:https://wire.example/a', 1, {t}),
-                    (1, 'link:https://wire.example/b', 2, {t});",
-            t = at(0).timestamp()
-        ))
-        .unwrap();
+        let conn = crate::store::tests::older_database(
+            &path,
+            5,
+            &format!(
+                "INSERT INTO feeds (id, url, name, etag, body_hash)
+                 VALUES (1, 'https://wire.example/feed', 'wire', '\"v1\"', 'abc');
+                 INSERT INTO items (id, feed_id, identity, title, body, first_seen_at)
+                 VALUES (1, 1, 'link:https://wire.example/a', 'A', 'Old.', {t}),
+                        (2, 1, 'link:https://wire.example/b', 'B', 'Old too.', {t});
+                 INSERT INTO sightings (feed_id, identity, item_id, seen_at)
+                 VALUES (1, 'link:https://wire.example/a', 1, {t}),
+                        (1, 'link:https://wire.example/b', 2, {t});",
+                t = at(0).timestamp()
+            ),
+        );
         let mode: i64 = conn
             .pragma_query_value(None, "auto_vacuum", |r| r.get(0))
             .unwrap();

@@ -1,7 +1,7 @@
 //! The arithmetic of polling, kept apart from the I/O so that it can be read and tested on
 //! its own: how a feed's interval adapts to how often it changes, how long a failing feed
 //! waits before the next try, and the jitter that keeps a thousand feeds with the same
-//! interval from firing in the same second.
+//! interval from firing in the same second. (Digest calendars are [`crate::schedule`].)
 
 use std::time::Duration;
 
