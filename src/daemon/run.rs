@@ -270,10 +270,7 @@ impl Daemon {
                 Ok(Ran::next(Some(ctx.clock.now() + to_chrono(wait))))
             }
         });
-        // Polls started under older settings matched their items with the old
-        // watchlists; the backfill reads items only once they are stored.
-        let older_polls = self.poll_tasks.values().any(|(_, v)| *v < self.version);
-        if !older_polls {
+        if !self.older_polls_in_flight() {
             self.backfill.start_if_due(now, || {
                 let ctx = Arc::clone(ctx);
                 async move {
@@ -287,13 +284,26 @@ impl Daemon {
         }
     }
 
-    /// How long the loop may sleep before something is due.
+    /// Whether a poll started under older settings is still in flight. It matched its
+    /// items with the old watchlists, and the backfill reads items only once they are
+    /// stored: the backfill waits for it.
+    fn older_polls_in_flight(&self) -> bool {
+        self.poll_tasks.values().any(|(_, v)| *v < self.version)
+    }
+
+    /// How long the loop may sleep before something is due. A backfill held back by older
+    /// polls does not count: the end of those polls wakes the loop, and counting it would
+    /// turn the loop without sleeping until then.
     fn until_next(&self, now: DateTime<Utc>) -> Duration {
+        let backfill = self
+            .backfill
+            .wake_at()
+            .filter(|_| !self.older_polls_in_flight());
         [
             self.outbox.wake_at(),
             self.alerts.wake_at(),
             self.retention.wake_at(),
-            self.backfill.wake_at(),
+            backfill,
         ]
         .into_iter()
         .flatten()
