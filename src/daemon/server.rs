@@ -1,25 +1,36 @@
 //! The daemon's optional HTTP listener (`[server] listen`): `/healthz`, `/metrics` and
 //! `/feeds`, for a load balancer, Prometheus and a quick look.
 //!
-//! A minimal HTTP/1.1 responder on a `tokio::net::TcpListener`, rather than hyper's
-//! server: three read-only routes, GET and HEAD, no request body, one request per
-//! connection (`Connection: close`). What keeps it safe is short and visible here: the
-//! request head is read into a fixed buffer of [`MAX_HEAD`] bytes within [`READ_TIMEOUT`],
-//! the answer is written within [`WRITE_TIMEOUT`], each connection has a task of its own
-//! (a slow client holds up no one else) and at most [`MAX_CONNECTIONS`] are served at once
-//! (more wait their turn).
-//! hyper would bring its server features plus `hyper-util` and `http-body-util`, and its
-//! header-read timeout needs a timer wired in; none of its protocol work is needed here.
+//! hyper's HTTP/1.1 server (the same hyper reqwest brings) on a `tokio::net::TcpListener`:
+//! three read-only routes, GET and HEAD, no request body, one request per connection
+//! (`Connection: close`). It replaced a hand-written responder so that reading requests
+//! and framing answers (HTTP/1.0 clients, bare `\n` line ends, a HEAD answer's length
+//! without its body, 400 for a malformed head) is hyper's well-worn code rather than ours;
+//! what is left here is the routes and the limits. What keeps it safe is short and
+//! visible here: the request head may be [`MAX_HEAD`] bytes (longer gets 431) and must
+//! arrive within [`READ_TIMEOUT`] (else hyper closes the connection without an answer),
+//! the whole exchange ends within [`READ_TIMEOUT`], [`HANDLER_TIMEOUT`] and
+//! [`WRITE_TIMEOUT`] together (hyper has no write timeout of its own), each connection
+//! has a task of its own (a slow client holds up no one else) and at most
+//! [`MAX_CONNECTIONS`] are served at once (more wait their turn).
 //!
 //! Each request reads the daemon's *current* context from a `watch` channel, so that a
 //! reloaded configuration shows at once; the counters live in one [`Metrics`] shared by
 //! every context.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
@@ -28,11 +39,13 @@ use super::Context;
 use super::metrics::{Health, Metrics};
 use super::status;
 
-/// The longest request head (request line and headers) read; longer gets 431.
+/// The longest request head (request line and headers) read; longer, or with more than
+/// hyper's 100 headers, gets 431.
 const MAX_HEAD: usize = 8 * 1024;
 /// A client has this long to send its request head.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
-/// And this long to take the answer.
+/// And this long to take the answer. hyper has no write timeout: the whole exchange is
+/// bounded by the three timeouts together instead.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// `/feeds` reads the database; if that is busy for longer, 503.
 const HANDLER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -86,7 +99,7 @@ async fn accept_loop(
         let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
             return;
         };
-        let (stream, _) = match listener.accept().await {
+        let (mut stream, _) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors and the like: wait a little rather than spin.
@@ -97,48 +110,48 @@ async fn accept_loop(
         };
         let (ctx, metrics) = (current.borrow().clone(), Arc::clone(&metrics));
         tokio::spawn(async move {
-            serve(stream, &ctx, &metrics).await;
+            handle(&mut stream, &ctx, &metrics).await;
             drop(slot);
         });
     }
 }
 
 /// One request on one connection, then the connection is closed.
-async fn serve(mut stream: TcpStream, ctx: &Context, metrics: &Metrics) {
-    let mut buffer = vec![0; MAX_HEAD];
-    let response =
-        match tokio::time::timeout(READ_TIMEOUT, read_head(&mut stream, &mut buffer)).await {
-            Err(_) => Response::text(
-                408,
-                "request timeout: the request head did not arrive in time",
-            ),
-            Ok(Err(Problem::TooLarge)) => Response::text(431, "request header fields too large"),
-            Ok(Err(Problem::Closed)) => return,
-            Ok(Ok(len)) => match parse_request_line(&buffer[..len]) {
-                None => Response::text(400, "bad request"),
-                Some((method, path)) => {
-                    let head = method == "HEAD";
-                    let response = if method == "GET" || head {
-                        route(path, ctx, metrics).await
-                    } else if ROUTES.contains(&path) {
-                        Response::text(405, "method not allowed: GET or HEAD").allow()
-                    } else {
-                        Response::text(404, "not found")
-                    };
-                    if head {
-                        response.without_body()
-                    } else {
-                        response
-                    }
-                }
-            },
-        };
-    let written = tokio::time::timeout(WRITE_TIMEOUT, async {
-        stream.write_all(&response.to_bytes()).await?;
-        stream.shutdown().await
-    })
-    .await;
-    if matches!(written, Ok(Ok(()))) {
+async fn handle(stream: &mut TcpStream, ctx: &Context, metrics: &Metrics) {
+    let mut http = http1::Builder::new();
+    http.keep_alive(false)
+        // hyper reads at most this much before it has a whole head (it cannot go below
+        // 8 KiB), and refuses a longer head that happened to arrive in one read.
+        .max_buf_size(MAX_HEAD)
+        .max_header_size(MAX_HEAD)
+        .timer(TokioTimer::new())
+        .header_read_timeout(READ_TIMEOUT)
+        // A client that closes its side once it has sent its request (`nc -N`) is still
+        // answered, rather than taken for gone while `/feeds` reads the database.
+        .half_close(true)
+        // Heads as the hand-written responder wrote them, which clients and scripts may
+        // look for: `Content-Length: 3` rather than `content-length: 3`, and no `Date`.
+        .title_case_headers(true)
+        .auto_date_header(false);
+    // The stream is lent, not given, so that it can still be drained below.
+    let exchange = http.serve_connection(
+        TokioIo::new(&mut *stream),
+        service_fn(|request| respond(request, ctx, metrics)),
+    );
+    let answered = match tokio::time::timeout(
+        READ_TIMEOUT + HANDLER_TIMEOUT + WRITE_TIMEOUT,
+        exchange,
+    )
+    .await
+    {
+        Ok(Ok(())) => true,
+        // A malformed or oversized head, which hyper answers (400, 431) itself.
+        Ok(Err(e)) => e.is_parse(),
+        // The head did not come in time, the client went away, or it would not take
+        // the answer.
+        Err(_) => false,
+    };
+    if answered {
         // Read what the client may still send (the rest of an oversized head) for a
         // moment before closing: closing with unread data resets the connection, and the
         // client could lose the answer.
@@ -156,13 +169,40 @@ async fn serve(mut stream: TcpStream, ctx: &Context, metrics: &Metrics) {
     }
 }
 
+/// What every request is answered with; hyper adds `Content-Length` (also to a HEAD
+/// answer, whose body it leaves out) and `Connection: close`.
+type Answer = Response<Full<Bytes>>;
+
 const ROUTES: [&str; 3] = ["/healthz", "/metrics", "/feeds"];
 
-async fn route(path: &str, ctx: &Context, metrics: &Metrics) -> Response {
+/// The connection's one request. Infallible: every failure is an answer.
+async fn respond(
+    request: Request<Incoming>,
+    ctx: &Context,
+    metrics: &Metrics,
+) -> Result<Answer, Infallible> {
+    let path = request.uri().path();
+    Ok(if matches!(*request.method(), Method::GET | Method::HEAD) {
+        route(path, ctx, metrics).await
+    } else if ROUTES.contains(&path) {
+        let mut answer = text(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed: GET or HEAD",
+        );
+        answer
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        answer
+    } else {
+        text(StatusCode::NOT_FOUND, "not found")
+    })
+}
+
+async fn route(path: &str, ctx: &Context, metrics: &Metrics) -> Answer {
     match path {
         "/healthz" => match metrics.health(ctx.clock.now(), ctx.settings.server.stalled_after) {
-            Health::Ok => Response::text(200, "ok"),
-            Health::Unhealthy(reason) => Response::text(503, &reason),
+            Health::Ok => text(StatusCode::OK, "ok"),
+            Health::Unhealthy(reason) => text(StatusCode::SERVICE_UNAVAILABLE, &reason),
         },
         "/metrics" => {
             let watchlists: Vec<&str> = ctx
@@ -171,194 +211,136 @@ async fn route(path: &str, ctx: &Context, metrics: &Metrics) -> Response {
                 .iter()
                 .map(|w| w.name.as_str())
                 .collect();
-            Response {
-                status: 200,
-                content_type: "text/plain; version=0.0.4; charset=utf-8",
-                body: metrics
+            answer(
+                StatusCode::OK,
+                "text/plain; version=0.0.4; charset=utf-8",
+                metrics
                     .render(ctx.settings.feeds.len(), &watchlists)
                     .into_bytes(),
-                allow: false,
-                head_only: false,
-            }
+            )
         }
         "/feeds" => match tokio::time::timeout(HANDLER_TIMEOUT, status::overview(ctx)).await {
             Ok(Ok(feeds)) => match serde_json::to_vec(&feeds) {
-                Ok(body) => Response {
-                    status: 200,
-                    content_type: "application/json",
-                    body,
-                    allow: false,
-                    head_only: false,
-                },
-                Err(e) => Response::text(500, &format!("cannot encode the feeds: {e}")),
+                Ok(body) => answer(StatusCode::OK, "application/json", body),
+                Err(e) => text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!("cannot encode the feeds: {e}"),
+                ),
             },
             Ok(Err(e)) => {
                 tracing::warn!(error = %format!("{e:#}"), "cannot read the feeds for /feeds");
-                Response::text(503, "the database cannot be read right now")
+                text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the database cannot be read right now",
+                )
             }
-            Err(_) => Response::text(503, "the database is busy"),
+            Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "the database is busy"),
         },
-        _ => Response::text(404, "not found"),
+        _ => text(StatusCode::NOT_FOUND, "not found"),
     }
 }
 
-enum Problem {
-    TooLarge,
-    /// The client went away (or sent nothing) before a whole head arrived.
-    Closed,
+fn text(status: StatusCode, text: &str) -> Answer {
+    answer(
+        status,
+        "text/plain; charset=utf-8",
+        format!("{text}\n").into_bytes(),
+    )
 }
 
-/// Reads until the blank line that ends the head; the head's length.
-async fn read_head(stream: &mut TcpStream, buffer: &mut [u8]) -> Result<usize, Problem> {
-    let mut len = 0;
-    loop {
-        if len == buffer.len() {
-            return Err(Problem::TooLarge);
-        }
-        let n = stream
-            .read(&mut buffer[len..])
-            .await
-            .map_err(|_| Problem::Closed)?;
-        if n == 0 {
-            return Err(Problem::Closed);
-        }
-        // The end may straddle two reads: look from just before the new bytes.
-        let from = len.saturating_sub(3);
-        len += n;
-        if let Some(end) = find_end(&buffer[from..len]) {
-            return Ok(from + end);
-        }
-    }
-}
-
-/// Where the head ends (before its blank line), lenient about bare `\n` line ends.
-fn find_end(bytes: &[u8]) -> Option<usize> {
-    let crlf = bytes.windows(4).position(|w| w == b"\r\n\r\n");
-    let lf = bytes.windows(2).position(|w| w == b"\n\n");
-    match (crlf, lf) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-/// `GET /path?query HTTP/1.1` → (`GET`, `/path`); `None` for anything else.
-fn parse_request_line(head: &[u8]) -> Option<(&str, &str)> {
-    let line_end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
-    let line = std::str::from_utf8(&head[..line_end])
-        .ok()?
-        .trim_end_matches('\r');
-    let mut parts = line.split(' ');
-    let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
-    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase());
-    if parts.next().is_some()
-        || !token(method)
-        || !target.starts_with('/')
-        || !matches!(version, "HTTP/1.0" | "HTTP/1.1")
-    {
-        return None;
-    }
-    let path = target.split(['?', '#']).next().unwrap_or(target);
-    Some((method, path))
-}
-
-struct Response {
-    status: u16,
-    content_type: &'static str,
-    body: Vec<u8>,
-    /// Send `Allow: GET, HEAD` (with 405).
-    allow: bool,
-    head_only: bool,
-}
-
-impl Response {
-    fn text(status: u16, text: &str) -> Response {
-        Response {
-            status,
-            content_type: "text/plain; charset=utf-8",
-            body: format!("{text}\n").into_bytes(),
-            allow: false,
-            head_only: false,
-        }
-    }
-
-    fn allow(mut self) -> Response {
-        self.allow = true;
-        self
-    }
-
-    /// For HEAD: the headers of the GET answer, its length included, without the body.
-    fn without_body(mut self) -> Response {
-        self.head_only = true;
-        self
-    }
-
-    fn to_bytes(&self) -> Vec<u8> {
-        let reason = match self.status {
-            200 => "OK",
-            400 => "Bad Request",
-            404 => "Not Found",
-            405 => "Method Not Allowed",
-            408 => "Request Timeout",
-            431 => "Request Header Fields Too Large",
-            500 => "Internal Server Error",
-            _ => "Service Unavailable",
-        };
-        let allow = if self.allow {
-            "Allow: GET, HEAD\r\n"
-        } else {
-            ""
-        };
-        let mut bytes = format!(
-            "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\
-             Cache-Control: no-store\r\n{allow}Connection: close\r\n\r\n",
-            self.status,
-            self.content_type,
-            self.body.len()
-        )
-        .into_bytes();
-        if !self.head_only {
-            bytes.extend_from_slice(&self.body);
-        }
-        bytes
-    }
+fn answer(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Answer {
+    let mut answer = Response::new(Full::new(Bytes::from(body)));
+    *answer.status_mut() = status;
+    let headers = answer.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    answer
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::collections::HashMap;
+    use std::path::Path;
 
-    #[test]
-    fn request_lines() {
-        assert_eq!(
-            parse_request_line(b"GET /metrics HTTP/1.1\r\nHost: x\r\n"),
-            Some(("GET", "/metrics"))
-        );
-        assert_eq!(
-            parse_request_line(b"HEAD /feeds?x=1 HTTP/1.0"),
-            Some(("HEAD", "/feeds"))
-        );
-        for bad in [
-            &b"GET /metrics"[..],
-            b"GET metrics HTTP/1.1",
-            b"get /metrics HTTP/1.1",
-            b"GET /metrics HTTP/2.0",
-            b"GET  /metrics HTTP/1.1",
-            b"\xff\xfe /x HTTP/1.1",
-            b"",
+    use tokio::io::AsyncWriteExt;
+
+    use super::*;
+    use crate::daemon::Clock;
+
+    /// A context on a fresh database in `dir`, with one feed.
+    async fn context(dir: &Path) -> Arc<Context> {
+        let config = dir.join("n.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[storage]\npath = {:?}\n\n\
+                 [[feeds]]\nname = \"wire\"\nurl = \"http://127.0.0.1:9/wire.rss\"\n",
+                dir.join("n.db")
+            ),
+        )
+        .unwrap();
+        let settings = crate::config::load_with_env(&config, HashMap::new()).unwrap();
+        Context::open(settings, Clock::system()).await.unwrap()
+    }
+
+    /// `request` sent on a connection of its own, which the client then closes on its
+    /// side; the status of the answer, `None` when there was none.
+    async fn status_of(request: &[u8], ctx: &Context) -> Option<u16> {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let talk = async {
+            client.write_all(request).await.unwrap();
+            client.shutdown().await.unwrap();
+            let mut answer = Vec::new();
+            let _ = client.read_to_end(&mut answer).await;
+            drop(client);
+            answer
+        };
+        // The stream closed once handled, as the accept loop's task closes it.
+        let serve = async move { handle(&mut stream, ctx, &ctx.metrics).await };
+        let ((), answer) = tokio::join!(serve, talk);
+        let answer = String::from_utf8_lossy(&answer);
+        answer.split(' ').nth(1)?.parse().ok()
+    }
+
+    #[tokio::test]
+    async fn request_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = context(dir.path()).await;
+        for (request, status) in [
+            (&b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"[..], Some(200)),
+            (b"HEAD /feeds?x=1 HTTP/1.0\r\n\r\n", Some(200)),
+            (b"GET /metrics\r\n\r\n", Some(400)),
+            // Not a path: a target that names no route.
+            (b"GET metrics HTTP/1.1\r\n\r\n", Some(404)),
+            (b"GET /metrics HTTP/2.0\r\n\r\n", Some(400)),
+            (b"GET  /metrics HTTP/1.1\r\n\r\n", Some(400)),
+            (b"\xff\xfe /x HTTP/1.1\r\n\r\n", Some(400)),
+            // Methods are case-sensitive: `get` is another method than GET.
+            (b"get /metrics HTTP/1.1\r\n\r\n", Some(405)),
+            (b"", None),
         ] {
             assert_eq!(
-                parse_request_line(bad),
-                None,
+                status_of(request, &ctx).await,
+                status,
                 "{:?}",
-                String::from_utf8_lossy(bad)
+                String::from_utf8_lossy(request)
             );
         }
     }
 
-    #[test]
-    fn the_end_of_a_head() {
-        assert_eq!(find_end(b"GET / HTTP/1.1\r\nA: b\r\n\r\nbody"), Some(20));
-        assert_eq!(find_end(b"GET / HTTP/1.1\n\n"), Some(14));
-        assert_eq!(find_end(b"GET / HTTP/1.1\r\nA: b\r\n"), None);
+    #[tokio::test]
+    async fn the_end_of_a_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = context(dir.path()).await;
+        assert_eq!(
+            status_of(b"GET / HTTP/1.1\r\nA: b\r\n\r\nbody", &ctx).await,
+            Some(404)
+        );
+        assert_eq!(status_of(b"GET / HTTP/1.1\n\n", &ctx).await, Some(404));
+        assert_eq!(status_of(b"GET / HTTP/1.1\r\nA: b\r\n", &ctx).await, None);
     }
 }
