@@ -39,7 +39,7 @@
 //! read (`boilerplate`).
 //!
 //! - [`Features`] (words split and folded in `text`, streets and places read in
-//!   `evidence`): an item's terms, counted once, and its ages, streets, places and people
+//!   `evidence`, both from the words and terms of `words`): an item's terms, counted once, and its ages, streets, places and people
 //!   named in full.
 //! - [`StoryIndex`]: document frequencies learnt from the items seen, the stories that can
 //!   still gain items, and an inverted index from each item's heaviest terms to its story, so a
@@ -57,6 +57,7 @@ mod evidence;
 #[cfg(test)]
 mod tests;
 mod text;
+mod words;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -64,7 +65,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use text::{Evidence, Splitter, Term};
+use text::{Evidence, Splitter};
+use words::Term;
 
 /// A story's key, given by the caller (the store's row id).
 pub type StoryId = i64;
@@ -220,7 +222,7 @@ impl Features {
             .trim()
             .trim_start_matches("www.")
             .to_ascii_lowercase();
-        self.outlet = (!host.is_empty()).then(|| text::hash(host.as_bytes()));
+        self.outlet = (!host.is_empty()).then(|| words::hash(host.as_bytes()));
         self
     }
 }
