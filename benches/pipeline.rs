@@ -157,22 +157,34 @@ fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The shared corpus (`shared`, from the crate root, or what the variable `env` names) if
+/// `present` finds it, else the project's own `own`; and which it is, to print.
+fn corpus(env: &str, shared: &str, own: &str, present: fn(&Path) -> bool) -> (PathBuf, String) {
+    let shared = std::env::var_os(env)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate_dir().join(shared));
+    if present(&shared) {
+        let source = shared.display().to_string();
+        (shared, source)
+    } else {
+        let own = crate_dir().join(own);
+        let note = format!(
+            "{} (the shared corpus is absent: figures only show the bench runs)",
+            own.display()
+        );
+        (own, note)
+    }
+}
+
 fn articles() -> &'static Articles {
     static ARTICLES: OnceLock<Articles> = OnceLock::new();
     ARTICLES.get_or_init(|| {
-        let shared = std::env::var_os("NEWSHOUND_STORIES")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| crate_dir().join("../shared/corpus/stories/dev.jsonl"));
-        let (path, source) = if shared.is_file() {
-            (shared.clone(), shared.display().to_string())
-        } else {
-            let own = crate_dir().join("tests/fixtures/stories/labelled.jsonl");
-            let note = format!(
-                "{} (the shared corpus is absent: figures only show the bench runs)",
-                own.display()
-            );
-            (own, note)
-        };
+        let (path, source) = corpus(
+            "NEWSHOUND_STORIES",
+            "../shared/corpus/stories/dev.jsonl",
+            "tests/fixtures/stories/labelled.jsonl",
+            Path::is_file,
+        );
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
         let docs: Vec<(String, String)> = text
@@ -195,19 +207,12 @@ fn articles() -> &'static Articles {
 fn feeds() -> &'static Feeds {
     static FEEDS: OnceLock<Feeds> = OnceLock::new();
     FEEDS.get_or_init(|| {
-        let shared = std::env::var_os("NEWSHOUND_CORPUS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| crate_dir().join("../shared/corpus/feeds"));
-        let (dir, source) = if shared.is_dir() {
-            (shared.clone(), shared.display().to_string())
-        } else {
-            let own = crate_dir().join("tests/fixtures/feeds");
-            let note = format!(
-                "{} (the shared corpus is absent: figures only show the bench runs)",
-                own.display()
-            );
-            (own, note)
-        };
+        let (dir, source) = corpus(
+            "NEWSHOUND_CORPUS",
+            "../shared/corpus/feeds",
+            "tests/fixtures/feeds",
+            Path::is_dir,
+        );
         let mut paths = Vec::new();
         collect(&dir, &mut paths);
         paths.sort();
