@@ -10,7 +10,13 @@
 //!   [`article_word_watchlists`]), where almost every article matches dozens of
 //!   watchlists: the cost of building hits and snippets.
 //!
-//! `main` prints, for each, how many watchlists there are and how many articles match.
+//! Beside them, `match_articles_aho_corasick` finds the terms of `match_articles` with the
+//! `aho-corasick` crate instead of the matcher's trie (see
+//! [`match_articles_aho_corasick`]): the baseline that keeps the choice of a hand-written
+//! automaton visible in figures.
+//!
+//! `main` prints, for each, how many watchlists there are and how many articles match, and
+//! for the baseline, its automaton and how many whole-word occurrences it finds.
 //!
 //! For a profiler, `NEWSHOUND_PROFILE=match_articles:10000` (a bench name, then `:terms`
 //! for the matching ones and optionally `:passes`) runs that workload's pass over the
@@ -26,6 +32,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{Bencher, black_box};
 use newshound::feed::parse;
@@ -71,6 +78,20 @@ fn main() {
                 100.0 * matched as f64 / articles.docs.len() as f64,
             );
         }
+    }
+    for terms in [10, 1_000, 10_000] {
+        let baseline = AhoCorasickBaseline::new(terms);
+        let found: usize = articles
+            .docs
+            .iter()
+            .map(|(title, body)| baseline.count(title) + baseline.count(body))
+            .sum();
+        println!(
+            "match_articles_aho_corasick({terms}): {} patterns, {:?} of {} KiB; {found} whole-word occurrences",
+            baseline.automaton.patterns_len(),
+            baseline.automaton.kind(),
+            baseline.automaton.memory_usage() / 1024,
+        );
     }
     divan::main();
 }
@@ -136,22 +157,34 @@ fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The shared corpus (`shared`, from the crate root, or what the variable `env` names) if
+/// `present` finds it, else the project's own `own`; and which it is, to print.
+fn corpus(env: &str, shared: &str, own: &str, present: fn(&Path) -> bool) -> (PathBuf, String) {
+    let shared = std::env::var_os(env)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate_dir().join(shared));
+    if present(&shared) {
+        let source = shared.display().to_string();
+        (shared, source)
+    } else {
+        let own = crate_dir().join(own);
+        let note = format!(
+            "{} (the shared corpus is absent: figures only show the bench runs)",
+            own.display()
+        );
+        (own, note)
+    }
+}
+
 fn articles() -> &'static Articles {
     static ARTICLES: OnceLock<Articles> = OnceLock::new();
     ARTICLES.get_or_init(|| {
-        let shared = std::env::var_os("NEWSHOUND_STORIES")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| crate_dir().join("../shared/corpus/stories/dev.jsonl"));
-        let (path, source) = if shared.is_file() {
-            (shared.clone(), shared.display().to_string())
-        } else {
-            let own = crate_dir().join("tests/fixtures/stories/labelled.jsonl");
-            let note = format!(
-                "{} (the shared corpus is absent: figures only show the bench runs)",
-                own.display()
-            );
-            (own, note)
-        };
+        let (path, source) = corpus(
+            "NEWSHOUND_STORIES",
+            "../shared/corpus/stories/dev.jsonl",
+            "tests/fixtures/stories/labelled.jsonl",
+            Path::is_file,
+        );
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
         let docs: Vec<(String, String)> = text
@@ -174,19 +207,12 @@ fn articles() -> &'static Articles {
 fn feeds() -> &'static Feeds {
     static FEEDS: OnceLock<Feeds> = OnceLock::new();
     FEEDS.get_or_init(|| {
-        let shared = std::env::var_os("NEWSHOUND_CORPUS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| crate_dir().join("../shared/corpus/feeds"));
-        let (dir, source) = if shared.is_dir() {
-            (shared.clone(), shared.display().to_string())
-        } else {
-            let own = crate_dir().join("tests/fixtures/feeds");
-            let note = format!(
-                "{} (the shared corpus is absent: figures only show the bench runs)",
-                own.display()
-            );
-            (own, note)
-        };
+        let (dir, source) = corpus(
+            "NEWSHOUND_CORPUS",
+            "../shared/corpus/feeds",
+            "tests/fixtures/feeds",
+            Path::is_dir,
+        );
         let mut paths = Vec::new();
         collect(&dir, &mut paths);
         paths.sort();
@@ -555,6 +581,42 @@ fn rare_article_names() -> Vec<String> {
 /// implicit AND). `main` prints how many watchlists there are and how many articles match
 /// at least one.
 fn watchlists(terms: usize) -> Vec<Query> {
+    let (topics, entities, mut rng) = watchlist_terms(terms);
+    let quote = |t: &str| format!("\"{t}\"");
+    let mut queries = Vec::new();
+    let mut rest = entities.as_slice();
+    while !rest.is_empty() {
+        let take = (rng.below(3) + 1).min(rest.len());
+        let (chunk, tail) = rest.split_at(take);
+        rest = tail;
+        let any = chunk
+            .iter()
+            .map(|t| quote(t))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let shape = rng.below(20);
+        let text = if topics.len() < 2 || shape < 8 {
+            any
+        } else if shape < 13 {
+            let (a, b) = (rng.pick(&topics), rng.pick(&topics));
+            format!("({any}) AND ({a} OR {b})")
+        } else if shape < 17 {
+            format!("({any}) -{}", rng.pick(&topics))
+        } else {
+            chunk.iter().map(|t| quote(t)).collect::<Vec<_>>().join(" ")
+        };
+        queries.push(Query::parse(&text).expect("a generated query parses"));
+    }
+    // Topic words that no query drew still count among the terms: give each a watchlist.
+    for topic in &topics {
+        queries.push(Query::parse(&format!("{} AND {topic}", quote(&entities[0]))).unwrap());
+    }
+    queries
+}
+
+/// The terms of [`watchlists`]: the topic words, then the entities, and the generator as
+/// it stands after drawing them, to draw the watchlists' shapes with.
+fn watchlist_terms(terms: usize) -> (Vec<&'static str>, Vec<String>, Rng) {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let topics: Vec<&str> = TOPICS.iter().copied().take(terms / 4).collect();
     let mut taken: std::collections::HashSet<String> =
@@ -588,37 +650,7 @@ fn watchlists(terms: usize) -> Vec<Query> {
             entities.push(term);
         }
     }
-
-    let quote = |t: &str| format!("\"{t}\"");
-    let mut queries = Vec::new();
-    let mut rest = entities.as_slice();
-    while !rest.is_empty() {
-        let take = (rng.below(3) + 1).min(rest.len());
-        let (chunk, tail) = rest.split_at(take);
-        rest = tail;
-        let any = chunk
-            .iter()
-            .map(|t| quote(t))
-            .collect::<Vec<_>>()
-            .join(" OR ");
-        let shape = rng.below(20);
-        let text = if topics.len() < 2 || shape < 8 {
-            any
-        } else if shape < 13 {
-            let (a, b) = (rng.pick(&topics), rng.pick(&topics));
-            format!("({any}) AND ({a} OR {b})")
-        } else if shape < 17 {
-            format!("({any}) -{}", rng.pick(&topics))
-        } else {
-            chunk.iter().map(|t| quote(t)).collect::<Vec<_>>().join(" ")
-        };
-        queries.push(Query::parse(&text).expect("a generated query parses"));
-    }
-    // Topic words that no query drew still count among the terms: give each a watchlist.
-    for topic in &topics {
-        queries.push(Query::parse(&format!("{} AND {topic}", quote(&entities[0]))).unwrap());
-    }
-    queries
+    (topics, entities, rng)
 }
 
 /// The older, match-heavy workload: `terms` terms, three to a watchlist (`a OR b OR c`),
@@ -677,18 +709,91 @@ fn match_articles_dense(bencher: Bencher, terms: usize) {
 
 fn match_with(bencher: Bencher, queries: &[Query]) {
     let watcher = Watcher::new(queries);
+    over_articles(bencher, |title, body| {
+        watcher.match_document(title, body).len()
+    });
+}
+
+/// Times `hits` on every article's title and body, in MB/s of article text.
+fn over_articles(bencher: Bencher, hits: impl Fn(&str, &str) -> usize + Sync) {
     let docs = &articles().docs;
     bencher
         .counter(BytesCount::new(articles().bytes))
         .bench(|| {
-            let mut hits = 0;
+            let mut total = 0;
             for (title, body) in docs {
-                hits += watcher
-                    .match_document(black_box(title), black_box(body))
-                    .len();
+                total += hits(black_box(title), black_box(body));
             }
-            hits
+            total
         });
+}
+
+/// The baseline the trie was chosen over (`src/watch/matcher.rs`): an unanchored
+/// Aho-Corasick automaton from the `aho-corasick` crate over the same folded terms as
+/// [`match_articles`], run over the same folded title and body, every occurrence reported
+/// (overlapping, as the trie's walk from a word start finds a term and the longer ones it
+/// begins), and kept where it is a whole word as [`AhoCorasickBaseline::whole_word`] sees it.
+/// It evaluates no query and builds no snippet, which on this workload costs the matcher
+/// little: a few percent of articles match.
+#[divan::bench(args = [10, 1_000, 10_000])]
+fn match_articles_aho_corasick(bencher: Bencher, terms: usize) {
+    let baseline = AhoCorasickBaseline::new(terms);
+    over_articles(bencher, |title, body| {
+        baseline.count(title) + baseline.count(body)
+    });
+}
+
+struct AhoCorasickBaseline {
+    automaton: AhoCorasick,
+    /// Per pattern: whether `-es` is a plural ending for it, by the matcher's rule.
+    takes_es: Vec<bool>,
+}
+
+impl AhoCorasickBaseline {
+    /// Over the folded terms of [`watchlists`]`(terms)`.
+    fn new(terms: usize) -> AhoCorasickBaseline {
+        let (topics, entities, _) = watchlist_terms(terms);
+        let patterns: Vec<String> = topics
+            .iter()
+            .copied()
+            .chain(entities.iter().map(String::as_str))
+            .map(normalize)
+            .collect();
+        let takes_es = patterns
+            .iter()
+            .map(|p| ["s", "x", "z", "ch", "sh"].iter().any(|e| p.ends_with(e)))
+            .collect();
+        AhoCorasickBaseline {
+            automaton: AhoCorasick::new(&patterns).expect("the automaton builds"),
+            takes_es,
+        }
+    }
+
+    /// How many whole-word occurrences of the patterns `text` holds, once folded.
+    fn count(&self, text: &str) -> usize {
+        let folded = normalize(text);
+        let folded = folded.as_bytes();
+        self.automaton
+            .find_overlapping_iter(folded)
+            .filter(|m| {
+                let takes_es = self.takes_es[m.pattern().as_usize()];
+                Self::whole_word(folded, m.start(), m.end(), takes_es)
+            })
+            .count()
+    }
+
+    /// Whether `start..end` of `folded` starts a word and ends one, perhaps before a plural
+    /// ending, as the matcher asks. The edges are the gaps (space, apostrophe) the folded
+    /// text shows: the matcher also knows where a join hid a word start (the `400` of
+    /// `S-400`), which a folded string no longer says; those are few in prose.
+    fn whole_word(folded: &[u8], start: usize, end: usize, takes_es: bool) -> bool {
+        let edge = |at: usize| matches!(folded.get(at), None | Some(b' ' | b'\''));
+        let rest = &folded[end..];
+        (start == 0 || matches!(folded[start - 1], b' ' | b'\''))
+            && (edge(end)
+                || (rest.starts_with(b"s") && edge(end + 1))
+                || (takes_es && rest.starts_with(b"es") && edge(end + 2)))
+    }
 }
 
 #[divan::bench(args = [10, 1_000, 10_000])]

@@ -2,7 +2,8 @@
 //! [`StoryIndex`] the way the store does (items in time order: find, else a new story;
 //! add; prune) over labelled articles and prints pairwise precision, recall and F1, the
 //! same for a naive baseline, and items per second. Figures are printed, never asserted:
-//! timing depends on the machine.
+//! timing depends on the machine. How the defaults were chosen from these figures, and
+//! what was tried instead, is logged in `benches/stories.md`.
 //!
 //! An article's time is its date at noon UTC (the corpus has dates only); articles of one
 //! day come in the order of the file.

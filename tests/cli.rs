@@ -6,8 +6,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::FeedServer;
-use support::fixtures::{feed_table, feeds_dir, served_copy, write_config};
+use support::fixtures::{feed_table, feeds_dir, serve_copies, write_config};
 use support::process::newshound;
 
 fn stdout(output: &Output) -> String {
@@ -16,9 +15,7 @@ fn stdout(output: &Output) -> String {
 
 #[test]
 fn poll_then_list_preview_and_send_through_the_file_transport() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let served = served_copy(&["wire.rss", "defense.atom"]);
-    let http = runtime.block_on(FeedServer::start(served.path()));
+    let (_served, http) = serve_copies(&["wire.rss", "defense.atom"]);
     let work = tempfile::tempdir().unwrap();
     let outbox = work.path().join("outbox");
     let config = write_config(
@@ -219,9 +216,7 @@ fn test_query_shows_whether_and_where_a_query_matches() {
 /// JSON lines for scripts. A 410 marks the feed gone (not deleted, still polled).
 #[test]
 fn feeds_lists_each_feed_with_its_state_and_last_error() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let served = served_copy(&["wire.rss"]);
-    let http = runtime.block_on(FeedServer::start(served.path()));
+    let (_served, http) = serve_copies(&["wire.rss"]);
     let work = tempfile::tempdir().unwrap();
     let config = write_config(
         work.path(),

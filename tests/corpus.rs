@@ -19,7 +19,7 @@ use newshound::daemon::{self, FeedReport};
 use newshound::feed::parse::{self, ParseError};
 use newshound::store::{FeedStatus, Store};
 use support::FeedServer;
-use support::fixtures::{feed_table, feeds_dir, write_config};
+use support::fixtures::{feed_table, feeds_dir, files_under, write_config};
 use url::Url;
 
 /// Longest a whole-directory poll may take before the test gives up and names the feeds
@@ -39,24 +39,17 @@ fn corpus_dir() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if !matches!(
+/// The feed files under `dir`: all but the corpus's notes on them.
+fn feed_files(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|path| {
+            !matches!(
                 path.file_name().and_then(|n| n.to_str()),
                 Some("SOURCES.md" | "manifest.tsv")
-            ) {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
+            )
+        })
+        .collect()
 }
 
 /// `manifest.tsv`, if there is one: each listed path with the number of `<item>`/`<entry>`
@@ -466,11 +459,11 @@ fn shared_corpus_parses_or_fails_cleanly() {
              $NEWSHOUND_CORPUS); polling the project's own fixtures through the same pipeline"
         );
         let dir = feeds_dir();
-        let files = files_under(&dir);
+        let files = feed_files(&dir);
         poll_and_tally(&dir, &files, &HashMap::new());
         return;
     };
-    let files = files_under(&dir);
+    let files = feed_files(&dir);
     assert!(
         files.len() > 100,
         "{} holds only {} files",

@@ -9,15 +9,12 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
-use support::FeedServer;
-use support::fixtures::{feed_table, served_copy, write_config};
+use support::fixtures::{feed_table, serve_copies, write_config};
 use support::process::{Daemon, newshound, wait_until};
 
 #[test]
 fn a_second_daemon_on_the_same_database_is_refused_until_the_first_is_gone() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let served = served_copy(&["wire.rss"]);
-    let http = runtime.block_on(FeedServer::start(served.path()));
+    let (_served, http) = serve_copies(&["wire.rss"]);
     let work = tempfile::tempdir().unwrap();
     let config = write_config(
         work.path(),

@@ -13,8 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use newshound::config::{self, Settings};
-use support::FeedServer;
-use support::fixtures::{feed_table, served_copy, write_config};
+use support::fixtures::{feed_table, files_under, serve_copies, write_config};
 use support::process::newshound;
 
 fn opml_fixture(name: &str) -> PathBuf {
@@ -50,27 +49,18 @@ fn feed(name: &str, url: &str, tags: &[&str]) -> (String, String, Vec<String>) {
 
 /// Every file in `dir` and below, with its bytes.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                files.push((path.clone(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
+    files_under(dir)
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).unwrap();
+            (path, bytes)
+        })
+        .collect()
 }
 
 #[test]
 fn a_feedly_export_lands_in_conf_d_and_the_daemon_polls_its_feeds() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let served = served_copy(&["wire.rss", "defense.atom"]);
-    let http = runtime.block_on(FeedServer::start(served.path()));
+    let (_served, http) = serve_copies(&["wire.rss", "defense.atom"]);
     let work = tempfile::tempdir().unwrap();
     // Breaking Defense is already configured, under another name.
     let config = write_config(
@@ -320,17 +310,20 @@ fn output_outside_conf_d_is_verified_and_flagged_and_must_be_toml() {
     let work = tempfile::tempdir().unwrap();
     let config = write_config(work.path(), "");
     let fixture = opml_fixture("categories.opml");
+    let import_to = |output: &Path| {
+        newshound(
+            &config,
+            &[
+                "feeds",
+                "import",
+                fixture.to_str().unwrap(),
+                "--output",
+                output.to_str().unwrap(),
+            ],
+        )
+    };
     let elsewhere = work.path().join("staging/feeds.toml");
-    let output = newshound(
-        &config,
-        &[
-            "feeds",
-            "import",
-            fixture.to_str().unwrap(),
-            "--output",
-            elsewhere.to_str().unwrap(),
-        ],
-    );
+    let output = import_to(&elsewhere);
     assert!(output.status.success(), "{output:?}");
     assert!(elsewhere.is_file());
     assert!(
@@ -340,16 +333,7 @@ fn output_outside_conf_d_is_verified_and_flagged_and_must_be_toml() {
     assert!(config::load(&config).unwrap().feeds.is_empty());
 
     let text = work.path().join("conf.d/feeds.txt");
-    let output = newshound(
-        &config,
-        &[
-            "feeds",
-            "import",
-            fixture.to_str().unwrap(),
-            "--output",
-            text.to_str().unwrap(),
-        ],
-    );
+    let output = import_to(&text);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("must be a file ending in .toml"));
     assert!(!text.exists());

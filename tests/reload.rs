@@ -12,8 +12,7 @@ use nix::sys::signal::Signal;
 
 use newshound::config;
 use newshound::store::Store;
-use support::FeedServer;
-use support::fixtures::{feed_table, served_copy, write_config};
+use support::fixtures::{feed_table, serve_copies, write_config};
 use support::process::{Daemon, wait_until};
 
 const RELOADED: &str = "configuration reloaded";
@@ -63,9 +62,7 @@ fn conf_d(config: &Path) -> PathBuf {
 
 #[test]
 fn edits_apply_live_and_a_broken_edit_keeps_the_last_good_config() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let served = served_copy(&["wire.rss", "defense.atom"]);
-    let http = runtime.block_on(FeedServer::start(served.path()));
+    let (_served, http) = serve_copies(&["wire.rss", "defense.atom"]);
     let work = tempfile::tempdir().unwrap();
     let outbox = work.path().join("outbox");
     let config = write_config(
@@ -213,9 +210,7 @@ fn edits_apply_live_and_a_broken_edit_keeps_the_last_good_config() {
 
 #[test]
 fn a_changed_query_rematches_recent_items_and_what_was_sent_stays_sent() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let served = served_copy(&["wire.rss"]);
-    let http = runtime.block_on(FeedServer::start(served.path()));
+    let (_served, http) = serve_copies(&["wire.rss"]);
     let work = tempfile::tempdir().unwrap();
     let outbox = work.path().join("outbox");
     let watchlist = |query: &str| format!("[[watchlists]]\nname = \"topic\"\nquery = '{query}'\n");

@@ -8,15 +8,12 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
-use support::FeedServer;
-use support::fixtures::{feed_table, served_copy, write_config};
+use support::fixtures::{feed_table, serve_copies, write_config};
 use support::process::{Daemon, wait_until};
 
 #[test]
 fn run_writes_the_first_digest_to_the_outbox_and_stops_on_signals() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let served = served_copy(&["wire.rss", "defense.atom"]);
-    let http = runtime.block_on(FeedServer::start(served.path()));
+    let (_served, http) = serve_copies(&["wire.rss", "defense.atom"]);
     let work = tempfile::tempdir().unwrap();
     let outbox = work.path().join("outbox");
     let config = write_config(

@@ -54,12 +54,30 @@ fn publish(dir: &Path, file: &str, entries: &[Entry]) {
     }
 }
 
-fn settings(work: &Path, feeds: &[(&str, String)], extra: &str) -> Settings {
+/// The feed files of `dir` served on loopback and configured as the feeds named (name,
+/// file), then `extra`, in a work folder of their own; the server and the folder live as
+/// long as the [`Serving`] returned with the settings.
+async fn serve(dir: &Path, feeds: &[(&str, &str)], extra: &str) -> (Settings, Serving) {
+    let http = FeedServer::start(dir).await;
+    let work = tempfile::tempdir().unwrap();
     let feeds: String = feeds
         .iter()
-        .map(|(name, url)| feed_table(name, url))
+        .map(|(name, file)| feed_table(name, &http.url(file)))
         .collect();
-    config::load(&write_config(work, &format!("{feeds}\n{extra}"))).unwrap()
+    let settings = config::load(&write_config(work.path(), &format!("{feeds}\n{extra}"))).unwrap();
+    (
+        settings,
+        Serving {
+            _http: http,
+            _work: work,
+        },
+    )
+}
+
+/// What a test's settings point at: its feed server and its work folder.
+struct Serving {
+    _http: FeedServer,
+    _work: tempfile::TempDir,
 }
 
 /// Watchlist `s400` with `query`, and digest `desk` mailing it to the SMTP server on `port`.
@@ -150,18 +168,17 @@ async fn one_article_in_several_feeds_is_stored_matched_and_sent_once_with_its_f
             age: 2,
         }],
     );
-    let http = FeedServer::start(dir).await;
     let smtp = SmtpServer::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let settings = settings(
-        work.path(),
+    let (settings, _serving) = serve(
+        dir,
         &[
-            ("Wire", http.url("wire.rss")),
-            ("Partner", http.url("partner.rss")),
-            ("Paper", http.url("paper.rss")),
+            ("Wire", "wire.rss"),
+            ("Partner", "partner.rss"),
+            ("Paper", "paper.rss"),
         ],
         &desk("\"S-400\"", smtp.port()),
-    );
+    )
+    .await;
 
     poll_once(settings.clone(), None).await.unwrap();
     let matches = all_matches(&settings);
@@ -230,13 +247,12 @@ async fn a_republished_or_edited_entry_is_not_sent_again_and_an_edit_updates_the
         },
     ];
     publish(dir, "wire.rss", &first);
-    let http = FeedServer::start(dir).await;
-    let work = tempfile::tempdir().unwrap();
-    let settings = settings(
-        work.path(),
-        &[("Wire", http.url("wire.rss"))],
+    let (settings, _serving) = serve(
+        dir,
+        &[("Wire", "wire.rss")],
         "[[watchlists]]\nname = \"s400\"\nquery = '\"S-400\"'\n",
-    );
+    )
+    .await;
     poll_once(settings.clone(), None).await.unwrap();
     assert_eq!(all_matches(&settings).len(), 2);
 
@@ -369,17 +385,16 @@ async fn look_alike_entries_stay_separate_articles() {
         },
     ]);
     std::fs::write(dir.join("blog.rss"), shared_guid).unwrap();
-    let http = FeedServer::start(dir).await;
-    let work = tempfile::tempdir().unwrap();
-    let settings = settings(
-        work.path(),
+    let (settings, _serving) = serve(
+        dir,
         &[
-            ("Live", http.url("live.rss")),
-            ("Markets", http.url("markets.rss")),
-            ("Blog", http.url("blog.rss")),
+            ("Live", "live.rss"),
+            ("Markets", "markets.rss"),
+            ("Blog", "blog.rss"),
         ],
         "[[watchlists]]\nname = \"s400\"\nquery = '\"S-400\"'\n",
-    );
+    )
+    .await;
     poll_once(settings.clone(), None).await.unwrap();
     let matches = all_matches(&settings);
     let mut titles: Vec<&str> = matches.iter().map(|m| m.title.as_str()).collect();
@@ -557,18 +572,17 @@ async fn reports_of_one_event_are_one_story_and_later_coverage_is_a_follow_up() 
         }],
     );
     publish(dir, "gazete.rss", &[]);
-    let http = FeedServer::start(dir).await;
     let smtp = SmtpServer::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let settings = settings(
-        work.path(),
+    let (settings, _serving) = serve(
+        dir,
         &[
-            ("Wire", http.url("wire.rss")),
-            ("Atalayar", http.url("atalayar.rss")),
-            ("Gazete", http.url("gazete.rss")),
+            ("Wire", "wire.rss"),
+            ("Atalayar", "atalayar.rss"),
+            ("Gazete", "gazete.rss"),
         ],
         &desk("\"S-400\" OR \"F-35\"", smtp.port()),
-    );
+    )
+    .await;
 
     poll_once(settings.clone(), None).await.unwrap();
     let stories = all_stories(&settings);

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use sha2::{Digest, Sha256};
 
+use super::columns::{json_column, outlets_of};
 use super::{FeedId, Result, Store, from_unix, to_unix};
 use crate::dedup::{Text, article_link, global_guid, title_key};
 use crate::model::{Item, MatchRecord, Snippet};
@@ -475,7 +476,7 @@ pub(super) fn load_matches(conn: &Connection, ids: &[i64]) -> Result<Vec<MatchRe
 /// one does not parse, the row is reported as a conversion error rather than half-read.
 pub(super) fn read_match(r: &Row) -> rusqlite::Result<MatchRecord> {
     let feed: String = r.get(2)?;
-    let feeds = super::stories::outlets_of(&feed, json_column(r, 13)?);
+    let feeds = outlets_of(&feed, json_column(r, 13)?);
     Ok(MatchRecord {
         id: r.get(0)?,
         item: r.get(11)?,
@@ -493,15 +494,5 @@ pub(super) fn read_match(r: &Row) -> rusqlite::Result<MatchRecord> {
             text: r.get(9)?,
             highlights: json_column(r, 10)?,
         },
-    })
-}
-
-pub(super) fn json_column<T: serde::de::DeserializeOwned>(
-    r: &Row,
-    index: usize,
-) -> rusqlite::Result<T> {
-    let text: String = r.get(index)?;
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
     })
 }

@@ -8,11 +8,11 @@
 //! feeds, and matches), [`stories`], [`digests`] (digest state and recipients),
 //! [`outbox`] (messages, from committed to sent) and [`watchlists`] (which watchlist
 //! definitions have been matched against recent items); [`retention`] prunes what is
-//! old.
+//! old, and [`columns`] reads back the values that do not fit one SQL type.
 
 /// SQL for a JSON array of the names of the feeds item `$item` (an SQL expression) was
 /// seen in, in order of sighting; `$also` narrows the sightings (e.g. to those before a
-/// time). Read back with `stories::outlets_of`.
+/// time). Read back with `columns::outlets_of`.
 macro_rules! sighted_feeds {
     ($item:literal) => {
         sighted_feeds!($item, "")
@@ -30,6 +30,7 @@ macro_rules! sighted_feeds {
     };
 }
 
+mod columns;
 mod digests;
 mod feeds;
 mod items;

@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, TransactionBehavior, params};
 
-use super::items::json_column;
+use super::columns::{json_column, outlets_of};
 use super::{Result, Store, from_unix, to_unix};
 use crate::model::{EarlierCoverage, Story, StoryItem};
 use crate::story::{Features, StoryId, StoryIndex};
@@ -179,17 +179,6 @@ impl Store {
         }
         Ok(sent)
     }
-}
-
-/// The feeds an item appeared in, the feed of its first sighting first, each once.
-pub(super) fn outlets_of(first: &str, seen: Vec<String>) -> Vec<String> {
-    let mut feeds = vec![first.to_string()];
-    for feed in seen {
-        if !feeds.contains(&feed) {
-            feeds.push(feed);
-        }
-    }
-    feeds
 }
 
 /// The index as the tables say: document frequencies from the grouped items before its

@@ -5,7 +5,7 @@
 //! Avenue", "near W. 36th St.", "in Hallandale Beach") that fold to one key whatever the
 //! wording. Read from the words that `text` splits, once per item.
 
-use super::text::{Term, Word, hash, is_stopword, stem};
+use super::words::{Term, Word, hash, is_stopword, stem};
 
 /// What a street is called after its name, as outlets write it.
 const SUFFIXES: [&str; 29] = [

@@ -39,7 +39,7 @@
 //! read (`boilerplate`).
 //!
 //! - [`Features`] (words split and folded in `text`, streets and places read in
-//!   `evidence`): an item's terms, counted once, and its ages, streets, places and people
+//!   `evidence`, both from the words and terms of `words`): an item's terms, counted once, and its ages, streets, places and people
 //!   named in full.
 //! - [`StoryIndex`]: document frequencies learnt from the items seen, the stories that can
 //!   still gain items, and an inverted index from each item's heaviest terms to its story, so a
@@ -48,15 +48,15 @@
 //!
 //! What the index holds is bounded: stories leave at [`StoryIndex::prune`], a story's sums
 //! keep their heaviest terms only and its streets, places and people at most [`MAX_KEYS`]
-//! each, and
-//! the document frequencies are halved when their table
-//! outgrows its cap (forgetting words seen once long ago).
+//! each, and the document frequencies are halved when their table outgrows its cap
+//! (forgetting words seen once long ago).
 
 mod boilerplate;
 mod evidence;
 #[cfg(test)]
 mod tests;
 mod text;
+mod words;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -64,7 +64,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use text::{Evidence, Splitter, Term};
+use text::{Evidence, Splitter};
+use words::Term;
 
 /// A story's key, given by the caller (the store's row id).
 pub type StoryId = i64;
@@ -87,77 +88,7 @@ pub struct Tuning {
 impl Default for Tuning {
     fn default() -> Tuning {
         Tuning {
-            // On the labelled dev corpus (`cargo bench --bench stories`), at 0.13 pairwise P
-            // is 0.945, R 0.901, F1 0.923; F1 is 0.917 at 0.091, 0.919 at 0.117, 0.915 at
-            // 0.143 and 0.899 at 0.169 (0.12 0.919, 0.125 0.923, 0.135 0.919, 0.14 0.916). Above 0.13 recall falls faster than precision rises; below
-            // it precision falls, and a wrong merge hides an event from the reader while a
-            // missed one only shows a report twice. Titles weigh little since the headlines
-            // of one kind of event share most of their words ("teen shot", "killed in
-            // drive-by"): F1 is 0.89 at a title weight of 0.1, 0.2 or 0.25. A name boost of
-            // 1.0 gives 0.89, 1.25 0.90, 2.0 0.89. Split in two halves by event (by a hash
-            // of its id), these defaults give F1 0.94 and 0.89, where the defaults before
-            // streets and follow-ups gave 0.92 and 0.87: the halves differ by more than
-            // any one change does, so a gain under 0.005 on the whole is noise.
-            //
-            // Tried without gain: dividing the similarity by the days since a story's
-            // latest item, down-weighing terms by the number of active stories holding
-            // them, IDF over stories instead of items, capping the share of the heaviest
-            // shared term, comparing with a story's nearest item besides its sum, and other
-            // term frequency curves (binary, BM25 saturation) or IDF powers. Then, with
-            // streets and follow-ups: a conflict between the days a report says things
-            // happened ("Sunday night", "June 19", resolved against its date), +0.003 alone
-            // and nothing with the rest; a conflict between the people named in full (F1
-            // 0.85 at 0.1: reports of one event name different people, the victim in one,
-            // the spokesman in another); a conflict between places ("in Miami", "Houston
-            // police"), ±0.002; raising the similarity with a story that shares a street,
-            // an age, a person or a place, by adding (a common age lets unrelated stories
-            // through: P 0.001 at +0.15) or multiplying (×1.2 to ×2: no gain); conflicts as
-            // factors rather than differences; and a longer window for every item (96 h
-            // 0.880, 120 h 0.877, 168 h 0.872: precision falls as fast as recall rises,
-            // which is why only reports with a person or street in common, or a clearly
-            // higher similarity, reach further).
-            //
-            // Then, with outlets, late reports and boilerplate (F1 0.909): a bonus for a
-            // shared street (+0.03: 0.910 at the threshold but 0.900 at 0.117) or person
-            // (+0.03: 0.898); word pairs besides words and names (weighed 0.3 to 1, with
-            // the threshold lowered to match: 0.907 to 0.910); no name pairs (0.907);
-            // name pairs without their single words (0.871); title weight 0.1 (0.907) or
-            // 0.2 (0.901) and name boost 1.25 (0.908) or 2 (0.900); looking stories up by
-            // the title's terms too (no change); and, simulated on the candidates, joining
-            // a lone candidate at a lower threshold (as many wrong joins as missed ones
-            // saved). Most wrong merges left are reports that themselves tell of another
-            // event of the day (a round-up, a "related" paragraph: the Hallandale Beach
-            // report names the Miami MLK Day shooting, and then a Houston MLK Day
-            // shooting, sharing only the holiday's words, joins them: 26 of the 72 wrong
-            // pairs).
-            //
-            // Then, with the place conflict (F1 0.923; the bench's two halves of the events,
-            // split by an FNV hash of the id and grouped on their own, give 0.937 and 0.935,
-            // where they gave 0.923 and 0.935 before it): weighing terms by their position
-            // (full weight in the first 40 to 150 words, fading to a floor of 0.15 to 0.6
-            // after: 0.898 to 0.904 before the conflict, 0.917 to 0.918 with it; one half
-            // loses 0.02: ledes are formulaic, and victims are often named further down);
-            // an item that joined with low similarity adding less to its story's sums
-            // (scaled by its similarity over 0.2 to 1.0: 0.908 to 0.909, no chaining left
-            // to stop); the words of multi-word names weighing less than single names
-            // (×0.3 to ×0.7: 0.888 to 0.904, recall falls); a late report joining without
-            // the late margin when the story names in full a person it names (no change);
-            // the dateline ("HOUSTON --") as a place (0.924, +0.001), and so "Houston police"
-            // in the lede (0.925, one half -0.002); ages, or streets, conflicting only when
-            // the item's lede gives them (0.922 and 0.914: witnesses' ages and cross streets
-            // are as often the item's only ones); a late report that conflicts in ages
-            // losing 0.1 or 0.2 more (0.923 and 0.926, neither half moves); round-ups (six
-            // or more ages or streets) scoring 0.1 lower with any story (0.920; five or more
-            // and 0.3 lower, 0.864: GVA cites round-ups as reports of one event); dropping
-            // picture galleries, lines that come twice in a row (0.924, one half -0.011);
-            // a late margin of 0.05 or 0.15 (0.923, 0.922); title weight 0.1 or 0.2 (0.920,
-            // 0.914) and name boost 1.25 or 1.75 (0.921, 0.920); and comparing each item
-            // with every active story rather than those its heaviest terms lead to (0.923:
-            // the index finds every story that could take the item). Most pairs missed now
-            // score under 0.1 with their story, or lose to a conflict that a reader would
-            // also weigh (another street, other ages); most wrong ones left are round-ups
-            // and one outlet's pages that carry its other reports of the day (ksla.com: a
-            // gallery of them above the report, 11 of the 46 wrong pairs).
+            // Why these values, and what was tried instead with its figures: benches/stories.md.
             threshold: 0.13,
             title_weight: 0.15,
             name_boost: 1.5,
@@ -220,7 +151,7 @@ impl Features {
             .trim()
             .trim_start_matches("www.")
             .to_ascii_lowercase();
-        self.outlet = (!host.is_empty()).then(|| text::hash(host.as_bytes()));
+        self.outlet = (!host.is_empty()).then(|| words::hash(host.as_bytes()));
         self
     }
 }

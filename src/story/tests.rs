@@ -343,12 +343,12 @@ fn forgetting_halves_frequencies_and_drops_terms_seen_once() {
         index.learn(&Features::of("", "Riverton police"));
     }
     index.learn(&Features::of("", "Ashford library"));
-    let riverton = index.idf(text::hash(b"riverton"));
+    let riverton = index.idf(words::hash(b"riverton"));
     index.forget();
     assert_eq!(index.docs, 2);
-    assert_eq!(index.df.get(&text::hash(b"ashford")), None);
-    assert_eq!(index.df.get(&text::hash(b"riverton")), Some(&2));
-    assert!((index.idf(text::hash(b"riverton")) - riverton).abs() < 0.2);
+    assert_eq!(index.df.get(&words::hash(b"ashford")), None);
+    assert_eq!(index.df.get(&words::hash(b"riverton")), Some(&2));
+    assert!((index.idf(words::hash(b"riverton")) - riverton).abs() < 0.2);
 }
 
 /// A wire report, its rewrite and a follow-up of one event, and another event of the same
@@ -657,8 +657,8 @@ fn features_keep_the_streets_and_the_people_named_in_full() {
         "Elm Street = the block of Elm Ave."
     );
     let mut people = vec![
-        text::hash_pair("dana", "ortiz"),
-        text::hash_pair("jamal", "turner"),
+        words::pair_hash("dana", "ortiz"),
+        words::pair_hash("jamal", "turner"),
     ];
     people.sort_unstable();
     assert_eq!(

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::FeedServer;
+
 /// `tests/fixtures/feeds`.
 pub fn feeds_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/feeds")
@@ -14,6 +16,37 @@ pub fn served_copy(names: &[&str]) -> tempfile::TempDir {
         std::fs::copy(feeds_dir().join(name), dir.path().join(name)).expect("copy fixture");
     }
     dir
+}
+
+/// Every file in `dir` and below, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Copies of the named fixtures ([`served_copy`]) served on loopback, for a test that runs
+/// the binary and has no tokio runtime of its own: the server runs on a thread of its own
+/// either way, so a runtime is needed only to call [`FeedServer::start`]. Keep the folder
+/// as long as the server.
+pub fn serve_copies(names: &[&str]) -> (tempfile::TempDir, FeedServer) {
+    let served = served_copy(names);
+    let http = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime to start the server on")
+        .block_on(FeedServer::start(served.path()));
+    (served, http)
 }
 
 /// Writes `newshound.toml` with `body` into `dir`, after a `[storage]` table pointing at a

@@ -30,7 +30,7 @@
 //! that is before the wait, for `/hang` it is on arrival with status `0` (never answered),
 //! for `/trickle` when the headers go out.
 
-use std::io;
+use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -38,6 +38,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use flate2::write::GzEncoder;
+use flate2::{Compression, Crc};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -586,28 +588,10 @@ fn status_reply(code: &str, request: &Request) -> Reply {
 /// `%XX` escapes (and `+` for a space, as in a query) decoded; a broken escape is kept as
 /// it is.
 fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |at: usize| {
-            bytes
-                .get(at..at + 2)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        };
-        match bytes[i] {
-            b'%' if hex(i + 1).is_some() => {
-                out.push(hex(i + 1).unwrap());
-                i += 3;
-                continue;
-            }
-            b'+' => out.push(b' '),
-            other => out.push(other),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    // `+` first: an escaped plus (`%2B`) stays a plus.
+    percent_encoding::percent_decode_str(&text.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// `rel` under `root`, or `None` if it is empty or tries to leave `root`.
@@ -785,44 +769,12 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Gzip framing (RFC 1952) around deflate "stored" blocks (RFC 1951 §3.2.4).
-///
-/// No compression: flate2 is not a dependency of ours. The stream is still real gzip, with
-/// header, CRC-32 and length trailer, so a client only reads it right if it decodes gzip.
+/// `data` gzipped (RFC 1952), header, CRC-32 and length trailer and all, so a client only
+/// reads it right if it decodes gzip.
 fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
-    let mut blocks = data.chunks(usize::from(u16::MAX)).peekable();
-    if blocks.peek().is_none() {
-        // An empty input is still one (final, empty) block.
-        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
-    }
-    while let Some(block) = blocks.next() {
-        let last = blocks.peek().is_none();
-        let len = block.len() as u16;
-        out.push(u8::from(last));
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(block);
-    }
-    out.extend_from_slice(&crc32(data).to_le_bytes());
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    out
-}
-
-/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), bit by bit: the feeds are small.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in data {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(data).expect("writing to memory");
+    encoder.finish().expect("writing to memory")
 }
 
 /// Deflate's shortest way to say "the same byte again", 258 bytes at a time.
@@ -891,8 +843,10 @@ fn gzip_bomb(size: u64) -> Vec<u8> {
     out.zeros(2 * matches);
     out.code(0b11, 2);
     let mut bytes = out.finish();
-    let crc = crc32_continue(crc32(BOMB_HEAD), b' ', spaces);
-    bytes.extend_from_slice(&crc.to_le_bytes());
+    let mut crc = Crc::new();
+    crc.update(BOMB_HEAD);
+    crc.combine(&repeated_crc(b' ', spaces));
+    bytes.extend_from_slice(&crc.sum().to_le_bytes());
     bytes.extend_from_slice(&((BOMB_HEAD.len() as u64 + spaces) as u32).to_le_bytes());
     bytes
 }
@@ -949,61 +903,24 @@ impl Bits {
     }
 }
 
-/// The CRC-32 of data whose CRC is `crc`, followed by `byte` repeated `times` times,
-/// without going through the bytes: one byte's step of the CRC register is an affine map
-/// over GF(2)³², and a map applied `times` times is found by repeated squaring.
-fn crc32_continue(crc: u32, byte: u8, times: u64) -> u32 {
-    /// `x ↦ constant ^ Σ columns[i] for the bits i set in x`.
-    #[derive(Clone, Copy)]
-    struct Affine {
-        columns: [u32; 32],
-        constant: u32,
-    }
-    impl Affine {
-        fn apply_linear(&self, x: u32) -> u32 {
-            (0..32)
-                .filter(|i| x >> i & 1 == 1)
-                .fold(0, |acc, i| acc ^ self.columns[i])
-        }
-        fn apply(&self, x: u32) -> u32 {
-            self.constant ^ self.apply_linear(x)
-        }
-        /// `self ∘ inner`.
-        fn after(&self, inner: &Affine) -> Affine {
-            Affine {
-                columns: inner.columns.map(|c| self.apply_linear(c)),
-                constant: self.apply(inner.constant),
-            }
-        }
-    }
-    let step = |register: u32| {
-        let mut register = register ^ u32::from(byte);
-        for _ in 0..8 {
-            register = if register & 1 == 1 {
-                (register >> 1) ^ 0xEDB8_8320
-            } else {
-                register >> 1
-            };
-        }
-        register
-    };
-    let constant = step(0);
-    let mut power = Affine {
-        columns: std::array::from_fn(|i| step(1 << i) ^ constant),
-        constant,
-    };
-    let mut result = Affine {
-        columns: std::array::from_fn(|i| 1 << i),
-        constant: 0,
-    };
+/// The CRC-32 of `byte` repeated `times` times, without going through the bytes: the CRCs
+/// of two blocks combine into the CRC of one after the other, so doubling a block gives
+/// the runs of 1, 2, 4, … bytes, and the runs of the bits set in `times` make up the whole.
+fn repeated_crc(byte: u8, times: u64) -> Crc {
+    let mut whole = Crc::new();
+    let mut run = Crc::new();
+    run.update(&[byte]);
     let mut times = times;
     while times > 0 {
         if times & 1 == 1 {
-            result = power.after(&result);
+            whole.combine(&run);
         }
-        power = power.after(&power);
+        // `Crc` is not `Clone`: the doubled run is an empty CRC combined with the run twice.
+        let mut doubled = Crc::new();
+        doubled.combine(&run);
+        doubled.combine(&run);
+        run = doubled;
         times >>= 1;
     }
-    // `crc` is the finished value; the register holds its complement.
-    !result.apply(!crc)
+    whole
 }

@@ -17,6 +17,8 @@ use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -783,24 +785,8 @@ fn parse_path(text: &str) -> Option<(String, &str)> {
 /// Standard base64 (RFC 4648 §4), padding optional; `=` alone is the empty string
 /// (RFC 4954 §4). `None` on any other character.
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut buffer = 0u32;
-    let mut bits = 0;
-    for byte in text.trim().trim_end_matches('=').bytes() {
-        let value = match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        buffer = (buffer << 6) | u32::from(value);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-        }
+    match text.trim() {
+        "=" => Some(Vec::new()),
+        text => STANDARD_PAD_INDIFFERENT.decode(text).ok(),
     }
-    Some(out)
 }
