@@ -2,6 +2,7 @@
 //! story, `add`, in time order. The labelled file is the specification of what a story is;
 //! the tables pin the pieces (window, prune, learn, headlines).
 
+use super::features::{headline, strip_headline};
 use super::*;
 use chrono::{NaiveDate, TimeZone};
 
