@@ -7,13 +7,12 @@
 use std::collections::{HashMap, HashSet};
 use std::panic::catch_unwind;
 
+use super::html::{collapse_whitespace, html_to_text};
+use super::link::{Form, canonical};
+use crate::model::Item;
 use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Text};
 use sha2::{Digest, Sha256};
-use url::Url;
-
-use super::html::{collapse_whitespace, html_to_text};
-use crate::model::Item;
 
 /// A feed's date as feed-rs reads it, well-formed RFC 3339 and RFC 2822 dates without
 /// its help. feed-rs's own reading runs a dozen regular expressions over every date before
@@ -140,8 +139,8 @@ pub(super) fn text_of(text: &Text) -> String {
     }
 }
 
-/// The identity of an item within its feed: its guid/id, else its canonical link, else a
-/// hash of its title and date.
+/// The identity of an item within its feed: its guid/id, else its canonical link
+/// ([`Form::Identity`]), else a hash of its title and date.
 pub fn identity(
     guid: Option<&str>,
     link: Option<&str>,
@@ -151,7 +150,7 @@ pub fn identity(
     if let Some(guid) = guid.filter(|g| !g.is_empty()) {
         return format!("guid:{guid}");
     }
-    if let Some(link) = link.and_then(canonical_link) {
+    if let Some(link) = link.and_then(|link| canonical(link, Form::Identity)) {
         return format!("link:{link}");
     }
     let mut hasher = Sha256::new();
@@ -165,26 +164,10 @@ pub fn identity(
     format!("hash:{hex}")
 }
 
-/// A link in canonical form: lower-case scheme and host (the URL parser does that), no
-/// fragment, no `utm_*` tracking parameters. `None` if it is not an absolute URL.
-pub fn canonical_link(link: &str) -> Option<String> {
-    let mut url = Url::parse(link.trim()).ok()?;
-    url.set_fragment(None);
-    let kept: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| !k.to_ascii_lowercase().starts_with("utm_"))
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if kept.is_empty() {
-        url.set_query(None);
-    } else if url.query().is_some() {
-        url.query_pairs_mut().clear().extend_pairs(kept);
-    }
-    Some(url.to_string())
-}
-
 #[cfg(test)]
 mod tests {
+    use url::Url;
+
     use super::*;
     use crate::feed::parse::parse;
 
@@ -242,29 +225,6 @@ mod tests {
         assert_eq!(join("", "Full text."), "Full text.");
         assert_eq!(join("Lead.", "Lead. Full text."), "Lead. Full text.");
         assert_eq!(join("Lead.", "Full text."), "Lead.\n\nFull text.");
-    }
-
-    #[test]
-    fn canonical_links() {
-        let cases = [
-            (
-                "https://EXAMPLE.org/a?utm_source=x&id=3#top",
-                "https://example.org/a?id=3",
-            ),
-            (
-                "https://example.org/a?utm_source=x&utm_medium=y",
-                "https://example.org/a",
-            ),
-            ("http://Example.ORG/Path/", "http://example.org/Path/"),
-        ];
-        for (link, canonical) in cases {
-            assert_eq!(
-                canonical_link(link).as_deref(),
-                Some(canonical),
-                "for {link}"
-            );
-        }
-        assert_eq!(canonical_link("/relative"), None);
     }
 
     #[test]
