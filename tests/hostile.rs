@@ -387,6 +387,65 @@ async fn mislabelled_and_foreign_encodings_decode_to_the_right_titles() {
     }
 }
 
+/// Regression: a feed that was not UTF-8 and said nothing of its encoding was read as
+/// windows-1252, so a Russian feed in windows-1251 came out as `Ïåðåãîâîðû â Àíêàðå`
+/// and no watchlist in Russian ever matched it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cyrillic_feed_without_a_charset_is_read_as_cyrillic_not_mojibake() {
+    let file = "cyrillic-windows-1251.rss";
+    let served = served_copy(&[file]);
+    let http = FeedServer::start(served.path()).await;
+    let url = http.url(&format!("typed/application%2Frss%2Bxml/{file}"));
+
+    let feed = fetch_and_parse(&fetcher("5s"), &url).await;
+    assert_eq!(feed.title.as_deref(), Some("Новости дня"));
+    assert_eq!(feed.items[0].title, "Переговоры в Анкаре о поставках С-400");
+    assert!(
+        feed.items[1]
+            .body
+            .starts_with("Завтра в столице ожидается снег"),
+        "{}",
+        feed.items[1].body
+    );
+
+    // A watchlist in Russian matches the one item whose text (not title) names Syria.
+    let work = tempfile::tempdir().unwrap();
+    let body = format!(
+        "{}[[watchlists]]\nname = \"syria\"\nquery = 'Сирии'\n",
+        feed_table("novosti", &url)
+    );
+    let reports = poll(config::load(&write_config(work.path(), &body)).unwrap()).await;
+    let polled = polled(&reports, "novosti");
+    assert_eq!(polled.new_items, 2);
+    let titles: Vec<&str> = polled.matches.iter().map(|m| m.title.as_str()).collect();
+    assert_eq!(titles, ["Переговоры в Анкаре о поставках С-400"]);
+}
+
+/// The same bug for CJK: a Japanese feed in Shift_JIS whose declaration says UTF-8.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_japanese_feed_labelled_utf8_is_read_as_japanese_not_mojibake() {
+    let file = "japanese-shift_jis-labelled-utf-8.rss";
+    let served = served_copy(&[file]);
+    let http = FeedServer::start(served.path()).await;
+    let url = http.url(&format!("typed/application%2Frss%2Bxml/{file}"));
+    let feed = fetch_and_parse(&fetcher("5s"), &url).await;
+    assert_eq!(feed.title.as_deref(), Some("ニュース速報"));
+    let titles: Vec<&str> = feed.items.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            // The ideographic space is a space like any other.
+            "東京で震度４の地震 新幹線は一時運転を見合わせ",
+            "大阪の株式市場、午前は値上がり"
+        ]
+    );
+    assert!(
+        feed.items[0].body.starts_with("気象庁によりますと、"),
+        "{}",
+        feed.items[0].body
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_carry_retry_after() {
     let http = FeedServer::start(served_copy(&[]).path()).await;

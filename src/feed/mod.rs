@@ -11,7 +11,7 @@ pub mod item;
 pub mod link;
 pub mod parse;
 
-mod charset;
+pub(crate) mod charset;
 mod hints;
 
 use url::Url;
