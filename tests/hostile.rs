@@ -1,9 +1,10 @@
 //! Feeds and servers that misbehave on purpose: answers that never come, redirect mazes,
-//! things that are not feeds, text in the wrong (or a mislabelled) encoding, refusals
-//! with `Retry-After`, cache headers, and very large documents. Each goes through the real
-//! path: the loopback feed server, the fetcher, the parser and, through `poll_once`, the
-//! SQLite store. Not one may panic or hang. (`tests/failing_feeds.rs` covers the plainer
-//! failures: 404, 500, malformed XML, an HTML login page, a plain body over the cap.)
+//! things that are not feeds, text in the wrong (or a mislabelled) encoding, markup with
+//! `>` inside its attributes, refusals with `Retry-After`, cache headers, and very large
+//! documents. Each goes through the real path: the loopback feed server, the fetcher, the
+//! parser and, through `poll_once`, the SQLite store. Not one may panic or hang.
+//! (`tests/failing_feeds.rs` covers the plainer failures: 404, 500, malformed XML, an HTML
+//! login page, a plain body over the cap.)
 
 mod support;
 
@@ -444,6 +445,53 @@ async fn a_japanese_feed_labelled_utf8_is_read_as_japanese_not_mojibake() {
         "{}",
         feed.items[0].body
     );
+}
+
+/// Regression: a tag ended at its first `>` even inside a quoted attribute, so the rest of
+/// the attribute leaked into the item's text and a watchlist matched a word no reader saw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watchlist_term_only_inside_a_quoted_attribute_does_not_match() {
+    let served = served_copy(&[]);
+    let dir = served.path();
+    let item = |guid: &str, title: &str, html: &str| {
+        format!(
+            "<item><title>{title}</title><guid>{guid}</guid>\
+             <description><![CDATA[{html}]]></description></item>\n"
+        )
+    };
+    let rss = [
+        "<rss version=\"2.0\"><channel><title>Attributes</title>\n".to_string(),
+        item(
+            "alt",
+            "Photo of the day",
+            r#"<img alt="sunrise > probe" src="sun.jpg"><p>The sun rose over the bay.</p>"#,
+        ),
+        item(
+            "title",
+            "Link of the day",
+            "<p>Read <a href='/x' title='more > probe'>the report</a> today.</p>",
+        ),
+        item(
+            "text",
+            "Seen by readers",
+            r#"<p class="lede">The probe landed on the moon.</p>"#,
+        ),
+        "</channel></rss>\n".to_string(),
+    ]
+    .concat();
+    std::fs::write(dir.join("attributes.rss"), rss).unwrap();
+    let http = FeedServer::start(dir).await;
+    let work = tempfile::tempdir().unwrap();
+    let settings = settings(
+        work.path(),
+        "",
+        &[("attributes", http.url("attributes.rss"))],
+    );
+    let reports = poll(settings).await;
+    let polled = polled(&reports, "attributes");
+    assert_eq!(polled.new_items, 3);
+    let titles: Vec<&str> = polled.matches.iter().map(|m| m.title.as_str()).collect();
+    assert_eq!(titles, ["Seen by readers"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
