@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// text: HTML has already been turned into text by the parser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
-    /// Stable key of the item within its feed; see `feed::parse::identity`.
+    /// Stable key of the item within its feed; see `feed::item::identity`.
     pub identity: String,
     pub guid: Option<String>,
     pub link: Option<String>,

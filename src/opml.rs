@@ -7,7 +7,8 @@
 //!
 //! Real exports are looser than the spec, and reading is forgiving where the intent is
 //! plain: attribute names in any case (`xmlURL`), HTML entities (`&eacute;`), the file's
-//! declared encoding, a feed filed under two folders (one feed with both tags). What
+//! declared encoding (or, where it declares none that reads it, the one its bytes suggest,
+//! as for feeds), a feed filed under two folders (one feed with both tags). What
 //! cannot be imported as meant (a feed outline without a URL, a URL that is not http(s),
 //! a file that is not OPML) is an error naming the line, so nothing is half-imported.
 
@@ -16,6 +17,7 @@ use std::fmt::Write as _;
 
 use url::Url;
 
+use crate::feed::charset;
 use crate::wording::one_line;
 
 /// Tags a feed takes from the folders around it (the innermost) and from its `category`.
@@ -66,9 +68,10 @@ pub enum OpmlError {
     },
 }
 
-/// Reads an OPML file. Bytes, not text: the file declares its own encoding.
+/// Reads an OPML file. Bytes, not text: the file declares its own encoding, and is
+/// decoded as a feed is, by the same rules (see `feed::charset`).
 pub fn parse(bytes: &[u8]) -> Result<Document, OpmlError> {
-    let text = decode(bytes);
+    let text = charset::decode(bytes, None);
     parse_str(&text)
 }
 
@@ -320,35 +323,6 @@ impl Lines {
         self.at = target;
         self.newlines + 1
     }
-}
-
-/// The text of the file in the encoding it declares (a byte-order mark, else the XML
-/// declaration), UTF-8 when it declares none.
-fn decode(bytes: &[u8]) -> String {
-    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
-        return encoding
-            .decode_without_bom_handling(&bytes[bom..])
-            .0
-            .into_owned();
-    }
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
-    let declared = head
-        .strip_prefix("<?xml")
-        .and_then(|d| d.split("?>").next())
-        .and_then(|d| d.split("encoding=").nth(1))
-        .and_then(|v| {
-            let quote = v.chars().next()?;
-            v[quote.len_utf8()..].split(quote).next()
-        })
-        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
-        // The declaration was readable as ASCII, so a UTF-16 label is a leftover from a
-        // file since saved in another encoding.
-        .filter(|encoding| encoding.is_ascii_compatible());
-    declared
-        .unwrap_or(encoding_rs::UTF_8)
-        .decode_without_bom_handling(bytes)
-        .0
-        .into_owned()
 }
 
 fn unique_tags(tags: Vec<String>) -> Vec<String> {
@@ -626,6 +600,28 @@ mod tests {
         assert_eq!(
             parse(&bytes).unwrap().subscriptions[0].title.as_deref(),
             Some("München")
+        );
+    }
+
+    /// Regression: a file without a declared encoding was read as UTF-8 with U+FFFD for
+    /// every byte that was not, so a Russian list exported in windows-1251 imported its
+    /// folders and feeds under names made of replacement characters.
+    #[test]
+    fn a_cyrillic_opml_file_without_an_encoding_is_read_as_cyrillic_not_mojibake() {
+        let bytes = include_bytes!("../tests/fixtures/opml/cyrillic-windows-1251.opml");
+        let document = parse(bytes).unwrap();
+        let feeds: Vec<(Option<&str>, &[String])> = document
+            .subscriptions
+            .iter()
+            .map(|s| (s.title.as_deref(), s.tags.as_slice()))
+            .collect();
+        let news = ["Новости".to_string()];
+        assert_eq!(
+            feeds,
+            [
+                (Some("Лента дня"), news.as_slice()),
+                (Some("Погода в Москве"), news.as_slice())
+            ]
         );
     }
 

@@ -1,9 +1,10 @@
 //! Feeds and servers that misbehave on purpose: answers that never come, redirect mazes,
-//! things that are not feeds, text in the wrong (or a mislabelled) encoding, refusals
-//! with `Retry-After`, cache headers, and very large documents. Each goes through the real
-//! path: the loopback feed server, the fetcher, the parser and, through `poll_once`, the
-//! SQLite store. Not one may panic or hang. (`tests/failing_feeds.rs` covers the plainer
-//! failures: 404, 500, malformed XML, an HTML login page, a plain body over the cap.)
+//! things that are not feeds, text in the wrong (or a mislabelled) encoding, markup with
+//! `>` inside its attributes, refusals with `Retry-After`, cache headers, and very large
+//! documents. Each goes through the real path: the loopback feed server, the fetcher, the
+//! parser and, through `poll_once`, the SQLite store. Not one may panic or hang.
+//! (`tests/failing_feeds.rs` covers the plainer failures: 404, 500, malformed XML, an HTML
+//! login page, a plain body over the cap.)
 
 mod support;
 
@@ -385,6 +386,112 @@ async fn mislabelled_and_foreign_encodings_decode_to_the_right_titles() {
         let titles: Vec<&str> = polled.matches.iter().map(|m| m.title.as_str()).collect();
         assert_eq!(titles, [title], "{file}");
     }
+}
+
+/// Regression: a feed that was not UTF-8 and said nothing of its encoding was read as
+/// windows-1252, so a Russian feed in windows-1251 came out as `Ïåðåãîâîðû â Àíêàðå`
+/// and no watchlist in Russian ever matched it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cyrillic_feed_without_a_charset_is_read_as_cyrillic_not_mojibake() {
+    let file = "cyrillic-windows-1251.rss";
+    let served = served_copy(&[file]);
+    let http = FeedServer::start(served.path()).await;
+    let url = http.url(&format!("typed/application%2Frss%2Bxml/{file}"));
+
+    let feed = fetch_and_parse(&fetcher("5s"), &url).await;
+    assert_eq!(feed.title.as_deref(), Some("Новости дня"));
+    assert_eq!(feed.items[0].title, "Переговоры в Анкаре о поставках С-400");
+    assert!(
+        feed.items[1]
+            .body
+            .starts_with("Завтра в столице ожидается снег"),
+        "{}",
+        feed.items[1].body
+    );
+
+    // A watchlist in Russian matches the one item whose text (not title) names Syria.
+    let work = tempfile::tempdir().unwrap();
+    let body = format!(
+        "{}[[watchlists]]\nname = \"syria\"\nquery = 'Сирии'\n",
+        feed_table("novosti", &url)
+    );
+    let reports = poll(config::load(&write_config(work.path(), &body)).unwrap()).await;
+    let polled = polled(&reports, "novosti");
+    assert_eq!(polled.new_items, 2);
+    let titles: Vec<&str> = polled.matches.iter().map(|m| m.title.as_str()).collect();
+    assert_eq!(titles, ["Переговоры в Анкаре о поставках С-400"]);
+}
+
+/// The same bug for CJK: a Japanese feed in Shift_JIS whose declaration says UTF-8.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_japanese_feed_labelled_utf8_is_read_as_japanese_not_mojibake() {
+    let file = "japanese-shift_jis-labelled-utf-8.rss";
+    let served = served_copy(&[file]);
+    let http = FeedServer::start(served.path()).await;
+    let url = http.url(&format!("typed/application%2Frss%2Bxml/{file}"));
+    let feed = fetch_and_parse(&fetcher("5s"), &url).await;
+    assert_eq!(feed.title.as_deref(), Some("ニュース速報"));
+    let titles: Vec<&str> = feed.items.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            // The ideographic space is a space like any other.
+            "東京で震度４の地震 新幹線は一時運転を見合わせ",
+            "大阪の株式市場、午前は値上がり"
+        ]
+    );
+    assert!(
+        feed.items[0].body.starts_with("気象庁によりますと、"),
+        "{}",
+        feed.items[0].body
+    );
+}
+
+/// Regression: a tag ended at its first `>` even inside a quoted attribute, so the rest of
+/// the attribute leaked into the item's text and a watchlist matched a word no reader saw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watchlist_term_only_inside_a_quoted_attribute_does_not_match() {
+    let served = served_copy(&[]);
+    let dir = served.path();
+    let item = |guid: &str, title: &str, html: &str| {
+        format!(
+            "<item><title>{title}</title><guid>{guid}</guid>\
+             <description><![CDATA[{html}]]></description></item>\n"
+        )
+    };
+    let rss = [
+        "<rss version=\"2.0\"><channel><title>Attributes</title>\n".to_string(),
+        item(
+            "alt",
+            "Photo of the day",
+            r#"<img alt="sunrise > probe" src="sun.jpg"><p>The sun rose over the bay.</p>"#,
+        ),
+        item(
+            "title",
+            "Link of the day",
+            "<p>Read <a href='/x' title='more > probe'>the report</a> today.</p>",
+        ),
+        item(
+            "text",
+            "Seen by readers",
+            r#"<p class="lede">The probe landed on the moon.</p>"#,
+        ),
+        "</channel></rss>\n".to_string(),
+    ]
+    .concat();
+    std::fs::write(dir.join("attributes.rss"), rss).unwrap();
+    let http = FeedServer::start(dir).await;
+    let work = tempfile::tempdir().unwrap();
+    let settings = settings(
+        work.path(),
+        "",
+        &[("attributes", http.url("attributes.rss"))],
+    );
+    let reports = poll(settings).await;
+    let polled = polled(&reports, "attributes");
+    assert_eq!(polled.new_items, 3);
+    let titles: Vec<&str> = polled.matches.iter().map(|m| m.title.as_str()).collect();
+    assert_eq!(titles, ["Seen by readers"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::feed::parse::html_to_text;
+use crate::feed::html::html_to_text;
 use crate::watch::{Field, Query, Watcher};
 
 pub(super) fn test_query(query: &str, file: &Path) -> anyhow::Result<ExitCode> {

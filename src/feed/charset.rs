@@ -5,12 +5,22 @@
 //! Which encoding wins: a byte order mark, then the XML declaration's `encoding=`, then
 //! the `charset=` of the Content-Type, then UTF-8. Text that claims (or is assumed) to be
 //! UTF-8 but is not gets a second look: mostly valid UTF-8 with a few bad bytes is decoded
-//! with U+FFFD for them; otherwise it is taken as windows-1252, which is what such a
-//! document nearly always is. Pure: no I/O.
+//! with U+FFFD for them; otherwise its encoding is guessed from its bytes by chardetng.
+//! Such a document is nearly always windows-1252, and the guess says so; but reading
+//! every one that way turned a Cyrillic or CJK feed into mojibake that no watchlist could
+//! match. Bytes that are not valid in the encoding they are labelled with
+//! are as good as unlabelled, and get the same second look.
+//!
+//! The guess only runs on text no label reads: a UTF-8 document, and one valid in the
+//! encoding it names, is decoded as labelled with no detection. A label that reads any
+//! bytes (ISO-8859-1 and windows-1252 decode everything) is therefore always believed,
+//! even on a Cyrillic feed mislabelled with it: telling the two apart would mean running
+//! the detector on every correctly labelled Latin-1 feed too. Pure: no I/O.
 
 use std::borrow::Cow;
 
-use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
+use chardetng::EncodingDetector;
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
 
 /// How far into the document the XML declaration may end.
 const DECLARATION_WINDOW: usize = 1024;
@@ -22,7 +32,7 @@ pub(crate) fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Cow<'a,
     if let Some((encoding, bom_length)) = Encoding::for_bom(bytes) {
         let rest = &bytes[bom_length..];
         return if encoding == UTF_8 {
-            utf8_or_windows_1252(rest)
+            utf8_or_guessed(rest)
         } else {
             encoding.decode_without_bom_handling(rest).0
         };
@@ -45,15 +55,18 @@ pub(crate) fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Cow<'a,
                 && encoding != UTF_8
                 && encoding.name() != "replacement" =>
         {
-            encoding.decode_without_bom_handling(bytes).0
+            encoding
+                .decode_without_bom_handling_and_without_replacement(bytes)
+                .unwrap_or_else(|| utf8_or_guessed(bytes))
         }
-        _ => utf8_or_windows_1252(bytes),
+        _ => utf8_or_guessed(bytes),
     }
 }
 
 /// Bytes meant to be UTF-8: as they are when valid; with U+FFFD for the bad bytes when
-/// most of the non-ASCII text is valid; else as windows-1252 (Latin-1 labelled UTF-8).
-fn utf8_or_windows_1252(bytes: &[u8]) -> Cow<'_, str> {
+/// most of the non-ASCII text is valid; else in the encoding chardetng guesses for them
+/// (most often windows-1252: Latin-1 labelled UTF-8).
+fn utf8_or_guessed(bytes: &[u8]) -> Cow<'_, str> {
     if let Ok(text) = std::str::from_utf8(bytes) {
         return Cow::Borrowed(text);
     }
@@ -65,8 +78,20 @@ fn utf8_or_windows_1252(bytes: &[u8]) -> Cow<'_, str> {
     if multibyte > invalid {
         String::from_utf8_lossy(bytes)
     } else {
-        WINDOWS_1252.decode_without_bom_handling(bytes).0
+        guessed(bytes)
     }
+}
+
+/// Bytes in an encoding other than UTF-8 that nothing names, in the one chardetng guesses
+/// from them. It is told no top-level domain (it then leans to windows-1252 where the bytes
+/// do not say otherwise), and not to guess UTF-8, which these bytes are not.
+fn guessed(bytes: &[u8]) -> Cow<'_, str> {
+    let mut detector = EncodingDetector::new();
+    detector.feed(bytes, true);
+    detector
+        .guess(None, false)
+        .decode_without_bom_handling(bytes)
+        .0
 }
 
 /// The `charset` parameter of a Content-Type value.
@@ -263,6 +288,55 @@ mod tests {
         ];
         for (what, bytes, content_type, expected) in cases {
             assert_eq!(decode(&bytes, content_type), expected, "{what}");
+        }
+    }
+
+    /// Regression: every body that was not UTF-8 and had no label that read it was taken
+    /// for windows-1252, so a Cyrillic or CJK feed served without a charset (or with a
+    /// wrong one) became mojibake that no watchlist could match.
+    #[test]
+    fn mislabelled_cyrillic_and_cjk_bodies_are_guessed_not_read_as_windows_1252() {
+        use encoding_rs::{EUC_KR, GBK, KOI8_R, SHIFT_JIS, WINDOWS_1251};
+
+        let russian = "<t>Переговоры в Анкаре о поставках С-400</t>";
+        let japanese = "<t>東京で震度４の地震　新幹線は一時運転を見合わせ</t>";
+        let chinese = "<t>北京时间今天上午，国家主席在人民大会堂会见了来访的外国领导人。</t>";
+        let korean = "<t>서울에서 열린 정상회담에서 양국 정상은 경제 협력을 논의했다.</t>";
+        let utf8_declaration = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+        let cases: [(&str, &'static Encoding, &str, &str, Option<&str>); 6] = [
+            ("windows-1251, no label", WINDOWS_1251, "", russian, None),
+            (
+                "KOI8-R declared UTF-8",
+                KOI8_R,
+                utf8_declaration,
+                russian,
+                None,
+            ),
+            (
+                "windows-1251 served as UTF-8",
+                WINDOWS_1251,
+                "",
+                russian,
+                Some("text/xml; charset=utf-8"),
+            ),
+            ("Shift_JIS, no label", SHIFT_JIS, "", japanese, None),
+            ("GBK declared UTF-8", GBK, utf8_declaration, chinese, None),
+            (
+                // Bytes the label cannot read are as good as no label.
+                "EUC-KR served as Shift_JIS",
+                EUC_KR,
+                "",
+                korean,
+                Some("application/rss+xml; charset=Shift_JIS"),
+            ),
+        ];
+        for (what, encoding, prolog, text, content_type) in cases {
+            let bytes = [prolog.as_bytes(), &encoding.encode(text).0].concat();
+            assert_eq!(
+                decode(&bytes, content_type),
+                format!("{prolog}{text}"),
+                "{what}"
+            );
         }
     }
 

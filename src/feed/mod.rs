@@ -1,10 +1,18 @@
-//! Feeds: [`fetch`] gets the bytes (the I/O edge), [`parse`] turns them into items (pure),
-//! after `charset` has turned them into UTF-8 text (pure).
+//! Feeds, in the order a body goes through them: [`fetch`] gets the bytes (the I/O edge),
+//! `charset` turns them into UTF-8 text, [`parse`] drives feed-rs over that text, and
+//! [`item`] turns each entry into an item: its identity, its time, and its text, which
+//! [`html`] makes plain. `hints` reads how often the feed asks to be polled; [`link`]
+//! writes a link as an identity or as the key `dedup` compares articles by. All but
+//! `fetch` are pure.
 
 pub mod fetch;
+pub mod html;
+pub mod item;
+pub mod link;
 pub mod parse;
 
-mod charset;
+pub(crate) mod charset;
+mod hints;
 
 use url::Url;
 
