@@ -11,19 +11,40 @@
 //! match. Bytes that are not valid in the encoding they are labelled with
 //! are as good as unlabelled, and get the same second look.
 //!
-//! The guess only runs on text no label reads: a UTF-8 document, and one valid in the
-//! encoding it names, is decoded as labelled with no detection. A label that reads any
-//! bytes (ISO-8859-1 and windows-1252 decode everything) is therefore always believed,
-//! even on a Cyrillic feed mislabelled with it: telling the two apart would mean running
-//! the detector on every correctly labelled Latin-1 feed too. Pure: no I/O.
+//! The guess only runs on text no label reads, with one exception: a UTF-8 document, and
+//! one valid in the encoding it names, is decoded as labelled with no detection. The
+//! exception is the Latin-1 label (ISO-8859-1, windows-1252, and what encoding_rs reads as
+//! them): it decodes any bytes, and it is the label a server or CMS puts on text by
+//! default, so a Cyrillic or CJK feed served as Latin-1 would read as mojibake. Text with
+//! that label and bytes beyond ASCII is therefore looked at by chardetng too, and read in
+//! its guess when the guess is confident and of another script (Cyrillic, Greek, Hebrew,
+//! Arabic, Thai, CJK). A guess of another Latin encoding (windows-1250 for a few `£“”`) is
+//! not trusted over the label: there the label is the better evidence. Pure: no I/O.
 
 use std::borrow::Cow;
 
 use chardetng::EncodingDetector;
-use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
+use encoding_rs::{
+    Encoding, ISO_8859_2, ISO_8859_4, ISO_8859_13, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1250,
+    WINDOWS_1252, WINDOWS_1254, WINDOWS_1257, WINDOWS_1258,
+};
 
 /// How far into the document the XML declaration may end.
 const DECLARATION_WINDOW: usize = 1024;
+
+/// The encodings chardetng may guess for text in the Latin script. Its guess overrides a
+/// Latin-1 label only when it is none of these.
+const LATIN_SCRIPT: [&Encoding; 9] = [
+    WINDOWS_1252,
+    WINDOWS_1250,
+    WINDOWS_1254,
+    WINDOWS_1257,
+    WINDOWS_1258,
+    ISO_8859_2,
+    ISO_8859_4,
+    ISO_8859_13,
+    UTF_8,
+];
 
 /// The document as UTF-8 text, by the rules in the module doc. A byte order mark is
 /// removed; an XML declaration is left as it is (its `encoding=` may now be wrong: the
@@ -55,6 +76,12 @@ pub(crate) fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Cow<'a,
                 && encoding != UTF_8
                 && encoding.name() != "replacement" =>
         {
+            if encoding == WINDOWS_1252
+                && !bytes.is_ascii()
+                && let Some(script) = other_script(bytes)
+            {
+                return script.decode_without_bom_handling(bytes).0;
+            }
             encoding
                 .decode_without_bom_handling_and_without_replacement(bytes)
                 .unwrap_or_else(|| utf8_or_guessed(bytes))
@@ -92,6 +119,15 @@ fn guessed(bytes: &[u8]) -> Cow<'_, str> {
         .guess(None, false)
         .decode_without_bom_handling(bytes)
         .0
+}
+
+/// The encoding of text labelled Latin-1 when chardetng is confident it is in another
+/// script; `None` when it reads as Latin text (see the module doc).
+fn other_script(bytes: &[u8]) -> Option<&'static Encoding> {
+    let mut detector = EncodingDetector::new();
+    detector.feed(bytes, true);
+    let (guess, confident) = detector.guess_assess(None, false);
+    (confident && !LATIN_SCRIPT.contains(&guess)).then_some(guess)
 }
 
 /// The `charset` parameter of a Content-Type value.
@@ -336,6 +372,67 @@ mod tests {
                 decode(&bytes, content_type),
                 format!("{prolog}{text}"),
                 "{what}"
+            );
+        }
+    }
+
+    /// Regression: ISO-8859-1 is the label servers and CMSs put on text by default, and it
+    /// reads any bytes, so a Cyrillic or CJK feed served with it was mojibake that no
+    /// watchlist could match. Latin text with that label keeps it, even where chardetng
+    /// would guess another Latin encoding.
+    #[test]
+    fn cyrillic_and_cjk_labelled_latin1_are_read_in_their_own_script() {
+        use encoding_rs::{KOI8_R, SHIFT_JIS, WINDOWS_1251};
+
+        let russian =
+            "<t>Переговоры в Анкаре о поставках С-400 продолжатся на следующей неделе</t>";
+        let japanese = "<t>東京で震度４の地震　新幹線は一時運転を見合わせ</t>";
+        let latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>";
+        let cases: [(&str, &'static Encoding, &str, &str, Option<&str>); 4] = [
+            (
+                "windows-1251 served as ISO-8859-1",
+                WINDOWS_1251,
+                "",
+                russian,
+                Some("text/xml; charset=ISO-8859-1"),
+            ),
+            ("KOI8-R declared ISO-8859-1", KOI8_R, latin1, russian, None),
+            (
+                "Shift_JIS served as windows-1252",
+                SHIFT_JIS,
+                "",
+                japanese,
+                Some("application/rss+xml; charset=windows-1252"),
+            ),
+            (
+                "windows-1251 declared ISO-8859-1 beats a UTF-8 header",
+                WINDOWS_1251,
+                latin1,
+                russian,
+                Some("text/xml; charset=utf-8"),
+            ),
+        ];
+        for (what, encoding, prolog, text, content_type) in cases {
+            let bytes = [prolog.as_bytes(), &encoding.encode(text).0].concat();
+            assert_eq!(
+                decode(&bytes, content_type),
+                format!("{prolog}{text}"),
+                "{what}"
+            );
+        }
+
+        let latin_texts = [
+            "<t>Der Bundesrat hat am Freitag über die Änderung des Gesetzes für Straßen abgestimmt.</t>",
+            "<t>Le président a annoncé une réforme des retraites à l'Élysée, après des mois de grève.</t>",
+            "<t>El presidente anunció que España aumentará la inversión en energía eólica.</t>",
+            "<t>Price: £25 “special offer”</t>",
+        ];
+        for text in latin_texts {
+            let bytes = WINDOWS_1252.encode(text).0;
+            assert_eq!(
+                decode(&bytes, Some("text/xml; charset=ISO-8859-1")),
+                text,
+                "{text}"
             );
         }
     }
