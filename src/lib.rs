@@ -3,34 +3,47 @@
 //!
 //! # Layout
 //!
-//! Dependencies flow one way: the pure middle knows nothing of the edges.
+//! The modules follow an item on its way through newshound, and dependencies flow one way:
+//! the pure middle knows nothing of the edges (the database, HTTP, SMTP, the clock).
 //!
-//! - [`model`]: plain data (items, hits, match records) shared by every stage.
-//! - [`config`]: TOML files → validated [`config::Settings`]; errors name the file and key.
-//! - [`watch`]: the query language. Parse, compile all watchlists into one automaton,
-//!   match items. Pure.
-//! - [`feed`]: [`feed::fetch`] gets bytes over HTTP (conditional GET, caps) or from
-//!   `file://`; [`feed::parse`] turns bytes into [`model::Item`]s. Parsing is pure.
-//! - [`dedup`]: when two items from different feeds (or one feed, republished) are one
-//!   article. Pure.
-//! - [`story`]: grouping items that report one event into stories (TF-IDF over names and
-//!   words, against the stories active in a time window). Pure.
-//! - [`store`]: the one [`store::Store`] that owns every SQL statement and the migrations.
-//! - [`schedule`]: digest schedules (intervals, times of day, cron) evaluated in an IANA
-//!   time zone, with the daylight-saving rules spelled out. Pure.
-//! - [`digest`]: [`digest::render`] turns matches into text + HTML (pure);
-//!   [`digest::send`] delivers over SMTP or into `.eml` files.
-//! - [`daemon`]: wires the above together: the poll scheduler (with its pure arithmetic
-//!   of adaptive intervals, backoff and jitter in `cadence`, and per-host politeness in
-//!   `hosts`), the digest timer, feed health for `newshound feeds` and the digest footer,
-//!   the live config (`reload`: the files watched, SIGHUP, a new watchlist matched against
-//!   recent items in `backfill`), the optional HTTP listener (`server`: `/healthz`,
-//!   `/metrics` from the counters in `metrics`, `/feeds`), and the one-shot operations
-//!   behind the CLI. The entry point takes its shutdown signal, and a clock that tests
-//!   pause.
-//! - [`opml`]: OPML subscription lists: reading one into feeds to add (folders and
-//!   categories as tags), writing the configured feeds as OPML 2.0. Pure.
-//! - [`cli`]: the command line; each subcommand calls one function of the modules above.
+//! 1. [`config`]: TOML files (the main file, `conf.d/`, environment overrides) → validated
+//!    [`config::Settings`], in phases: `raw` (what one file may hold), `load` (files
+//!    found, merged, the environment layered on), `validate`; errors name the file and key.
+//! 2. [`feed`]: [`feed::fetch`] gets bytes over HTTP (conditional GET, caps) or from
+//!    `file://`; `charset` makes them UTF-8 text (labels, then detection); [`feed::parse`]
+//!    drives feed-rs, [`feed::item`] turns entries into [`model::Item`]s (identity, time,
+//!    text made plain by [`feed::html`]), `hints` reads how often a feed asks to be
+//!    polled, [`feed::link`] writes links as identities and article keys. All but `fetch`
+//!    are pure.
+//! 3. [`dedup`]: when two items from different feeds (or one feed, republished) are one
+//!    article. Pure.
+//! 4. [`watch`]: the query language. Parse, compile all watchlists into one automaton,
+//!    match items, cut snippets. Pure.
+//! 5. [`story`]: grouping items that report one event into stories (TF-IDF over names and
+//!    words, against the stories active in a time window). Pure.
+//! 6. [`store`]: the one [`store::Store`] that owns every SQL statement and the
+//!    migrations, a file per table group.
+//! 7. [`schedule`]: when a digest is due (intervals, times of day, `cron`) in an IANA time
+//!    zone, with the daylight-saving rules spelled out. Pure.
+//! 8. [`digest`]: [`digest::render`] turns matches into a subject, text and HTML (pure, a
+//!    file per job: `view`, `select`, `block`, `words`, `dates`, `snippet`, `text`,
+//!    `html`); [`digest::send`] delivers over SMTP or into `.eml` files.
+//! 9. [`daemon`]: wires the above together. Its `run` loop starts due polls (`poll`,
+//!    written in batches by `recorder`, spaced by the arithmetic of `cadence` and the
+//!    per-host limits of `hosts`), due digests (`digests`, on the `timetable`) and the
+//!    background jobs (`job`: `alerts`, `outbox`, `retention`, `backfill`), and applies
+//!    edited settings (`reload`); `server` is the optional HTTP listener (`/healthz`,
+//!    `/metrics` from the counters in `metrics`, `/feeds`). The entry point takes its
+//!    shutdown signal, and a clock that tests pause. The one-shot operations behind the
+//!    CLI reuse the same pieces.
+//! 10. [`cli`]: the command line: `args` (what clap parses), one function per subcommand,
+//!     `print` (what they print), `opml`, `query`, `health`, `generate`, `signals`,
+//!     `progress`.
+//!
+//! Beside the pipeline: [`model`] (plain data shared by every stage), [`opml`] (OPML
+//! subscription lists read into feeds, and the feeds written as OPML 2.0; pure), [`units`]
+//! (durations and sizes as people write them) and [`wording`] (one line of text, "1 match"
+//! and "2 matches", for every printer).
 
 pub mod cli;
 pub mod config;

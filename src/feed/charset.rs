@@ -327,6 +327,28 @@ mod tests {
         }
     }
 
+    /// A case of text written in an encoding: what it is, the encoding, an ASCII prolog
+    /// (an XML declaration, or nothing), the text, and the Content-Type it is served with.
+    type Encoded<'a> = (
+        &'a str,
+        &'static Encoding,
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+    );
+
+    /// Asserts that each case's bytes decode to its prolog and text.
+    fn assert_decoded(cases: &[Encoded<'_>]) {
+        for (what, encoding, prolog, text, content_type) in cases {
+            let bytes = [prolog.as_bytes(), &encoding.encode(text).0].concat();
+            assert_eq!(
+                decode(&bytes, *content_type),
+                format!("{prolog}{text}"),
+                "{what}"
+            );
+        }
+    }
+
     /// Regression: every body that was not UTF-8 and had no label that read it was taken
     /// for windows-1252, so a Cyrillic or CJK feed served without a charset (or with a
     /// wrong one) became mojibake that no watchlist could match.
@@ -339,7 +361,7 @@ mod tests {
         let chinese = "<t>北京时间今天上午，国家主席在人民大会堂会见了来访的外国领导人。</t>";
         let korean = "<t>서울에서 열린 정상회담에서 양국 정상은 경제 협력을 논의했다.</t>";
         let utf8_declaration = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
-        let cases: [(&str, &'static Encoding, &str, &str, Option<&str>); 6] = [
+        let cases: [Encoded; 6] = [
             ("windows-1251, no label", WINDOWS_1251, "", russian, None),
             (
                 "KOI8-R declared UTF-8",
@@ -366,14 +388,7 @@ mod tests {
                 Some("application/rss+xml; charset=Shift_JIS"),
             ),
         ];
-        for (what, encoding, prolog, text, content_type) in cases {
-            let bytes = [prolog.as_bytes(), &encoding.encode(text).0].concat();
-            assert_eq!(
-                decode(&bytes, content_type),
-                format!("{prolog}{text}"),
-                "{what}"
-            );
-        }
+        assert_decoded(&cases);
     }
 
     /// Regression: ISO-8859-1 is the label servers and CMSs put on text by default, and it
@@ -388,7 +403,7 @@ mod tests {
             "<t>Переговоры в Анкаре о поставках С-400 продолжатся на следующей неделе</t>";
         let japanese = "<t>東京で震度４の地震　新幹線は一時運転を見合わせ</t>";
         let latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>";
-        let cases: [(&str, &'static Encoding, &str, &str, Option<&str>); 4] = [
+        let cases: [Encoded; 4] = [
             (
                 "windows-1251 served as ISO-8859-1",
                 WINDOWS_1251,
@@ -412,14 +427,7 @@ mod tests {
                 Some("text/xml; charset=utf-8"),
             ),
         ];
-        for (what, encoding, prolog, text, content_type) in cases {
-            let bytes = [prolog.as_bytes(), &encoding.encode(text).0].concat();
-            assert_eq!(
-                decode(&bytes, content_type),
-                format!("{prolog}{text}"),
-                "{what}"
-            );
-        }
+        assert_decoded(&cases);
 
         let latin_texts = [
             "<t>Der Bundesrat hat am Freitag über die Änderung des Gesetzes für Straßen abgestimmt.</t>",
