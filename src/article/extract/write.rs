@@ -1,0 +1,138 @@
+//! The chosen element's text as paragraphs: furniture left out, entities decoded, blanks
+//! collapsed, a blank line between blocks, and blocks that are furniture by their text
+//! (a line of links, "Share this") dropped.
+
+use std::borrow::Cow;
+
+use super::blocks::Blocks;
+use super::dom::Dom;
+use super::tags::Tag;
+
+/// Where a `<br>` broke a line, in the raw text of a paragraph: a control character no
+/// page text keeps (source line breaks are only blanks).
+const LINE_BREAK: char = '\u{1}';
+
+/// What was written of one element.
+pub(crate) struct Written {
+    pub(crate) paragraphs: Vec<String>,
+    /// Teasers of other articles in it: `<article>` cards.
+    pub(crate) teasers: usize,
+}
+
+/// The paragraphs of element `root`.
+pub(crate) fn paragraphs(dom: &Dom<'_>, blocks: &Blocks, root: usize) -> Written {
+    let mut writer = Writer {
+        teasers: 0,
+        paragraphs: Vec::new(),
+        current: String::new(),
+        chars: 0,
+        link: 0,
+        block: Tag::Other,
+    };
+    let end = dom.nodes[root].end as usize;
+    // The ends of the open block elements, innermost last.
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = root + 1;
+    while i < end {
+        while open.last().is_some_and(|&e| e <= i) {
+            open.pop();
+            writer.flush();
+        }
+        let node = &dom.nodes[i];
+        if blocks.left_out[i] {
+            i = node.end as usize;
+            continue;
+        }
+        match node.tag {
+            Tag::Text => {
+                if writer.chars == 0 {
+                    writer.block = dom.nodes[blocks.block_of[i] as usize].tag;
+                }
+                writer.push(dom.text(node), blocks.in_link[i]);
+            }
+            Tag::Br => writer.current.push(LINE_BREAK),
+            tag if tag.is_block() => {
+                writer.flush();
+                writer.teasers += usize::from(tag == Tag::Article);
+                open.push(node.end as usize);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    writer.flush();
+    Written {
+        paragraphs: writer.paragraphs,
+        teasers: writer.teasers,
+    }
+}
+
+struct Writer {
+    paragraphs: Vec<String>,
+    teasers: usize,
+    /// The text of the paragraph being read, raw.
+    current: String,
+    chars: usize,
+    link: usize,
+    /// The element the paragraph's first text is in.
+    block: Tag,
+}
+
+impl Writer {
+    fn push(&mut self, text: &str, in_link: bool) {
+        let chars = text.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+        self.chars += chars;
+        if in_link {
+            self.link += chars;
+        }
+        self.current.push_str(text);
+    }
+
+    fn flush(&mut self) {
+        if self.chars > 0 {
+            // The title is not part of the article's text.
+            let keep = match self.block {
+                Tag::H1 => false,
+                // A linked heading is the article's own more often than a link away
+                // (products in a buyer's guide, sources in a round-up).
+                tag if tag.is_heading() => true,
+                _ => self.link * 2 <= self.chars,
+            };
+            if keep {
+                let text = collapse(&decode(&self.current));
+                if !text.is_empty() {
+                    self.paragraphs.push(text);
+                }
+            }
+        }
+        self.current.clear();
+        self.chars = 0;
+        self.link = 0;
+    }
+}
+
+fn decode(text: &str) -> Cow<'_, str> {
+    if text.contains('&') {
+        html_escape::decode_html_entities(text)
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Runs of blanks become one space, lines trimmed; line breaks (from `<br>`) kept.
+fn collapse(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split(LINE_BREAK) {
+        let mut words = line.split(char::is_whitespace).filter(|w| !w.is_empty());
+        let Some(first) = words.next() else { continue };
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(first);
+        for word in words {
+            out.push(' ');
+            out.push_str(word);
+        }
+    }
+    out
+}
