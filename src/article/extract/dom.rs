@@ -32,7 +32,7 @@ const MAX_DEPTH: usize = 256;
 const END_TAG_REACH: usize = 64;
 /// Most nodes one page may have; past it, the rest of the page is not read. A long real
 /// article page has a few tens of thousands.
-pub(crate) const MAX_NODES: usize = 1 << 20;
+pub(crate) const MAX_NODES: usize = 1 << 19;
 
 /// One element or text in the arena.
 #[derive(Debug, Clone, Copy)]
