@@ -98,7 +98,11 @@ fn main() {
         let part: Vec<Score> = pages
             .iter()
             .zip(&scores)
-            .filter(|(p, _)| p.id.bytes().last().is_some_and(|b| u32::from(b) % 2 == half))
+            .filter(|(p, _)| {
+                p.id.bytes()
+                    .last()
+                    .is_some_and(|b| u32::from(b) % 2 == half)
+            })
             .map(|(_, s)| *s)
             .collect();
         report(&format!("  {name}"), &part);
@@ -122,9 +126,18 @@ fn main() {
         .max_by_key(String::len)
         .unwrap_or_default();
     let repeated = article.repeat(ten_mb / article.len().max(1) + 1);
-    peak_heap("10 MB of real pages end to end", &repeated[..floor(&repeated, ten_mb)]);
-    peak_heap("10 MB of one <div> per character", &"<div>x".repeat(ten_mb / 6));
-    peak_heap("10 MB of nested unclosed <p><b>", &"<p><b>x ".repeat(ten_mb / 8));
+    peak_heap(
+        "10 MB of real pages end to end",
+        &repeated[..floor(&repeated, ten_mb)],
+    );
+    peak_heap(
+        "10 MB of one <div> per character",
+        &"<div>x".repeat(ten_mb / 6),
+    );
+    peak_heap(
+        "10 MB of nested unclosed <p><b>",
+        &"<p><b>x ".repeat(ten_mb / 8),
+    );
 }
 
 /// Prints the peak heap `extract` reaches on `html`, above what was in use before.
@@ -293,7 +306,11 @@ fn report(label: &str, scores: &[Score]) {
         .collect();
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     let (p, r) = (mean(&precisions), mean(&recalls));
-    let f1 = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    let f1 = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
     println!(
         "{label:<12} {} pages: precision {p:.3} recall {r:.3} F1 {f1:.3}",
         scores.len()

@@ -73,11 +73,20 @@ pub fn is_html(content_type: Option<&str>, bytes: &[u8]) -> Result<(), NotHtml> 
         return not(kind);
     }
     let mime = content_type
-        .map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default();
     match mime.as_str() {
         "text/html" | "application/xhtml+xml" => return Ok(()),
-        "" | "application/octet-stream" | "binary/octet-stream" | "application/unknown"
+        ""
+        | "application/octet-stream"
+        | "binary/octet-stream"
+        | "application/unknown"
         | "unknown/unknown" => {}
         _ if mime.starts_with("image/") => return not("image"),
         _ if mime.starts_with("video/") => return not("video"),
@@ -128,7 +137,10 @@ fn magic(head: &[u8]) -> Option<&'static str> {
 /// Whether text with no useful Content-Type starts as an HTML page does: a doctype, a
 /// comment or one of the tags a page opens with, after blanks and a byte order mark.
 fn looks_like_html(head: &[u8]) -> bool {
-    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head).trim_ascii_start();
+    let text = head
+        .strip_prefix(b"\xef\xbb\xbf")
+        .unwrap_or(head)
+        .trim_ascii_start();
     const OPENINGS: [&[u8]; 9] = [
         b"<!doctype html",
         b"<html",
@@ -186,7 +198,10 @@ fn find_ignoring_case(window: &[u8], at: usize, needle: &[u8]) -> Option<usize> 
 fn charset_in(tag: &[u8]) -> Option<&str> {
     let lower = tag.to_ascii_lowercase();
     let at = memmem::find(&lower, b"charset")? + "charset".len();
-    let rest = tag[at..].trim_ascii_start().strip_prefix(b"=")?.trim_ascii_start();
+    let rest = tag[at..]
+        .trim_ascii_start()
+        .strip_prefix(b"=")?
+        .trim_ascii_start();
     let rest = rest
         .strip_prefix(b"\"")
         .or_else(|| rest.strip_prefix(b"'"))
@@ -195,5 +210,7 @@ fn charset_in(tag: &[u8]) -> Option<&str> {
         .iter()
         .position(|b| matches!(b, b'"' | b'\'' | b';' | b'/' | b'>') || b.is_ascii_whitespace())
         .unwrap_or(rest.len());
-    std::str::from_utf8(&rest[..end]).ok().filter(|l| !l.is_empty())
+    std::str::from_utf8(&rest[..end])
+        .ok()
+        .filter(|l| !l.is_empty())
 }

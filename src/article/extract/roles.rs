@@ -199,17 +199,18 @@ fn word_role(word: &[u8]) -> Role {
     match word {
         b"comment" | b"comments" | b"disqus" | b"replies" | b"respond" | b"footer" => Role::Aside,
         _ if word.starts_with(b"comment") => Role::Aside,
-        b"breadcrumb" | b"breadcrumbs" | b"sidebar" | b"share" | b"sharing"
-        | b"shares" | b"social" | b"related" | b"recommended" | b"newsletter" | b"subscribe" | b"subscription" | b"signup" | b"promo"
-        | b"promotion" | b"sponsor" | b"sponsored" | b"ad" | b"ads" | b"advert"
-        | b"advertisement" | b"adsense" | b"cookie" | b"cookies" | b"consent" | b"gdpr"
-        | b"popup" | b"modal" | b"outbrain" | b"taboola" | b"sharedaddy" | b"login"
-        | b"paywall" => Role::Named,
+        b"breadcrumb" | b"breadcrumbs" | b"sidebar" | b"share" | b"sharing" | b"shares"
+        | b"social" | b"related" | b"recommended" | b"newsletter" | b"subscribe"
+        | b"subscription" | b"signup" | b"promo" | b"promotion" | b"sponsor" | b"sponsored"
+        | b"ad" | b"ads" | b"advert" | b"advertisement" | b"adsense" | b"cookie" | b"cookies"
+        | b"consent" | b"gdpr" | b"popup" | b"modal" | b"outbrain" | b"taboola" | b"sharedaddy"
+        | b"login" | b"paywall" => Role::Named,
         b"nav" | b"navbar" | b"navigation" | b"menu" | b"masthead" | b"banner" | b"overlay"
-        | b"byline" | b"author" | b"bio" | b"tags" | b"categories" | b"pagination"
-        | b"pager" | b"toolbar" | b"breaking" | b"trending" | b"popular" | b"skip"
-        | b"caption" | b"credit" | b"credits" | b"meta" | b"rating" | b"donate" | b"toc"
-        | b"print" => Role::Hinted,
+        | b"byline" | b"author" | b"bio" | b"tags" | b"categories" | b"pagination" | b"pager"
+        | b"toolbar" | b"breaking" | b"trending" | b"popular" | b"skip" | b"caption"
+        | b"credit" | b"credits" | b"meta" | b"rating" | b"donate" | b"toc" | b"print" => {
+            Role::Hinted
+        }
         _ if word.starts_with(b"share")
             || word.starts_with(b"related")
             || word.starts_with(b"sidebar")

@@ -109,8 +109,8 @@ impl Tag {
             b"body" => Tag::Body,
             b"title" => Tag::Title,
             b"meta" => Tag::Meta,
-            b"link" | b"base" | b"area" | b"col" | b"embed" | b"param" | b"source"
-            | b"track" | b"keygen" => Tag::Void,
+            b"link" | b"base" | b"area" | b"col" | b"embed" | b"param" | b"source" | b"track"
+            | b"keygen" => Tag::Void,
             b"script" => Tag::Script,
             b"style" => Tag::Style,
             b"article" => Tag::Article,
@@ -154,10 +154,10 @@ impl Tag {
             b"br" => Tag::Br,
             b"a" => Tag::A,
             b"span" => Tag::Span,
-            b"b" | b"i" | b"em" | b"strong" | b"u" | b"s" | b"small" | b"big" | b"sub"
-            | b"sup" | b"mark" | b"abbr" | b"cite" | b"q" | b"dfn" | b"ins" | b"del"
-            | b"font" | b"bdi" | b"bdo" | b"var" | b"samp" | b"kbd" | b"tt" | b"strike"
-            | b"data" | b"nobr" | b"wbr" | b"acronym" => Tag::Inline,
+            b"b" | b"i" | b"em" | b"strong" | b"u" | b"s" | b"small" | b"big" | b"sub" | b"sup"
+            | b"mark" | b"abbr" | b"cite" | b"q" | b"dfn" | b"ins" | b"del" | b"font" | b"bdi"
+            | b"bdo" | b"var" | b"samp" | b"kbd" | b"tt" | b"strike" | b"data" | b"nobr"
+            | b"wbr" | b"acronym" => Tag::Inline,
             b"code" => Tag::Code,
             b"img" | b"image" => Tag::Img,
             b"time" => Tag::Time,
@@ -212,8 +212,15 @@ impl Tag {
     pub(crate) fn is_block(self) -> bool {
         !matches!(
             self,
-            Tag::Text | Tag::A | Tag::Span | Tag::Inline | Tag::Code | Tag::Img | Tag::Time
-                | Tag::Label | Tag::Br
+            Tag::Text
+                | Tag::A
+                | Tag::Span
+                | Tag::Inline
+                | Tag::Code
+                | Tag::Img
+                | Tag::Time
+                | Tag::Label
+                | Tag::Br
         )
     }
 
