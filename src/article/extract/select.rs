@@ -6,6 +6,7 @@
 
 use super::blocks::Blocks;
 use super::dom::Dom;
+use super::roles::Role;
 use super::tags::Tag;
 
 /// What a byte of link text costs against a byte of prose.
@@ -41,6 +42,15 @@ pub(crate) fn main_element(dom: &Dom<'_>, blocks: &Blocks) -> usize {
         if score[i] > score[best] {
             best = i;
         }
+    }
+    // Markup that names the article's body is trusted over the sums: a body of lists and
+    // tables with few paragraphs of prose sums lower than its one long paragraph.
+    let mut at = best;
+    while at != 0 {
+        if blocks.roles[at] == Role::Body {
+            return at;
+        }
+        at = dom.nodes[at].parent as usize;
     }
     best
 }
