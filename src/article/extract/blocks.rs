@@ -17,6 +17,9 @@ const NAMED_WRAPPER_SHARE: f64 = 0.5;
 const HINTED_PROSE: u32 = 800;
 /// The same for an element named as furniture (see [`Role::Named`]).
 const NAMED_PROSE: u32 = 2000;
+/// And then with at least one paragraph this long: a run of promos or blurbs is prose in
+/// short pieces, an article is not.
+const LONG_PARAGRAPH: u32 = 300;
 
 /// Counts of the text directly inside one block element.
 #[derive(Debug, Clone, Copy, Default)]
@@ -91,7 +94,10 @@ impl Blocks {
                 Role::Named => NAMED_PROSE,
                 _ => u32::MAX,
             };
-            !wrapper && (held.prose < least || held.prose * 2 < held.chars)
+            !wrapper
+                && (held.prose < least
+                    || held.prose * 2 < held.chars
+                    || (role == Role::Named && held.longest < LONG_PARAGRAPH))
         });
         blocks.counts.fill(Counts::default());
         blocks.count(dom);
@@ -123,6 +129,7 @@ impl Blocks {
             own.chars += counts.chars;
             if counts.is_prose() {
                 own.prose += counts.chars - counts.link;
+                own.longest = own.longest.max(counts.chars - counts.link);
             }
             own.body |= self.roles[i] == Role::Body
                 || (self.roles[i] == Role::Main && own.prose >= HINTED_PROSE);
@@ -131,6 +138,7 @@ impl Blocks {
                 let parent = &mut held[node.parent as usize];
                 parent.chars += own.chars;
                 parent.prose += own.prose;
+                parent.longest = parent.longest.max(own.longest);
                 parent.body |= own.body;
             }
         }
@@ -163,6 +171,8 @@ struct Held {
     chars: u32,
     /// Bytes of text outside links in paragraphs of prose.
     prose: u32,
+    /// Of which in its longest paragraph.
+    longest: u32,
     /// Whether an element in it is named as an article's body, or marked as the main
     /// content and holds prose.
     body: bool,

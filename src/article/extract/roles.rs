@@ -55,7 +55,9 @@ pub(crate) fn role(dom: &Dom<'_>, node: &Node) -> Role {
     }
     for (name, value) in dom.attributes(node) {
         let name_is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
-        if name_is("class") || name_is("id") {
+        // Class words are read on blocks only: inside a paragraph or a code listing they
+        // name styles (`hljs-comment`, `tag-label`), not the page's parts.
+        if (name_is("class") || name_is("id")) && node.tag.is_block() {
             match words_role(value) {
                 Role::Plain => {}
                 Role::Body => role = Role::Body,
