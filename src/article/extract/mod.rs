@@ -59,7 +59,8 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
         }
     }
     let front_page = url.is_some_and(|u| u.path() == "/" && u.query().is_none());
-    let verdict = match verdict::judge(&text, words, written.teasers) {
+    let page = || write::page_text(&dom);
+    let verdict = match verdict::judge(&text, words, written.teasers, page) {
         Verdict::Article if front_page => Verdict::Index,
         verdict => verdict,
     };

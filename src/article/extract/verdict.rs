@@ -83,8 +83,9 @@ const CONSENT: [&str; 16] = [
 ];
 
 /// Wording of login, registration and subscription walls.
-const PAYWALL: [&str; 20] = [
+const PAYWALL: [&str; 21] = [
     "to continue reading",
+    "this article is for subscribers",
     "continue reading this",
     "already a subscriber",
     "already have an account",
@@ -106,20 +107,39 @@ const PAYWALL: [&str; 20] = [
     "free articles",
 ];
 
-/// The verdict on a main text of `words` words, with `teasers` article cards in it.
-pub(crate) fn judge(text: &str, words: usize, teasers: usize) -> Verdict {
+/// Fewer words than this in the main text, with wall wording elsewhere on the page, is a
+/// stub behind a wall (the wall itself is usually named as furniture and left out).
+const STUB_WORDS: usize = 150;
+
+/// The verdict on a main text of `words` words, with `teasers` article cards in it;
+/// `page` gives the text of the whole page, furniture included, for the reason a short
+/// main text is short.
+pub(crate) fn judge(
+    text: &str,
+    words: usize,
+    teasers: usize,
+    page: impl FnOnce() -> String,
+) -> Verdict {
+    if words < STUB_WORDS {
+        let page = page().to_lowercase();
+        if words < MIN_WORDS && count(&page, &CONSENT) >= 2 {
+            return Verdict::ConsentWall;
+        }
+        if count(&page, &PAYWALL) >= 2 {
+            return Verdict::Paywall;
+        }
+    }
     if words < MIN_WORDS {
         return Verdict::NoText;
     }
     if words < WALL_MAX_WORDS {
         let lower = text.to_lowercase();
-        let count = |phrases: &[&str]| phrases.iter().filter(|p| lower.contains(*p)).count();
         // A stub is mostly wall: the fewer words, the less wording it takes.
         let needed = if words < WALL_MAX_WORDS / 3 { 1 } else { 2 };
-        if count(&CONSENT) >= needed + 1 {
+        if count(&lower, &CONSENT) > needed {
             return Verdict::ConsentWall;
         }
-        if count(&PAYWALL) >= needed {
+        if count(&lower, &PAYWALL) >= needed {
             return Verdict::Paywall;
         }
     }
@@ -128,4 +148,9 @@ pub(crate) fn judge(text: &str, words: usize, teasers: usize) -> Verdict {
         return Verdict::Index;
     }
     Verdict::Article
+}
+
+/// How many of `phrases` occur in `lower`.
+fn count(lower: &str, phrases: &[&str]) -> usize {
+    phrases.iter().filter(|p| lower.contains(*p)).count()
 }

@@ -67,6 +67,17 @@ pub(crate) fn paragraphs(dom: &Dom<'_>, blocks: &Blocks, root: usize) -> Written
     }
 }
 
+/// The text of the whole page, furniture and all, as one line.
+pub(crate) fn page_text(dom: &Dom<'_>) -> String {
+    let text: String = dom
+        .nodes
+        .iter()
+        .filter(|n| n.tag == Tag::Text)
+        .flat_map(|n| [dom.text(n), " "])
+        .collect();
+    collapse(&decode(&text))
+}
+
 struct Writer {
     paragraphs: Vec<String>,
     teasers: usize,
