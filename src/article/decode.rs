@@ -214,3 +214,145 @@ fn charset_in(tag: &[u8]) -> Option<&str> {
         .ok()
         .filter(|l| !l.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use encoding_rs::{SHIFT_JIS, WINDOWS_1251, WINDOWS_1252};
+
+    use super::*;
+
+    #[test]
+    fn the_charset_comes_from_the_header_then_a_meta_tag_anywhere_in_the_head() {
+        let text = "<p>Le café de la rue Lepic a fermé ses portes après quatre-vingt-dix ans.</p>";
+        let long_head = format!(
+            "<title>Café</title><style>{}</style>",
+            ".rule { margin: 0 }\n".repeat(200)
+        );
+        let cases = [
+            ("header", "", Some("text/html; charset=windows-1252")),
+            ("meta charset", r#"<meta charset="windows-1252">"#, None),
+            (
+                "meta http-equiv after a long style",
+                &*format!(
+                    r#"{long_head}<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=iso-8859-1">"#
+                ),
+                None,
+            ),
+            (
+                "the header beats the meta tag",
+                r#"<meta charset="koi8-r">"#,
+                Some("text/html; charset=windows-1252"),
+            ),
+        ];
+        for (what, head, content_type) in cases {
+            let html = format!("<html><head>{head}</head><body>{text}</body></html>");
+            let bytes = WINDOWS_1252.encode(&html).0;
+            let decoded = decode_html(&bytes, content_type);
+            assert!(decoded.contains(text), "{what}: {decoded}");
+        }
+    }
+
+    /// Regression guard: a page whose label is wrong, or that has none, must not become
+    /// mojibake that no watchlist matches.
+    #[test]
+    fn a_mislabelled_or_unlabelled_page_is_read_in_the_encoding_its_bytes_are_in() {
+        let russian = "<p>Переговоры в Анкаре о поставках С-400 продолжатся на следующей неделе, сообщили в министерстве.</p>";
+        let japanese =
+            "<p>東京で震度４の地震　新幹線は一時運転を見合わせ、気象庁が会見を開いた。</p>";
+        let french =
+            "<p>Le café de la rue Lepic a fermé ses portes après quatre-vingt-dix ans.</p>";
+        let utf8 = r#"<meta charset="utf-8">"#;
+        let cases = [
+            (
+                "windows-1251 labelled UTF-8",
+                WINDOWS_1251,
+                russian,
+                "",
+                Some("text/html; charset=utf-8"),
+            ),
+            (
+                "windows-1251 without a label",
+                WINDOWS_1251,
+                russian,
+                "",
+                None,
+            ),
+            (
+                "Shift_JIS labelled Latin-1",
+                SHIFT_JIS,
+                japanese,
+                "",
+                Some("text/html; charset=iso-8859-1"),
+            ),
+            (
+                "windows-1252 labelled UTF-8 in a meta tag",
+                WINDOWS_1252,
+                french,
+                utf8,
+                None,
+            ),
+        ];
+        for (what, encoding, text, head, content_type) in cases {
+            let html = format!("<html><head>{head}</head><body>{text}</body></html>");
+            let bytes = encoding.encode(&html).0;
+            let decoded = decode_html(&bytes, content_type);
+            assert!(decoded.contains(text), "{what}: {decoded}");
+        }
+    }
+
+    #[test]
+    fn html_is_told_from_other_media() {
+        let page = b"<!DOCTYPE html><html><head><title>x</title></head></html>".as_slice();
+        let cases: [(&str, Option<&str>, &[u8], Result<(), &str>); 10] = [
+            (
+                "an HTML page",
+                Some("text/html; charset=utf-8"),
+                page,
+                Ok(()),
+            ),
+            ("XHTML", Some("application/xhtml+xml"), page, Ok(())),
+            ("no Content-Type", None, page, Ok(())),
+            (
+                "a download type",
+                Some("application/octet-stream"),
+                page,
+                Ok(()),
+            ),
+            ("a PDF", Some("application/pdf"), b"%PDF-1.7\n", Err("pdf")),
+            (
+                "a PDF served as HTML",
+                Some("text/html"),
+                b"%PDF-1.4\n%\xe2\xe3",
+                Err("pdf"),
+            ),
+            (
+                "an image",
+                Some("image/jpeg"),
+                b"\xff\xd8\xff\xe0",
+                Err("image"),
+            ),
+            (
+                "a video by its bytes",
+                None,
+                b"\x00\x00\x00\x18ftypmp42",
+                Err("video"),
+            ),
+            (
+                "binary bytes",
+                None,
+                b"\x01\x02\x00\x03garbage",
+                Err("binary"),
+            ),
+            ("plain text", Some("text/plain"), b"hello", Err("other")),
+        ];
+        for (what, content_type, bytes, expected) in cases {
+            let kind = is_html(content_type, bytes).map_err(|e| e.kind);
+            assert_eq!(kind, expected, "{what}");
+        }
+        let error = is_html(Some("application/pdf"), b"%PDF-1.7").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "a PDF document (application/pdf), not HTML"
+        );
+    }
+}

@@ -483,3 +483,170 @@ fn floor_char_boundary(text: &str, at: usize) -> usize {
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tree as `tag(children)`, text as its words, for asserting on structure.
+    fn shape(html: &str) -> String {
+        let dom = Dom::parse(html);
+        let mut out = String::new();
+        write_shape(&dom, 0, &mut out);
+        out
+    }
+
+    fn write_shape(dom: &Dom<'_>, index: usize, out: &mut String) {
+        let mut child = index + 1;
+        let end = dom.nodes[index].end as usize;
+        let mut first = true;
+        while child < end {
+            let node = &dom.nodes[child];
+            let text = dom.text(node).trim();
+            if node.tag != Tag::Text || !text.is_empty() {
+                if !first {
+                    out.push(' ');
+                }
+                first = false;
+                if node.tag == Tag::Text {
+                    out.push_str(&format!("{text:?}"));
+                } else {
+                    out.push_str(&format!("{:?}", node.tag).to_lowercase());
+                    if node.end as usize > child + 1 {
+                        out.push('(');
+                        write_shape(dom, child, out);
+                        out.push(')');
+                    }
+                }
+            }
+            child = node.end as usize;
+        }
+    }
+
+    #[test]
+    fn trees_as_browsers_build_them() {
+        let cases = [
+            (
+                "void elements",
+                "<p>a<br>b<img src=x>c</p>",
+                r#"p("a" br "b" img "c")"#,
+            ),
+            (
+                "an open paragraph is closed by a block",
+                "<p>one<p>two<div>three</div>",
+                r#"p("one") p("two") div("three")"#,
+            ),
+            (
+                "list items close the one before",
+                "<ul><li>a<li>b</ul>",
+                r#"ul(li("a") li("b"))"#,
+            ),
+            (
+                "cells and rows close their siblings",
+                "<table><tr><td>a<td>b<tr><td>c</table>",
+                r#"table(tr(td("a") td("b")) tr(td("c")))"#,
+            ),
+            (
+                "an end tag closes what was left open inside",
+                "<div><span><b>a</div>b",
+                r#"div(span(inline("a"))) "b""#,
+            ),
+            (
+                "a stray end tag is ignored",
+                "<div>a</span>b</div>",
+                r#"div("a" "b")"#,
+            ),
+            (
+                "raw text is not markup",
+                "<script>if (a < b) { x = '</div>' }</script><p>c</p>",
+                r#"script p("c")"#,
+            ),
+            (
+                "a quoted > does not end the tag",
+                r#"<a title="a > b" href=x>link</a>"#,
+                r#"a("link")"#,
+            ),
+            ("comments are skipped", "<p>a<!-- <p>b --></p>", r#"p("a")"#),
+            (
+                "unknown elements close by name",
+                "<share-bar><x-icon/>Share</share-bar><p>a</p>",
+                r#"other(other "Share") p("a")"#,
+            ),
+            ("a lone < is text", "<p>a < b</p>", r#"p("a < b")"#),
+        ];
+        for (what, html, expected) in cases {
+            assert_eq!(shape(html), expected, "{what}");
+        }
+    }
+
+    #[test]
+    fn title_and_json_ld_are_read_from_the_head() {
+        let dom = Dom::parse(
+            r#"<head><title>A &amp; B</title><script type="application/ld+json">{"a":1}</script>
+            <script>var x;</script></head>"#,
+        );
+        assert_eq!(dom.title, Some("A &amp; B"));
+        assert_eq!(dom.json_ld, vec![r#"{"a":1}"#]);
+    }
+
+    #[test]
+    fn attributes_quoted_unquoted_and_bare() {
+        let dom = Dom::parse(r#"<div class="a b" id=main hidden data-x='1 2'>x</div>"#);
+        let div = &dom.nodes[1];
+        let attributes: Vec<(String, String)> = dom
+            .attributes(div)
+            .map(|(n, v)| {
+                (
+                    String::from_utf8_lossy(n).into_owned(),
+                    String::from_utf8_lossy(v).into_owned(),
+                )
+            })
+            .collect();
+        let expected = [
+            ("class", "a b"),
+            ("id", "main"),
+            ("hidden", ""),
+            ("data-x", "1 2"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(attributes, expected);
+    }
+
+    /// Hostile pages: whatever their shape, the tree stays within its bounds and the text
+    /// is still there.
+    #[test]
+    fn hostile_pages_stay_bounded() {
+        let deep = "<div>".repeat(100_000) + "deep text";
+        let dom = Dom::parse(&deep);
+        let depth = |dom: &Dom<'_>, mut i: usize| {
+            let mut depth = 0;
+            while i != 0 {
+                i = dom.nodes[i].parent as usize;
+                depth += 1;
+            }
+            depth
+        };
+        let last = dom.nodes.len() - 1;
+        assert_eq!(dom.text(&dom.nodes[last]), "deep text");
+        assert!(depth(&dom, last) <= MAX_DEPTH + 1);
+
+        let one_per_char = "<div>x".repeat(MAX_NODES);
+        let dom = Dom::parse(&one_per_char);
+        assert!(dom.nodes.len() <= MAX_NODES + 2, "{}", dom.nodes.len());
+
+        let closes = "<span>".repeat(50) + &"</div>".repeat(200_000) + "end";
+        let dom = Dom::parse(&closes);
+        assert_eq!(dom.text(dom.nodes.last().unwrap()), "end");
+
+        let unclosed_quote = r#"<a href="x>"#.repeat(50_000) + "<p>after</p>";
+        let dom = Dom::parse(&unclosed_quote);
+        assert!(dom.nodes.iter().any(|n| n.tag == Tag::P));
+
+        let unclosed_comment = "<p>before</p><!-- ".to_string() + &"<p>x</p>".repeat(1000);
+        let dom = Dom::parse(&unclosed_comment);
+        assert_eq!(dom.nodes.iter().filter(|n| n.tag == Tag::P).count(), 1);
+    }
+}

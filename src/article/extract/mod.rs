@@ -71,3 +71,6 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
         verdict,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -224,3 +224,45 @@ fn word_role(word: &[u8]) -> Role {
         _ => Role::Plain,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_by_tag_class_and_attribute() {
+        let cases = [
+            ("<div>", Role::Plain),
+            (r#"<div class="entry-content clearfix">"#, Role::Body),
+            (r#"<div class="article__body">"#, Role::Body),
+            (r#"<section itemprop="articleBody">"#, Role::Body),
+            ("<article>", Role::Main),
+            (r#"<div role="main">"#, Role::Main),
+            ("<nav>", Role::Aside),
+            ("<footer>", Role::Aside),
+            (r#"<div id="comments">"#, Role::Aside),
+            (r#"<div class="commentList">"#, Role::Aside),
+            (r#"<div style="display: none">"#, Role::Aside),
+            (r#"<div role="navigation">"#, Role::Aside),
+            (r#"<div class="share-bar">"#, Role::Named),
+            (r#"<ul class="relatedPosts">"#, Role::Named),
+            (r#"<div class="top-ad">"#, Role::Named),
+            (r#"<div hidden>"#, Role::Named),
+            (r#"<div class="toc">"#, Role::Hinted),
+            (r#"<div class="entry-meta">"#, Role::Hinted),
+            (r#"<div aria-hidden="true">"#, Role::Furniture),
+            ("<figcaption>", Role::Furniture),
+            ("<button>", Role::Furniture),
+            // Words, not substrings: no `ad` in these, no `nav` in the second.
+            (r#"<div class="header shadow loaded">"#, Role::Plain),
+            (r#"<div class="canvas-wrap">"#, Role::Plain),
+            // Class words on inline elements name styles.
+            (r#"<span class="hljs-comment">"#, Role::Plain),
+        ];
+        for (tag, expected) in cases {
+            let dom = Dom::parse(tag);
+            let node = &dom.nodes[1];
+            assert_eq!(role(&dom, node), expected, "{tag}");
+        }
+    }
+}
