@@ -107,7 +107,9 @@ impl Writer {
                 // A linked heading is the article's own more often than a link away
                 // (products in a buyer's guide, sources in a round-up).
                 tag if tag.is_heading() => true,
-                _ => self.link * 2 <= self.chars,
+                // A paragraph of links is a menu, a promo or a "read more" line; one
+                // with a few links in it, even many, is the article's.
+                _ => self.link * 5 <= self.chars * 4,
             };
             if keep {
                 let text = collapse(&decode(&self.current));
