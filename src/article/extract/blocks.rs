@@ -7,6 +7,7 @@
 
 use super::dom::Dom;
 use super::roles::{Role, role};
+use super::stream::Grafts;
 use super::tags::Tag;
 
 /// A wrapper named like furniture (`page-has-sidebar`) that holds at least this share of
@@ -55,7 +56,7 @@ pub(crate) struct Blocks {
 }
 
 impl Blocks {
-    pub(crate) fn new(dom: &Dom<'_>) -> Blocks {
+    pub(crate) fn new(dom: &Dom<'_>, grafts: &Grafts) -> Blocks {
         let nodes = &dom.nodes;
         let n = nodes.len();
         let mut roles = vec![Role::Plain; n];
@@ -69,7 +70,12 @@ impl Blocks {
             } else {
                 block_of[parent]
             };
-            if node.tag != Tag::Text && node.tag != Tag::Body {
+            // A streamed piece is hidden, and its placeholder a template, until a
+            // script moves the one into the other: both are read as moved.
+            if node.tag != Tag::Text
+                && node.tag != Tag::Body
+                && (grafts.is_empty() || !grafts.involves(i))
+            {
                 roles[i] = role(dom, node);
             }
         }

@@ -5,7 +5,8 @@
 //! millisecond or two, so a caller on an async runtime runs it on the blocking pool.
 //!
 //! In the order a page goes through it: `dom` parses the HTML into a flat tree (its own
-//! small parser: see there why), `roles` reads what each element's markup says of its
+//! small parser: see there why), `stream` puts the pieces of a streamed page where they
+//! belong, `roles` reads what each element's markup says of its
 //! job, `blocks` cuts the page into blocks of text with their counts and leaves the
 //! furniture out, `select` picks the element that holds the article, `write` writes its
 //! paragraphs, `head` reads the title and the JSON-LD `articleBody`, and `verdict` judges
@@ -17,6 +18,7 @@ mod dom;
 mod head;
 mod roles;
 mod select;
+mod stream;
 mod tags;
 mod verdict;
 mod write;
@@ -45,10 +47,11 @@ const WHOLE_BODY_SHARE: f64 = 0.9;
 /// Reads the article in `html`, the page at `url` when it is known (a site's front page
 /// is an index whatever it holds).
 pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
-    let dom = dom::Dom::parse(html);
-    let blocks = blocks::Blocks::new(&dom);
+    let mut dom = dom::Dom::parse(html);
+    let grafts = stream::Grafts::apply(&mut dom);
+    let blocks = blocks::Blocks::new(&dom, &grafts);
     let main = select::main_element(&dom, &blocks);
-    let written = write::paragraphs(&dom, &blocks, main);
+    let written = write::paragraphs(&dom, &blocks, &grafts, main);
     let mut text = written.paragraphs.join("\n\n");
     let mut words = text.split_whitespace().count();
     if let Some(body) = head::article_body(&dom) {

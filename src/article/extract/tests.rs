@@ -236,3 +236,28 @@ fn hostile_pages_give_an_answer() {
         .collect();
     let _ = extract(&garbage, None);
 }
+
+#[test]
+fn pieces_of_a_streamed_page_are_read_where_their_placeholders_are() {
+    let html = page(
+        "",
+        &format!(
+            r#"<nav><a href="/">Home</a></nav>
+            <article><p>{}</p><!--$?--><template id="B:1"></template><p>Loading…</p><!--/$--></article>
+            <aside><a href="/x">Another story</a></aside>
+            <div hidden id="S:1"><p>{}</p><p>{}</p></div>
+            <script>$RC("B:1","S:1")</script>"#,
+            prose("the first part"),
+            prose("the streamed part"),
+            prose("its end")
+        ),
+    );
+    let text = text_of(&html);
+    let expected = [
+        prose("the first part"),
+        prose("the streamed part"),
+        prose("its end"),
+    ];
+    assert!(text.starts_with(&expected.join("\n\n")), "{text}");
+    assert_eq!(text.matches("streamed part").count(), 1, "{text}");
+}

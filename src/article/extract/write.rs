@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use super::blocks::Blocks;
 use super::dom::Dom;
+use super::stream::Grafts;
 use super::tags::Tag;
 
 /// Where a `<br>` broke a line, in the raw text of a paragraph: a control character no
@@ -19,8 +20,12 @@ pub(crate) struct Written {
     pub(crate) teasers: usize,
 }
 
+/// How deep streamed pieces may sit inside one another (see `stream`); a deeper one is
+/// not written.
+const MAX_GRAFT_DEPTH: usize = 16;
+
 /// The paragraphs of element `root`.
-pub(crate) fn paragraphs(dom: &Dom<'_>, blocks: &Blocks, root: usize) -> Written {
+pub(crate) fn paragraphs(dom: &Dom<'_>, blocks: &Blocks, grafts: &Grafts, root: usize) -> Written {
     let mut writer = Writer {
         teasers: 0,
         paragraphs: Vec::new(),
@@ -29,37 +34,7 @@ pub(crate) fn paragraphs(dom: &Dom<'_>, blocks: &Blocks, root: usize) -> Written
         link: 0,
         block: Tag::Other,
     };
-    let end = dom.nodes[root].end as usize;
-    // The ends of the open block elements, innermost last.
-    let mut open: Vec<usize> = Vec::new();
-    let mut i = root + 1;
-    while i < end {
-        while open.last().is_some_and(|&e| e <= i) {
-            open.pop();
-            writer.flush();
-        }
-        let node = &dom.nodes[i];
-        if blocks.left_out[i] {
-            i = node.end as usize;
-            continue;
-        }
-        match node.tag {
-            Tag::Text => {
-                if writer.chars == 0 {
-                    writer.block = dom.nodes[blocks.block_of[i] as usize].tag;
-                }
-                writer.push(dom.text(node), blocks.in_link[i]);
-            }
-            Tag::Br => writer.current.push(LINE_BREAK),
-            tag if tag.is_block() => {
-                writer.flush();
-                writer.teasers += usize::from(tag == Tag::Article);
-                open.push(node.end as usize);
-            }
-            _ => {}
-        }
-        i += 1;
-    }
+    writer.subtree(dom, blocks, grafts, root, 0);
     writer.flush();
     Written {
         paragraphs: writer.paragraphs,
@@ -90,6 +65,55 @@ struct Writer {
 }
 
 impl Writer {
+    /// Writes the subtree of `root`, and at a placeholder the piece streamed for it.
+    fn subtree(
+        &mut self,
+        dom: &Dom<'_>,
+        blocks: &Blocks,
+        grafts: &Grafts,
+        root: usize,
+        depth: usize,
+    ) {
+        let end = dom.nodes[root].end as usize;
+        // The ends of the open block elements, innermost last.
+        let mut open: Vec<usize> = Vec::new();
+        let mut i = root + 1;
+        while i < end {
+            while open.last().is_some_and(|&e| e <= i) {
+                open.pop();
+                self.flush();
+            }
+            let node = &dom.nodes[i];
+            if blocks.left_out[i] || (!grafts.is_empty() && grafts.is_piece(i)) {
+                i = node.end as usize;
+                continue;
+            }
+            match node.tag {
+                Tag::Text => {
+                    if self.chars == 0 {
+                        self.block = dom.nodes[blocks.block_of[i] as usize].tag;
+                    }
+                    self.push(dom.text(node), blocks.in_link[i]);
+                }
+                Tag::Br => self.current.push(LINE_BREAK),
+                Tag::Template if depth < MAX_GRAFT_DEPTH => {
+                    if let Some(piece) = grafts.piece_at(i) {
+                        self.flush();
+                        self.subtree(dom, blocks, grafts, piece, depth + 1);
+                        self.flush();
+                    }
+                }
+                tag if tag.is_block() => {
+                    self.flush();
+                    self.teasers += usize::from(tag == Tag::Article);
+                    open.push(node.end as usize);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+
     fn push(&mut self, text: &str, in_link: bool) {
         let chars = text.bytes().filter(|b| !b.is_ascii_whitespace()).count();
         self.chars += chars;
