@@ -174,10 +174,17 @@ fn furniture_words(class: &[u8]) -> Role {
     let mut word = [0u8; 24];
     let mut len = 0;
     let mut previous_lower = false;
+    let mut first = true;
     for &byte in class.iter().chain(b" ") {
         let upper = byte.is_ascii_uppercase();
         if !byte.is_ascii_alphanumeric() || (upper && previous_lower) {
             if len > 0 && len < word.len() {
+                // `no-sidebars`, `has-comments`, `with-share-bar`: a layout's flags on a
+                // wrapper, not the name of a part.
+                if first && matches!(&word[..len], b"no" | b"has" | b"with" | b"without") {
+                    return Role::Plain;
+                }
+                first = false;
                 match word_role(&word[..len]) {
                     Role::Aside => return Role::Aside,
                     Role::Named => role = Role::Named,
@@ -258,6 +265,9 @@ mod tests {
             (r#"<div class="canvas-wrap">"#, Role::Plain),
             // Class words on inline elements name styles.
             (r#"<span class="hljs-comment">"#, Role::Plain),
+            // Layout flags on a wrapper.
+            (r#"<div class="no-sidebars" id="content">"#, Role::Plain),
+            (r#"<div class="has-comments">"#, Role::Plain),
         ];
         for (tag, expected) in cases {
             let dom = Dom::parse(tag);
