@@ -303,7 +303,9 @@ mod tests {
     #[test]
     fn html_is_told_from_other_media() {
         let page = b"<!DOCTYPE html><html><head><title>x</title></head></html>".as_slice();
-        let cases: [(&str, Option<&str>, &[u8], Result<(), &str>); 10] = [
+        /// What it is, its Content-Type, its first bytes, and the kind it is not HTML as.
+        type Case<'a> = (&'a str, Option<&'a str>, &'a [u8], Result<(), &'a str>);
+        let cases: [Case; 10] = [
             (
                 "an HTML page",
                 Some("text/html; charset=utf-8"),

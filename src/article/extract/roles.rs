@@ -81,19 +81,17 @@ pub(crate) fn role(dom: &Dom<'_>, node: &Node) -> Role {
             let value = value.to_ascii_lowercase();
             match value.as_slice() {
                 b"navigation" | b"complementary" | b"banner" | b"contentinfo" | b"menu"
-                | b"menubar" | b"dialog" | b"alertdialog" | b"search" => {
-                    if role != Role::Body {
-                        role = Role::Aside;
-                    }
+                | b"menubar" | b"dialog" | b"alertdialog" | b"search"
+                    if role != Role::Body =>
+                {
+                    role = Role::Aside
                 }
                 b"toolbar" | b"tablist" if role == Role::Plain => role = Role::Hinted,
                 b"main" | b"article" => role = Role::Main,
                 _ => {}
             }
-        } else if name_is("itemprop") {
-            if value.eq_ignore_ascii_case(b"articleBody") {
-                return Role::Body;
-            }
+        } else if name_is("itemprop") && value.eq_ignore_ascii_case(b"articleBody") {
+            return Role::Body;
         }
     }
     role
