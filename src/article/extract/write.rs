@@ -42,6 +42,57 @@ pub(crate) fn paragraphs(dom: &Dom<'_>, blocks: &Blocks, grafts: &Grafts, root: 
     }
 }
 
+/// Headings of the furniture that follows an article inside its own markup: after one of
+/// these, its section has nothing of the article.
+const CLOSING_HEADINGS: [&str; 24] = [
+    "related",
+    "related articles",
+    "related posts",
+    "related stories",
+    "related content",
+    "read more",
+    "read next",
+    "read this next",
+    "more stories",
+    "more from",
+    "you may also like",
+    "you might also like",
+    "recommended",
+    "recommended for you",
+    "popular posts",
+    "recent posts",
+    "latest news",
+    "latest posts",
+    "share this",
+    "share this article",
+    "about the author",
+    "leave a reply",
+    "leave a comment",
+    "comments",
+];
+
+/// Whether the heading at `index` is one of [`CLOSING_HEADINGS`].
+fn ends_article(dom: &Dom<'_>, index: usize) -> bool {
+    let end = dom.nodes[index].end as usize;
+    let mut text = String::new();
+    for node in &dom.nodes[index + 1..end] {
+        if node.tag == Tag::Text {
+            text.push_str(dom.text(node));
+            text.push(' ');
+            if text.len() > 64 {
+                return false;
+            }
+        }
+    }
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let heading = words.join(" ");
+    CLOSING_HEADINGS.contains(&heading.as_str())
+}
+
 /// The text of the whole page, furniture and all, as one line.
 pub(crate) fn page_text(dom: &Dom<'_>) -> String {
     let text: String = dom
@@ -102,6 +153,12 @@ impl Writer {
                         self.subtree(dom, blocks, grafts, piece, depth + 1);
                         self.flush();
                     }
+                }
+                tag if tag.is_heading() && ends_article(dom, i) => {
+                    // The heading and what follows it in its section.
+                    self.flush();
+                    i = (dom.nodes[node.parent as usize].end as usize).max(i + 1);
+                    continue;
                 }
                 tag if tag.is_block() => {
                     self.flush();
