@@ -1,6 +1,7 @@
 //! The chosen element's text as paragraphs: furniture left out, entities decoded, blanks
-//! collapsed, a blank line between blocks, and blocks that are furniture by their text
-//! (a line of links, "Share this") dropped.
+//! collapsed, a blank line between blocks, `<br>` kept as a line break. Blocks that are
+//! furniture by their text are dropped: a paragraph of links (a menu, a promo line), the
+//! page's title (`<h1>`), and a section's rest after a heading such as "Related posts".
 
 use std::borrow::Cow;
 
