@@ -5,10 +5,11 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::FeedServer;
 use support::fixtures::write_config;
+use support::process::newshound;
 
 fn articles() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/articles")
@@ -35,14 +36,10 @@ fn serve() -> FeedServer {
 fn extract(args: &[&str]) -> Output {
     let work = tempfile::tempdir().unwrap();
     let config = write_config(work.path(), "");
-    Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .arg("--config")
-        .arg(&config)
-        .arg("extract")
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run newshound extract")
+    let args: Vec<&str> = std::iter::once("extract")
+        .chain(args.iter().copied())
+        .collect();
+    newshound(&config, &args)
 }
 
 fn stdout(output: &Output) -> String {

@@ -2,16 +2,20 @@
 //! paragraph, a heading, a list item, a cell), each with the counts the scoring reads,
 //! and which elements' subtrees are left out as furniture.
 //!
-//! Two passes over the arena, both linear: forward, each node learns whether it is
-//! furniture and which block holds it; then each text node adds its counts to its block.
+//! Linear passes over the arena: forward, each node learns its role, which block holds it
+//! and whether it is in a link; then each text node adds its counts to its block. Which
+//! elements are furniture takes two rounds, as an element named like furniture is kept
+//! when it turns out to hold the article (see [`Role`]): first only what is furniture
+//! whatever it holds is left out and each subtree's text and prose are summed, then the
+//! rest is decided on those sums and the blocks counted again.
 
 use super::dom::Dom;
 use super::roles::{Role, role};
 use super::stream::Grafts;
 use super::tags::Tag;
 
-/// A wrapper named like furniture (`page-has-sidebar`) that holds at least this share of
-/// the page's text is not furniture.
+/// A wrapper named like furniture (`sidebar-layout`, an unclosed `<aside>`) that holds at
+/// least this share of the page's text is not furniture.
 const NAMED_WRAPPER_SHARE: f64 = 0.5;
 /// An element hinted as furniture (see [`Role::Hinted`]) with at least this many bytes
 /// of prose, making at least half its text, is not furniture.
@@ -86,8 +90,8 @@ impl Blocks {
             in_link,
             counts: vec![Counts::default(); n],
         };
-        // First with only the furniture by tag or ARIA role left out, to tell a wrapper
-        // from furniture by what it holds.
+        // First with only what is furniture whatever it holds left out, to tell a
+        // wrapper from furniture by what it holds.
         blocks.mark_left_out(dom, |_, _| false);
         blocks.count(dom);
         let held = blocks.held(dom);
@@ -110,8 +114,8 @@ impl Blocks {
         blocks
     }
 
-    /// Marks furniture and its subtrees; an element named or hinted as furniture counts
-    /// as such where `named` says so.
+    /// Marks furniture and its subtrees; an element set aside, named or hinted as furniture
+    /// counts as such where `named` says so.
     fn mark_left_out(&mut self, dom: &Dom<'_>, named: impl Fn(usize, Role) -> bool) {
         for (i, node) in dom.nodes.iter().enumerate().skip(1) {
             self.left_out[i] = self.left_out[node.parent as usize]
