@@ -14,7 +14,10 @@
 //!    drives feed-rs, [`feed::item`] turns entries into [`model::Item`]s (identity, time,
 //!    text made plain by [`feed::html`]), `hints` reads how often a feed asks to be
 //!    polled, [`feed::link`] writes links as identities and article keys. All but `fetch`
-//!    are pure.
+//!    are pure. Beside it, [`article`] reads the page behind an item's link:
+//!    [`article::is_html`] and [`article::decode_html`] make its bytes HTML text (by the
+//!    feeds' charset rules), [`article::extract`] finds the title and the main text
+//!    without the page's furniture and judges whether it is an article at all. Pure.
 //! 3. [`dedup`]: when two items from different feeds (or one feed, republished) are one
 //!    article. Pure.
 //! 4. [`watch`]: the query language. Parse, compile all watchlists into one automaton,
@@ -45,6 +48,7 @@
 //! (durations and sizes as people write them) and [`wording`] (one line of text, "1 match"
 //! and "2 matches", for every printer).
 
+pub mod article;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -109,6 +109,20 @@ pub enum Command {
         /// A text file (its first line counts as the title) or an HTML file.
         file: PathBuf,
     },
+    /// Print what newshound reads on article pages: for each URL or FILE, the title and
+    /// the main text that watchlists are matched against (paragraphs separated by a
+    /// blank line). URLs are fetched with the `[polling]` settings; a FILE may be
+    /// gzip-compressed (`.gz`). Exit code 1 when any input could not be read, is not
+    /// HTML, or is not an article (a consent wall, a paywall stub, a page of links).
+    Extract {
+        /// One JSON object per line and input: source, title, text, words, verdict, and
+        /// error (null when the input was read as an article).
+        #[arg(long)]
+        json: bool,
+        /// The pages: http(s) URLs or files.
+        #[arg(required = true, value_name = "URL|FILE")]
+        inputs: Vec<String>,
+    },
     /// Print the example configuration, every key with its default.
     ExampleConfig,
     /// Check the daemon's health endpoint: exit code 0 when it answers 200, 1 otherwise

@@ -5,10 +5,12 @@
 //! [`execute`] is the dispatch: one function per subcommand. Those that only wire the
 //! library to a printer are below it; the rest live in the file named for their job:
 //! `args` (what clap parses), `print` (what the commands print), `opml` (`feeds import`
-//! and `feeds export`), `query` (`test-query`), `health`, `generate` (`completions`,
-//! `man`), `signals` (what `run` listens for) and `progress` (the bar of `poll --once`).
+//! and `feeds export`), `query` (`test-query`), `extract` (what is read on article
+//! pages), `health`, `generate` (`completions`, `man`), `signals` (what `run` listens
+//! for) and `progress` (the bar of `poll --once`).
 
 mod args;
+mod extract;
 mod generate;
 mod health;
 mod opml;
@@ -89,6 +91,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
         } => outbox(config, limit, json).await,
         Command::TestQuery { query, file } => query::test_query(&query, &file),
+        Command::Extract { json, inputs } => extract::extract(config, json, &inputs).await,
         Command::ExampleConfig => example_config(),
         Command::Health { url } => health::check(&url).await,
         Command::Completions { shell } => generate::completions(shell),

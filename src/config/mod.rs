@@ -118,6 +118,13 @@ pub struct Polling {
     pub moved_after: Duration,
 }
 
+impl Default for Polling {
+    /// Every key at its default, as in a configuration that sets none of them.
+    fn default() -> Polling {
+        validate::default_polling()
+    }
+}
+
 /// How often a feed is polled: it starts at `interval`; when `adaptive`, a feed with
 /// nothing new drifts towards `max_interval` and a busy one towards `min_interval`.
 /// Server hints (`Cache-Control`, `Expires`, `<ttl>`, `sy:updatePeriod`) lengthen the

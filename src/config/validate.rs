@@ -321,6 +321,17 @@ fn validate_server(v: &mut Validator, raw: RawServer) -> Server {
     }
 }
 
+/// The `[polling]` section of a configuration that sets none of its keys, for commands
+/// that fetch without a configuration file.
+pub(super) fn default_polling() -> Polling {
+    let origins = Origins::default();
+    let mut v = Validator {
+        origins: &origins,
+        problems: Vec::new(),
+    };
+    validate_polling(&mut v, RawPolling::default())
+}
+
 fn validate_polling(v: &mut Validator, raw: RawPolling) -> Polling {
     let mut duration = |key: &str, text: Option<&str>, default: Duration| {
         v.duration("polling", key, text, default)

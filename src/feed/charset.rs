@@ -50,6 +50,18 @@ const LATIN_SCRIPT: [&Encoding; 9] = [
 /// removed; an XML declaration is left as it is (its `encoding=` may now be wrong: the
 /// caller rewrites it, see [`xml_declaration`]).
 pub(crate) fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Cow<'a, str> {
+    let label = match declared_encoding(bytes) {
+        Some(declared) => Some(declared),
+        None => content_type.and_then(charset),
+    };
+    decode_labelled(bytes, label)
+}
+
+/// Text whose encoding `label` names (or nothing does), by the rules in the module doc
+/// from the byte order mark on: the label is what the document's kind says, which for a
+/// feed is its XML declaration or its Content-Type and for an HTML page its Content-Type
+/// or a `<meta>` tag (`crate::article`).
+pub(crate) fn decode_labelled<'a>(bytes: &'a [u8], label: Option<&str>) -> Cow<'a, str> {
     if let Some((encoding, bom_length)) = Encoding::for_bom(bytes) {
         let rest = &bytes[bom_length..];
         return if encoding == UTF_8 {
@@ -64,10 +76,6 @@ pub(crate) fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Cow<'a,
         [0, b'<', ..] => return UTF_16BE.decode_without_bom_handling(bytes).0,
         _ => {}
     }
-    let label = match declared_encoding(bytes) {
-        Some(declared) => Some(declared),
-        None => content_type.and_then(charset),
-    };
     // A label this text cannot be in (UTF-16 on bytes read as ASCII just now, or one that
     // encoding_rs knows only to refuse) is as good as none.
     match label.and_then(|l| Encoding::for_label(l.as_bytes())) {
@@ -131,7 +139,7 @@ fn other_script(bytes: &[u8]) -> Option<&'static Encoding> {
 }
 
 /// The `charset` parameter of a Content-Type value.
-fn charset(content_type: &str) -> Option<&str> {
+pub(crate) fn charset(content_type: &str) -> Option<&str> {
     content_type.split(';').skip(1).find_map(|parameter| {
         let (name, value) = parameter.split_once('=')?;
         name.trim()

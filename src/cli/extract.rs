@@ -1,0 +1,162 @@
+//! `extract`: what newshound reads on an article page, the title and the main text that
+//! watchlists would be matched against, for pages on the web or on disk.
+//!
+//! A URL is fetched as feeds are (the same [`Fetcher`]: User-Agent, timeout, size cap,
+//! redirects), with the `[polling]` settings of the configuration, or their defaults when
+//! there is no configuration file. Each input stands on its own: one that cannot be read,
+//! is not HTML, or whose main text is not an article (a consent wall, a paywall stub)
+//! gets its error, the others still print, and the exit code is 1 at the end.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use serde_json::json;
+use url::Url;
+
+use crate::article::{self, Extracted};
+use crate::config::{self, Polling};
+use crate::feed::fetch::{Fetched, Fetcher, Validators};
+
+pub(super) async fn extract(
+    config: &Path,
+    json: bool,
+    inputs: &[String],
+) -> anyhow::Result<ExitCode> {
+    let polling = polling(config)?;
+    let mut fetcher = None;
+    let mut failed = false;
+    for input in inputs {
+        let read = match web_url(input) {
+            Some(url) => {
+                if fetcher.is_none() {
+                    fetcher = Some(Fetcher::new(&polling).context("cannot set up HTTP")?);
+                }
+                let fetcher = fetcher.as_ref().expect("set just above");
+                fetch(fetcher, &url).await
+            }
+            None => {
+                let path = input.clone();
+                let cap = polling.max_body_bytes;
+                tokio::task::spawn_blocking(move || read_file(Path::new(&path), cap)).await?
+            }
+        };
+        let result = match read {
+            Ok((bytes, content_type, url)) => {
+                tokio::task::spawn_blocking(move || {
+                    page(&bytes, content_type.as_deref(), url.as_ref())
+                })
+                .await?
+            }
+            Err(error) => Err(error),
+        };
+        failed |= result.as_ref().map_or(true, |e| !e.verdict.is_article());
+        print(input, &result, json)?;
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The `[polling]` settings: the configuration's, or the defaults when the default
+/// configuration file is absent (a file named with `--config` must be there).
+fn polling(config: &Path) -> anyhow::Result<Polling> {
+    if config == Path::new(config::DEFAULT_PATH) && !config.exists() {
+        return Ok(Polling::default());
+    }
+    Ok(config::load(config)?.polling)
+}
+
+/// The input as a URL to fetch, when it is one (`http`, `https` or `file`); anything else
+/// is a path.
+fn web_url(input: &str) -> Option<Url> {
+    Url::parse(input)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https" | "file"))
+}
+
+/// A page's bytes, its Content-Type and where it came from.
+type Page = (Vec<u8>, Option<String>, Option<Url>);
+
+async fn fetch(fetcher: &Fetcher, url: &Url) -> Result<Page, String> {
+    match fetcher.fetch(url, &Validators::default()).await {
+        Ok(Fetched::Body {
+            bytes,
+            content_type,
+            ..
+        }) => Ok((bytes, content_type, Some(url.clone()))),
+        Ok(Fetched::NotModified { status, .. }) => Err(format!("HTTP {status} without a body")),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// A page on disk, gunzipped when its name ends in `.gz`, up to `cap` bytes. A name
+/// ending in `.html` or `.htm` counts as a Content-Type of `text/html`.
+fn read_file(path: &Path, cap: u64) -> Result<Page, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    let (reader, name): (Box<dyn Read>, &str) = match name.strip_suffix(".gz") {
+        Some(inner) => (Box::new(flate2::read::GzDecoder::new(file)), inner),
+        None => (Box::new(file), &name),
+    };
+    let mut bytes = Vec::new();
+    reader
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > cap {
+        return Err(format!("larger than the {cap}-byte limit"));
+    }
+    let html = name.ends_with(".html") || name.ends_with(".htm");
+    Ok((bytes, html.then(|| "text/html".to_string()), None))
+}
+
+/// The bytes read as a page: an error when they are not HTML.
+fn page(bytes: &[u8], content_type: Option<&str>, url: Option<&Url>) -> Result<Extracted, String> {
+    article::is_html(content_type, bytes).map_err(|e| e.to_string())?;
+    let html = article::decode_html(bytes, content_type);
+    Ok(article::extract(&html, url))
+}
+
+fn print(source: &str, result: &Result<Extracted, String>, json: bool) -> anyhow::Result<()> {
+    let error = match result {
+        Err(error) => Some(error.clone()),
+        Ok(e) if !e.verdict.is_article() => Some(e.verdict.to_string()),
+        Ok(_) => None,
+    };
+    if json {
+        let (title, text, words, verdict) = match result {
+            Ok(e) => (
+                e.title.as_str(),
+                e.text.as_str(),
+                e.words,
+                Some(e.verdict.label()),
+            ),
+            Err(_) => ("", "", 0, None),
+        };
+        let line = json!({
+            "source": source,
+            "title": title,
+            "text": text,
+            "words": words,
+            "verdict": verdict,
+            "error": error,
+        });
+        println!("{}", serde_json::to_string(&line)?);
+        return Ok(());
+    }
+    if let Some(error) = &error {
+        eprintln!("error: {source}: {error}");
+    }
+    if let Ok(extracted) = result {
+        println!("==> {source} <==");
+        println!("{}\n", extracted.title);
+        if !extracted.text.is_empty() {
+            println!("{}\n", extracted.text);
+        }
+    }
+    Ok(())
+}
