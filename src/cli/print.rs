@@ -35,11 +35,17 @@ pub(super) fn summary(settings: &Settings) {
         polling.concurrency_per_host,
         humantime::format_duration(polling.timeout)
     );
+    println!("full text: {}", articles(&polling.articles, polling));
     println!("feeds ({}):", settings.feeds.len());
     for feed in &settings.feeds {
         let tags = tag_list(&feed.tags);
+        let own = if feed.articles == polling.articles {
+            String::new()
+        } else {
+            format!(", full text {}", articles(&feed.articles, polling))
+        };
         println!(
-            "  {} <{}> every {}{tags}",
+            "  {} <{}> every {}{own}{tags}",
             feed.name,
             crate::feed::redacted(&feed.url),
             cadence(&feed.cadence)
@@ -104,6 +110,22 @@ pub(super) fn summary(settings: &Settings) {
             humantime::format_duration(settings.alerts.interval)
         );
     }
+}
+
+/// `auto (a first poll reads the 10 most recent of the last 2d; waits 30s, retries after
+/// 10m)`, or `never`.
+fn articles(articles: &config::Articles, polling: &config::Polling) -> String {
+    if articles.full_text == config::FullText::Never {
+        return "never".into();
+    }
+    format!(
+        "{} (a first poll reads the {} most recent of the last {}; waits {}, retries after {})",
+        articles.full_text.as_str(),
+        articles.backlog,
+        in_days(articles.max_age),
+        humantime::format_duration(polling.article_wait),
+        humantime::format_duration(polling.article_retry),
+    )
 }
 
 /// `365d` rather than humantime's months of 30.44 days.

@@ -231,6 +231,7 @@ pub(crate) mod tests {
                 adaptive: false,
             },
             tags: Vec::new(),
+            articles: crate::config::Articles::DEFAULT,
         }
     }
 
