@@ -90,6 +90,7 @@ fn main() {
                 items: fresh,
                 matches,
                 edits: Vec::new(),
+                articles: Default::default(),
             })
             .unwrap();
     }

@@ -420,6 +420,7 @@ fn next_poll(
         items: fresh,
         matches,
         edits,
+        articles: Default::default(),
     }
 }
 

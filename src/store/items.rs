@@ -441,7 +441,7 @@ impl<'a> Keys<'a> {
 
 /// The 64-bit hash under which a key is indexed: the first eight bytes of its SHA-256, the
 /// same in every version (it is stored), and not one a feed can aim collisions at.
-fn key_hash(key: &str) -> i64 {
+pub(super) fn key_hash(key: &str) -> i64 {
     let digest = Sha256::digest(key.as_bytes());
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);

@@ -356,6 +356,10 @@ fn delete_items(tx: &Transaction, ids: &[i64], pruned: &mut Pruned) -> Result<()
         &format!("DELETE FROM story_queue WHERE item_id IN {ITEMS}"),
         [&ids],
     )?;
+    tx.execute(
+        &format!("DELETE FROM article_retries WHERE item_id IN {ITEMS}"),
+        [&ids],
+    )?;
     pruned.sightings += tx.execute(
         &format!("DELETE FROM sightings WHERE item_id IN {ITEMS}"),
         [&ids],

@@ -402,6 +402,7 @@ mod tests {
                 items: items.to_vec(),
                 matches,
                 edits: Vec::new(),
+                articles: Default::default(),
             })
             .unwrap()
     }

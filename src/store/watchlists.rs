@@ -194,6 +194,7 @@ mod tests {
                     items: vec![item(hour)],
                     matches: Vec::new(),
                     edits: Vec::new(),
+                    articles: Default::default(),
                 })
                 .unwrap();
         }
