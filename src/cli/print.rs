@@ -173,11 +173,12 @@ pub(super) fn poll(reports: &[daemon::FeedReport]) {
             ),
             Ok(polled) if polled.not_modified => println!("ok      {}: not modified", report.feed),
             Ok(polled) => println!(
-                "ok      {}: {} items, {} new, {}",
+                "ok      {}: {} items, {} new, {}{}",
                 report.feed,
                 polled.items,
                 polled.new_items,
-                count(polled.matches.len(), "match", "matches")
+                count(polled.matches.len(), "match", "matches"),
+                super::progress::after_matches(&polled.articles)
             ),
             Err(error) => println!("FAILED  {} <{}>: {error}", report.feed, report.url),
         }
@@ -188,6 +189,14 @@ pub(super) fn poll(reports: &[daemon::FeedReport]) {
         .flat_map(|p| &p.matches)
         .collect();
     println!("\n{}", count(matches.len(), "new match", "new matches"));
+    let articles = reports
+        .iter()
+        .filter_map(|r| r.outcome.as_ref().ok())
+        .map(|p| p.articles)
+        .sum();
+    if let Some(articles) = super::progress::articles(&articles) {
+        println!("{articles}");
+    }
     for m in matches {
         print_match(m);
     }
@@ -297,7 +306,7 @@ pub(super) fn feeds(
     if json {
         return json_lines(&mut out, feeds);
     }
-    let header = [
+    let mut header = vec![
         "NAME",
         "STATE",
         "LAST SUCCESS",
@@ -307,6 +316,12 @@ pub(super) fn feeds(
         "FAILURES",
         "LAST ERROR",
     ];
+    // Only once some feed's articles were fetched or skipped: without full text the
+    // table reads as it always did.
+    let with_articles = feeds.iter().any(|f| !f.status.articles.is_empty());
+    if with_articles {
+        header.insert(5, "ARTICLES");
+    }
     let rows: Vec<Vec<String>> = feeds
         .iter()
         .map(|feed| {
@@ -318,7 +333,7 @@ pub(super) fn feeds(
                 (Some(error), None) => one_line_within(error, 70),
                 _ => "-".to_string(),
             };
-            vec![
+            let mut row = vec![
                 s.name.clone(),
                 feed.condition.label().to_string(),
                 s.last_success_at.map_or("never".into(), |t| ago(t, now)),
@@ -327,7 +342,11 @@ pub(super) fn feeds(
                 s.next_due_at.map_or("now".into(), |t| ago(t, now)),
                 s.consecutive_failures.to_string(),
                 error,
-            ]
+            ];
+            if with_articles {
+                row.insert(5, article_cell(&s.articles));
+            }
+            row
         })
         .collect();
     write_table(&mut out, &header, &rows, |i| {
@@ -350,6 +369,36 @@ pub(super) fn feeds(
         eprintln!("no feeds configured");
     }
     Ok(())
+}
+
+/// `3 read, 2 failed (stub, timeout), 1 retrying`: what is not zero; `-` when nothing is.
+fn article_cell(articles: &crate::store::ArticleStatus) -> String {
+    let total = |by: &std::collections::BTreeMap<String, i64>| by.values().sum::<i64>();
+    let kinds = |by: &std::collections::BTreeMap<String, i64>| {
+        by.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+    };
+    let parts: Vec<String> = [
+        (articles.read, "read".to_string()),
+        (
+            total(&articles.failed),
+            format!("failed ({})", kinds(&articles.failed)),
+        ),
+        (
+            total(&articles.skipped),
+            format!("skipped ({})", kinds(&articles.skipped)),
+        ),
+        (articles.retrying, "retrying".to_string()),
+        (articles.given_up, "given up".to_string()),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if parts.is_empty() {
+        "-".into()
+    } else {
+        parts.join(", ")
+    }
 }
 
 pub(super) fn outbox(

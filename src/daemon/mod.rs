@@ -12,11 +12,14 @@
 //! One daemon runs per database ([`lock`]); it prunes old rows daily ([`retention`]).
 
 mod alerts;
+mod article_retry;
+mod articles;
 mod backfill;
 mod cadence;
 mod clock;
 mod digests;
 mod failpoint;
+mod fulltext;
 mod hosts;
 mod job;
 mod lock;
@@ -42,6 +45,7 @@ use tokio::sync::Semaphore;
 
 pub use clock::Clock;
 pub use digests::{DigestRun, DigestSend, Queued, preview_digest, send_digest, send_outbox};
+pub use fulltext::ArticleCounts;
 pub use memory::limit_heaps;
 pub use metrics::Metrics;
 pub use outbox::DrainReport;

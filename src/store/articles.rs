@@ -89,6 +89,8 @@ pub enum Retried {
     },
     /// Not an article after all (it became a PDF, say): nothing to retry.
     Skipped { kind: String },
+    /// Not tried (its host asked for a pause): tried at `at` instead.
+    Later { at: DateTime<Utc> },
 }
 
 /// A watchlist's match in the article of a stored item.
@@ -222,6 +224,14 @@ impl Store {
             Retried::Skipped { kind } => {
                 tx.execute("DELETE FROM article_retries WHERE item_id = ?1", [due.item])?;
                 (ArticleResult::Skipped, kind.as_str())
+            }
+            Retried::Later { at } => {
+                tx.execute(
+                    "UPDATE article_retries SET next_attempt_at = ?2 WHERE item_id = ?1",
+                    params![due.item, to_unix(*at)],
+                )?;
+                tx.commit()?;
+                return Ok(ids);
             }
         };
         count(&tx, due.feed, result, kind, 1)?;
