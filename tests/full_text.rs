@@ -377,3 +377,103 @@ fn peak_rss_kib() -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sites_articles_queue_behind_the_feed_polls_already_waiting_for_it() {
+    let site = Site::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let feeds: Vec<(String, String)> = ["a", "b"]
+        .iter()
+        .map(|f| {
+            let entries: Vec<Entry> = (0..3)
+                .map(|n| {
+                    Entry::new(
+                        &format!("{f}-{n}"),
+                        &format!("Report {f}{n}"),
+                        &format!("slow/0.2/articles/daemon-sinop.html?{f}={n}"),
+                        Some("A teaser."),
+                        1,
+                    )
+                })
+                .collect();
+            (f.to_string(), site.feed(&format!("{f}.rss"), &entries))
+        })
+        .collect();
+    let feeds: Vec<(&str, String, &str)> = feeds
+        .iter()
+        .map(|(name, url)| (name.as_str(), url.clone(), ""))
+        .collect();
+    let polling = "concurrency = 1\nconcurrency_per_host = 1";
+    let reports = poll(settings(work.path(), polling, &feeds)).await;
+    assert_eq!(polled(&reports, "a").articles.read, 3);
+    assert_eq!(polled(&reports, "b").articles.read, 3);
+    // Whichever feed went first, its articles queued behind the other's poll: the host's
+    // slots are handed out in turn, so articles never hold a feed back for longer than
+    // those queued before it take.
+    let paths: Vec<String> = site.http.requests().into_iter().map(|r| r.path).collect();
+    assert!(paths[..2].iter().all(|p| p.ends_with(".rss")), "{paths:?}");
+}
+
+#[test]
+fn poll_once_and_feeds_report_the_articles() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let site = runtime.block_on(Site::start());
+    let work = tempfile::tempdir().unwrap();
+    let wire = site.feed(
+        "wire.rss",
+        &[
+            Entry::new(
+                "wire-1",
+                "Radar tests resume on the Black Sea coast",
+                "articles/daemon-sinop.html",
+                Some(SINOP_TEASER),
+                1,
+            ),
+            Entry::new("wire-2", "Gone", "status/410", Some("A teaser."), 1),
+            Entry::new(
+                "wire-3",
+                "A PDF",
+                "typed/application%2Fpdf/articles/daemon-sinop.html",
+                None,
+                1,
+            ),
+        ],
+    );
+    let config = settings(work.path(), "", &[("wire", wire, "")]).files[0].clone();
+    let output = support::process::newshound(&config, &["poll", "--once"]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stdout.starts_with(
+            "ok      wire: 3 items, 3 new, 1 match; articles: 1 read, 1 failed, 1 skipped\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\n1 new match\narticles: 1 read, 1 failed, 1 skipped\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("[1/1] wire: 3 new, 1 match; articles: 1 read, 1 failed, 1 skipped"),
+        "{stderr}"
+    );
+
+    let table = support::process::newshound(&config, &["feeds"]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.lines().next().unwrap().contains("ARTICLES"),
+        "{table}"
+    );
+    assert!(
+        table.contains("1 read, 1 failed (http), 1 skipped (not html), 1 retrying"),
+        "{table}"
+    );
+    let json = support::process::newshound(&config, &["feeds", "--json"]);
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&json.stdout).trim()).unwrap();
+    assert_eq!(line["articles"]["read"], 1);
+    assert_eq!(line["articles"]["failed"]["http"], 1);
+    assert_eq!(line["articles"]["skipped"]["not html"], 1);
+    assert_eq!(line["articles"]["retrying"], 1);
+}

@@ -40,6 +40,9 @@ const MAX_ARTICLE_BYTES: usize = 256 << 10;
 /// (a paywall's teaser), not the article.
 const STUB_SHARE: usize = 2;
 
+/// New items (their indices) and the pages of their articles.
+type Linked = Vec<(usize, Url)>;
+
 /// Why an article was not fetched (the `kind` of a skip).
 const NO_LINK: &str = "no link";
 const KNOWN: &str = "known";
@@ -206,11 +209,11 @@ fn page_link(item: &Item) -> Option<Url> {
 /// published within `max_age` (an item without a date counts as recent, and as newer than
 /// those with one, in the feed's order), and the rest.
 fn within_backlog(
-    mut wanted: Vec<(usize, Url)>,
+    mut wanted: Linked,
     items: &[Item],
     policy: &crate::config::Articles,
     now: DateTime<Utc>,
-) -> (Vec<(usize, Url)>, Vec<(usize, Url)>) {
+) -> (Linked, Linked) {
     let oldest = now - to_chrono(policy.max_age);
     let published = |i: usize| items[i].published.unwrap_or(now);
     let (mut recent, mut older): (Vec<_>, Vec<_>) = wanted

@@ -583,6 +583,32 @@ mod tests {
     }
 
     #[test]
+    fn articles_by_result_failures_by_kind_and_skips_by_reason() {
+        let m = Metrics::default();
+        let untouched = m.render(0, &[]);
+        for result in ["read", "failed", "skipped"] {
+            let line = format!("newshound_article_fetches_total{{result=\"{result}\"}} 0");
+            assert!(untouched.lines().any(|l| l == line), "{untouched}");
+        }
+        m.article(ArticleResult::Read, "");
+        m.article(ArticleResult::Failed, "too large");
+        m.article(ArticleResult::Failed, "timeout");
+        m.article(ArticleResult::Failed, "timeout");
+        m.article(ArticleResult::Skipped, "not html");
+        let text = m.render(0, &[]);
+        for line in [
+            "newshound_article_fetches_total{result=\"read\"} 1",
+            "newshound_article_fetches_total{result=\"failed\"} 3",
+            "newshound_article_fetches_total{result=\"skipped\"} 1",
+            "newshound_article_failures_total{kind=\"timeout\"} 2",
+            "newshound_article_failures_total{kind=\"too_large\"} 1",
+            "newshound_article_skips_total{reason=\"not_html\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
+        }
+    }
+
+    #[test]
     fn health_stalls_only_when_work_waits_and_nothing_finishes() {
         let limit = Duration::from_secs(300);
         let m = Metrics::default();
