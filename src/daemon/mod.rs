@@ -2,10 +2,12 @@
 //!
 //! [`run()`] is the long-running entry point. It takes its shutdown signal as a future (as
 //! in mini-redis), so tests stop it as easily as SIGTERM does. One loop ([`mod@run`]) owns
-//! the schedule: it hands due feeds to tasks bounded by a semaphore ([`poll`]), runs
+//! the schedule: it hands due feeds to tasks bounded by a semaphore ([`poll`], which
+//! reads the articles of new items through [`fulltext`] before matching them), runs
 //! digests when their period has passed ([`digests`]), and starts the background jobs
-//! ([`job`]: alerts, the outbox, retention, the watchlist backfill) when they are due. A
-//! feed's failure is recorded on that feed and never reaches the loop. The one-shot
+//! ([`job`]: alerts, the outbox, retention, the watchlist backfill, articles fetched
+//! again) when they are due. A feed's failure is recorded on that feed and never reaches
+//! the loop. The one-shot
 //! operations behind the CLI (`poll --once`, `digest send`, …) reuse the same pieces
 //! through [`Context`].
 //!
