@@ -23,7 +23,11 @@ const WATCHLISTS: &str = "[[watchlists]]\nname = \"s400\"\nquery = '\"S-400\"'\n
 
 /// A config of `polling` (lines of `[polling]`), the feeds (name, URL, extra lines) and
 /// the two watchlists.
-fn settings(work: &Path, polling: &str, feeds: &[(&str, String, &str)]) -> Settings {
+fn settings<N: std::fmt::Display>(
+    work: &Path,
+    polling: &str,
+    feeds: &[(N, String, &str)],
+) -> Settings {
     let mut body = format!("[polling]\nuser_agent = \"newshound-test/1\"\n{polling}\n\n");
     for (name, url, extra) in feeds {
         body.push_str(&format!(
@@ -32,6 +36,33 @@ fn settings(work: &Path, polling: &str, feeds: &[(&str, String, &str)]) -> Setti
     }
     body.push_str(WATCHLISTS);
     config::load(&write_config(work, &body)).unwrap()
+}
+
+/// Feeds `names` on the site, each of three teaser items linking to `page(feed, n)`, as
+/// [`settings`] takes them.
+fn teaser_feeds(
+    site: &Site,
+    names: &[&str],
+    page: impl Fn(&str, usize) -> String,
+) -> Vec<(String, String, &'static str)> {
+    names
+        .iter()
+        .map(|f| {
+            let entries: Vec<Entry> = (0..3)
+                .map(|n| {
+                    let title = format!("Report {f}.{n}");
+                    Entry::new(
+                        &format!("{f}-{n}"),
+                        &title,
+                        &page(f, n),
+                        Some("A teaser."),
+                        1,
+                    )
+                })
+                .collect();
+            (f.to_string(), site.feed(&format!("{f}.rss"), &entries), "")
+        })
+        .collect()
 }
 
 async fn poll(settings: Settings) -> Vec<FeedReport> {
@@ -334,30 +365,10 @@ async fn hostile_article_servers_end_in_bounded_time_with_each_item_matched_on_i
 async fn one_request_per_host_with_articles_on_the_feeds_own_host_completes() {
     let site = Site::start().await;
     let work = tempfile::tempdir().unwrap();
-    let feeds: Vec<(String, String)> = (0..4)
-        .map(|f| {
-            let entries: Vec<Entry> = (0..3)
-                .map(|n| {
-                    let page = ["daemon-sinop.html", "daemon-brussels.html"][n % 2];
-                    Entry::new(
-                        &format!("f{f}-{n}"),
-                        &format!("Report {f}.{n}"),
-                        &format!("articles/{page}?f={f}&n={n}"),
-                        Some("A teaser."),
-                        1,
-                    )
-                })
-                .collect();
-            (
-                format!("feed{f}"),
-                site.feed(&format!("feed{f}.rss"), &entries),
-            )
-        })
-        .collect();
-    let feeds: Vec<(&str, String, &str)> = feeds
-        .iter()
-        .map(|(name, url)| (name.as_str(), url.clone(), ""))
-        .collect();
+    let feeds = teaser_feeds(&site, &["feed0", "feed1", "feed2", "feed3"], |f, n| {
+        let page = ["daemon-sinop.html", "daemon-brussels.html"][n % 2];
+        format!("articles/{page}?{f}={n}")
+    });
     let polling = "concurrency = 1\nconcurrency_per_host = 1\narticle_wait = \"20s\"";
     let reports = poll(settings(work.path(), polling, &feeds)).await;
     for (name, _, _) in &feeds {
@@ -382,27 +393,9 @@ fn peak_rss_kib() -> u64 {
 async fn a_sites_articles_queue_behind_the_feed_polls_already_waiting_for_it() {
     let site = Site::start().await;
     let work = tempfile::tempdir().unwrap();
-    let feeds: Vec<(String, String)> = ["a", "b"]
-        .iter()
-        .map(|f| {
-            let entries: Vec<Entry> = (0..3)
-                .map(|n| {
-                    Entry::new(
-                        &format!("{f}-{n}"),
-                        &format!("Report {f}{n}"),
-                        &format!("slow/0.2/articles/daemon-sinop.html?{f}={n}"),
-                        Some("A teaser."),
-                        1,
-                    )
-                })
-                .collect();
-            (f.to_string(), site.feed(&format!("{f}.rss"), &entries))
-        })
-        .collect();
-    let feeds: Vec<(&str, String, &str)> = feeds
-        .iter()
-        .map(|(name, url)| (name.as_str(), url.clone(), ""))
-        .collect();
+    let feeds = teaser_feeds(&site, &["a", "b"], |f, n| {
+        format!("slow/0.2/articles/daemon-sinop.html?{f}={n}")
+    });
     let polling = "concurrency = 1\nconcurrency_per_host = 1";
     let reports = poll(settings(work.path(), polling, &feeds)).await;
     assert_eq!(polled(&reports, "a").articles.read, 3);
