@@ -66,6 +66,10 @@ use hosts::Hosts;
 /// a first poll of 10,000 feeds: about 34 CPU-s with 2 MB, 30 with 16 or 32 MB (and 13
 /// MB more peak RSS with 32). Emptied when the daemon goes idle.
 const WRITER_CACHE: usize = 16 << 20;
+/// Polls that may be reading their articles at once, per request in flight: enough that
+/// the slots stay busy while some polls wait for slow pages, few enough that what the
+/// polls hold stays small.
+const READING_PER_SLOT: usize = 4;
 /// The log target of the daemon's own events (start, reload, shutdown, the background
 /// jobs), from whichever of its files they are logged: log filters and readers go by it.
 const LOG_TARGET: &str = "newshound::daemon";
@@ -90,6 +94,12 @@ pub struct Context {
     /// many as requests may be in flight. Without it, ten thousand feeds due at once
     /// each put a read on the blocking pool, which grew to hundreds of threads.
     starting: Semaphore,
+    /// Polls of feeds with full text, from before their request until their articles
+    /// are read: each holds its new items (at a first poll, the feed's whole backlog) and
+    /// a task per article. Without it, a first poll of 1,000 feeds parsed every feed
+    /// before it read one article (a host's slots go in turn, and every feed's poll had
+    /// queued for them before any article did) and held 40,000 items and tasks at once.
+    reading: Semaphore,
     hosts: Arc<Hosts>,
     watcher: Watcher,
     /// Store ids of `settings.feeds`, same order.
@@ -219,6 +229,7 @@ impl Context {
         Ok(Arc::new(Context {
             feed_positions,
             starting: Semaphore::new(settings.polling.concurrency),
+            reading: Semaphore::new(settings.polling.concurrency * READING_PER_SLOT),
             permits,
             hosts,
             settings,

@@ -166,6 +166,11 @@ async fn poll_and_record(
     };
     let url = polled_url(feed, &state.location);
     let host = Hosts::key(&url);
+    // Before the host's slot, so that a poll waiting for a place holds nothing.
+    let reading = match feed.articles.full_text {
+        FullText::Never => None,
+        _ => Some(ctx.reading.acquire().await?),
+    };
 
     // The host first, then a global slot: a worker never sits on a global slot while it
     // waits for a busy host.
@@ -203,6 +208,7 @@ async fn poll_and_record(
     } else {
         Some((permit, host_permit))
     };
+    drop(reading);
     // The fetch is done: its slots go to the next feed while this one waits to be
     // written (see `recorder`).
     let place = ctx.recorder.place().await;
