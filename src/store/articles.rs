@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::columns::{body, stored_body};
 use super::items::{MatchRow, Sighting, insert_match, key_hash};
 use super::{FeedId, Result, Store, from_unix, to_unix};
 use crate::model::Snippet;
@@ -133,8 +134,8 @@ impl Store {
         )?;
         let mut known = HashMap::new();
         for link in links {
-            let body: Option<String> = stmt
-                .query_row(params![key_hash(link), link], |r| r.get(0))
+            let body = stmt
+                .query_row(params![key_hash(link), link], |r| body(r, 0))
                 .optional()?;
             if let Some(body) = body {
                 known.insert(link.clone(), body);
@@ -161,7 +162,7 @@ impl Store {
                 url: r.get(2)?,
                 attempts: r.get(3)?,
                 title: r.get(4)?,
-                body: r.get(5)?,
+                body: body(r, 5)?,
                 feeds: serde_json::from_str(&feeds).unwrap_or_default(),
             })
         })?;
@@ -196,7 +197,7 @@ impl Store {
             Retried::Read { body, matches } => {
                 tx.execute(
                     "UPDATE items SET body = ?2, article_at = ?3 WHERE id = ?1",
-                    params![due.item, body, to_unix(now)],
+                    params![due.item, stored_body(body, true), to_unix(now)],
                 )?;
                 for m in matches {
                     let row = MatchRow {
@@ -443,6 +444,16 @@ mod tests {
         let known = store.known_articles(&keys).unwrap();
         assert_eq!(known.len(), 1, "{known:?}");
         assert_eq!(known[&keys[0]], article);
+        // The article is stored compressed, the teaser as it is.
+        let stored: Vec<String> = store
+            .conn
+            .prepare("SELECT typeof(body) FROM items ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(stored, ["blob", "text"]);
 
         // The failed one is due after its wait, with the feeds it was seen in.
         assert!(store.due_articles(at(0), 10).unwrap().is_empty());
@@ -478,6 +489,13 @@ mod tests {
         let matches = store.matches_since(None, at(-1)).unwrap();
         assert_eq!(matches.len(), 1);
         assert_eq!(matches[0].title, "Report 2");
+        // Read back as text wherever items are read: here by a backfill.
+        let recent = store.recent_items(at(-1), None, 10).unwrap();
+        let bodies: Vec<&str> = recent.iter().map(|i| i.body.as_str()).collect();
+        assert_eq!(
+            bodies,
+            [article, "The article of report 2, about the S-400."]
+        );
 
         let status = &store.feed_statuses().unwrap()[1];
         assert_eq!(status.name, "wire");

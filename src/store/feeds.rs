@@ -362,7 +362,7 @@ fn record_one(tx: &rusqlite::Connection, poll: &FeedPoll) -> Result<Vec<i64>> {
         articles,
     } = poll;
     let feed = *feed;
-    let sightings = items::record_sightings(tx, feed, items, record.at)?;
+    let sightings = items::record_sightings(tx, feed, items, &articles.read, record.at)?;
     let match_ids = items::insert_matches(tx, &sightings, matches, record.at)?;
     articles::record_notes(tx, feed, &sightings, articles, record.at)?;
     items::retitle(tx, edits)?;
