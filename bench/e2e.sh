@@ -16,6 +16,12 @@
 #                         repetition; about 4 min at N=1000 and 40 min at N=10000)
 #   IDLE_SECONDS=30       how long the idle daemon is watched
 #   PORT=8088 SMTP_PORT=2525 FB_RUN=/tmp/feedbench SEED=42
+#   FULLTEXT=             full text: "always" (or 1) or "auto" generates the corpus with
+#                         an article page per item (`gen_corpus.py --articles`) and reads
+#                         them, with a first poll's bounds widened for the corpus' 2024
+#                         dates; matches are checked against `fulltext_matches`. Without
+#                         it, full text is off ("never"). PEER_N defaults to none then.
+#   REPORT=bench/RESULTS.md  (bench/RESULTS-fulltext.md with FULLTEXT) where the table goes
 #
 # Sequence per N and repetition, each step measured by measure.py (wall, CPU, peak RSS,
 # HTTP requests and mails):
@@ -28,7 +34,9 @@
 #   advance_digest   `digest send`: the new matches
 #   idle             `run` with every feed polled, once its start-up work is done:
 #                    RSS and CPU over IDLE_SECONDS
-# and once per N the parse floor: bare feed-rs and newshound's parser over the same files.
+# after each poll, the requests it made for feeds and for article pages; after the first
+# poll and after the advance, the database's size and bytes per item; and once per N the
+# parse floor: bare feed-rs and newshound's parser over the same files.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,11 +56,18 @@ REPS_PEER=${REPS_PEER:-1}
 PEER_N=${PEER_N-1000}
 IDLE_SECONDS=${IDLE_SECONDS:-30}
 SEED=${SEED:-42}
+FULLTEXT=${FULLTEXT:-}
+[[ $FULLTEXT != 1 ]] || FULLTEXT=always
+if [[ -n $FULLTEXT ]]; then
+    PEER_N=${PEER_N-}
+    REPORT=${REPORT:-$ROOT/bench/RESULTS-fulltext.md}
+fi
+REPORT=${REPORT:-$ROOT/bench/RESULTS.md}
 SIZES=("$@")
 [[ ${#SIZES[@]} -gt 0 ]] || SIZES=(1000 10000)
 WWW=$FB_RUN/www
 STAMP=$(date -u +%Y%m%dT%H%M%S)
-RESULTS=$FB_RUN/results/newshound-$STAMP.jsonl
+RESULTS=$FB_RUN/results/newshound${FULLTEXT:+-fulltext}-$STAMP.jsonl
 PEER_RESULTS=$FB_RUN/results/rss2email-$STAMP.jsonl
 mkdir -p "$WWW" "$FB_RUN/results"
 
@@ -119,6 +134,7 @@ measure() { # measure LABEL N REP -- CMD...
     python3 "$HARNESS/measure.py" --out "$RESULTS" --label "$label" --maildir "$MAILDIR" \
         --nginx-log "$FB_RUN/nginx/access.log" \
         --meta peer=newshound --meta version="$VERSION" --meta n="$n" --meta rep="$rep" \
+        --meta full_text="${FULLTEXT:-never}" \
         --meta items="$(truth "$n" n_items)" --meta new_items="$(truth "$n" new_items_this_round)" \
         -- "$@"
 }
@@ -130,10 +146,33 @@ record() { # record JSON: one more line of results, with peer and version added
 
 check() { # check N REP LABEL all|new BEFORE AFTER
     local result
-    result=$(python3 "$ROOT/bench/e2e_check.py" compare "$WWW/n$1" "$4" "$5" "$6")
+    result=$(python3 "$ROOT/bench/e2e_check.py" compare "$WWW/n$1" "$4" "$5" "$6" ${FULLTEXT:+fulltext})
     echo "   $3: $result"
     record "$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); r.update(label=sys.argv[2], n=sys.argv[3], rep=sys.argv[4]); print(json.dumps(r))' \
         "$result" "$3" "$1" "$2")"
+}
+
+labelled() { # labelled LABEL N REP JSON: one more line of results, labelled
+    record "$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); r.update(label=sys.argv[2], n=sys.argv[3], rep=sys.argv[4]); print(json.dumps(r))' \
+        "$4" "$1" "$2" "$3")"
+}
+
+polled() { # polled LABEL N REP CONFIG: measure a `poll --once`, then split its requests
+    local before after
+    before=$(wc -l <"$FB_RUN/nginx/access.log")
+    measure "$1" "$2" "$3" -- "$BIN" -c "$4" poll --once
+    after=$(wc -l <"$FB_RUN/nginx/access.log")
+    local split
+    split=$(python3 "$ROOT/bench/e2e_check.py" requests "$FB_RUN/nginx/access.log" "$before" "$after")
+    echo "   $1 requests: $split"
+    labelled "requests_$1" "$2" "$3" "$split"
+}
+
+stored() { # stored LABEL N REP DB: the database's size and bytes per item
+    local line
+    line=$(python3 "$ROOT/bench/e2e_check.py" storage "$4")
+    echo "   $1: $line"
+    labelled "$1" "$2" "$3" "$line"
 }
 
 TICKS=$(getconf CLK_TCK)
@@ -198,8 +237,10 @@ for N in "${SIZES[@]}"; do
     C=$WWW/n$N
     reps=$REPS
     [[ $N -lt 10000 ]] || reps=$REPS_LARGE
-    echo "== newshound $VERSION, N=$N, $reps repetitions"
-    python3 "$HARNESS/gen_corpus.py" generate --out "$C" --n "$N" --seed "$SEED" --round 0 >/dev/null
+    echo "== newshound $VERSION, N=$N, $reps repetitions${FULLTEXT:+, full text $FULLTEXT}"
+    ARTICLES=()
+    [[ -z $FULLTEXT ]] || ARTICLES=(--articles "http://127.0.0.1:$PORT/n$N")
+    python3 "$HARNESS/gen_corpus.py" generate --out "$C" --n "$N" --seed "$SEED" --round 0 "${ARTICLES[@]}" >/dev/null
     chmod -R a+rX "$C"
 
     for mode in bare newshound; do
@@ -209,30 +250,32 @@ for N in "${SIZES[@]}"; do
     done
 
     for rep in $(seq "$reps"); do
-        python3 "$HARNESS/gen_corpus.py" generate --out "$C" --n "$N" --seed "$SEED" --round 0 >/dev/null
+        python3 "$HARNESS/gen_corpus.py" generate --out "$C" --n "$N" --seed "$SEED" --round 0 "${ARTICLES[@]}" >/dev/null
         chmod -R a+rX "$C"
         W=$FB_RUN/newshound/n$N
         rm -rf "$W"
         mkdir -p "$W"
-        python3 "$ROOT/bench/e2e_config.py" "$C" "http://127.0.0.1:$PORT/n$N" "$W/newshound.db" "$SMTP_PORT" >"$W/newshound.toml"
+        python3 "$ROOT/bench/e2e_config.py" "$C" "http://127.0.0.1:$PORT/n$N" "$W/newshound.db" "$SMTP_PORT" "${FULLTEXT:-never}" >"$W/newshound.toml"
         CFG=$W/newshound.toml
         : >"$W/none.txt"
 
-        measure first_poll "$N" "$rep" -- "$BIN" -c "$CFG" poll --once
+        polled first_poll "$N" "$rep" "$CFG"
+        stored storage_first "$N" "$rep" "$W/newshound.db"
         python3 "$ROOT/bench/e2e_check.py" snapshot "$BIN" "$CFG" "$W/first.txt"
         check "$N" "$rep" check_first all "$W/none.txt" "$W/first.txt"
         measure first_digest "$N" "$rep" -- "$BIN" -c "$CFG" digest send bench
-        measure second_nochange "$N" "$rep" -- "$BIN" -c "$CFG" poll --once
+        polled second_nochange "$N" "$rep" "$CFG"
 
         python3 "$HARNESS/gen_corpus.py" advance --out "$C" >/dev/null
         chmod -R a+rX "$C"
-        measure after_advance "$N" "$rep" -- "$BIN" -c "$CFG" poll --once
+        polled after_advance "$N" "$rep" "$CFG"
+        stored storage_advance "$N" "$rep" "$W/newshound.db"
         python3 "$ROOT/bench/e2e_check.py" snapshot "$BIN" "$CFG" "$W/advance.txt"
         check "$N" "$rep" check_advance new "$W/first.txt" "$W/advance.txt"
         measure advance_digest "$N" "$rep" -- "$BIN" -c "$CFG" digest send bench
         idle "$N" "$rep" "$CFG"
     done
-    python3 "$HARNESS/gen_corpus.py" generate --out "$C" --n "$N" --seed "$SEED" --round 0 >/dev/null
+    python3 "$HARNESS/gen_corpus.py" generate --out "$C" --n "$N" --seed "$SEED" --round 0 "${ARTICLES[@]}" >/dev/null
 done
 
 if [[ -n $PEER_N ]]; then
@@ -243,6 +286,6 @@ if [[ -n $PEER_N ]]; then
     done
 fi
 
-python3 "$ROOT/bench/e2e_report.py" --out "$ROOT/bench/RESULTS.md" "$RESULTS" \
+python3 "$ROOT/bench/e2e_report.py" --out "$REPORT" "$RESULTS" \
     $([[ -f $PEER_RESULTS ]] && echo "$PEER_RESULTS")
-echo "results: $ROOT/bench/RESULTS.md (raw: $RESULTS)"
+echo "results: $REPORT (raw: $RESULTS)"

@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Write a newshound config for a corpus made by ../shared/bench/gen_corpus.py.
 
-    e2e_config.py CORPUS_DIR URL_BASE DB_PATH SMTP_PORT > newshound.toml
+    e2e_config.py CORPUS_DIR URL_BASE DB_PATH SMTP_PORT [FULL_TEXT] > newshound.toml
 
 One feed per line of CORPUS_DIR/feeds.txt, served under URL_BASE; the corpus'
 watchlists (watchlists.json) written as queries; one digest to one recipient
 through the SMTP server on 127.0.0.1:SMTP_PORT. Polling is configured for one
 host serving every feed: the per-host limit is the global one.
+
+FULL_TEXT ("auto" or "always"; default "never") reads the articles the items link to.
+The generated corpus is dated 2024, so a first poll's bounds are widened to take in
+every item (article_backlog, article_max_age), and since one host serves every feed's
+articles, a poll waits for them as long as the whole first poll may take (article_wait).
 """
 import json
 import os
@@ -25,6 +30,7 @@ def query(spec):
 
 def main():
     corpus, base, db, smtp_port = sys.argv[1:5]
+    full_text = sys.argv[5] if len(sys.argv) > 5 else "never"
     watchlists = json.load(open(os.path.join(corpus, "watchlists.json")))["watchlists"]
     out = []
     out.append('[storage]\npath = "%s"\n' % db)
@@ -35,6 +41,10 @@ def main():
         "concurrency = 16\n"
         "concurrency_per_host = 16\n"
         'timeout = "60s"\n'
+        'full_text = "%s"\n' % full_text
+        + ("article_backlog = 1000\n"
+           'article_max_age = "3650d"\n'
+           'article_wait = "30m"\n' if full_text != "never" else "")
     )
     out.append(
         "[email]\n"

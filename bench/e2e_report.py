@@ -89,6 +89,7 @@ def main():
         if r.get("mode", "digest") == "digest":
             peer_by[(r["label"], str(r["n"]))].append(r)
     version = next((r.get("version") for r in ours if r.get("version")), "?")
+    full_text = next((r.get("full_text") for r in ours if r.get("full_text")), "never")
     peer_version = next((r.get("version") for r in peer if r.get("version")), None)
 
     def values(label, n, key):
@@ -117,6 +118,11 @@ def main():
     w("* Config: the corpus' four watchlists as queries, one digest, `concurrency = 16` "
       "and `concurrency_per_host = 16` (every feed is on one host). See "
       "`bench/e2e_config.py`.")
+    if full_text != "never":
+        w("* Full text: `full_text = \"%s\"`, the corpus generated with an article page per "
+          "item (`gen_corpus.py --articles`), a first poll's bounds widened for its 2024 dates "
+          "(`article_backlog = 1000`, `article_max_age = \"3650d\"`, `article_wait = \"30m\"`); "
+          "matches are checked against `fulltext_matches`." % full_text)
     w("* Wall, CPU (user + system) and peak RSS come from `/usr/bin/time -v` on the "
       "command; medians over the repetitions, min-max in brackets. The VM is noisy: "
       "identical runs differ by 10-30%.")
@@ -157,12 +163,47 @@ def main():
         for label, what in (("check_first", "first poll (all matches)"),
                             ("check_advance", "advance (new matches)")):
             rs = by[(label, n)]
+            if rs and rs[0].get("fulltext"):
+                what += ", full text truth"
             if rs:
                 w("| %s | %s | %d | %s | %s | %s | %s |" % (
                     n, what, len(rs), rs[0]["expected"], rs[0]["found"],
                     " / ".join("%.2f%%" % (100 * r["precision"]) for r in rs),
                     " / ".join("%.2f%%" % (100 * r["recall"]) for r in rs)))
     w("")
+
+    if any(by[("requests_first_poll", n)] for n in sizes):
+        w("## Requests and storage")
+        w("")
+        w("Requests of each poll for feeds and for article pages (every one to the same "
+          "host, the nginx on loopback), and the database after the first poll and after "
+          "the advance: its pages in use, bytes per item, the items' text (bodies) per item, "
+          "and how many items hold their article. Medians over the repetitions.")
+        w("")
+        w("| N | poll | feed requests | article requests | article statuses |")
+        w("|---|---|---|---|---|")
+        for n in sizes:
+            for phase in ("first_poll", "second_nochange", "after_advance"):
+                rs = by[("requests_" + phase, n)]
+                if rs:
+                    statuses = rs[0].get("article_status") or {}
+                    w("| %s | %s | %s | %s | %s |" % (
+                        n, phase, spread(values("requests_" + phase, n, "feed_requests"), "{:.0f}"),
+                        spread(values("requests_" + phase, n, "article_requests"), "{:.0f}"),
+                        ", ".join("%s: %d" % kv for kv in sorted(statuses.items())) or "-"))
+        w("")
+        w("| N | after | items | items with article | database MB | bytes per item | text bytes per item |")
+        w("|---|---|---|---|---|---|---|")
+        for n in sizes:
+            for label, what in (("storage_first", "first poll"), ("storage_advance", "advance")):
+                rs = by[(label, n)]
+                if rs:
+                    w("| %s | %s | %s | %s | %s | %s | %s |" % (
+                        n, what, rs[0]["items"], rs[0]["items_with_article"],
+                        spread([b / 1e6 for b in values(label, n, "db_bytes")], "{:.1f}"),
+                        spread(values(label, n, "bytes_per_item"), "{:,.0f}"),
+                        spread(values(label, n, "body_bytes_per_item"), "{:,.0f}")))
+        w("")
 
     w("## Idle daemon")
     w("")

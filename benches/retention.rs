@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
-use newshound::config::{Cadence, FeedSettings};
+use newshound::config::{Articles, Cadence, FeedSettings};
 use newshound::model::{Item, Snippet};
 use newshound::store::{FeedPoll, Location, NewMatch, PollOutcome, PollRecord, Pruning, Store};
 
@@ -37,6 +37,7 @@ fn main() {
                 adaptive: false,
             },
             tags: Vec::new(),
+            articles: Articles::DEFAULT,
         })
         .collect();
     let ids = store.sync_feeds(&feeds).unwrap();
@@ -89,6 +90,7 @@ fn main() {
                 items: fresh,
                 matches,
                 edits: Vec::new(),
+                articles: Default::default(),
             })
             .unwrap();
     }

@@ -10,14 +10,14 @@
 //!    [`config::Settings`], in phases: `raw` (what one file may hold), `load` (files
 //!    found, merged, the environment layered on), `validate`; errors name the file and key.
 //! 2. [`feed`]: [`feed::fetch`] gets bytes over HTTP (conditional GET, caps) or from
-//!    `file://`; `charset` makes them UTF-8 text (labels, then detection); [`feed::parse`]
-//!    drives feed-rs, [`feed::item`] turns entries into [`model::Item`]s (identity, time,
-//!    text made plain by [`feed::html`]), `hints` reads how often a feed asks to be
-//!    polled, [`feed::link`] writes links as identities and article keys. All but `fetch`
-//!    are pure. Beside it, [`article`] reads the page behind an item's link:
-//!    [`article::is_html`] and [`article::decode_html`] make its bytes HTML text (by the
-//!    feeds' charset rules), [`article::extract`] finds the title and the main text
-//!    without the page's furniture and judges whether it is an article at all. Pure.
+//!    `file://`, and article pages the same way; `charset` makes them UTF-8 text (labels,
+//!    then detection); [`feed::parse`] drives feed-rs, [`feed::item`] turns entries into
+//!    [`model::Item`]s (identity, time, text made plain by [`feed::html`]), `hints` reads
+//!    how often a feed asks to be polled, [`feed::link`] writes links as identities and
+//!    article keys. All but `fetch` are pure. Beside it, [`article`] reads the page behind
+//!    an item's link: [`article::is_html`] and [`article::decode_html`] make its bytes HTML
+//!    text (by the feeds' charset rules), [`article::extract`] finds the title and the main
+//!    text without the page's furniture and judges whether it is an article at all. Pure.
 //! 3. [`dedup`]: when two items from different feeds (or one feed, republished) are one
 //!    article. Pure.
 //! 4. [`watch`]: the query language. Parse, compile all watchlists into one automaton,
@@ -32,13 +32,15 @@
 //!    file per job: `view`, `select`, `block`, `words`, `dates`, `snippet`, `text`,
 //!    `html`); [`digest::send`] delivers over SMTP or into `.eml` files.
 //! 9. [`daemon`]: wires the above together. Its `run` loop starts due polls (`poll`,
-//!    written in batches by `recorder`, spaced by the arithmetic of `cadence` and the
-//!    per-host limits of `hosts`), due digests (`digests`, on the `timetable`) and the
-//!    background jobs (`job`: `alerts`, `outbox`, `retention`, `backfill`), and applies
-//!    edited settings (`reload`); `server` is the optional HTTP listener (`/healthz`,
-//!    `/metrics` from the counters in `metrics`, `/feeds`). The entry point takes its
-//!    shutdown signal, and a clock that tests pause. The one-shot operations behind the
-//!    CLI reuse the same pieces.
+//!    which reads the articles behind its new items before it matches them through
+//!    `fulltext`, pages becoming text at the one seam `articles`; written in batches by
+//!    `recorder`, spaced by the arithmetic of `cadence` and the per-host limits of
+//!    `hosts`), due digests (`digests`, on the `timetable`) and the background jobs (`job`:
+//!    `alerts`, `outbox`, `retention`, `backfill`, `article_retry`), and applies edited
+//!    settings (`reload`); `server` is the optional HTTP listener (`/healthz`, `/metrics`
+//!    from the counters in `metrics`, `/feeds`). The entry point takes its shutdown
+//!    signal, and a clock that tests pause. The one-shot operations behind the CLI reuse
+//!    the same pieces.
 //! 10. [`cli`]: the command line: `args` (what clap parses), one function per subcommand,
 //!     `print` (what they print), `opml`, `query`, `health`, `generate`, `signals`,
 //!     `progress`.

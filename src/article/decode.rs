@@ -72,6 +72,12 @@ pub fn is_html(content_type: Option<&str>, bytes: &[u8]) -> Result<(), NotHtml> 
     if let Some(kind) = magic(head) {
         return not(kind);
     }
+    // No text encoding a page is served in has zero bytes, but for UTF-16, which starts
+    // with a byte order mark: whatever the header says, this is a download.
+    let utf16 = head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]);
+    if head.contains(&0) && !utf16 {
+        return not("binary");
+    }
     let mime = content_type
         .map(|c| {
             c.split(';')
@@ -93,9 +99,6 @@ pub fn is_html(content_type: Option<&str>, bytes: &[u8]) -> Result<(), NotHtml> 
         _ if mime.starts_with("audio/") => return not("audio"),
         "application/pdf" => return not("pdf"),
         _ => return not("other"),
-    }
-    if head.contains(&0) {
-        return not("binary");
     }
     if looks_like_html(head) {
         Ok(())
@@ -305,7 +308,7 @@ mod tests {
         let page = b"<!DOCTYPE html><html><head><title>x</title></head></html>".as_slice();
         /// What it is, its Content-Type, its first bytes, and the kind it is not HTML as.
         type Case<'a> = (&'a str, Option<&'a str>, &'a [u8], Result<(), &'a str>);
-        let cases: [Case; 10] = [
+        let cases: [Case; 12] = [
             (
                 "an HTML page",
                 Some("text/html; charset=utf-8"),
@@ -344,6 +347,18 @@ mod tests {
                 None,
                 b"\x01\x02\x00\x03garbage",
                 Err("binary"),
+            ),
+            (
+                "binary bytes served as HTML",
+                Some("text/html"),
+                b"\x00\x01\x02\x03\x04<html>",
+                Err("binary"),
+            ),
+            (
+                "a UTF-16 page",
+                Some("text/html"),
+                b"\xff\xfe<\x00h\x00t\x00m\x00l\x00>\x00",
+                Ok(()),
             ),
             ("plain text", Some("text/plain"), b"hello", Err("other")),
         ];

@@ -9,6 +9,21 @@
 
 mod decode;
 pub mod extract;
+pub mod furniture;
 
 pub use decode::{NotHtml, decode_html, is_html};
 pub use extract::{Extracted, Verdict, extract};
+
+use url::Url;
+
+/// A fetched page's bytes (served with `content_type`, reached at `url` when it came over
+/// HTTP) → what [`extract`] reads on it, or why they are not an HTML page. The one way
+/// from bytes to an article, for the daemon and `newshound extract` alike.
+pub fn read(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    url: Option<&Url>,
+) -> Result<Extracted, NotHtml> {
+    is_html(content_type, bytes)?;
+    Ok(extract(&decode_html(bytes, content_type), url))
+}

@@ -45,7 +45,8 @@ pub(super) async fn extract(
         let result = match read {
             Ok((bytes, content_type, url)) => {
                 tokio::task::spawn_blocking(move || {
-                    page(&bytes, content_type.as_deref(), url.as_ref())
+                    article::read(&bytes, content_type.as_deref(), url.as_ref())
+                        .map_err(|e| e.to_string())
                 })
                 .await?
             }
@@ -112,13 +113,6 @@ fn read_file(path: &Path, cap: u64) -> Result<Page, String> {
     }
     let html = name.ends_with(".html") || name.ends_with(".htm");
     Ok((bytes, html.then(|| "text/html".to_string()), None))
-}
-
-/// The bytes read as a page: an error when they are not HTML.
-fn page(bytes: &[u8], content_type: Option<&str>, url: Option<&Url>) -> Result<Extracted, String> {
-    article::is_html(content_type, bytes).map_err(|e| e.to_string())?;
-    let html = article::decode_html(bytes, content_type);
-    Ok(article::extract(&html, url))
 }
 
 fn print(source: &str, result: &Result<Extracted, String>, json: bool) -> anyhow::Result<()> {

@@ -35,11 +35,17 @@ pub(super) fn summary(settings: &Settings) {
         polling.concurrency_per_host,
         humantime::format_duration(polling.timeout)
     );
+    println!("full text: {}", articles(&polling.articles, polling));
     println!("feeds ({}):", settings.feeds.len());
     for feed in &settings.feeds {
         let tags = tag_list(&feed.tags);
+        let own = if feed.articles == polling.articles {
+            String::new()
+        } else {
+            format!(", full text {}", articles(&feed.articles, polling))
+        };
         println!(
-            "  {} <{}> every {}{tags}",
+            "  {} <{}> every {}{own}{tags}",
             feed.name,
             crate::feed::redacted(&feed.url),
             cadence(&feed.cadence)
@@ -106,6 +112,22 @@ pub(super) fn summary(settings: &Settings) {
     }
 }
 
+/// `auto (a first poll reads the 10 most recent of the last 2d; waits 30s, retries after
+/// 10m)`, or `never`.
+fn articles(articles: &config::Articles, polling: &config::Polling) -> String {
+    if articles.full_text == config::FullText::Never {
+        return "never".into();
+    }
+    format!(
+        "{} (a first poll reads the {} most recent of the last {}; waits {}, retries after {})",
+        articles.full_text.as_str(),
+        articles.backlog,
+        in_days(articles.max_age),
+        humantime::format_duration(polling.article_wait),
+        humantime::format_duration(polling.article_retry),
+    )
+}
+
 /// `365d` rather than humantime's months of 30.44 days.
 fn in_days(d: std::time::Duration) -> String {
     match d.as_secs() {
@@ -151,11 +173,12 @@ pub(super) fn poll(reports: &[daemon::FeedReport]) {
             ),
             Ok(polled) if polled.not_modified => println!("ok      {}: not modified", report.feed),
             Ok(polled) => println!(
-                "ok      {}: {} items, {} new, {}",
+                "ok      {}: {} items, {} new, {}{}",
                 report.feed,
                 polled.items,
                 polled.new_items,
-                count(polled.matches.len(), "match", "matches")
+                count(polled.matches.len(), "match", "matches"),
+                super::progress::after_matches(&polled.articles)
             ),
             Err(error) => println!("FAILED  {} <{}>: {error}", report.feed, report.url),
         }
@@ -166,6 +189,14 @@ pub(super) fn poll(reports: &[daemon::FeedReport]) {
         .flat_map(|p| &p.matches)
         .collect();
     println!("\n{}", count(matches.len(), "new match", "new matches"));
+    let articles = reports
+        .iter()
+        .filter_map(|r| r.outcome.as_ref().ok())
+        .map(|p| p.articles)
+        .sum();
+    if let Some(articles) = super::progress::articles(&articles) {
+        println!("{articles}");
+    }
     for m in matches {
         print_match(m);
     }
@@ -275,7 +306,7 @@ pub(super) fn feeds(
     if json {
         return json_lines(&mut out, feeds);
     }
-    let header = [
+    let mut header = vec![
         "NAME",
         "STATE",
         "LAST SUCCESS",
@@ -285,6 +316,12 @@ pub(super) fn feeds(
         "FAILURES",
         "LAST ERROR",
     ];
+    // Only once some feed's articles were fetched or skipped: without full text the
+    // table reads as it always did.
+    let with_articles = feeds.iter().any(|f| !f.status.articles.is_empty());
+    if with_articles {
+        header.insert(5, "ARTICLES");
+    }
     let rows: Vec<Vec<String>> = feeds
         .iter()
         .map(|feed| {
@@ -296,7 +333,7 @@ pub(super) fn feeds(
                 (Some(error), None) => one_line_within(error, 70),
                 _ => "-".to_string(),
             };
-            vec![
+            let mut row = vec![
                 s.name.clone(),
                 feed.condition.label().to_string(),
                 s.last_success_at.map_or("never".into(), |t| ago(t, now)),
@@ -305,7 +342,11 @@ pub(super) fn feeds(
                 s.next_due_at.map_or("now".into(), |t| ago(t, now)),
                 s.consecutive_failures.to_string(),
                 error,
-            ]
+            ];
+            if with_articles {
+                row.insert(5, article_cell(&s.articles));
+            }
+            row
         })
         .collect();
     write_table(&mut out, &header, &rows, |i| {
@@ -328,6 +369,36 @@ pub(super) fn feeds(
         eprintln!("no feeds configured");
     }
     Ok(())
+}
+
+/// `3 read, 2 failed (stub, timeout), 1 retrying`: what is not zero; `-` when nothing is.
+fn article_cell(articles: &crate::store::ArticleStatus) -> String {
+    let total = |by: &std::collections::BTreeMap<String, i64>| by.values().sum::<i64>();
+    let kinds = |by: &std::collections::BTreeMap<String, i64>| {
+        by.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+    };
+    let parts: Vec<String> = [
+        (articles.read, "read".to_string()),
+        (
+            total(&articles.failed),
+            format!("failed ({})", kinds(&articles.failed)),
+        ),
+        (
+            total(&articles.skipped),
+            format!("skipped ({})", kinds(&articles.skipped)),
+        ),
+        (articles.retrying, "retrying".to_string()),
+        (articles.given_up, "given up".to_string()),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if parts.is_empty() {
+        "-".into()
+    } else {
+        parts.join(", ")
+    }
 }
 
 pub(super) fn outbox(

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::daemon::{FeedReport, Progress};
+use crate::daemon::{ArticleCounts, FeedReport, Progress};
 use crate::wording::{count, one_line};
 
 /// The bar being drawn, if any, for [`around_bar`].
@@ -100,13 +100,38 @@ fn summary(report: &FeedReport) -> String {
             ),
             None if polled.not_modified => "not modified".to_string(),
             None => format!(
-                "{} new, {}",
+                "{} new, {}{}",
                 polled.new_items,
-                count(polled.matches.len(), "match", "matches")
+                count(polled.matches.len(), "match", "matches"),
+                after_matches(&polled.articles)
             ),
         },
         Err(error) => format!("failed: {}", one_line(error)),
     }
+}
+
+/// `articles: 3 read, 1 failed, 2 skipped` (the counts that are not zero), when any
+/// article was fetched; `None` otherwise, so that a poll without full text reads as it
+/// always did.
+pub(super) fn articles(counts: &ArticleCounts) -> Option<String> {
+    if !counts.fetched() {
+        return None;
+    }
+    let parts: Vec<String> = [
+        (counts.read, "read"),
+        (counts.failed, "failed"),
+        (counts.skipped, "skipped"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    Some(format!("articles: {}", parts.join(", ")))
+}
+
+/// [`articles`] as the end of a line that says how many matches a feed had.
+pub(super) fn after_matches(counts: &ArticleCounts) -> String {
+    articles(counts).map_or_else(String::new, |a| format!("; {a}"))
 }
 
 #[cfg(test)]
@@ -139,6 +164,31 @@ mod tests {
             ..Polled::default()
         }));
         assert_eq!(at(3, &fetched).unwrap(), "[3/12] wire: 4 new, 0 matches");
+        let skipped_only = report(Ok(Polled {
+            new_items: 4,
+            articles: ArticleCounts {
+                skipped: 4,
+                ..ArticleCounts::default()
+            },
+            ..Polled::default()
+        }));
+        assert_eq!(
+            at(3, &skipped_only).unwrap(),
+            "[3/12] wire: 4 new, 0 matches"
+        );
+        let read = report(Ok(Polled {
+            new_items: 4,
+            articles: ArticleCounts {
+                read: 3,
+                failed: 1,
+                ..ArticleCounts::default()
+            },
+            ..Polled::default()
+        }));
+        assert_eq!(
+            at(3, &read).unwrap(),
+            "[3/12] wire: 4 new, 0 matches; articles: 3 read, 1 failed"
+        );
         let unchanged = report(Ok(Polled {
             not_modified: true,
             ..Polled::default()

@@ -10,8 +10,10 @@
 //!
 //! The folder follows those phases: `raw` is what one file may hold, `load` finds, reads and
 //! merges the files and layers the environment on top, `validate` checks the whole and
-//! builds the types below, and `error` is how a problem is reported.
+//! builds the types below (with `articles`, the keys of fetching the articles behind new
+//! items), and `error` is how a problem is reported.
 
+mod articles;
 mod error;
 mod load;
 mod raw;
@@ -116,6 +118,44 @@ pub struct Polling {
     pub failing_after: Duration,
     /// A permanent redirect that has held this long replaces the URL polled.
     pub moved_after: Duration,
+    /// Whether and how the articles of new items are fetched, for every feed that does
+    /// not say otherwise.
+    pub articles: Articles,
+    /// How long a poll waits for the articles of its new items, all of them together,
+    /// before it matches the rest on the feed's text.
+    pub article_wait: Duration,
+    /// When an article that could not be read is fetched again (once).
+    pub article_retry: Duration,
+}
+
+/// Whether the article behind a new item's link is fetched and read, its text then being
+/// the item's body for matching, snippets and stories (`full_text`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FullText {
+    /// When the feed's own text for the item is short: a teaser, or nothing.
+    Auto,
+    Always,
+    Never,
+}
+
+impl FullText {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FullText::Auto => "auto",
+            FullText::Always => "always",
+            FullText::Never => "never",
+        }
+    }
+}
+
+/// How one feed's new items get their articles: `full_text`, and the bounds of its first
+/// poll, which brings the feed's whole backlog: only the articles of its `backlog` most
+/// recent items, none published more than `max_age` ago, are fetched then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Articles {
+    pub full_text: FullText,
+    pub backlog: usize,
+    pub max_age: Duration,
 }
 
 impl Default for Polling {
@@ -143,6 +183,8 @@ pub struct FeedSettings {
     pub url: Url,
     pub cadence: Cadence,
     pub tags: Vec<String>,
+    /// `[polling]`'s, or the feed's own.
+    pub articles: Articles,
 }
 
 #[derive(Debug, Clone)]

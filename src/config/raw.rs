@@ -65,6 +65,11 @@ pub(super) struct RawPolling {
     pub(super) max_backoff: Option<String>,
     pub(super) failing_after: Option<String>,
     pub(super) moved_after: Option<String>,
+    pub(super) full_text: Option<String>,
+    pub(super) article_backlog: Option<i64>,
+    pub(super) article_max_age: Option<String>,
+    pub(super) article_wait: Option<String>,
+    pub(super) article_retry: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -78,6 +83,9 @@ pub(super) struct RawFeed {
     pub(super) adaptive: Option<bool>,
     #[serde(default)]
     pub(super) tags: Vec<String>,
+    pub(super) full_text: Option<String>,
+    pub(super) article_backlog: Option<i64>,
+    pub(super) article_max_age: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

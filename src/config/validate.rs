@@ -9,6 +9,7 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 use url::Url;
 
+use super::articles::{feed_articles, polling_articles};
 use super::load::Origins;
 use super::raw::{RawConfig, RawDigest, RawEmail, RawFeed, RawPolling, RawServer, RawWatchlist};
 use super::{
@@ -21,13 +22,18 @@ use crate::units::{parse_duration, parse_size};
 use crate::watch::Query;
 
 /// Collects problems while building [`Settings`].
-struct Validator<'a> {
+pub(super) struct Validator<'a> {
     origins: &'a Origins,
     problems: Vec<Problem>,
 }
 
 impl<'a> Validator<'a> {
-    fn scalar<T>(&mut self, section: &str, key: &str, result: Result<T, String>) -> Option<T> {
+    pub(super) fn scalar<T>(
+        &mut self,
+        section: &str,
+        key: &str,
+        result: Result<T, String>,
+    ) -> Option<T> {
         result
             .map_err(|reason| {
                 let (origin, key) = self.origins.scalar(section, key);
@@ -43,7 +49,7 @@ impl<'a> Validator<'a> {
     /// A duration of at least a second at `section.key`. A key left out takes its default;
     /// a key written wrong is reported, and the default stands in so that checking can go
     /// on.
-    fn duration(
+    pub(super) fn duration(
         &mut self,
         section: &str,
         key: &str,
@@ -123,7 +129,7 @@ impl Named for RawDigest {
 }
 
 /// Checks the fields of one array element, reporting problems against it.
-struct Entry<'v, 'a> {
+pub(super) struct Entry<'v, 'a> {
     validator: &'v mut Validator<'a>,
     array: &'static str,
     index: usize,
@@ -131,7 +137,7 @@ struct Entry<'v, 'a> {
 }
 
 impl Entry<'_, '_> {
-    fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+    pub(super) fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
         result
             .map_err(|reason| {
                 let (origin, key) =
@@ -214,7 +220,7 @@ pub(super) fn validate(
     );
 
     let polling = validate_polling(&mut v, raw.polling.unwrap_or_default());
-    let feeds = validate_feeds(&mut v, raw.feeds, &polling.cadence);
+    let feeds = validate_feeds(&mut v, raw.feeds, &polling);
     let watchlists = validate_watchlists(&mut v, raw.watchlists, &feeds);
     let email = validate_email(&mut v, raw.email);
     let digests = validate_digests(&mut v, raw.digests, &watchlists);
@@ -393,6 +399,7 @@ fn validate_polling(v: &mut Validator, raw: RawPolling) -> Polling {
             parse_size(raw.max_body_size.as_deref().unwrap_or("10MB")),
         )
         .unwrap_or(10_000_000);
+    let (articles, article_wait, article_retry) = polling_articles(v, &raw);
     let user_agent = raw
         .user_agent
         .filter(|ua| !ua.trim().is_empty())
@@ -407,6 +414,9 @@ fn validate_polling(v: &mut Validator, raw: RawPolling) -> Polling {
         max_backoff,
         failing_after,
         moved_after,
+        articles,
+        article_wait,
+        article_retry,
     }
 }
 
@@ -454,7 +464,7 @@ fn cadence(
     })
 }
 
-fn at_least_a_second(d: Duration) -> Result<Duration, String> {
+pub(super) fn at_least_a_second(d: Duration) -> Result<Duration, String> {
     at_least(d, Duration::from_secs(1), "1s")
 }
 
@@ -470,9 +480,11 @@ fn at_least(d: Duration, least: Duration, shown: &str) -> Result<Duration, Strin
     }
 }
 
-fn validate_feeds(v: &mut Validator, raw: Vec<RawFeed>, defaults: &Cadence) -> Vec<FeedSettings> {
+fn validate_feeds(v: &mut Validator, raw: Vec<RawFeed>, polling: &Polling) -> Vec<FeedSettings> {
+    let defaults = &polling.cadence;
     let mut urls = HashMap::new();
     v.named_elements("feeds", "feed", raw, |e, name, feed| {
+        let articles = feed_articles(e, &feed, &polling.articles);
         let url = e
             .check("url", required(feed.url))
             .and_then(|u| e.check("url", parse_feed_url(&u)));
@@ -512,6 +524,7 @@ fn validate_feeds(v: &mut Validator, raw: Vec<RawFeed>, defaults: &Cadence) -> V
             url: url?,
             cadence: cadence?,
             tags,
+            articles: articles?,
         })
     })
 }

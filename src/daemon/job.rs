@@ -1,9 +1,9 @@
-//! A background job of the run loop: alerts, the outbox, retention, the watchlist backfill.
-//! Each is due at a time (or not until something asks for it) and runs at most once at a
-//! time; a run that ends says when the job is next due, and one that fails (a database
-//! error) or whose task panics is tried again after [`RETRY_AFTER_ERROR`]. The four kept
-//! this by hand beside the loop, each a little differently; with it the loop only says
-//! when a job is due and how to start a run.
+//! A background job of the run loop: alerts, the outbox, retention, the watchlist backfill,
+//! the articles fetched again. Each is due at a time (or not until something asks for it)
+//! and runs at most once at a time; a run that ends says when the job is next due, and
+//! one that fails (a database error) or whose task panics is tried again after
+//! [`RETRY_AFTER_ERROR`]. The four first kept this by hand beside the loop, each a little
+//! differently; with it the loop only says when a job is due and how to start a run.
 
 use std::future::Future;
 use std::time::Duration;

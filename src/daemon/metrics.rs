@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::store::ArticleResult;
+
 /// Upper bounds (seconds) of the poll-duration histogram's buckets: a local feed takes
 /// milliseconds, a slow server tens of seconds, the default timeout is 30s.
 const DURATION_BUCKETS: [f64; 11] = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
@@ -54,6 +56,8 @@ pub struct Metrics {
     items_new: AtomicU64,
     matches: Mutex<BTreeMap<String, u64>>,
     backfill_matches: AtomicU64,
+    /// Articles read, failed (by kind) and skipped (by reason), polls' and retries'.
+    articles: Mutex<BTreeMap<(ArticleResult, String), u64>>,
     digest_runs: [AtomicU64; 3],
     digest_messages_queued: AtomicU64,
     /// Sent, retrying, failed; each for digests and alerts.
@@ -98,6 +102,7 @@ impl Default for Metrics {
             items_new: AtomicU64::new(0),
             matches: Mutex::default(),
             backfill_matches: AtomicU64::new(0),
+            articles: Mutex::default(),
             digest_runs: Default::default(),
             digest_messages_queued: AtomicU64::new(0),
             messages: Default::default(),
@@ -148,6 +153,13 @@ impl Metrics {
     /// Matches recorded by matching a new or changed watchlist against recent items.
     pub fn backfilled(&self, matches: usize) {
         self.backfill_matches.fetch_add(matches as u64, Relaxed);
+    }
+
+    /// An article read, failed (`kind`: `timeout`, `stub`, …) or skipped (`kind`: why).
+    pub fn article(&self, result: ArticleResult, kind: &str) {
+        *lock(&self.articles)
+            .entry((result, kind.replace(' ', "_")))
+            .or_default() += 1;
     }
 
     /// The time a poll took from getting its slot to having stored its result.
@@ -336,6 +348,8 @@ impl Metrics {
             self.backfill_matches.load(Relaxed),
         );
 
+        self.render_articles(o);
+
         header(
             o,
             "newshound_digest_runs_total",
@@ -412,6 +426,52 @@ impl Metrics {
         };
         let _ = writeln!(o, "newshound_last_poll_timestamp_seconds {last}");
         out
+    }
+}
+
+impl Metrics {
+    /// The article series: fetches by result (each shown from the start), failures by
+    /// kind and skips by reason.
+    fn render_articles(&self, o: &mut String) {
+        let articles = lock(&self.articles).clone();
+        let name = "newshound_article_fetches_total";
+        header(
+            o,
+            name,
+            "counter",
+            "Articles of new items read, failed or skipped, by polls and retries.",
+        );
+        for result in [
+            ArticleResult::Read,
+            ArticleResult::Failed,
+            ArticleResult::Skipped,
+        ] {
+            let n = articles
+                .iter()
+                .filter(|((r, _), _)| *r == result)
+                .map(|(_, n)| n)
+                .sum();
+            sample(o, name, &format!("result=\"{}\"", result.as_str()), n);
+        }
+        for (result, name, label, help) in [
+            (
+                ArticleResult::Failed,
+                "newshound_article_failures_total",
+                "kind",
+                "Articles that could not be read, by kind of failure.",
+            ),
+            (
+                ArticleResult::Skipped,
+                "newshound_article_skips_total",
+                "reason",
+                "Articles not fetched, by reason.",
+            ),
+        ] {
+            header(o, name, "counter", help);
+            for ((_, kind), n) in articles.iter().filter(|((r, _), _)| *r == result) {
+                sample(o, name, &format!("{label}=\"{}\"", escape(kind)), *n);
+            }
+        }
     }
 }
 
@@ -519,6 +579,32 @@ mod tests {
                 text.contains(&format!("# HELP {family} ")),
                 "{family} has no HELP"
             );
+        }
+    }
+
+    #[test]
+    fn articles_by_result_failures_by_kind_and_skips_by_reason() {
+        let m = Metrics::default();
+        let untouched = m.render(0, &[]);
+        for result in ["read", "failed", "skipped"] {
+            let line = format!("newshound_article_fetches_total{{result=\"{result}\"}} 0");
+            assert!(untouched.lines().any(|l| l == line), "{untouched}");
+        }
+        m.article(ArticleResult::Read, "");
+        m.article(ArticleResult::Failed, "too large");
+        m.article(ArticleResult::Failed, "timeout");
+        m.article(ArticleResult::Failed, "timeout");
+        m.article(ArticleResult::Skipped, "not html");
+        let text = m.render(0, &[]);
+        for line in [
+            "newshound_article_fetches_total{result=\"read\"} 1",
+            "newshound_article_fetches_total{result=\"failed\"} 3",
+            "newshound_article_fetches_total{result=\"skipped\"} 1",
+            "newshound_article_failures_total{kind=\"timeout\"} 2",
+            "newshound_article_failures_total{kind=\"too_large\"} 1",
+            "newshound_article_skips_total{reason=\"not_html\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
         }
     }
 

@@ -2,21 +2,26 @@
 //!
 //! [`run()`] is the long-running entry point. It takes its shutdown signal as a future (as
 //! in mini-redis), so tests stop it as easily as SIGTERM does. One loop ([`mod@run`]) owns
-//! the schedule: it hands due feeds to tasks bounded by a semaphore ([`poll`]), runs
+//! the schedule: it hands due feeds to tasks bounded by a semaphore ([`poll`], which
+//! reads the articles of new items through [`fulltext`] before matching them), runs
 //! digests when their period has passed ([`digests`]), and starts the background jobs
-//! ([`job`]: alerts, the outbox, retention, the watchlist backfill) when they are due. A
-//! feed's failure is recorded on that feed and never reaches the loop. The one-shot
+//! ([`job`]: alerts, the outbox, retention, the watchlist backfill, articles fetched
+//! again) when they are due. A feed's failure is recorded on that feed and never reaches
+//! the loop. The one-shot
 //! operations behind the CLI (`poll --once`, `digest send`, …) reuse the same pieces
 //! through [`Context`].
 //!
 //! One daemon runs per database ([`lock`]); it prunes old rows daily ([`retention`]).
 
 mod alerts;
+mod article_retry;
+mod articles;
 mod backfill;
 mod cadence;
 mod clock;
 mod digests;
 mod failpoint;
+mod fulltext;
 mod hosts;
 mod job;
 mod lock;
@@ -42,6 +47,7 @@ use tokio::sync::Semaphore;
 
 pub use clock::Clock;
 pub use digests::{DigestRun, DigestSend, Queued, preview_digest, send_digest, send_outbox};
+pub use fulltext::ArticleCounts;
 pub use memory::limit_heaps;
 pub use metrics::Metrics;
 pub use outbox::DrainReport;
@@ -49,6 +55,7 @@ pub use poll::{FeedReport, Polled, Progress, poll_once, poll_once_with_progress}
 pub use reload::ConfigSource;
 pub use status::{FeedOverview, feeds};
 
+use crate::article::furniture::Furniture;
 use crate::config::Settings;
 use crate::store::{FeedId, Store};
 use crate::watch::Watcher;
@@ -60,6 +67,10 @@ use hosts::Hosts;
 /// a first poll of 10,000 feeds: about 34 CPU-s with 2 MB, 30 with 16 or 32 MB (and 13
 /// MB more peak RSS with 32). Emptied when the daemon goes idle.
 const WRITER_CACHE: usize = 16 << 20;
+/// Polls that may be reading their articles at once, per request in flight: enough that
+/// the slots stay busy while some polls wait for slow pages, few enough that what the
+/// polls hold stays small.
+const READING_PER_SLOT: usize = 4;
 /// The log target of the daemon's own events (start, reload, shutdown, the background
 /// jobs), from whichever of its files they are logged: log filters and readers go by it.
 const LOG_TARGET: &str = "newshound::daemon";
@@ -84,6 +95,12 @@ pub struct Context {
     /// many as requests may be in flight. Without it, ten thousand feeds due at once
     /// each put a read on the blocking pool, which grew to hundreds of threads.
     starting: Semaphore,
+    /// Polls of feeds with full text, from before their request until their articles
+    /// are read: each holds its new items (at a first poll, the feed's whole backlog) and
+    /// a task per article. Without it, a first poll of 1,000 feeds parsed every feed
+    /// before it read one article (a host's slots go in turn, and every feed's poll had
+    /// queued for them before any article did) and held 40,000 items and tasks at once.
+    reading: Semaphore,
     hosts: Arc<Hosts>,
     watcher: Watcher,
     /// Store ids of `settings.feeds`, same order.
@@ -97,6 +114,9 @@ pub struct Context {
     /// Counters for `/metrics` and the facts `/healthz` reads; shared by the contexts of
     /// successive configurations, so they count over the process's life.
     pub metrics: Arc<Metrics>,
+    /// Each site's furniture as learned from its articles, read from the store at start;
+    /// what it learns goes back with the next batch of polls.
+    furniture: Arc<Mutex<Furniture>>,
 }
 
 /// What every context built on one store shares, whatever its settings.
@@ -106,6 +126,7 @@ struct Shared {
     recorder: Arc<recorder::Recorder>,
     stopping: Arc<AtomicBool>,
     metrics: Arc<Metrics>,
+    furniture: Arc<Mutex<Furniture>>,
 }
 
 impl Context {
@@ -113,13 +134,15 @@ impl Context {
     /// watchlists.
     pub async fn open(settings: Settings, clock: Clock) -> anyhow::Result<Arc<Context>> {
         let path = settings.storage.path.clone();
-        let (store, reader) = tokio::task::spawn_blocking(move || {
+        let (store, reader, furniture) = tokio::task::spawn_blocking(move || {
             let open = || {
                 Store::open(&path)
                     .with_context(|| format!("cannot open the database {}", path.display()))
             };
             // The first brings the schema up to date; the second finds it so.
-            anyhow::Ok((open()?, open()?))
+            let store = open()?;
+            let furniture = Furniture::from_learned(store.site_lines()?);
+            anyhow::Ok((store, open()?, furniture))
         })
         .await??;
         store.cache_up_to(WRITER_CACHE)?;
@@ -133,6 +156,7 @@ impl Context {
             recorder: Arc::default(),
             stopping: Arc::new(AtomicBool::new(false)),
             metrics: Arc::new(Metrics::default()),
+            furniture: Arc::new(Mutex::new(furniture)),
         };
         Context::build(settings, clock, shared, hosts, permits).await
     }
@@ -157,6 +181,7 @@ impl Context {
             recorder: Arc::clone(&self.recorder),
             stopping: Arc::clone(&self.stopping),
             metrics: Arc::clone(&self.metrics),
+            furniture: Arc::clone(&self.furniture),
         };
         Context::build(settings, self.clock, shared, hosts, permits).await
     }
@@ -174,6 +199,7 @@ impl Context {
             recorder,
             stopping,
             metrics,
+            furniture,
         } = shared;
         let feeds = settings.feeds.clone();
         let digests = settings.digests.clone();
@@ -213,6 +239,7 @@ impl Context {
         Ok(Arc::new(Context {
             feed_positions,
             starting: Semaphore::new(settings.polling.concurrency),
+            reading: Semaphore::new(settings.polling.concurrency * READING_PER_SLOT),
             permits,
             hosts,
             settings,
@@ -225,6 +252,7 @@ impl Context {
             watchlists_of_feed,
             stopping,
             metrics,
+            furniture,
         }))
     }
 

@@ -1,9 +1,10 @@
 //! Polling one feed, top to bottom: load its fetch state → conditional request → not
 //! modified? stop → same bytes as last time? stop → parse (on the blocking pool) → keep
-//! the items not seen before → match them → store items, matches and the new fetch state
-//! together (a savepoint in a batch of polls written in one transaction; see `recorder`).
-//! Any failure is recorded on the feed and logged with its name and URL; it never escapes
-//! to the caller.
+//! the items not seen before → read the articles of those that need them (`fulltext`)
+//! → match them → store items, matches, what their articles came to and the new fetch
+//! state together (a savepoint in a batch of polls written in one transaction; see
+//! `recorder`). Any failure is recorded on the feed and logged with its name and URL; it
+//! never escapes to the caller.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,9 +15,11 @@ use url::Url;
 
 use super::Context;
 use super::cadence;
+use super::failpoint;
+use super::fulltext::{self, ArticleCounts, Articles};
 use super::hosts::Hosts;
 use super::metrics::{Metrics, PollResult};
-use crate::config::{FeedSettings, Settings};
+use crate::config::{FeedSettings, FullText, Settings};
 use crate::feed::fetch::{Fetched, Fetcher, ResponseHints, Validators};
 use crate::feed::parse::{self, ParseError, ParsedFeed};
 use crate::feed::redacted;
@@ -46,6 +49,8 @@ pub struct Polled {
     pub items: usize,
     pub new_items: usize,
     pub matches: Vec<MatchRecord>,
+    /// What became of the new items' articles.
+    pub articles: ArticleCounts,
 }
 
 /// Polls the feed at `index` of the settings, within the global and per-host limits.
@@ -128,6 +133,8 @@ struct Fetch {
     matches: Vec<NewMatch>,
     /// Items the feed had, under a new title.
     edits: Vec<Retitle>,
+    /// The articles of the new items: to fetch, or what they came to.
+    articles: Articles,
 }
 
 impl Fetch {
@@ -141,6 +148,7 @@ impl Fetch {
             fresh: Vec::new(),
             matches: Vec::new(),
             edits: Vec::new(),
+            articles: Articles::default(),
         }
     }
 }
@@ -158,6 +166,11 @@ async fn poll_and_record(
     };
     let url = polled_url(feed, &state.location);
     let host = Hosts::key(&url);
+    // Before the host's slot, so that a poll waiting for a place holds nothing.
+    let reading = match feed.articles.full_text {
+        FullText::Never => None,
+        _ => Some(ctx.reading.acquire().await?),
+    };
 
     // The host first, then a global slot: a worker never sits on a global slot while it
     // waits for a busy host.
@@ -179,25 +192,44 @@ async fn poll_and_record(
     }
     let timed = Timed(&ctx.metrics, std::time::Instant::now());
 
-    let fetch = fetch_and_read(ctx, fetcher, index, &url, &state).await?;
+    let mut fetch = fetch_and_read(ctx, fetcher, index, &url, &state).await?;
     if let (Some(host), Some(wait)) = (&host, fetch.retry_after) {
         tracing::info!(host = %host, wait = %humantime::format_duration(wait), "host asked for a pause (Retry-After)");
         ctx.hosts.pause(host, now + to_chrono(wait));
     }
+    let slots = if fetch.articles.pending() {
+        // The feed's own slots go first: its articles queue for them like any request,
+        // behind the polls already waiting, and a host allowed one request at a time
+        // would otherwise wait on itself.
+        drop((permit, host_permit));
+        read_articles(ctx, fetcher, index, &mut fetch).await?;
+        failpoint::pause("articles-read").await;
+        None
+    } else {
+        Some((permit, host_permit))
+    };
+    drop(reading);
     // The fetch is done: its slots go to the next feed while this one waits to be
     // written (see `recorder`).
     let place = ctx.recorder.place().await;
     // The poll-duration histogram measures fetching, parsing and matching; the wait for
     // the batch to be written is not the feed's doing.
-    drop((permit, host_permit, fetching, timed));
+    drop((slots, fetching, timed));
     let (total, new_items) = (fetch.total, fetch.fresh.len());
+    let articles = fetch.articles.counts();
 
     let poll = next_poll(ctx, index, &state, fetch, now);
     let next_due = poll.record.next_due;
     let outcome = poll.record.outcome.clone();
     let matches = ctx
         .recorder
-        .record(&ctx.store, ctx.settings.stories.window, poll, place)
+        .record(
+            &ctx.store,
+            &ctx.furniture,
+            ctx.settings.stories.window,
+            poll,
+            place,
+        )
         .await?;
 
     let result = match outcome {
@@ -213,10 +245,34 @@ async fn poll_and_record(
             items: total,
             new_items,
             matches,
+            articles,
             ..Polled::default()
         }),
     };
     Ok((result, next_due))
+}
+
+/// Fetches the articles `fetch` still needs (see `fulltext`), then makes them the bodies
+/// of their items and matches the new items, on the blocking pool as [`read_items`]
+/// matches them when no article is fetched.
+async fn read_articles(
+    ctx: &Arc<Context>,
+    fetcher: &Fetcher,
+    index: usize,
+    fetch: &mut Fetch,
+) -> anyhow::Result<()> {
+    fulltext::fetch(ctx, fetcher, &mut fetch.articles).await;
+    let reader = Arc::clone(ctx);
+    let mut fresh = std::mem::take(&mut fetch.fresh);
+    let mut articles = std::mem::take(&mut fetch.articles);
+    let (fresh, articles, matches) = tokio::task::spawn_blocking(move || {
+        fulltext::apply(&reader, &mut articles, &mut fresh);
+        let matches = match_items(&reader, index, &fresh);
+        (fresh, articles, matches)
+    })
+    .await?;
+    (fetch.fresh, fetch.articles, fetch.matches) = (fresh, articles, matches);
+    Ok(())
 }
 
 /// The configured URL, or the one a permanent redirect moved the feed to.
@@ -273,6 +329,7 @@ async fn fetch_and_read(
     // one for each step: a thousand feeds polled at once made the hops between the pool
     // and the runtime, and the threads the pool grew for them, a cost of their own.
     let (reader, base, known) = (Arc::clone(ctx), url.clone(), state.body_hash.clone());
+    let first_poll = !state.succeeded_before;
     tokio::task::spawn_blocking(move || {
         let body_hash = sha256_hex(&bytes);
         if known.as_deref() == Some(body_hash.as_str()) {
@@ -284,7 +341,15 @@ async fn fetch_and_read(
             ));
         }
         match parse::parse_response(&bytes, &base, content_type.as_deref()) {
-            Ok(parsed) => read_items(&reader, index, parsed, body_hash, status, validators, hints),
+            Ok(parsed) => {
+                let response = Response {
+                    body_hash,
+                    status,
+                    validators,
+                    hints,
+                };
+                read_items(&reader, index, first_poll, parsed, response)
+            }
             Err(e) => Ok(Fetch::nothing(unreadable(status, e), hints, None)),
         }
     })
@@ -301,18 +366,30 @@ async fn fetch_and_read(
     })
 }
 
-/// The items of a parsed body this feed has not had before, and their matches. An item
-/// the feed had, under a new title, was edited in place: its title is updated, nothing is
-/// sent.
-fn read_items(
-    ctx: &Context,
-    index: usize,
-    parsed: ParsedFeed,
+/// What the response to a feed's request said, beside the body parsed.
+struct Response {
     body_hash: String,
     status: Option<u16>,
     validators: Validators,
     hints: ResponseHints,
+}
+
+/// The items of a parsed body this feed has not had before, and their matches, unless
+/// articles are to be read first (then they are matched once read). An item the feed had,
+/// under a new title, was edited in place: its title is updated, nothing is sent.
+fn read_items(
+    ctx: &Context,
+    index: usize,
+    first_poll: bool,
+    parsed: ParsedFeed,
+    response: Response,
 ) -> anyhow::Result<Fetch> {
+    let Response {
+        body_hash,
+        status,
+        validators,
+        hints,
+    } = response;
     let listed: Vec<String> = parsed.items.iter().map(|i| i.identity.clone()).collect();
     let seen = ctx
         .lock_reader()
@@ -332,7 +409,16 @@ fn read_items(
             Seen::Known { .. } => {}
         }
     }
-    let matches = match_items(ctx, index, &fresh);
+    let articles = match ctx.settings.feeds[index].articles.full_text {
+        _ if fresh.is_empty() => Articles::default(),
+        FullText::Never => Articles::default(),
+        _ => fulltext::plan(ctx, index, first_poll, &mut fresh, ctx.clock.now())?,
+    };
+    let matches = if articles.pending() {
+        Vec::new()
+    } else {
+        match_items(ctx, index, &fresh)
+    };
     Ok(Fetch {
         total: listed.len(),
         outcome: PollOutcome::Fetched {
@@ -348,6 +434,7 @@ fn read_items(
         fresh,
         matches,
         edits,
+        articles,
     })
 }
 
@@ -368,6 +455,7 @@ fn next_poll(
         fresh,
         matches,
         edits,
+        articles,
     } = fetch;
     let feed = &ctx.settings.feeds[index];
     let new_items = fresh.len();
@@ -420,6 +508,7 @@ fn next_poll(
         items: fresh,
         matches,
         edits,
+        articles: articles.notes,
     }
 }
 

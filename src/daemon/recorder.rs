@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot};
 
 use super::lock;
+use crate::article::furniture::{Furniture, Learned};
 use crate::model::MatchRecord;
 use crate::store::{FeedPoll, Store};
 
@@ -44,6 +45,8 @@ struct Batch {
     /// written now (it is full, or no fetch is under way). One per batch, so that a
     /// signal meant for a batch already being written cannot cut the next one short.
     ready: Option<Arc<Notify>>,
+    /// Site furniture learned from the articles of the polls waiting: written with them.
+    learned: Vec<Learned>,
 }
 
 struct Waiting {
@@ -96,18 +99,22 @@ impl Recorder {
         Place(permit)
     }
 
-    /// Records `poll` with the batch it joins and returns its new matches as stored.
-    /// Stories are grouped with `window`.
+    /// Records `poll` with the batch it joins and returns its new matches as stored,
+    /// and with it what `furniture` has learned from its articles (and others' since the
+    /// last batch). Stories are grouped with `window`.
     pub(super) async fn record(
         self: &Arc<Self>,
         store: &Arc<Mutex<Store>>,
+        furniture: &Mutex<Furniture>,
         window: Duration,
         poll: FeedPoll,
         place: Place,
     ) -> anyhow::Result<Vec<MatchRecord>> {
         let (reply, answer) = oneshot::channel();
+        let learned = lock(furniture).take_learned();
         let opened = {
             let mut batch = lock(&self.batch);
+            batch.learned.extend(learned);
             batch.waiting.push(Waiting {
                 poll,
                 reply,
@@ -149,18 +156,31 @@ impl Recorder {
             let mut store = lock(&store);
             // Taken under the store's lock: whatever joined while the last batch was
             // written goes too.
-            let waiting = {
+            let (waiting, learned) = {
                 let mut batch = lock(&recorder.batch);
                 batch.ready = None;
-                std::mem::take(&mut batch.waiting)
+                (
+                    std::mem::take(&mut batch.waiting),
+                    std::mem::take(&mut batch.learned),
+                )
             };
+            let now = waiting.iter().map(|w| w.poll.record.at).max();
             write(&mut store, waiting, window);
+            save_learned(&mut store, &learned, now.unwrap_or_else(Utc::now));
         })
         .await;
         if let Err(e) = written {
             // The polls' replies were dropped with the task: each reports the failure.
             tracing::error!(error = %e, "recording polls failed");
         }
+    }
+}
+
+/// Stores site furniture learned. A failure costs only the counts: the lines are counted
+/// again on the site's next pages.
+pub(super) fn save_learned(store: &mut Store, learned: &[Learned], now: DateTime<Utc>) {
+    if let Err(e) = store.record_site_lines(learned, now) {
+        tracing::warn!(error = %e, lines = learned.len(), "storing the site furniture learned failed");
     }
 }
 

@@ -18,8 +18,8 @@ use super::poll::to_chrono;
 use super::reload::{self, ConfigSource, reconfigure};
 use super::timetable::Timetable;
 use super::{
-    Clock, Context, LOG_TARGET, alerts, backfill, digests, lock, memory, outbox, poll, retention,
-    server,
+    Clock, Context, LOG_TARGET, alerts, article_retry, backfill, digests, lock, memory, outbox,
+    poll, retention, server,
 };
 use crate::config::Settings;
 use crate::digest::send::Mailer;
@@ -35,8 +35,9 @@ const ALERT_SETTLE: Duration = Duration::from_secs(5);
 /// process (`newshound outbox retry`) goes out without waiting for the next digest.
 const OUTBOX_RECHECK: Duration = Duration::from_secs(60);
 
-/// A poll task's answer: when the feed is next due, and how many matches it found.
-type PollDone = (DateTime<Utc>, usize);
+/// A poll task's answer: when the feed is next due, how many matches it found, and when
+/// an article it could not read is to be fetched again.
+type PollDone = (DateTime<Utc>, usize, Option<DateTime<Utc>>);
 
 /// Runs the daemon until `shutdown` completes; see [`super::run()`].
 pub(super) async fn run_loop(
@@ -109,6 +110,11 @@ pub(super) async fn run_loop(
                     daemon.alerts.due_by(clock.now());
                 }
             }
+            matched = daemon.article_retries.ended(clock) => {
+                if matched == Some(true) && daemon.alerting {
+                    daemon.alerts.due_by(clock.now());
+                }
+            }
             Some(()) = reload_asked => {
                 tracing::info!(target: LOG_TARGET, "reload requested");
                 reload = true;
@@ -160,6 +166,8 @@ struct Daemon {
     retention: Job,
     /// Its run finds whether it recorded any match: alerts are then due.
     backfill: Job<bool>,
+    /// Articles fetched again; its run finds whether it recorded any match, too.
+    article_retries: Job<bool>,
 }
 
 impl Daemon {
@@ -192,6 +200,13 @@ impl Daemon {
                 "alerts not queued",
                 alerting.then(|| clock.now() + to_chrono(ALERT_SETTLE)),
             ),
+            // Articles left to fetch again by an earlier run are due when they are; the
+            // run finds out, and when the next one is.
+            article_retries: Job::new(
+                "an article retry task",
+                "articles not fetched again",
+                Some(clock.now()),
+            ),
             // Retention: its own timer and at most one run at a time (see `retention`).
             retention: Job::new(
                 "a retention task",
@@ -220,8 +235,10 @@ impl Daemon {
             let (ctx, fetcher) = (Arc::clone(&self.ctx), self.fetcher.clone());
             let handle = self.polls.spawn(async move {
                 let report = poll::poll_feed(&ctx, &fetcher, index).await;
-                let matches = report.outcome.as_ref().map_or(0, |p| p.matches.len());
-                (report.next_due, matches)
+                let polled = report.outcome.as_ref().ok();
+                let matches = polled.map_or(0, |p| p.matches.len());
+                let retry_at = polled.and_then(|p| p.articles.retry_at);
+                (report.next_due, matches, retry_at)
             });
             self.poll_tasks.insert(handle.id(), (id, self.version));
         }
@@ -270,6 +287,10 @@ impl Daemon {
                 Ok(Ran::next(Some(ctx.clock.now() + to_chrono(wait))))
             }
         });
+        self.article_retries.start_if_due(now, || {
+            let (ctx, fetcher) = (Arc::clone(ctx), self.fetcher.clone());
+            async move { article_retry::run(&ctx, &fetcher).await }
+        });
         if !self.older_polls_in_flight() {
             self.backfill.start_if_due(now, || {
                 let ctx = Arc::clone(ctx);
@@ -303,6 +324,7 @@ impl Daemon {
             self.outbox.wake_at(),
             self.alerts.wake_at(),
             self.retention.wake_at(),
+            self.article_retries.wake_at(),
             backfill,
         ]
         .into_iter()
@@ -316,18 +338,27 @@ impl Daemon {
         let jobs = self.alerts.in_flight()
             + self.outbox.in_flight()
             + self.retention.in_flight()
-            + self.backfill.in_flight();
+            + self.backfill.in_flight()
+            + self.article_retries.in_flight();
         !self.polls.is_empty() || !self.digest_runs.is_empty() || jobs > 0
     }
 
     fn poll_done(&mut self, done: Result<(task::Id, PollDone), JoinError>) {
-        let (task, next_due, matches) = match done {
-            Ok((task, (next_due, matches))) => (task, next_due, matches),
+        let (task, next_due, matches, retry_at) = match done {
+            Ok((task, (next_due, matches, retry_at))) => (task, next_due, matches, retry_at),
             Err(e) => {
                 tracing::error!(target: LOG_TARGET, error = %e, "a poll task failed; the feed is retried later");
-                (e.id(), self.clock.now() + chrono::Duration::minutes(5), 0)
+                (
+                    e.id(),
+                    self.clock.now() + chrono::Duration::minutes(5),
+                    0,
+                    None,
+                )
             }
         };
+        if let Some(at) = retry_at {
+            self.article_retries.due_by(at);
+        }
         if let Some((id, _)) = self.poll_tasks.remove(&task) {
             self.timetable.feed_done(id, next_due);
         }
@@ -392,8 +423,10 @@ impl Daemon {
         // for. A message being sent is waited for too (its SMTP timeout bounds it): cut off
         // between the server's acceptance and being marked sent, it would go out twice. The
         // outbox sends no further message once stopping is set. A backfill is cut off: it
-        // is repeated at the next start, and each of its batches is one transaction.
+        // is repeated at the next start, and each of its batches is one transaction; so
+        // are articles being fetched again, each recorded in a transaction of its own.
         self.backfill.abort();
+        self.article_retries.abort();
         let polls_drained = async { while self.polls.join_next().await.is_some() {} };
         if tokio::time::timeout(SHUTDOWN_GRACE, polls_drained)
             .await
@@ -407,6 +440,7 @@ impl Daemon {
         // Stops between two batches once stopping is set.
         self.retention.finish().await;
         self.backfill.finish().await;
+        self.article_retries.finish().await;
         // Dropping the JoinSets aborts what is left; a store write already on the blocking
         // pool still finishes its transaction, so nothing is left half-written.
     }

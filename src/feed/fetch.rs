@@ -8,6 +8,10 @@
 //! conditional headers belong on every hop, and a loop deserves a readable reason.
 //! Besides the bytes, a response brings hints for the scheduler: how long it may be
 //! cached, and for a refusal (429, 503) when to come back.
+//!
+//! The articles behind items' links come through the same client ([`Fetcher::fetch_page`]):
+//! the same timeout, size cap, redirect rules and User-Agent, asking for HTML, and leaving
+//! the body of a PDF, image or video unread.
 
 use std::time::{Duration, SystemTime};
 
@@ -27,6 +31,8 @@ const MAX_REDIRECTS: usize = 10;
 const MAX_FRESH_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Longest `Retry-After` honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+/// What a page fetch asks for: HTML, or whatever the link is.
+const PAGE_ACCEPT: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5";
 
 /// Validators remembered from the last successful fetch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,6 +73,22 @@ pub enum Fetched {
         /// The Content-Type header as sent, for its charset; `None` for `file://`.
         content_type: Option<String>,
     },
+}
+
+/// What a page fetch brought back ([`Fetcher::fetch_page`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    /// A body that may be HTML: its Content-Type says so, or says nothing.
+    Body {
+        bytes: Vec<u8>,
+        /// The Content-Type header as sent, for its charset.
+        content_type: Option<String>,
+        /// Where the redirects, if any, ended.
+        url: Url,
+    },
+    /// A page of another type (a PDF, an image, a video), by its Content-Type; its body
+    /// was not read.
+    Other { content_type: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -174,8 +196,49 @@ impl Fetcher {
             .unwrap_or(Err(FetchError::Timeout(self.timeout)))
     }
 
+    /// Fetches the page at `url` (http or https), as [`Fetcher::fetch`] fetches a feed but
+    /// unconditionally and asking for HTML. A body whose Content-Type is neither HTML nor
+    /// missing is not read: the answer is then [`Page::Other`].
+    pub async fn fetch_page(&self, url: &Url) -> Result<Page, FetchError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(FetchError::Other(format!(
+                "a `{}:` link is not a web page",
+                url.scheme()
+            )));
+        }
+        tokio::time::timeout(self.timeout, self.fetch_page_untimed(url))
+            .await
+            .unwrap_or(Err(FetchError::Timeout(self.timeout)))
+    }
+
+    async fn fetch_page_untimed(&self, url: &Url) -> Result<Page, FetchError> {
+        let accept = Some(HeaderValue::from_static(PAGE_ACCEPT));
+        let (response, _) = self.follow(url, &Validators::default(), accept).await?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(refusal(status, response.headers()));
+        }
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        if let Some(other) = content_type.as_deref().filter(|t| !may_be_html(t)) {
+            return Ok(Page::Other {
+                content_type: other.to_string(),
+            });
+        }
+        let url = response.url().clone();
+        let bytes = self.read_body(response).await?;
+        Ok(Page::Body {
+            bytes,
+            content_type,
+            url,
+        })
+    }
+
     async fn fetch_http(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
-        let (mut response, moved_permanently_to) = self.follow(url, validators).await?;
+        let (response, moved_permanently_to) = self.follow(url, validators, None).await?;
         let status = response.status();
         let headers = response.headers();
         let header = |name| {
@@ -201,19 +264,20 @@ impl Fetcher {
             });
         }
         if !status.is_success() {
-            let retry_after = match status {
-                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => headers
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| retry_after(v, SystemTime::now())),
-                _ => None,
-            };
-            return Err(FetchError::Status {
-                status: status.as_u16(),
-                reason: status.canonical_reason().map(str::to_string),
-                retry_after,
-            });
+            return Err(refusal(status, headers));
         }
+        let bytes = self.read_body(response).await?;
+        Ok(Fetched::Body {
+            status: Some(status.as_u16()),
+            bytes,
+            validators,
+            hints,
+            content_type,
+        })
+    }
+
+    /// The body of `response`, up to the size cap (counted as it is decompressed).
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, FetchError> {
         let announced = response.content_length();
         if announced.is_some_and(|len| len > self.max_body_bytes) {
             return Err(FetchError::TooLarge(self.max_body_bytes));
@@ -227,21 +291,17 @@ impl Fetcher {
             }
             bytes.extend_from_slice(&chunk);
         }
-        Ok(Fetched::Body {
-            status: Some(status.as_u16()),
-            bytes,
-            validators,
-            hints,
-            content_type,
-        })
+        Ok(bytes)
     }
 
-    /// Requests `url` and follows its redirects. Returns the final response and, when the
-    /// chain began with permanent redirects, the URL reached at the end of that run.
+    /// Requests `url` and follows its redirects, with `accept` instead of the feeds'
+    /// `Accept` when given. Returns the final response and, when the chain began with
+    /// permanent redirects, the URL reached at the end of that run.
     async fn follow(
         &self,
         url: &Url,
         validators: &Validators,
+        accept: Option<HeaderValue>,
     ) -> Result<(reqwest::Response, Option<Url>), FetchError> {
         let mut current = url.clone();
         let mut visited = vec![without_userinfo(&current)];
@@ -249,6 +309,9 @@ impl Fetcher {
         let mut still_permanent = true;
         loop {
             let mut request = self.client.get(current.clone());
+            if let Some(accept) = &accept {
+                request = request.header(ACCEPT, accept.clone());
+            }
             if let Some(etag) = &validators.etag {
                 request = request.header(IF_NONE_MATCH, etag);
             }
@@ -364,6 +427,32 @@ fn caused_by_tls(error: &(dyn std::error::Error + 'static)) -> bool {
         };
     }
     false
+}
+
+/// A response that is not a success, as the error it is; a 429 or 503 with the pause its
+/// `Retry-After` asks for.
+fn refusal(status: StatusCode, headers: &HeaderMap) -> FetchError {
+    let retry_after = match status {
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry_after(v, SystemTime::now())),
+        _ => None,
+    };
+    FetchError::Status {
+        status: status.as_u16(),
+        reason: status.canonical_reason().map(str::to_string),
+        retry_after,
+    }
+}
+
+/// Whether a page of this Content-Type may be an HTML document: HTML or XHTML. Anything
+/// else (a PDF, an image, a video, a download) is not read.
+fn may_be_html(content_type: &str) -> bool {
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    mime.is_empty()
+        || mime.eq_ignore_ascii_case("text/html")
+        || mime.eq_ignore_ascii_case("application/xhtml+xml")
 }
 
 /// An error with its causes, because reqwest's own message ("error sending request") hides
@@ -588,6 +677,28 @@ mod tests {
         let ftp = hop("ftp://feeds.example.org/feed.xml").unwrap_err();
         assert_eq!(ftp.kind(), "redirect");
         assert!(ftp.to_string().contains("`ftp:`"), "{ftp}");
+    }
+
+    #[test]
+    fn only_html_or_an_unnamed_type_is_read_as_a_page() {
+        for read in [
+            "text/html",
+            "text/html; charset=utf-8",
+            "TEXT/HTML",
+            "application/xhtml+xml",
+            "",
+        ] {
+            assert!(may_be_html(read), "{read:?}");
+        }
+        for unread in [
+            "application/pdf",
+            "image/jpeg",
+            "video/mp4",
+            "application/octet-stream",
+            "text/plain",
+        ] {
+            assert!(!may_be_html(unread), "{unread:?}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
+use super::articles::{self, ArticleNotes, ArticleStatus};
 use super::items::{self, NewMatch, Retitle};
 use super::retention;
 use super::{Result, Store, from_unix, to_unix};
@@ -29,6 +30,9 @@ pub struct FetchState {
     pub refresh_hint: Option<Duration>,
     pub failing_since: Option<DateTime<Utc>>,
     pub location: Location,
+    /// Whether a poll of the feed has ever succeeded: until one has, a poll is its first
+    /// and brings its backlog.
+    pub succeeded_before: bool,
 }
 
 /// Where a feed is polled, and what its permanent redirects say.
@@ -104,6 +108,7 @@ pub struct FeedStatus {
     pub items_seen: i64,
     #[serde(flatten)]
     pub location: Location,
+    pub articles: ArticleStatus,
 }
 
 impl serde::Serialize for Location {
@@ -211,7 +216,7 @@ impl Store {
             .query_row(
                 "SELECT etag, last_modified, body_hash, next_due_at, consecutive_failures,
                         interval_secs, refresh_hint_secs, failing_since,
-                        fetch_url, moved_to, moved_since
+                        fetch_url, moved_to, moved_since, last_success_at IS NOT NULL
                  FROM feeds WHERE id = ?1",
                 [feed],
                 |r| {
@@ -229,6 +234,7 @@ impl Store {
                             moved_to: r.get(9)?,
                             moved_since: r.get::<_, Option<i64>>(10)?.map(from_unix),
                         },
+                        succeeded_before: r.get(11)?,
                     })
                 },
             )
@@ -287,6 +293,7 @@ impl Store {
 
     /// Every feed the store knows, configured or not, by name.
     pub fn feed_statuses(&self) -> Result<Vec<FeedStatus>> {
+        let mut articles = self.article_statuses()?;
         let mut stmt = self.conn.prepare(
             "SELECT id, name, url, polls, last_polled_at, last_success_at, last_new_item_at,
                     last_status, last_error_kind, last_error, last_error_at,
@@ -321,15 +328,20 @@ impl Store {
                     moved_to: r.get(18)?,
                     moved_since: time(r, 19)?,
                 },
+                articles: ArticleStatus::default(),
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut statuses: Vec<FeedStatus> = rows.collect::<rusqlite::Result<_>>()?;
+        for status in &mut statuses {
+            status.articles = articles.remove(&status.id).unwrap_or_default();
+        }
+        Ok(statuses)
     }
 }
 
 /// One feed's poll, ready to be written ([`Store::record_poll`]): the feed's row after it,
 /// the items new to the feed, the matches found in them (`NewMatch::item` indexes
-/// `items`), and the titles edited in place.
+/// `items`), the titles edited in place, and what the items' articles came to.
 #[derive(Debug, Clone)]
 pub struct FeedPoll {
     pub feed: FeedId,
@@ -337,6 +349,7 @@ pub struct FeedPoll {
     pub items: Vec<Item>,
     pub matches: Vec<NewMatch>,
     pub edits: Vec<Retitle>,
+    pub articles: ArticleNotes,
 }
 
 fn record_one(tx: &rusqlite::Connection, poll: &FeedPoll) -> Result<Vec<i64>> {
@@ -346,10 +359,12 @@ fn record_one(tx: &rusqlite::Connection, poll: &FeedPoll) -> Result<Vec<i64>> {
         items,
         matches,
         edits,
+        articles,
     } = poll;
     let feed = *feed;
-    let sightings = items::record_sightings(tx, feed, items, record.at)?;
+    let sightings = items::record_sightings(tx, feed, items, &articles.read, record.at)?;
     let match_ids = items::insert_matches(tx, &sightings, matches, record.at)?;
+    articles::record_notes(tx, feed, &sightings, articles, record.at)?;
     items::retitle(tx, edits)?;
     let now = to_unix(record.at);
     tx.execute(

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use sha2::{Digest, Sha256};
 
-use super::columns::{json_column, outlets_of};
+use super::columns::{self, json_column, outlets_of};
 use super::{FeedId, Result, Store, from_unix, to_unix};
 use crate::dedup::{Text, article_link, global_guid, title_key};
 use crate::model::{Item, MatchRecord, Snippet};
@@ -121,11 +121,13 @@ impl Store {
 
 /// Records a sighting of each item in `feed`: of the article the store already holds
 /// when it is one, else of a new item. `None` where the feed already had the item (also
-/// within this same batch).
+/// within this same batch). The items at the indices `articles` have their article's text
+/// as body, which is stored compressed.
 pub(super) fn record_sightings(
     conn: &Connection,
     feed: FeedId,
     items: &[Item],
+    articles: &[usize],
     now: DateTime<Utc>,
 ) -> Result<Vec<Option<Sighting>>> {
     let mut sighted = conn.prepare_cached(
@@ -142,7 +144,7 @@ pub(super) fn record_sightings(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
     let mut out = Vec::with_capacity(items.len());
-    for item in items {
+    for (index, item) in items.iter().enumerate() {
         if known
             .query_row(params![feed, item.identity], |_| Ok(()))
             .optional()?
@@ -165,7 +167,7 @@ pub(super) fn record_sightings(
                     item.guid,
                     item.link,
                     item.title,
-                    item.body,
+                    columns::stored_body(&item.body, articles.contains(&index)),
                     item.published.map(to_unix),
                     to_unix(now),
                     keys.link,
@@ -274,7 +276,7 @@ fn same_article(
 
 /// A stored item compared with a new one: id, title key, text and time.
 fn candidate(r: &Row) -> rusqlite::Result<(i64, Option<String>, String, i64)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    Ok((r.get(0)?, r.get(1)?, columns::body(r, 2)?, r.get(3)?))
 }
 
 /// The first stored item selected by `sql` with `keys` (what [`candidate`] reads, newest
@@ -441,7 +443,7 @@ impl<'a> Keys<'a> {
 
 /// The 64-bit hash under which a key is indexed: the first eight bytes of its SHA-256, the
 /// same in every version (it is stored), and not one a feed can aim collisions at.
-fn key_hash(key: &str) -> i64 {
+pub(super) fn key_hash(key: &str) -> i64 {
     let digest = Sha256::digest(key.as_bytes());
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);

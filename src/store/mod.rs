@@ -5,7 +5,7 @@
 //! `spawn_blocking` and never hold the store across an `.await`.
 //!
 //! Queries are split by table group: [`feeds`], [`items`] (items, their sightings in
-//! feeds, and matches), [`stories`], [`digests`] (digest state and recipients),
+//! feeds, and matches), [`articles`] (items' articles, their retries and counts), [`stories`], [`digests`] (digest state and recipients),
 //! [`outbox`] (messages, from committed to sent) and [`watchlists`] (which watchlist
 //! definitions have been matched against recent items); [`retention`] prunes what is
 //! old, and [`columns`] reads back the values that do not fit one SQL type.
@@ -30,12 +30,14 @@ macro_rules! sighted_feeds {
     };
 }
 
+mod articles;
 mod columns;
 mod digests;
 mod feeds;
 mod items;
 mod outbox;
 mod retention;
+mod site_lines;
 mod stories;
 mod watchlists;
 
@@ -46,6 +48,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
+pub use articles::{
+    ArticleMatch, ArticleNotes, ArticleResult, ArticleStatus, DueArticle, Retried, RetryLater,
+};
 pub use feeds::{
     Condition, FeedId, FeedPoll, FeedStatus, FetchState, Location, PollOutcome, PollRecord,
 };
@@ -70,6 +75,8 @@ pub(crate) static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
             include_str!("../../migrations/0009_items_key_hashes.sql"),
             |tx: &rusqlite::Transaction| items::fill_article_keys(tx).map_err(Into::into),
         ),
+        M::up(include_str!("../../migrations/0010_articles.sql")),
+        M::up(include_str!("../../migrations/0011_site_lines.sql")),
     ]
 });
 
@@ -215,6 +222,7 @@ pub(crate) mod tests {
             items: Vec::new(),
             matches: Vec::new(),
             edits: Vec::new(),
+            articles: ArticleNotes::default(),
         }
     }
 
@@ -231,6 +239,7 @@ pub(crate) mod tests {
                 adaptive: false,
             },
             tags: Vec::new(),
+            articles: crate::config::Articles::DEFAULT,
         }
     }
 

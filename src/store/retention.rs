@@ -31,6 +31,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
+use super::site_lines::prune_site_lines;
 use super::{Result, Store, to_unix};
 use crate::config::DigestSettings;
 
@@ -242,6 +243,11 @@ impl Store {
                     "DELETE FROM stories WHERE id IN (SELECT value FROM json_each(?1))",
                     [json(&ids)],
                 )?;
+                if ids.len() < pruning.batch {
+                    // The last batch: the site furniture not seen since unmatched items
+                    // went goes with them.
+                    prune_site_lines(&tx, pruning.items_before)?;
+                }
                 ids
             }
             Stage::Done => Vec::new(),
@@ -354,6 +360,10 @@ fn delete_items(tx: &Transaction, ids: &[i64], pruned: &mut Pruned) -> Result<()
     )?;
     tx.execute(
         &format!("DELETE FROM story_queue WHERE item_id IN {ITEMS}"),
+        [&ids],
+    )?;
+    tx.execute(
+        &format!("DELETE FROM article_retries WHERE item_id IN {ITEMS}"),
         [&ids],
     )?;
     pruned.sightings += tx.execute(

@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, TransactionBehavior, params};
 
-use super::columns::{json_column, outlets_of};
+use super::columns::{body, json_column, outlets_of};
 use super::{Result, Store, from_unix, to_unix};
 use crate::model::{EarlierCoverage, Story, StoryItem};
 use crate::story::{Features, StoryId, StoryIndex};
@@ -207,7 +207,7 @@ fn rebuild_index(conn: &Connection, window: Duration) -> Result<StoryIndex> {
             window_start,
             LEARN_ITEMS
         ],
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        |r| Ok((r.get::<_, String>(0)?, body(r, 1)?)),
     )?;
     for row in rows {
         let (title, body) = row?;
@@ -222,7 +222,7 @@ fn rebuild_index(conn: &Connection, window: Duration) -> Result<StoryIndex> {
         Ok((
             r.get::<_, StoryId>(0)?,
             r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
+            body(r, 2)?,
             r.get::<_, i64>(3)?,
             outlet(r.get(4)?, r.get(5)?),
         ))
@@ -284,7 +284,7 @@ fn group_queued(
             Ok((
                 r.get(0)?,
                 r.get(1)?,
-                r.get(2)?,
+                body(r, 2)?,
                 r.get(3)?,
                 outlet(r.get(4)?, r.get(5)?),
             ))
@@ -402,6 +402,7 @@ mod tests {
                 items: items.to_vec(),
                 matches,
                 edits: Vec::new(),
+                articles: Default::default(),
             })
             .unwrap()
     }

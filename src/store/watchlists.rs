@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
+use super::columns::body;
 use super::items::{MatchRow, insert_match};
 use super::{FeedId, Result, Store, from_unix, to_unix};
 use crate::model::Snippet;
@@ -74,7 +75,7 @@ impl Store {
                 Ok(RecentItem {
                     id: r.get(0)?,
                     title: r.get(1)?,
-                    body: r.get(2)?,
+                    body: body(r, 2)?,
                     first_seen_at: from_unix(r.get(3)?),
                     feeds: serde_json::from_str(&feeds).unwrap_or_default(),
                 })
@@ -194,6 +195,7 @@ mod tests {
                     items: vec![item(hour)],
                     matches: Vec::new(),
                     edits: Vec::new(),
+                    articles: Default::default(),
                 })
                 .unwrap();
         }

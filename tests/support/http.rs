@@ -9,7 +9,7 @@
 //! | `/{file}`                | the file, with `ETag`, `Last-Modified`, 304 on a match, or 404 |
 //! | `/status/{code}`         | that status (200–599) and a one-line body; `?retry_after=V` adds `Retry-After: V` (V percent-decoded, so an HTTP-date fits) |
 //! | `/hang`                  | reads the request and never answers (until the server stops) |
-//! | `/trickle`               | 200 and headers at once, then one body byte a second, forever |
+//! | `/trickle`               | 200 and headers at once, then one body byte a second, forever; `?type=T` sends `Content-Type: T` (percent-decoded) instead of RSS's |
 //! | `/slow/{secs}/{file}`    | waits `secs` (fractions allowed), then serves `file`          |
 //! | `/redirect/{n}/{file}`   | `301` n times (the last one to `/{file}`), then the file      |
 //! | `/temporary/{file}`      | `302` to `/{file}`                                            |
@@ -19,7 +19,9 @@
 //! | `/cache/{secs}/{file}`   | the file with `Cache-Control: max-age={secs}`                 |
 //! | `/expires/{secs}/{file}` | the file with `Expires` set `secs` after its `Date`           |
 //! | `/typed/{type}/{file}`   | the file with `Content-Type: {type}`, `type` percent-decoded (`text%2Fxml%3B%20charset%3Dlatin1`) |
-//! | `/bomb/{megabytes}`      | gzip that inflates to that many MiB (`1024` is a gigabyte) of an RSS head and spaces, about 1 KiB sent per MiB |
+//! | `/bomb/{megabytes}`      | gzip that inflates to that many MiB (`1024` is a gigabyte) of an RSS head and spaces, about 1 KiB sent per MiB; `?type=T` as for `/trickle` |
+//! | `/huge/{megabytes}`      | 200, an HTML page of that many MiB announced in `Content-Length` and sent as fast as the client reads, made as it goes (never held) |
+//! | `/endless`               | 200, an HTML page sent chunked as fast as the client reads, without end |
 //!
 //! Written on bare tokio rather than axum: `/hang` and `/trickle` need control below a
 //! response body (a body that yields a byte a second needs a `Stream` or
@@ -431,6 +433,8 @@ enum Body {
     Bytes(Vec<u8>),
     Hang,
     Trickle,
+    /// HTML made as it is sent: this many bytes, announced, or chunked without end.
+    Endless(Option<u64>),
 }
 
 struct Reply {
@@ -496,9 +500,24 @@ fn route(state: &State, request: &Request) -> Reply {
         },
         ["trickle"] => Reply {
             status: 200,
-            headers: vec![("Content-Type", "application/rss+xml".to_string())],
+            headers: vec![("Content-Type", typed(request, "application/rss+xml"))],
             body: Body::Trickle,
             delay: None,
+        },
+        ["endless"] => Reply {
+            status: 200,
+            headers: vec![("Content-Type", "text/html".to_string())],
+            body: Body::Endless(None),
+            delay: None,
+        },
+        ["huge", megabytes] => match megabytes.parse::<u64>() {
+            Ok(megabytes) => Reply {
+                status: 200,
+                headers: vec![("Content-Type", "text/html".to_string())],
+                body: Body::Endless(Some(megabytes << 20)),
+                delay: None,
+            },
+            Err(_) => Reply::text(400, "bad size\n"),
         },
         ["loop"] => Reply::redirect("/loop".to_string()),
         ["status", code] => status_reply(code, request),
@@ -563,7 +582,7 @@ fn route(state: &State, request: &Request) -> Reply {
         ["bomb", megabytes] => match megabytes.parse::<u64>() {
             Ok(megabytes) if megabytes <= 4096 => {
                 let mut reply = Reply::text(200, "");
-                reply.set_header("Content-Type", "application/rss+xml".to_string());
+                reply.set_header("Content-Type", typed(request, "application/rss+xml"));
                 reply.set_header("Content-Encoding", "gzip".to_string());
                 reply.body = Body::Bytes(gzip_bomb(megabytes << 20));
                 reply
@@ -572,6 +591,13 @@ fn route(state: &State, request: &Request) -> Reply {
         },
         _ => serve_file(state, path, request, Encoding::Identity),
     }
+}
+
+/// The Content-Type a request asks for with `?type=` (percent-decoded), else `default`.
+fn typed(request: &Request, default: &str) -> String {
+    request
+        .query_param("type")
+        .map_or_else(|| default.to_string(), percent_decode)
 }
 
 fn status_reply(code: &str, request: &Request) -> Reply {
@@ -710,7 +736,8 @@ async fn write_reply(
         Body::Bytes(bytes) if !bodiless_status => {
             head.push_str(&format!("Content-Length: {}\r\n", bytes.len()));
         }
-        Body::Trickle => head.push_str("Transfer-Encoding: chunked\r\n"),
+        Body::Trickle | Body::Endless(None) => head.push_str("Transfer-Encoding: chunked\r\n"),
+        Body::Endless(Some(length)) => head.push_str(&format!("Content-Length: {length}\r\n")),
         _ => {}
     }
     if !keep_alive {
@@ -722,9 +749,37 @@ async fn write_reply(
     match reply.body {
         Body::Bytes(bytes) if send_body => conn.write_all(&bytes).await?,
         Body::Trickle if send_body => trickle(conn).await?,
+        Body::Endless(length) if send_body => endless(conn, length).await?,
         _ => {}
     }
     conn.flush().await
+}
+
+/// An HTML page of `length` bytes (chunked and without end when `None`), written as fast
+/// as the client reads it until it goes away.
+async fn endless(conn: &mut BufReader<TcpStream>, length: Option<u64>) -> io::Result<()> {
+    let paragraph = b"<p>Filler paragraph of a page that never ends. </p>\n".repeat(1260);
+    let mut sent = 0u64;
+    if length.is_none() {
+        conn.write_all(b"1b\r\n<!DOCTYPE html><html><body>\r\n")
+            .await?;
+    }
+    loop {
+        let chunk = match length {
+            Some(length) if sent >= length => return Ok(()),
+            Some(length) => &paragraph[..paragraph.len().min((length - sent) as usize)],
+            None => &paragraph[..],
+        };
+        if length.is_none() {
+            conn.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                .await?;
+            conn.write_all(chunk).await?;
+            conn.write_all(b"\r\n").await?;
+        } else {
+            conn.write_all(chunk).await?;
+        }
+        sent += chunk.len() as u64;
+    }
 }
 
 /// One chunk of one byte a second until the client goes away or the server stops.

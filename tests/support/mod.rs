@@ -1,5 +1,6 @@
 //! Real servers on loopback for the integration tests: an HTTP server that serves feed
-//! files ([`FeedServer`]) and an SMTP server that speaks the protocol ([`SmtpServer`]).
+//! files ([`FeedServer`]) and an SMTP server that speaks the protocol ([`SmtpServer`]);
+//! [`articles`] makes the feed server a news site with article pages.
 //!
 //! Each test file pulls this in with `mod support;`. Not every test uses every helper,
 //! hence the `dead_code` allowance below.
@@ -11,6 +12,7 @@
 //! Dropping a server stops its thread and closes every connection it holds.
 #![allow(dead_code, unused_imports)]
 
+pub mod articles;
 mod background;
 pub mod fixtures;
 pub mod http;
