@@ -199,3 +199,46 @@ fn a_gzip_compressed_page_is_read() {
     let lines = json_lines(&output);
     assert!(lines[0]["text"].as_str().unwrap().contains("Incirlik"));
 }
+
+#[test]
+fn the_furniture_the_daemon_learned_of_a_site_is_left_out_as_matching_leaves_it_out() {
+    let http = serve();
+    let url = http.url("html/news.html");
+    let work = tempfile::tempdir().unwrap();
+    let config = write_config(work.path(), "");
+    let read = |config: &Path| {
+        let output = newshound(config, &["extract", "--json", &url]);
+        assert!(output.status.success(), "{output:?}");
+        json_lines(&output).remove(0)
+    };
+    // No database yet: nothing learned, the page reads as it does alone.
+    let alone = read(&config);
+    let text = alone["text"].as_str().unwrap();
+    let paragraph = text
+        .split("\n\n")
+        .find(|p| p.starts_with("The defence ministry"))
+        .expect("the paragraph")
+        .to_string();
+
+    // The daemon has seen that paragraph on five other pages of the site.
+    let mut store = newshound::store::Store::open(&work.path().join("newshound.db")).unwrap();
+    let line = newshound::article::furniture::fingerprint(&paragraph).unwrap();
+    let learned = newshound::article::furniture::Learned {
+        site: "127.0.0.1".into(),
+        line,
+        pages: 5,
+    };
+    store
+        .record_site_lines(&[learned], chrono::Utc::now())
+        .unwrap();
+    drop(store);
+    let stripped = read(&config);
+    let text = stripped["text"].as_str().unwrap();
+    assert!(!text.contains("The defence ministry"), "{text}");
+    assert!(text.contains("stationed near Incirlik"), "{text}");
+    let words = |v: &serde_json::Value| v["words"].as_u64().unwrap() as usize;
+    assert_eq!(
+        words(&stripped),
+        words(&alone) - paragraph.split_whitespace().count()
+    );
+}

@@ -6,25 +6,33 @@
 //! there is no configuration file. Each input stands on its own: one that cannot be read,
 //! is not HTML, or whose main text is not an article (a consent wall, a paywall stub)
 //! gets its error, the others still print, and the exit code is 1 at the end.
+//!
+//! When the configuration's database exists, the furniture the daemon has learned of each
+//! site is left out as the daemon leaves it out (nothing is learned here): the text is
+//! what matching would see.
 
 use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use serde_json::json;
 use url::Url;
 
+use crate::article::furniture::{self, Furniture};
 use crate::article::{self, Extracted};
 use crate::config::{self, Polling};
 use crate::feed::fetch::{Fetched, Fetcher, Validators};
+use crate::store::Store;
 
 pub(super) async fn extract(
     config: &Path,
     json: bool,
     inputs: &[String],
 ) -> anyhow::Result<ExitCode> {
-    let polling = polling(config)?;
+    let (polling, furniture) = settings(config)?;
+    let furniture = Arc::new(furniture);
     let mut fetcher = None;
     let mut failed = false;
     for input in inputs {
@@ -44,9 +52,16 @@ pub(super) async fn extract(
         };
         let result = match read {
             Ok((bytes, content_type, url)) => {
+                let furniture = Arc::clone(&furniture);
                 tokio::task::spawn_blocking(move || {
-                    article::read(&bytes, content_type.as_deref(), url.as_ref())
-                        .map_err(|e| e.to_string())
+                    let mut read = article::read(&bytes, content_type.as_deref(), url.as_ref())
+                        .map_err(|e| e.to_string())?;
+                    if let Some(site) = url.as_ref().and_then(furniture::site) {
+                        let stripped = furniture.strip(&site, &read.text);
+                        read.words = stripped.text.split_whitespace().count();
+                        read.text = stripped.text;
+                    }
+                    Ok(read)
                 })
                 .await?
             }
@@ -62,13 +77,23 @@ pub(super) async fn extract(
     })
 }
 
-/// The `[polling]` settings: the configuration's, or the defaults when the default
-/// configuration file is absent (a file named with `--config` must be there).
-fn polling(config: &Path) -> anyhow::Result<Polling> {
+/// The `[polling]` settings and the furniture learned so far: the configuration's and its
+/// database's, or the defaults and nothing when the default configuration file is absent
+/// (a file named with `--config` must be there; its database need not).
+fn settings(config: &Path) -> anyhow::Result<(Polling, Furniture)> {
     if config == Path::new(config::DEFAULT_PATH) && !config.exists() {
-        return Ok(Polling::default());
+        return Ok((Polling::default(), Furniture::default()));
     }
-    Ok(config::load(config)?.polling)
+    let settings = config::load(config)?;
+    let path = &settings.storage.path;
+    let furniture = if path.exists() {
+        let store = Store::open(path)
+            .with_context(|| format!("cannot open the database {}", path.display()))?;
+        Furniture::from_learned(store.site_lines()?)
+    } else {
+        Furniture::default()
+    };
+    Ok((settings.polling, furniture))
 }
 
 /// The input as a URL to fetch, when it is one (`http`, `https` or `file`); anything else
