@@ -152,6 +152,7 @@ fn item(n: usize, at: DateTime<Utc>) -> Item {
         title: format!("{topic} ({n})"),
         body: format!("{topic}: report number {n}, with the details of the day. ").repeat(8),
         published: Some(at),
+        has_content: false,
     }
 }
 

@@ -19,6 +19,10 @@ pub struct Item {
     /// What a query looks at besides the title: summary and content, as plain text.
     pub body: String,
     pub published: Option<DateTime<Utc>>,
+    /// Whether the feed gave the item a content element (RSS `content:encoded`, Atom
+    /// `content`, JSON Feed `content_html`/`content_text`) rather than a summary alone:
+    /// where feeds that carry whole articles put them. Not stored.
+    pub has_content: bool,
 }
 
 /// A short piece of an item's text around the first hit, with the byte ranges (into

@@ -128,6 +128,23 @@ async fn teasers_and_titles_are_read_in_full_and_whole_articles_and_never_are_no
             "articles/daemon-untouched.html",
             Some(&whole_article()),
             1,
+        )
+        .in_content()],
+    );
+    // As long, but a description: an excerpt, however long, and the article is read.
+    std::fs::copy(
+        site.dir.path().join("articles/daemon-sinop.html"),
+        site.dir.path().join("articles/daemon-excerpt.html"),
+    )
+    .unwrap();
+    let excerpt = site.feed(
+        "excerpt.rss",
+        &[Entry::new(
+            "excerpt-1",
+            "Convoys leave the coast",
+            "articles/daemon-excerpt.html",
+            Some(&whole_article()),
+            1,
         )],
     );
     let quiet = site.feed(
@@ -144,6 +161,7 @@ async fn teasers_and_titles_are_read_in_full_and_whole_articles_and_never_are_no
         ("wire", wire, ""),
         ("review", review, ""),
         ("long", long, ""),
+        ("excerpt", excerpt, ""),
         ("quiet", quiet, "full_text = \"never\""),
     ];
     let reports = poll(settings(work.path(), "", &feeds)).await;
@@ -166,6 +184,11 @@ async fn teasers_and_titles_are_read_in_full_and_whole_articles_and_never_are_no
     assert_eq!(review.articles.read, 1);
     assert_eq!(review.matches.len(), 1);
     assert_eq!(review.matches[0].watchlist, "nato");
+    // A long description is an excerpt: the article behind it is read, and matched.
+    let excerpt = polled(&reports, "excerpt");
+    assert_eq!(excerpt.articles.read, 1);
+    assert_eq!(excerpt.matches.len(), 1, "{:?}", excerpt.matches);
+    assert_eq!(excerpt.matches[0].watchlist, "s400");
     // Nothing for the feed that carries the article, nor for `never`.
     for name in ["long", "quiet"] {
         let p = polled(&reports, name);
@@ -175,9 +198,10 @@ async fn teasers_and_titles_are_read_in_full_and_whole_articles_and_never_are_no
     }
     assert_eq!(site.requests_for("articles/daemon-sinop.html"), 1);
     assert_eq!(site.requests_for("articles/daemon-brussels.html"), 1);
+    assert_eq!(site.requests_for("articles/daemon-excerpt.html"), 1);
     assert_eq!(
         site.article_requests().len(),
-        2,
+        3,
         "{:?}",
         site.article_requests()
     );
@@ -188,7 +212,7 @@ async fn teasers_and_titles_are_read_in_full_and_whole_articles_and_never_are_no
     // Polled again: nothing is new, nothing is fetched.
     site.http.reset_log();
     let reports = poll(settings(work.path(), "", &feeds)).await;
-    for name in ["wire", "review", "long", "quiet"] {
+    for name in ["wire", "review", "long", "excerpt", "quiet"] {
         assert_eq!(polled(&reports, name).new_items, 0);
     }
     assert!(

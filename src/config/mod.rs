@@ -132,7 +132,8 @@ pub struct Polling {
 /// the item's body for matching, snippets and stories (`full_text`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FullText {
-    /// When the feed's own text for the item is short: a teaser, or nothing.
+    /// Unless the feed carries the whole article: its text for the item is long, given as
+    /// the item's content (not a summary alone), and not cut with "Read more" or "…".
     Auto,
     Always,
     Never,

@@ -32,8 +32,20 @@ use crate::store::{ArticleNotes, ArticleResult, RetryLater};
 /// is fetched. In the shared corpus of real feeds, teaser feeds run a median of 6 to 66
 /// words an item (NYT 25, Reuters 39, Le Monde 25, Spiegel 30; the longest item 114) and
 /// excerpts cut with "Continue reading" about 130, while feeds that carry the article run
-/// a median of 190 to 1,100.
+/// a median of 190 to 1,100, and put it in a content element: of the 18 well-formed feeds
+/// there whose items run 150 words or more, 17 do (`content:encoded`, Atom `content`).
 pub(super) const TEASER_WORDS: usize = 150;
+/// The last line of an excerpt, lowercased: the feed cut the article there.
+const EXCERPT_ENDS: [&str; 8] = [
+    "read more",
+    "continue reading",
+    "keep reading",
+    "read the full",
+    "read full",
+    "full story",
+    "full article",
+    "(more",
+];
 /// At most this much of an article's text is kept: no article runs longer (a 15,000-word
 /// long read is about 100 KiB), and a page that does is not one article.
 const MAX_ARTICLE_BYTES: usize = 256 << 10;
@@ -196,8 +208,23 @@ fn wants(full_text: FullText, item: &Item) -> bool {
     match full_text {
         FullText::Never => false,
         FullText::Always => true,
-        FullText::Auto => item.body.split_whitespace().take(TEASER_WORDS).count() < TEASER_WORDS,
+        FullText::Auto => !carries_the_article(item),
     }
+}
+
+/// Whether the feed's text for `item` is the whole article: [`TEASER_WORDS`] or more,
+/// given as the item's content (not a summary alone, which is an excerpt however long),
+/// and not cut off with a "Read more" line or an ellipsis.
+fn carries_the_article(item: &Item) -> bool {
+    let body = item.body.trim_end();
+    let long = body.split_whitespace().take(TEASER_WORDS).count() >= TEASER_WORDS;
+    let last_line = body.rsplit('\n').next().unwrap_or_default().to_lowercase();
+    let cut = ["…", "...", "[…]", "[...]"]
+        .iter()
+        .any(|e| body.ends_with(e))
+        || (last_line.split_whitespace().count() <= 8
+            && EXCERPT_ENDS.iter().any(|e| last_line.contains(e)));
+    long && item.has_content && !cut
 }
 
 /// The item's link, if it is a web page's.
@@ -505,16 +532,42 @@ mod tests {
             title: "T".into(),
             body: body.into(),
             published,
+            has_content: false,
         }
     }
 
     #[test]
     fn auto_wants_the_article_of_a_teaser_not_of_a_whole_article() {
+        let content = |body: &str| Item {
+            has_content: true,
+            ..item(body, None)
+        };
         let teaser = "Word ".repeat(TEASER_WORDS - 1);
         let whole = "Word ".repeat(TEASER_WORDS);
-        assert!(wants(FullText::Auto, &item(&teaser, None)));
+        assert!(wants(FullText::Auto, &content(&teaser)));
         assert!(wants(FullText::Auto, &item("", None)));
-        assert!(!wants(FullText::Auto, &item(&whole, None)));
+        assert!(!wants(FullText::Auto, &content(&whole)));
+        // A long summary is an excerpt; so is content cut with "Read more" or "…".
+        assert!(wants(FullText::Auto, &item(&whole, None)));
+        assert!(wants(
+            FullText::Auto,
+            &content(&format!("{whole}\n\nRead more"))
+        ));
+        assert!(wants(
+            FullText::Auto,
+            &content(&format!("{whole}\n\nContinue reading \"Ankara\" »"))
+        ));
+        assert!(wants(
+            FullText::Auto,
+            &content(&format!("{whole} and so […]"))
+        ));
+        assert!(wants(FullText::Auto, &content(&format!("{whole} and so…"))));
+        // A last paragraph that merely mentions reading more is the article's.
+        let told = format!(
+            "{whole}\n\nThose who want to read more of the report can ask the ministry \
+             for its full text, which runs to forty pages."
+        );
+        assert!(!wants(FullText::Auto, &content(&told)));
         assert!(wants(FullText::Always, &item(&whole, None)));
         assert!(!wants(FullText::Never, &item("", None)));
         let mut mail = item("", None);

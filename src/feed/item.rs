@@ -64,6 +64,7 @@ pub(super) fn to_item(entry: Entry) -> Item {
         .unwrap_or_default();
     let published = entry.published.or(entry.updated);
     let identity = identity(guid.as_deref(), link.as_deref(), &title, published);
+    let has_content = !content.is_empty();
     let body = join_body(summary, content);
     Item {
         identity,
@@ -76,6 +77,7 @@ pub(super) fn to_item(entry: Entry) -> Item {
         },
         body,
         published,
+        has_content,
     }
 }
 

@@ -368,6 +368,7 @@ mod tests {
             title: format!("Report {n}"),
             body: body.to_string(),
             published: None,
+            has_content: false,
         }
     }
 

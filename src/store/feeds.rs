@@ -563,6 +563,7 @@ mod tests {
             title: format!("Report {n}"),
             body: format!("Text of report {n}."),
             published: None,
+            has_content: false,
         };
         let items = [vec![item(1)], vec![item(2)], vec![item(3)]];
         let matched = [NewMatch {

@@ -368,6 +368,7 @@ mod tests {
             }
             .to_string(),
             published: Some(at(hour)),
+            has_content: false,
         }
     }
 
@@ -546,6 +547,7 @@ mod tests {
             title: title.into(),
             body: text.into(),
             published: Some(at(1)),
+            has_content: false,
         };
         let items = [
             again(
@@ -587,6 +589,7 @@ mod tests {
             title: "Turkey tests S-400".into(),
             body: body.into(),
             published: Some(at(1)),
+            has_content: false,
         };
         let first = record(&mut store, ids[0], &[item(guid, "Radars near Sinop.")], 1);
         record(

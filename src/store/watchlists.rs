@@ -151,6 +151,7 @@ mod tests {
             title: format!("Report {n}"),
             body: format!("Text of report {n}."),
             published: None,
+            has_content: false,
         }
     }
 

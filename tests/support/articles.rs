@@ -18,6 +18,9 @@ pub struct Entry {
     pub link: Option<String>,
     /// The description; `None` for a title-only item.
     pub text: Option<String>,
+    /// Whether `text` goes in `content:encoded`, where feeds that carry whole articles
+    /// put them, rather than in the description.
+    pub content: bool,
     pub published: Option<DateTime<Utc>>,
 }
 
@@ -29,7 +32,16 @@ impl Entry {
             title: title.into(),
             link: Some(link.into()),
             text: text.map(str::to_string),
+            content: false,
             published: Some(Utc::now() - chrono::Duration::hours(hours_ago)),
+        }
+    }
+
+    /// The same item with its text as the item's content rather than its description.
+    pub fn in_content(self) -> Entry {
+        Entry {
+            content: true,
+            ..self
         }
     }
 }
@@ -83,10 +95,15 @@ impl Site {
                     .as_deref()
                     .map(|l| format!("<link>{}</link>", escape(&self.url(l))))
                     .unwrap_or_default();
+                let element = if e.content {
+                    "content:encoded"
+                } else {
+                    "description"
+                };
                 let text = e
                     .text
                     .as_deref()
-                    .map(|t| format!("<description>{}</description>", escape(t)))
+                    .map(|t| format!("<{element}>{}</{element}>", escape(t)))
                     .unwrap_or_default();
                 let date = e
                     .published
@@ -100,7 +117,8 @@ impl Site {
             })
             .collect();
         let rss = format!(
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel>\
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\" \
+             xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel>\
              <title>{file}</title><link>{}</link>\n{items}</channel></rss>\n",
             self.http.base_url()
         );

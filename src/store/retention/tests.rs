@@ -41,6 +41,7 @@ fn article(name: &str) -> Item {
         title: format!("{topic}: {name}"),
         body: format!("{topic}, the report {name} says, with details only {name} has."),
         published: None,
+        has_content: false,
     }
 }
 
