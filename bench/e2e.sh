@@ -53,13 +53,13 @@ SMTP_PORT=${SMTP_PORT:-2525}
 REPS=${REPS:-3}
 REPS_LARGE=${REPS_LARGE:-$REPS}
 REPS_PEER=${REPS_PEER:-1}
-PEER_N=${PEER_N-1000}
+# rss2email reads no articles: with full text it runs only when PEER_N is set.
+if [[ -n ${FULLTEXT:-} ]]; then PEER_N=${PEER_N-}; else PEER_N=${PEER_N-1000}; fi
 IDLE_SECONDS=${IDLE_SECONDS:-30}
 SEED=${SEED:-42}
 FULLTEXT=${FULLTEXT:-}
 [[ $FULLTEXT != 1 ]] || FULLTEXT=always
 if [[ -n $FULLTEXT ]]; then
-    PEER_N=${PEER_N-}
     REPORT=${REPORT:-$ROOT/bench/RESULTS-fulltext.md}
 fi
 REPORT=${REPORT:-$ROOT/bench/RESULTS.md}
