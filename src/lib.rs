@@ -17,7 +17,9 @@
 //!    article keys. All but `fetch` are pure. Beside it, [`article`] reads the page behind
 //!    an item's link: [`article::is_html`] and [`article::decode_html`] make its bytes HTML
 //!    text (by the feeds' charset rules), [`article::extract`] finds the title and the main
-//!    text without the page's furniture and judges whether it is an article at all. Pure.
+//!    text without the page's furniture and judges whether it is an article at all, and
+//!    [`article::furniture`] learns the lines that recur across a site's pages and leaves
+//!    them out of its next ones. Pure.
 //! 3. [`dedup`]: when two items from different feeds (or one feed, republished) are one
 //!    article. Pure.
 //! 4. [`watch`]: the query language. Parse, compile all watchlists into one automaton,

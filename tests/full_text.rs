@@ -179,6 +179,9 @@ async fn teasers_and_titles_are_read_in_full_and_whole_articles_and_never_are_no
         "{:?}",
         s400.snippet
     );
+    // The page's "Most read" sidebar and the video promo between its paragraphs name the
+    // NATO summit: they are not the article, and the nato watchlist does not match.
+    assert!(wire.matches.iter().all(|m| m.watchlist != "nato"));
     // A title-only item is read too.
     let review = polled(&reports, "review");
     assert_eq!(review.articles.read, 1);

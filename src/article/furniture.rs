@@ -27,9 +27,10 @@ const MAX_LINE_WORDS: usize = 100;
 /// Learned lines may take at most this share of a page's words; a page that would lose
 /// more is the same article read again under another link, not furniture.
 const MAX_DROPPED_SHARE: usize = 2;
-/// Lines remembered per site. Past it, the lines seen on one page only are forgotten
-/// (furniture is on every page and has been seen twice long before), then the rarest.
-const MAX_LINES_PER_SITE: usize = 4096;
+/// Lines remembered per site, about 20 KiB of memory: the lines of some 30 articles. Past
+/// it, the lines seen on one page only are forgotten (furniture is on most pages and has
+/// been seen twice long before; a bio, on one author's), then the rarest.
+const MAX_LINES_PER_SITE: usize = 1024;
 
 /// A line's fingerprint, as stored.
 pub type Fingerprint = i64;

@@ -2,10 +2,13 @@
 //! after [`is_html`] has told a page from a PDF, an image or a video), and that text →
 //! the article's title and main text with the page's furniture left out ([`extract`]),
 //! with a [`Verdict`] on whether it is an article at all (a consent wall, a paywall stub
-//! or a page of links is not).
+//! or a page of links is not); [`read`] is the way from bytes to that. What one page
+//! cannot tell, many pages of a site can: [`furniture`] learns the lines that recur across
+//! a site's articles and leaves them out of its next ones.
 //!
-//! Pure: no I/O and no async. Fetching the page is the caller's (the CLI's `extract`
-//! command today), and so is running the extraction on the blocking pool.
+//! Pure: no I/O and no async. Fetching the page is the caller's (the daemon's full text
+//! and the CLI's `extract`), and so is running the extraction on the blocking pool and
+//! keeping what [`furniture`] learned.
 
 mod decode;
 pub mod extract;

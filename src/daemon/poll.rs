@@ -208,10 +208,12 @@ async fn poll_and_record(
     } else {
         Some((permit, host_permit))
     };
-    drop(reading);
     // The fetch is done: its slots go to the next feed while this one waits to be
-    // written (see `recorder`).
+    // written (see `recorder`). Its place to read articles goes once it has a place in a
+    // batch: let go before, polls that had read theirs piled up waiting for the writer,
+    // and a first poll of 10,000 feeds with full text held 0.9 GB of articles at its peak.
     let place = ctx.recorder.place().await;
+    drop(reading);
     // The poll-duration histogram measures fetching, parsing and matching; the wait for
     // the batch to be written is not the feed's doing.
     drop((slots, fetching, timed));

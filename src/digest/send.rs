@@ -180,6 +180,22 @@ pub struct OutgoingMessage {
     message: Message,
 }
 
+/// `text` with CRLF line endings, as mail has them. lettre makes bare line feeds CRLF
+/// itself, but by inserting each `\r` in place: a 6 MB digest of 100,000 lines took 16
+/// seconds of moving bytes.
+fn crlf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 32);
+    let mut last = '\0';
+    for c in text.chars() {
+        if c == '\n' && last != '\r' {
+            out.push('\r');
+        }
+        out.push(c);
+        last = c;
+    }
+    out
+}
+
 impl OutgoingMessage {
     /// Builds the MIME message for a rendered digest or alert to `to`.
     pub fn build(
@@ -202,12 +218,12 @@ impl OutgoingMessage {
                     .singlepart(
                         SinglePart::builder()
                             .header(ContentType::TEXT_PLAIN)
-                            .body(rendered.text.clone()),
+                            .body(crlf(&rendered.text)),
                     )
                     .singlepart(
                         SinglePart::builder()
                             .header(ContentType::TEXT_HTML)
-                            .body(rendered.html.clone()),
+                            .body(crlf(&rendered.html)),
                     ),
             )
             .map_err(|e| SendError::Build(e.to_string()))?;
@@ -299,6 +315,35 @@ pub fn retry_delay(failures: u32, cap: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_get_crlf_line_endings_once() {
+        assert_eq!(crlf("a\nb\r\nc\n\nd"), "a\r\nb\r\nc\r\n\r\nd");
+        assert_eq!(crlf("é\nü"), "é\r\nü");
+        assert_eq!(crlf(""), "");
+        // The message says the same as when lettre converted the endings itself.
+        let from: Mailbox = "newshound <alerts@example.org>".parse().unwrap();
+        let to: Mailbox = "desk@example.org".parse().unwrap();
+        let text = "Line one\nLine two, with Erdoğan\n\nLast".to_string();
+        let html = "<p>one</p>\n<p>two</p>".to_string();
+        let rendered = Rendered {
+            subject: "s".into(),
+            text: text.clone(),
+            html: html.clone(),
+        };
+        let list = ListHeaders::new("d", &from, None);
+        let date = Utc::now();
+        let ours = OutgoingMessage::build("d", &from, &to, &rendered, &list, date).unwrap();
+        let plain = |body: String| SinglePart::builder().body(body).formatted();
+        let raw = String::from_utf8(ours.formatted()).unwrap();
+        for (ours, theirs) in [(crlf(&text), text), (crlf(&html), html)] {
+            let (ours, theirs) = (plain(ours), plain(theirs));
+            assert_eq!(ours, theirs);
+            let body = String::from_utf8(theirs).unwrap();
+            let body = body.split("\r\n\r\n").nth(1).unwrap().to_string();
+            assert!(raw.contains(body.trim_end()), "{raw}");
+        }
+    }
 
     fn list_id(digest: &str) -> (Option<String>, Option<String>) {
         let from: Mailbox = "newshound <alerts@example.org>".parse().unwrap();
