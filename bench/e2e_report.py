@@ -271,6 +271,13 @@ def main():
 
     w("## Targets")
     w("")
+    if full_text != "never":
+        w("These are the targets of polling feeds alone (`bench/RESULTS.md`). With full text "
+          "a first poll also fetches and reads the article behind every new item that wants it, "
+          "so its CPU, wall time and memory are not held to them; "
+          "precision and recall are against the articles' truth, which `auto` does not "
+          "reach for long feed content it takes as whole (see the README).")
+        w("")
     w("| target | measured (median) | holds |")
     w("|---|---|---|")
 
