@@ -66,10 +66,13 @@ async fn a_quiet_feed_slows_down_and_a_busy_one_speeds_up() {
     );
     let config = write_config(work.path(), &body);
 
-    // The busy feed gets a new item every five minutes.
+    // The busy feed gets a new item every two and a half minutes: every poll finds one,
+    // however its wait was jittered (up to 10% either side of the 5-minute floor). With a
+    // new item every five minutes, a poll 4.6 minutes after the last could find none and
+    // end the run at 6.25 minutes.
     let writer = tokio::spawn(async move {
         for n in 2.. {
-            tokio::time::sleep(5 * MINUTE).await;
+            tokio::time::sleep(5 * MINUTE / 2).await;
             std::fs::write(&busy, rss(n, None)).unwrap();
         }
     });
