@@ -21,7 +21,7 @@ use super::articles::{ArticleError, read_article};
 use super::hosts::Hosts;
 use super::poll::to_chrono;
 use super::{Context, lock};
-use crate::article::furniture::{Furniture, site};
+use crate::article::furniture::{Furniture, Stripped, site};
 use crate::config::FullText;
 use crate::dedup::{Text, article_link};
 use crate::feed::fetch::{Fetcher, Page};
@@ -437,11 +437,15 @@ pub(super) async fn fetch_one(ctx: &Context, fetcher: &Fetcher, url: &Url) -> Ou
             retry_at: now + retry,
         };
     }
-    let furniture = Arc::clone(&ctx.furniture);
+    let (furniture, metrics) = (Arc::clone(&ctx.furniture), Arc::clone(&ctx.metrics));
     let read = tokio::task::spawn_blocking(move || {
         read_article(&bytes, content_type.as_deref(), &reached).map(|read| {
             let mut text = match site(&reached) {
-                Some(site) => without_furniture(&furniture, &site, &read.text),
+                Some(site) => {
+                    let stripped = without_furniture(&furniture, &site, &read.text);
+                    metrics.furniture_lines(stripped.dropped);
+                    stripped.text
+                }
                 None => read.text,
             };
             if text.len() > MAX_ARTICLE_BYTES {
@@ -469,7 +473,7 @@ pub(super) async fn fetch_one(ctx: &Context, fetcher: &Fetcher, url: &Url) -> Ou
 
 /// `text`, an article of `site`, without the site's furniture learned so far (from other
 /// pages), and learned from: each read article counts once.
-fn without_furniture(furniture: &Mutex<Furniture>, site: &str, text: &str) -> String {
+fn without_furniture(furniture: &Mutex<Furniture>, site: &str, text: &str) -> Stripped {
     let mut furniture = lock(furniture);
     let stripped = furniture.strip(site, text);
     furniture.learn(site, text);
@@ -480,7 +484,7 @@ fn without_furniture(furniture: &Mutex<Furniture>, site: &str, text: &str) -> St
             "left the site's furniture out"
         );
     }
-    stripped.text
+    stripped
 }
 
 /// A failure of newshound's own (a task that panicked), tried again later like any other.

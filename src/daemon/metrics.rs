@@ -58,6 +58,8 @@ pub struct Metrics {
     backfill_matches: AtomicU64,
     /// Articles read, failed (by kind) and skipped (by reason), polls' and retries'.
     articles: Mutex<BTreeMap<(ArticleResult, String), u64>>,
+    /// Lines left out of articles as their site's learned furniture.
+    furniture_lines: AtomicU64,
     digest_runs: [AtomicU64; 3],
     digest_messages_queued: AtomicU64,
     /// Sent, retrying, failed; each for digests and alerts.
@@ -103,6 +105,7 @@ impl Default for Metrics {
             matches: Mutex::default(),
             backfill_matches: AtomicU64::new(0),
             articles: Mutex::default(),
+            furniture_lines: AtomicU64::new(0),
             digest_runs: Default::default(),
             digest_messages_queued: AtomicU64::new(0),
             messages: Default::default(),
@@ -153,6 +156,11 @@ impl Metrics {
     /// Matches recorded by matching a new or changed watchlist against recent items.
     pub fn backfilled(&self, matches: usize) {
         self.backfill_matches.fetch_add(matches as u64, Relaxed);
+    }
+
+    /// `lines` left out of an article as its site's learned furniture.
+    pub fn furniture_lines(&self, lines: usize) {
+        self.furniture_lines.fetch_add(lines as u64, Relaxed);
     }
 
     /// An article read, failed (`kind`: `timeout`, `stub`, …) or skipped (`kind`: why).
@@ -472,6 +480,14 @@ impl Metrics {
                 sample(o, name, &format!("{label}=\"{}\"", escape(kind)), *n);
             }
         }
+        let name = "newshound_article_furniture_lines_total";
+        header(
+            o,
+            name,
+            "counter",
+            "Lines left out of articles as furniture learned from their site's other pages.",
+        );
+        sample(o, name, "", self.furniture_lines.load(Relaxed));
     }
 }
 
@@ -595,8 +611,18 @@ mod tests {
         m.article(ArticleResult::Failed, "timeout");
         m.article(ArticleResult::Failed, "timeout");
         m.article(ArticleResult::Skipped, "not html");
+        assert!(
+            untouched
+                .lines()
+                .any(|l| l == "newshound_article_furniture_lines_total 0"),
+            "{untouched}"
+        );
+        m.furniture_lines(3);
+        m.furniture_lines(0);
+        m.furniture_lines(2);
         let text = m.render(0, &[]);
         for line in [
+            "newshound_article_furniture_lines_total 5",
             "newshound_article_fetches_total{result=\"read\"} 1",
             "newshound_article_fetches_total{result=\"failed\"} 3",
             "newshound_article_fetches_total{result=\"skipped\"} 1",
