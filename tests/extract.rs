@@ -194,10 +194,14 @@ fn a_gzip_compressed_page_is_read() {
         .write_all(&std::fs::read(page("news.html")).unwrap())
         .unwrap();
     encoder.finish().unwrap();
-    let output = extract(&["--json", path.to_str().unwrap()]);
+    // As a path, and as a `file:` URL.
+    let url = url::Url::from_file_path(&path).unwrap().to_string();
+    let output = extract(&["--json", path.to_str().unwrap(), &url]);
     assert!(output.status.success(), "{output:?}");
     let lines = json_lines(&output);
     assert!(lines[0]["text"].as_str().unwrap().contains("Incirlik"));
+    assert_eq!(lines[1]["text"], lines[0]["text"]);
+    assert_eq!(lines[1]["source"], url.as_str());
 }
 
 #[test]

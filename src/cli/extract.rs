@@ -1,8 +1,9 @@
 //! `extract`: what newshound reads on an article page, the title and the main text that
 //! watchlists would be matched against, for pages on the web or on disk.
 //!
-//! A URL is fetched as feeds are (the same [`Fetcher`]: User-Agent, timeout, size cap,
-//! redirects), with the `[polling]` settings of the configuration, or their defaults when
+//! An `http(s)` URL is fetched as the daemon fetches articles (the same
+//! [`Fetcher::fetch_page`]: User-Agent, timeout, size cap, redirects, only HTML read),
+//! with the `[polling]` settings of the configuration, or their defaults when
 //! there is no configuration file. Each input stands on its own: one that cannot be read,
 //! is not HTML, or whose main text is not an article (a consent wall, a paywall stub)
 //! gets its error, the others still print, and the exit code is 1 at the end.
@@ -23,7 +24,7 @@ use url::Url;
 use crate::article::furniture::{self, Furniture};
 use crate::article::{self, Extracted};
 use crate::config::{self, Polling};
-use crate::feed::fetch::{Fetched, Fetcher, Validators};
+use crate::feed::fetch::{self, Fetcher};
 use crate::store::Store;
 
 pub(super) async fn extract(
@@ -45,9 +46,13 @@ pub(super) async fn extract(
                 fetch(fetcher, &url).await
             }
             None => {
-                let path = input.clone();
+                let path = Url::parse(input)
+                    .ok()
+                    .filter(|u| u.scheme() == "file")
+                    .and_then(|u| u.to_file_path().ok())
+                    .unwrap_or_else(|| input.into());
                 let cap = polling.max_body_bytes;
-                tokio::task::spawn_blocking(move || read_file(Path::new(&path), cap)).await?
+                tokio::task::spawn_blocking(move || read_file(&path, cap)).await?
             }
         };
         let result = match read {
@@ -96,25 +101,33 @@ fn settings(config: &Path) -> anyhow::Result<(Polling, Furniture)> {
     Ok((settings.polling, furniture))
 }
 
-/// The input as a URL to fetch, when it is one (`http`, `https` or `file`); anything else
-/// is a path.
+/// The input as a web page to fetch, when it is an `http` or `https` URL; a `file:` URL
+/// is the path it names, and anything else is a path.
 fn web_url(input: &str) -> Option<Url> {
     Url::parse(input)
         .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https" | "file"))
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
 }
 
 /// A page's bytes, its Content-Type and where it came from.
 type Page = (Vec<u8>, Option<String>, Option<Url>);
 
+/// The page at `url`, fetched as the daemon fetches articles ([`Fetcher::fetch_page`]):
+/// HTML asked for, the body of another type left unread, and the URL the redirects ended
+/// at, which is the page's site.
 async fn fetch(fetcher: &Fetcher, url: &Url) -> Result<Page, String> {
-    match fetcher.fetch(url, &Validators::default()).await {
-        Ok(Fetched::Body {
+    match fetcher.fetch_page(url).await {
+        Ok(fetch::Page::Body {
             bytes,
             content_type,
-            ..
-        }) => Ok((bytes, content_type, Some(url.clone()))),
-        Ok(Fetched::NotModified { status, .. }) => Err(format!("HTTP {status} without a body")),
+            url,
+        }) => Ok((bytes, content_type, Some(url))),
+        Ok(fetch::Page::Other { content_type }) => {
+            Err(match article::is_html(Some(&content_type), &[]) {
+                Err(not_html) => not_html.to_string(),
+                Ok(()) => format!("{content_type}, not HTML"),
+            })
+        }
         Err(error) => Err(error.to_string()),
     }
 }
