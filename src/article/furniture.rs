@@ -149,23 +149,19 @@ impl Furniture {
         let Some(known) = self.sites.get(site) else {
             return unchanged();
         };
-        let furniture: HashSet<Fingerprint> = candidates(text)
-            .filter(|(_, fp, _)| {
-                known
-                    .lines
-                    .get(fp)
-                    .is_some_and(|l| l.pages >= MIN_OTHER_PAGES)
-            })
-            .map(|(_, fp, _)| fp)
-            .collect();
-        if furniture.is_empty() {
-            return unchanged();
+        // The lines to drop, by their text: each line is fingerprinted once.
+        let (mut gone, mut gone_words) = (HashSet::new(), 0);
+        for (line, fp, words) in candidates(text) {
+            if known
+                .lines
+                .get(&fp)
+                .is_some_and(|l| l.pages >= MIN_OTHER_PAGES)
+            {
+                gone.insert(line);
+                gone_words += words;
+            }
         }
-        let dropped_words: usize = candidates(text)
-            .filter(|(_, fp, _)| furniture.contains(fp))
-            .map(|(_, _, words)| words)
-            .sum();
-        if dropped_words * MAX_DROPPED_SHARE > text.split_whitespace().count() {
+        if gone.is_empty() || gone_words * MAX_DROPPED_SHARE > text.split_whitespace().count() {
             return unchanged();
         }
         let mut dropped = 0;
@@ -175,10 +171,9 @@ impl Furniture {
                 let kept: Vec<&str> = paragraph
                     .lines()
                     .filter(|line| {
-                        let gone = line.split_whitespace().count() <= MAX_LINE_WORDS
-                            && fingerprint(line).is_some_and(|fp| furniture.contains(&fp));
-                        dropped += usize::from(gone);
-                        !gone
+                        let drop = gone.contains(line);
+                        dropped += usize::from(drop);
+                        !drop
                     })
                     .collect();
                 let kept = kept.join("\n");
@@ -232,7 +227,8 @@ impl Furniture {
     }
 
     /// Whether `line` is furniture of `site` by what has been learned so far.
-    pub fn is_furniture(&self, site: &str, line: &str) -> bool {
+    #[cfg(test)]
+    fn is_furniture(&self, site: &str, line: &str) -> bool {
         let known = self.sites.get(site);
         fingerprint(line).is_some_and(|fp| {
             known

@@ -18,11 +18,10 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 use url::Url;
 
+use super::Context;
 use super::failpoint;
 use super::fulltext::{self, Outcome};
 use super::job::Ran;
-use super::recorder::save_learned;
-use super::{Context, lock};
 use crate::feed::fetch::Fetcher;
 use crate::store::{ArticleMatch, ArticleResult, DueArticle, Retried};
 
@@ -66,13 +65,9 @@ pub(super) async fn run(ctx: &Arc<Context>, fetcher: &Fetcher) -> anyhow::Result
             .await?;
             failpoint::pause("article-refetched").await;
             let now = ctx.clock.now();
-            let learned = lock(&ctx.furniture).take_learned();
+            // What the furniture learned from it goes with the next batch of polls.
             let ids = ctx
-                .with_store(move |s| {
-                    let ids = s.record_article_retry(&article, &retried, now)?;
-                    save_learned(s, &learned, now);
-                    anyhow::Ok(ids)
-                })
+                .with_store(move |s| s.record_article_retry(&article, &retried, now))
                 .await?;
             recorded += ids.len();
         }

@@ -178,7 +178,7 @@ impl Recorder {
 
 /// Stores site furniture learned. A failure costs only the counts: the lines are counted
 /// again on the site's next pages.
-pub(super) fn save_learned(store: &mut Store, learned: &[Learned], now: DateTime<Utc>) {
+fn save_learned(store: &mut Store, learned: &[Learned], now: DateTime<Utc>) {
     if let Err(e) = store.record_site_lines(learned, now) {
         tracing::warn!(error = %e, lines = learned.len(), "storing the site furniture learned failed");
     }

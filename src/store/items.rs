@@ -5,6 +5,7 @@
 //! `UNIQUE (item_id, watchlist)` is what makes a match, and so a mail, happen once.
 
 use std::cell::OnceCell;
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -143,6 +144,7 @@ pub(super) fn record_sightings(
                             guid_hash, title_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
+    let articles: HashSet<usize> = articles.iter().copied().collect();
     let mut out = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
         if known
