@@ -1,38 +1,60 @@
 //! The compiled form of every watchlist together: one automaton over the distinct
 //! normalised terms of all queries, run once over each field of an item. Cost per item is
 //! one squash and one pass per field, plus work only for the queries whose rarest terms
-//! (their `triggers`) were actually seen; it does not grow with the number of watchlists
-//! that have nothing to do with the item.
+//! (their `triggers`) were actually seen, and for the few that a scope (`site:`, `feed:`,
+//! `tag:`) alone can make hold; it does not grow with the number of watchlists that have
+//! nothing to do with the item.
 //!
 //! A hit must start at a word start, so instead of an unanchored Aho-Corasick search
 //! (which follows failure links through every byte, and with thousands of terms misses
 //! the cache on most of them) the automaton is a plain trie walked from each word start
 //! until it dies (see `trie`); its first levels stay hot in cache, and the walk carries
-//! on through spaces, so phrases are found the same way.
+//! on through spaces, so phrases are found the same way. A wildcard (`missil*`) is the
+//! same walk without the check that the word ends there.
+//!
+//! Proximity (`NEAR/n`) is decided only for a query whose two sides both hit somewhere:
+//! then the hits of each side are turned into word positions and compared.
 //!
 //! Matching allocates nothing per item but its result: the squashed text and the lists
 //! of found patterns live in buffers kept per thread and reused.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
 use super::normalize::{Squashed, char_end};
-use super::query::{Node, Query, Term};
+use super::query::{Near, Node, Query, Scope, Term};
 use super::snippet::snippet;
 use super::trie::Trie;
 use super::{Field, Occurrence};
 use crate::model::{Hit, Snippet};
 
+/// An item as the matcher sees it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Document<'a> {
+    pub title: &'a str,
+    pub body: &'a str,
+    /// The item's link, for `site:`; empty if it has none.
+    pub link: &'a str,
+    /// The feeds the item was seen in, for `feed:` and `tag:`.
+    pub feeds: &'a [Source<'a>],
+}
+
+/// A feed an item was seen in.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    pub name: &'a str,
+    pub tags: &'a [String],
+}
+
 /// Every watchlist's query compiled together.
 pub struct Watcher {
     queries: Vec<Query>,
-    /// Every distinct pattern, walked from word starts.
+    /// Every distinct pattern text, walked from word starts.
     automaton: Trie,
-    /// Per pattern: whether `-es` is a plural ending for it (`bus` → `buses`). Other words
-    /// do not take it, or `Tim` would match `times`.
-    takes_es: Vec<bool>,
+    /// Per automaton text: the patterns it ends.
+    outputs: Vec<Outputs>,
     /// Per query, per term: the patterns standing for it.
     term_patterns: Vec<Vec<TermPatterns>>,
     /// Per pattern: the positive terms, as (query, term), it stands for.
@@ -40,6 +62,22 @@ pub struct Watcher {
     /// Per pattern: the queries worth evaluating when it hits, because it stands for one
     /// of their `triggers`.
     triggered: Vec<Vec<usize>>,
+    /// Queries evaluated for every item: a scope can make them hold whatever terms hit.
+    unconditional: Vec<usize>,
+}
+
+/// No pattern.
+const NONE: u32 = u32::MAX;
+
+/// What a text of the automaton stands for: a whole word (or phrase), a wildcard, or both
+/// (`missil` and `missil*` in two watchlists).
+#[derive(Debug, Clone, Copy)]
+struct Outputs {
+    word: u32,
+    prefix: u32,
+    /// Whether `-es` is a plural ending for the word (`bus` → `buses`). Other words do not
+    /// take it, or `Tim` would match `times`.
+    takes_es: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +92,10 @@ impl TermPatterns {
     fn hit_in(self, hits: &[usize]) -> bool {
         hits.binary_search(&self.own).is_ok()
             || self.ies.is_some_and(|p| hits.binary_search(&p).is_ok())
+    }
+
+    fn all(self) -> impl Iterator<Item = usize> {
+        [Some(self.own), self.ies].into_iter().flatten()
     }
 }
 
@@ -72,21 +114,26 @@ struct Scan {
     found: Vec<Found>,
     /// The distinct patterns in `found`, sorted.
     hit: Vec<usize>,
-    /// Indexes into `found`, by pattern then position; built by `spans` when first needed.
+    /// Indexes into `found`, by pattern then position; built by `by_pattern` when first
+    /// needed.
     by_pattern: Vec<usize>,
+    /// Where each word counted by proximity starts (see `counts_as_word`); built by
+    /// `word_of` when first needed, and then not empty for a text with words.
+    words: Vec<usize>,
 }
 
 impl Scan {
     /// Squashes `text` and finds every pattern in it, replacing what this held.
-    fn fill(&mut self, automaton: &Trie, takes_es: &[bool], text: &str) {
+    fn fill(&mut self, automaton: &Trie, outputs: &[Outputs], text: &str) {
         self.squashed.fill(text);
         self.found.clear();
-        walk(automaton, &self.squashed, takes_es, &mut self.found);
+        walk(automaton, &self.squashed, outputs, &mut self.found);
         self.hit.clear();
         self.hit.extend(self.found.iter().map(|f| f.pattern));
         self.hit.sort_unstable();
         self.hit.dedup();
         self.by_pattern.clear();
+        self.words.clear();
     }
 
     /// Gives back the memory of an unusually long text rather than keep it per thread.
@@ -102,30 +149,99 @@ impl Scan {
         start..char_end(text, self.squashed.origin(text, found.end - 1))
     }
 
-    /// Into `spans`: the original byte ranges, sorted, of the matches of `patterns`.
-    fn spans(&mut self, text: &str, patterns: &[usize], spans: &mut Vec<Range<usize>>) {
-        // Indexed by pattern the first time a snippet needs it: an item matching dozens
-        // of watchlists would otherwise go through every match for each.
+    /// The matches of `pattern`, in order of position.
+    fn of_pattern(&mut self, pattern: usize) -> impl Iterator<Item = Found> + '_ {
+        // Indexed by pattern the first time it is needed: an item matching dozens of
+        // watchlists would otherwise go through every match for each.
         if self.by_pattern.len() != self.found.len() {
             self.by_pattern.clear();
             self.by_pattern.extend(0..self.found.len());
             let found = &self.found;
             self.by_pattern.sort_by_key(|&i| (found[i].pattern, i));
         }
+        let first = self
+            .by_pattern
+            .partition_point(|&i| self.found[i].pattern < pattern);
+        self.by_pattern[first..]
+            .iter()
+            .map(|&i| self.found[i])
+            .take_while(move |f| f.pattern == pattern)
+    }
+
+    /// Into `spans`: the original byte ranges, sorted, of the matches of `patterns`.
+    fn spans(&mut self, text: &str, patterns: &[usize], spans: &mut Vec<Range<usize>>) {
         spans.clear();
         for &pattern in patterns {
-            let first = self
-                .by_pattern
-                .partition_point(|&i| self.found[i].pattern < pattern);
-            for &i in &self.by_pattern[first..] {
-                if self.found[i].pattern != pattern {
-                    break;
-                }
-                spans.push(self.original(text, self.found[i]));
-            }
+            let found: Vec<Found> = self.of_pattern(pattern).collect();
+            spans.extend(found.into_iter().map(|f| self.original(text, f)));
         }
         spans.sort_by_key(|r| (r.start, r.end));
     }
+
+    /// The number of the word (counted from 0) that the squashed byte `pos` is in;
+    /// `original` is the text this scan was filled from.
+    fn word_of(&mut self, original: &str, pos: usize) -> usize {
+        if self.words.is_empty() {
+            let squashed = &self.squashed;
+            self.words.extend(
+                squashed
+                    .starts
+                    .iter()
+                    .copied()
+                    .filter(|&s| counts_as_word(squashed, original, s)),
+            );
+        }
+        self.words.partition_point(|&w| w <= pos).saturating_sub(1)
+    }
+
+    /// Into `out`: (first word, last word, squashed start) of each match of `terms`'
+    /// patterns, sorted.
+    fn word_spans(
+        &mut self,
+        original: &str,
+        patterns: impl Iterator<Item = usize>,
+        out: &mut Vec<(usize, usize, usize)>,
+    ) {
+        out.clear();
+        for pattern in patterns {
+            let found: Vec<Found> = self.of_pattern(pattern).collect();
+            for f in found {
+                let (first, last) = (
+                    self.word_of(original, f.start),
+                    self.word_of(original, f.end - 1),
+                );
+                out.push((first, last, f.start));
+            }
+        }
+        out.sort_unstable();
+    }
+}
+
+/// Whether the word start at `pos` of `squashed` (from `original`) begins a new word for
+/// counting distances: not after an apostrophe (`Erdogan's`), nor where a dash joined a
+/// letter and a digit (`S-400` is one word); but where a space did (`400 deal`), and in
+/// runs of scripts written without spaces, where each character is a word.
+fn counts_as_word(squashed: &Squashed, original: &str, pos: usize) -> bool {
+    let text = &squashed.text;
+    let Some(&before) = pos.checked_sub(1).and_then(|p| text.get(p)) else {
+        return true;
+    };
+    let at = text.get(pos).copied().unwrap_or(b' ');
+    if before == b' ' {
+        return true;
+    }
+    if before == b'\'' {
+        return false;
+    }
+    if !before.is_ascii_digit() && !at.is_ascii_digit() {
+        return true;
+    }
+    // A letter and a digit joined: by whitespace, two words.
+    let origin = squashed.origin(original, pos);
+    original[..origin]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_whitespace)
 }
 
 /// Longest text (squashed) whose buffers a thread keeps for the next item.
@@ -142,6 +258,9 @@ struct Scratch {
     /// A matching query's patterns that hit, and their spans, for its snippet.
     patterns: Vec<usize>,
     spans: Vec<Range<usize>>,
+    /// Word spans of the two sides of a NEAR.
+    left: Vec<(usize, usize, usize)>,
+    right: Vec<(usize, usize, usize)>,
 }
 
 /// Runs `f` with this thread's scratch buffers (fresh ones if they are in use, which
@@ -166,71 +285,171 @@ impl fmt::Debug for Watcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Watcher")
             .field("queries", &self.queries.len())
-            .field("patterns", &self.takes_es.len())
+            .field("patterns", &self.users.len())
             .field("automaton_bytes", &self.automaton.memory_usage())
             .finish()
+    }
+}
+
+/// The link of the item being matched, parsed the first time a `site:` asks.
+struct Link {
+    host: String,
+    path: String,
+}
+
+impl Link {
+    fn parse(link: &str) -> Option<Link> {
+        let url = url::Url::parse(link.trim()).ok()?;
+        Some(Link {
+            host: url.host_str()?.trim_end_matches('.').to_ascii_lowercase(),
+            path: url.path().to_string(),
+        })
+    }
+
+    fn on(&self, host: &str, path: &str) -> bool {
+        let on_host = self
+            .host
+            .strip_suffix(host)
+            .is_some_and(|sub| sub.is_empty() || sub.ends_with('.'));
+        let under = self
+            .path
+            .strip_prefix(path)
+            .is_some_and(|rest| path.is_empty() || rest.is_empty() || rest.starts_with('/'));
+        on_host && under
+    }
+}
+
+fn scope_holds(scope: &Scope, doc: &Document, link: &OnceCell<Option<Link>>) -> bool {
+    match scope {
+        Scope::Site { host, path } => link
+            .get_or_init(|| Link::parse(doc.link))
+            .as_ref()
+            .is_some_and(|l| l.on(host, path)),
+        Scope::Feed(name) => doc.feeds.iter().any(|f| f.name == name),
+        Scope::Tag(tag) => doc.feeds.iter().any(|f| f.tags.contains(tag)),
+    }
+}
+
+/// The nearest pair of a `left` and a `right` span (from `word_spans`) at most `within`
+/// words apart, not overlapping, in either order: the squashed start of the earlier one.
+fn nearest(
+    left: &[(usize, usize, usize)],
+    right: &[(usize, usize, usize)],
+    within: usize,
+) -> Option<usize> {
+    let after = |a: &[(usize, usize, usize)], b: &[(usize, usize, usize)]| {
+        a.iter()
+            .filter_map(|&(_, last, start)| {
+                // The first span of `b` starting after this one ends.
+                let i = b.partition_point(|&(first, _, _)| first <= last);
+                let &(first, _, _) = b.get(i)?;
+                (first - last - 1 <= within).then_some(start)
+            })
+            .min()
+    };
+    match (after(left, right), after(right, left)) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
 impl Watcher {
     pub fn new(queries: &[Query]) -> Watcher {
         // Patterns are shared: `S-400` in one watchlist and `"S 400"` in another are one
-        // pattern, searched once.
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        let mut patterns: Vec<String> = Vec::new();
+        // pattern, searched once; so are the texts of the automaton, when a word and a
+        // wildcard share one.
+        let mut ids: HashMap<(String, bool), usize> = HashMap::new();
+        let mut texts: HashMap<String, usize> = HashMap::new();
+        let mut automaton_texts: Vec<String> = Vec::new();
+        let mut outputs: Vec<Outputs> = Vec::new();
         let mut users: Vec<Vec<(usize, usize)>> = Vec::new();
         let mut term_patterns = Vec::with_capacity(queries.len());
         for (q, query) in queries.iter().enumerate() {
             let mut terms = Vec::with_capacity(query.terms.len());
             for (t, term) in query.terms.iter().enumerate() {
-                let mut id_of = |pattern: String| -> usize {
-                    *ids.entry(pattern).or_insert_with_key(|pattern| {
-                        patterns.push(pattern.clone());
-                        users.push(Vec::new());
-                        patterns.len() - 1
-                    })
+                let mut id_of = |pattern: String, prefix: bool| -> usize {
+                    if let Some(&id) = ids.get(&(pattern.clone(), prefix)) {
+                        return id;
+                    }
+                    let id = users.len();
+                    users.push(Vec::new());
+                    let text = *texts.entry(pattern.clone()).or_insert_with(|| {
+                        outputs.push(Outputs {
+                            word: NONE,
+                            prefix: NONE,
+                            takes_es: takes_es(&pattern),
+                        });
+                        automaton_texts.push(pattern.clone());
+                        automaton_texts.len() - 1
+                    });
+                    let slot = if prefix {
+                        &mut outputs[text].prefix
+                    } else {
+                        &mut outputs[text].word
+                    };
+                    *slot = u32::try_from(id).expect("fewer than 2^32 patterns");
+                    ids.insert((pattern, prefix), id);
+                    id
                 };
-                let own = id_of(term.pattern.clone());
-                let ies = ies_plural(&term.pattern).map(&mut id_of);
+                let own = id_of(term.pattern.clone(), term.prefix);
+                let ies = if term.prefix {
+                    None
+                } else {
+                    ies_plural(&term.pattern).map(|p| id_of(p, false))
+                };
+                let patterns = TermPatterns { own, ies };
                 if term.positive {
-                    users[own].push((q, t));
-                    if let Some(ies) = ies {
-                        users[ies].push((q, t));
+                    for p in patterns.all() {
+                        users[p].push((q, t));
                     }
                 }
-                terms.push(TermPatterns { own, ies });
+                terms.push(patterns);
             }
             term_patterns.push(terms);
         }
-        let mut triggered: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
+        let mut triggered: Vec<Vec<usize>> = vec![Vec::new(); users.len()];
+        let mut unconditional = Vec::new();
         for (q, query) in queries.iter().enumerate() {
-            for t in triggers(query) {
-                let TermPatterns { own, ies } = term_patterns[q][t];
-                for p in [Some(own), ies].into_iter().flatten() {
+            let Some(terms) = triggers(query) else {
+                unconditional.push(q);
+                continue;
+            };
+            for t in terms {
+                for p in term_patterns[q][t].all() {
                     if triggered[p].last() != Some(&q) {
                         triggered[p].push(q);
                     }
                 }
             }
         }
-        let takes_es = patterns.iter().map(|p| takes_es(p)).collect();
         Watcher {
             queries: queries.to_vec(),
-            automaton: Trie::new(&patterns),
-            takes_es,
+            automaton: Trie::new(&automaton_texts),
+            outputs,
             term_patterns,
             users,
             triggered,
+            unconditional,
         }
     }
 
-    /// The watchlists `title` and `body` match, by index, each with the terms that hit and
-    /// a snippet.
+    /// The watchlists an item of this title and body matches, by index, each with the
+    /// terms that hit and a snippet; for an item with no link and no feed.
     pub fn match_document(&self, title: &str, body: &str) -> Vec<Hit> {
-        with_scratch(|scratch| self.match_with(scratch, title, body))
+        self.match_item(&Document {
+            title,
+            body,
+            ..Document::default()
+        })
     }
 
-    fn match_with(&self, scratch: &mut Scratch, title: &str, body: &str) -> Vec<Hit> {
+    /// The watchlists `doc` matches, by index, each with the terms that hit and a
+    /// snippet.
+    pub fn match_item(&self, doc: &Document) -> Vec<Hit> {
+        with_scratch(|scratch| self.match_with(scratch, doc))
+    }
+
+    fn match_with(&self, scratch: &mut Scratch, doc: &Document) -> Vec<Hit> {
         let Scratch {
             title: title_scan,
             body: body_scan,
@@ -238,9 +457,11 @@ impl Watcher {
             term_hit,
             patterns,
             spans,
+            left,
+            right,
         } = scratch;
-        title_scan.fill(&self.automaton, &self.takes_es, title);
-        body_scan.fill(&self.automaton, &self.takes_es, body);
+        title_scan.fill(&self.automaton, &self.outputs, doc.title);
+        body_scan.fill(&self.automaton, &self.outputs, doc.body);
 
         candidates.clear();
         candidates.extend(
@@ -250,9 +471,11 @@ impl Watcher {
                 .chain(&body_scan.hit)
                 .flat_map(|&p| &self.triggered[p]),
         );
+        candidates.extend(&self.unconditional);
         candidates.sort_unstable();
         candidates.dedup();
 
+        let link = OnceCell::new();
         let mut hits = Vec::new();
         for &q in candidates.iter() {
             let query = &self.queries[q];
@@ -263,7 +486,32 @@ impl Watcher {
                         || (!term.title_only && patterns.hit_in(&body_scan.hit))
                 },
             ));
-            if !query.root.eval(term_hit) {
+            // Where in the body a NEAR held, so that the snippet shows the pair.
+            let mut anchor: Option<usize> = None;
+            let holds = query.root.eval(&mut |leaf| match leaf {
+                Node::Term(t) => term_hit[*t],
+                Node::Scope(s) => scope_holds(&query.scopes[*s], doc, &link),
+                Node::Near(near) => {
+                    let sides = [&near.left, &near.right];
+                    if !sides.iter().all(|side| side.iter().any(|&t| term_hit[t])) {
+                        return false;
+                    }
+                    let in_title = self.near_in(q, near, (doc.title, title_scan), left, right);
+                    if in_title.is_some() {
+                        return true;
+                    }
+                    let title_only = query.terms[near.left[0]].title_only;
+                    let in_body = (!title_only)
+                        .then(|| self.near_in(q, near, (doc.body, body_scan), left, right))
+                        .flatten();
+                    if anchor.is_none() {
+                        anchor = in_body;
+                    }
+                    in_body.is_some()
+                }
+                _ => false,
+            });
+            if !holds {
                 continue;
             }
             let mut matched_terms: Vec<String> = Vec::new();
@@ -273,15 +521,17 @@ impl Watcher {
                 .zip(term_hit.iter())
                 .filter(|(t, hit)| **hit && t.positive)
             {
-                if !matched_terms.contains(&term.text) {
-                    matched_terms.push(term.text.clone());
+                let shown = term.shown();
+                if !matched_terms.contains(&shown) {
+                    matched_terms.push(shown);
                 }
             }
             let snippet = self.snippet(
                 q,
                 term_hit,
-                (title, title_scan),
-                (body, body_scan),
+                anchor,
+                (doc.title, title_scan),
+                (doc.body, body_scan),
                 (patterns, spans),
             );
             hits.push(Hit {
@@ -291,6 +541,33 @@ impl Watcher {
             });
         }
         hits
+    }
+
+    /// Whether the two sides of `near` (of query `q`) occur close enough in `scan`: the
+    /// squashed start of the nearest pair.
+    fn near_in(
+        &self,
+        q: usize,
+        near: &Near,
+        (original, scan): (&str, &mut Scan),
+        left: &mut Vec<(usize, usize, usize)>,
+        right: &mut Vec<(usize, usize, usize)>,
+    ) -> Option<usize> {
+        let patterns = |terms: &[usize]| -> Vec<usize> {
+            terms
+                .iter()
+                .flat_map(|&t| self.term_patterns[q][t].all())
+                .collect()
+        };
+        let (l, r) = (patterns(&near.left), patterns(&near.right));
+        if !l.iter().any(|p| scan.hit.binary_search(p).is_ok())
+            || !r.iter().any(|p| scan.hit.binary_search(p).is_ok())
+        {
+            return None;
+        }
+        scan.word_spans(original, l.into_iter(), left);
+        scan.word_spans(original, r.into_iter(), right);
+        nearest(left, right, near.within as usize)
     }
 
     /// Every occurrence of every positive term of every query, whether or not the query
@@ -304,7 +581,7 @@ impl Watcher {
         let mut out = Vec::new();
         for (field, text) in [(Field::Title, title), (Field::Body, body)] {
             let scan = &mut scratch.title;
-            scan.fill(&self.automaton, &self.takes_es, text);
+            scan.fill(&self.automaton, &self.outputs, text);
             for &found in &scan.found {
                 let range = scan.original(text, found);
                 for &(q, t) in &self.users[found.pattern] {
@@ -314,7 +591,7 @@ impl Watcher {
                     }
                     out.push(Occurrence {
                         query: q,
-                        term: term.text.clone(),
+                        term: term.shown(),
                         field,
                         start: range.start,
                         end: range.end,
@@ -330,12 +607,14 @@ impl Watcher {
         out
     }
 
-    /// The snippet for query `q`: around its first body hit; the start of the body if it
-    /// hit only in the title; the title if there is no body to show.
+    /// The snippet for query `q`: around the pair of a NEAR that held in the body if there
+    /// is one (`anchor`), else around its first body hit; the start of the body if it hit
+    /// only in the title; the title if there is no body to show.
     fn snippet(
         &self,
         q: usize,
         term_hit: &[bool],
+        anchor: Option<usize>,
         (title, title_scan): (&str, &mut Scan),
         (body, body_scan): (&str, &mut Scan),
         (patterns, spans): (&mut Vec<usize>, &mut Vec<Range<usize>>),
@@ -352,13 +631,18 @@ impl Watcher {
                     .filter(|((term, _), hit)| {
                         **hit && term.positive && !(in_body && term.title_only)
                     })
-                    .flat_map(|((_, p), _)| [Some(p.own), p.ies].into_iter().flatten()),
+                    .flat_map(|((_, p), _)| p.all()),
             );
             patterns.sort_unstable();
             patterns.dedup();
         };
         matched(true, patterns);
         body_scan.spans(body, patterns, spans);
+        if let Some(anchor) = anchor {
+            let from = body_scan.squashed.origin(body, anchor);
+            let first = spans.partition_point(|r| r.start < from);
+            spans.drain(..first);
+        }
         if !spans.is_empty() || !body.trim().is_empty() {
             return snippet(body, spans);
         }
@@ -368,50 +652,76 @@ impl Watcher {
     }
 }
 
+impl Term {
+    /// The term as a reader knows it: a wildcard with its `*`.
+    fn shown(&self) -> String {
+        if self.prefix {
+            format!("{}*", self.text)
+        } else {
+            self.text.clone()
+        }
+    }
+}
+
+/// How costly a scope is as a trigger: a query triggered by one is evaluated for every
+/// item, so any term is better.
+const SCOPE_COST: u32 = 1_000;
+
 /// Terms of `query` (indexes) one of which hits whenever the query matches, chosen to be
 /// rarely hit. Of `(Erdogan OR Erdoğan) AND (visit OR trip)` these are the names: an item
 /// with neither cannot match, so the many items that mention a visit are not evaluated.
-fn triggers(query: &Query) -> Vec<usize> {
-    /// A set of triggers for `node` with its cost (how often its terms hit, roughly), or
-    /// `None` if it can hold with no positive term hit (under NOT).
-    fn visit(node: &Node, terms: &[Term]) -> Option<(u32, Vec<usize>)> {
+/// `None` when a scope can make the query hold with no term hit (`site:reuters.com`, or
+/// `S-400 OR feed:Defense`): the query must be evaluated for every item.
+fn triggers(query: &Query) -> Option<Vec<usize>> {
+    /// A set of triggers for `node` with its cost (how often its terms hit, roughly) and
+    /// whether a scope is among them, or `None` if it can hold with no positive term hit
+    /// (under NOT).
+    fn visit(node: &Node, terms: &[Term]) -> Option<(u32, Vec<usize>, bool)> {
+        let side = |side: &[usize]| {
+            let cost = side.iter().map(|&t| commonness(&terms[t])).sum::<u32>();
+            (cost, side.to_vec(), false)
+        };
         match node {
             Node::Term(t) => terms[*t]
                 .positive
-                .then(|| (commonness(&terms[*t]), vec![*t])),
+                .then(|| (commonness(&terms[*t]), vec![*t], false)),
+            Node::Scope(_) => Some((SCOPE_COST, Vec::new(), true)),
+            // Both sides must hit: either side's terms will do.
+            Node::Near(near) => [side(&near.left), side(&near.right)]
+                .into_iter()
+                .min_by_key(|(cost, _, _)| *cost),
             // Every alternative may be the one that holds.
-            Node::Or(nodes) => nodes
-                .iter()
-                .try_fold((0, Vec::new()), |(cost, mut all), n| {
-                    let (c, triggers) = visit(n, terms)?;
-                    all.extend(triggers);
-                    Some((cost + c, all))
-                }),
+            Node::Or(nodes) => {
+                nodes
+                    .iter()
+                    .try_fold((0, Vec::new(), false), |(cost, mut all, scoped), n| {
+                        let (c, triggers, s) = visit(n, terms)?;
+                        all.extend(triggers);
+                        Some((cost + c, all, scoped || s))
+                    })
+            }
             // Any one operand must hold, so its triggers do for the whole.
             Node::And(nodes) => nodes
                 .iter()
                 .filter_map(|n| visit(n, terms))
-                .min_by_key(|(cost, _)| *cost),
+                .min_by_key(|(cost, _, _)| *cost),
             Node::Not(_) => None,
         }
     }
-    match visit(&query.root, &query.terms) {
-        Some((_, mut triggers)) => {
-            triggers.sort_unstable();
-            triggers.dedup();
-            triggers
-        }
-        // `Query::parse` refuses a query that matches with no positive term hit, so all of
-        // them together are triggers.
-        None => (0..query.terms.len())
-            .filter(|&t| query.terms[t].positive)
-            .collect(),
+    // `Query::parse` refuses a query that holds with no positive term hit and no scope, so
+    // `None` here is only a safe answer, never a wrong one.
+    let (_, mut triggers, scoped) = visit(&query.root, &query.terms)?;
+    if scoped {
+        return None;
     }
+    triggers.sort_unstable();
+    triggers.dedup();
+    Some(triggers)
 }
 
 /// A guess at how often a term hits, for choosing triggers; only speed depends on it.
 /// Phrases and codes are rarest, then names, then lowercase words (`visit`); two or three
-/// letters hit more often than a long word.
+/// letters hit more often than a long word, and a wildcard more than its word.
 fn commonness(term: &Term) -> u32 {
     let pattern = &term.pattern;
     let cost = if pattern.contains(' ') || pattern.bytes().any(|b| b.is_ascii_digit()) {
@@ -421,19 +731,28 @@ fn commonness(term: &Term) -> u32 {
     } else {
         4
     };
+    let cost = if term.prefix { 2 * cost } else { cost };
     if pattern.len() <= 3 { 2 * cost } else { cost }
 }
 
 /// Every pattern that occurs in `squashed` from a word start to a word end (perhaps
-/// followed by a plural ending), in order of start.
-fn walk(automaton: &Trie, squashed: &Squashed, takes_es: &[bool], found: &mut Vec<Found>) {
+/// followed by a plural ending), or from a word start for a wildcard, in order of start.
+fn walk(automaton: &Trie, squashed: &Squashed, outputs: &[Outputs], found: &mut Vec<Found>) {
     let text = &squashed.text;
     for &start in &squashed.starts {
-        automaton.walk(&text[start..], |pattern, len| {
+        automaton.walk(&text[start..], |id, len| {
+            let out = outputs[id];
             let end = start + len;
-            if ends_word(squashed, end, takes_es[pattern]) {
+            if out.prefix != NONE {
                 found.push(Found {
-                    pattern,
+                    pattern: out.prefix as usize,
+                    start,
+                    end,
+                });
+            }
+            if out.word != NONE && ends_word(squashed, end, out.takes_es) {
+                found.push(Found {
+                    pattern: out.word as usize,
                     start,
                     end,
                 });
@@ -500,13 +819,22 @@ mod tests {
             patterns.sort();
             patterns.dedup();
             let takes: Vec<bool> = patterns.iter().map(|p| takes_es(p)).collect();
+            let outputs: Vec<Outputs> = takes
+                .iter()
+                .enumerate()
+                .map(|(p, &takes_es)| Outputs {
+                    word: p as u32,
+                    prefix: NONE,
+                    takes_es,
+                })
+                .collect();
             let automaton = Trie::new(&patterns);
             let text = random_text(30);
             let mut squashed = Squashed::default();
             squashed.fill(&text);
 
             let mut found = Vec::new();
-            walk(&automaton, &squashed, &takes, &mut found);
+            walk(&automaton, &squashed, &outputs, &mut found);
             let mut got: Vec<(usize, usize, usize)> =
                 found.iter().map(|f| (f.pattern, f.start, f.end)).collect();
             got.sort_unstable();
@@ -594,10 +922,10 @@ mod tests {
             let mut scratch = Scratch::default();
             scratch
                 .title
-                .fill(&watcher.automaton, &watcher.takes_es, &title);
+                .fill(&watcher.automaton, &watcher.outputs, &title);
             scratch
                 .body
-                .fill(&watcher.automaton, &watcher.takes_es, &body);
+                .fill(&watcher.automaton, &watcher.outputs, &body);
             let want: Vec<usize> = (0..queries.len())
                 .filter(|&q| {
                     let term_hit: Vec<bool> = queries[q]
@@ -609,7 +937,10 @@ mod tests {
                                 || (!term.title_only && p.hit_in(&scratch.body.hit))
                         })
                         .collect();
-                    queries[q].root.eval(&term_hit)
+                    queries[q].root.eval(&mut |leaf| match leaf {
+                        Node::Term(t) => term_hit[*t],
+                        _ => false,
+                    })
                 })
                 .collect();
             assert_eq!(got, want, "title {title:?}, body {body:?}");

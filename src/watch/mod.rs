@@ -12,17 +12,21 @@
 //! letter and a digit, apostrophe and quote shapes, and plural or possessive endings are
 //! forgiven; letters or digits running on past the term are not (`S-4000`, `DS-400`).
 
+mod lex;
 mod matcher;
 mod normalize;
+#[cfg(test)]
+mod operator_tests;
+mod print;
 mod query;
 mod snippet;
 #[cfg(test)]
 mod tests;
 mod trie;
 
-pub use matcher::Watcher;
+pub use matcher::{Document, Source, Watcher};
 pub use normalize::normalize;
-pub use query::{Query, QueryError};
+pub use query::{Lists, Query, QueryError, Scope, check_list_item};
 
 /// Which text of an item an occurrence was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

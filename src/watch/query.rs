@@ -1,61 +1,109 @@
-//! The query language: a lexer and a recursive-descent parser from watchlist text to a
-//! boolean tree over terms. Everything a user can get wrong is caught here, with the
-//! character column to point at, so that a watchlist that loads always compiles.
+//! The query language: a recursive-descent parser from watchlist text (tokens from `lex`)
+//! to a boolean tree over terms, proximity and scopes. Everything a user can get wrong is
+//! caught here, with the character column to point at, so that a watchlist that loads
+//! always compiles and means what it says.
 //!
-//! Grammar (OR binds tighter than AND, as in web search engines):
+//! Grammar (NEAR binds tightest, then OR, then AND, as in media-monitoring tools):
 //!
 //! ```text
 //! query   = and EOF
 //! and     = or { [ "AND" ] or }
-//! or      = unary { "OR" unary }
-//! unary   = "-" primary | primary              ("-" written right before it)
-//! primary = WORD | PHRASE | "(" and ")" | "title:" primary   (no space after "title:")
+//! or      = near { "OR" near }
+//! near    = unary [ ( "NEAR/n" | "AROUND(n)" ) unary ]  (operands: terms or an OR of them)
+//! unary   = "-" primary | primary                     ("-" written right before it)
+//! primary = WORD | WORD* | PHRASE | "(" and ")" | "title:" primary | "@" LIST
+//!         | "site:" HOST | "feed:" NAME | "tag:" NAME
 //! ```
+//!
+//! `@name` stands for the OR of the list's terms, taken from the lists given to
+//! [`Query::parse_with`]; the tree holds the terms themselves, so matching never looks
+//! lists up.
 
+use std::collections::BTreeMap;
+
+use super::lex::{Kind, Token, is_quote, lex};
 use super::normalize::normalize;
 
 /// Parentheses deeper than this are refused, so that parsing and evaluation (both
 /// recursive) cannot run out of stack on a hostile query.
 const MAX_DEPTH: usize = 64;
 
+/// Letters or digits a wildcard needs before its `*`: `mi*` would match half the text.
+pub(crate) const WILDCARD_MIN: usize = 3;
+
+/// Named term lists (`[lists]` in the configuration), by name.
+pub type Lists = BTreeMap<String, Vec<String>>;
+
 /// A parsed watchlist query.
 #[derive(Debug, Clone)]
 pub struct Query {
     source: String,
     pub(crate) terms: Vec<Term>,
+    pub(crate) scopes: Vec<Scope>,
     pub(crate) root: Node,
+    /// The lists the query names, with their terms, in order of first use.
+    lists: Vec<(String, Vec<String>)>,
 }
 
-/// One word or phrase of a query, in the order written.
-#[derive(Debug, Clone)]
+/// One word, phrase or wildcard of a query, in the order written (a list's terms where
+/// the list is named).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Term {
-    /// As written: a phrase without its quotes, without `title:`.
+    /// As written: a phrase without its quotes, a wildcard without its `*`, without
+    /// `title:`.
     pub(crate) text: String,
     /// `text` normalised: what the automaton looks for.
     pub(crate) pattern: String,
+    /// A wildcard: `pattern` starts a word, which may run on past it.
+    pub(crate) prefix: bool,
     pub(crate) title_only: bool,
     /// False for a term under an odd number of `-`: its hit makes the query less likely
     /// to match, never more.
     pub(crate) positive: bool,
+    /// The list it came from, for `test-query --explain`.
+    pub(crate) list: Option<String>,
 }
 
-/// The boolean tree; `Term` indexes `Query::terms`.
+/// Where an item was published, as a query can ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// `site:`: the link's host is `host` or a subdomain of it, and its path is `path`
+    /// or below it (`path` empty: any).
+    Site { host: String, path: String },
+    /// `feed:`: seen in the feed of that name.
+    Feed(String),
+    /// `tag:`: seen in a feed with that tag.
+    Tag(String),
+}
+
+/// The boolean tree; `Term` indexes `Query::terms`, `Scope` `Query::scopes`.
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
     Term(usize),
+    Scope(usize),
+    Near(Near),
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
 }
 
+/// Two sets of terms (each the OR of its terms) that occur within `within` words of each
+/// other, in either order, in the same field.
+#[derive(Debug, Clone)]
+pub(crate) struct Near {
+    pub(crate) left: Vec<usize>,
+    pub(crate) right: Vec<usize>,
+    pub(crate) within: u32,
+}
+
 impl Node {
-    /// Whether the tree holds when `hit[i]` says whether term `i` was found.
-    pub(crate) fn eval(&self, hit: &[bool]) -> bool {
+    /// Whether the tree holds, given what each leaf (a term, a scope, a proximity) says.
+    pub(crate) fn eval<F: FnMut(&Node) -> bool>(&self, leaf: &mut F) -> bool {
         match self {
-            Node::Term(i) => hit.get(*i).copied().unwrap_or(false),
-            Node::And(nodes) => nodes.iter().all(|n| n.eval(hit)),
-            Node::Or(nodes) => nodes.iter().any(|n| n.eval(hit)),
-            Node::Not(node) => !node.eval(hit),
+            Node::And(nodes) => nodes.iter().all(|n| n.eval(leaf)),
+            Node::Or(nodes) => nodes.iter().any(|n| n.eval(leaf)),
+            Node::Not(node) => !node.eval(leaf),
+            Node::Term(_) | Node::Scope(_) | Node::Near(_) => leaf(self),
         }
     }
 }
@@ -69,7 +117,7 @@ pub struct QueryError {
 }
 
 impl QueryError {
-    fn new(position: usize, message: impl Into<String>) -> QueryError {
+    pub(crate) fn new(position: usize, message: impl Into<String>) -> QueryError {
         QueryError {
             position,
             message: message.into(),
@@ -78,7 +126,13 @@ impl QueryError {
 }
 
 impl Query {
+    /// Parses a query that names no list.
     pub fn parse(source: &str) -> Result<Query, QueryError> {
+        Query::parse_with(source, &Lists::new())
+    }
+
+    /// Parses a query whose `@name`s are looked up in `lists`.
+    pub fn parse_with(source: &str, lists: &Lists) -> Result<Query, QueryError> {
         let tokens = lex(source)?;
         if tokens.is_empty() {
             return Err(QueryError::new(1, "empty query"));
@@ -87,6 +141,9 @@ impl Query {
             tokens,
             next: 0,
             terms: Vec::new(),
+            scopes: Vec::new(),
+            lists,
+            used: Vec::new(),
             or_without_term: None,
             depth: 0,
         };
@@ -103,12 +160,16 @@ impl Query {
             ));
         }
         if root.matches_nothing {
-            // The tree holds for an item containing none of the terms. Because a hit on a
-            // positive term can only help and a hit on an excluded one only hurt, refusing
-            // these queries means an item can match only if a positive term hits: the
-            // matcher relies on that to look only at queries whose terms were seen.
+            // The tree holds for an item containing none of the terms and in none of the
+            // scopes. Because a hit on a positive term can only help and a hit on an
+            // excluded one only hurt, refusing these queries means an item can match only
+            // if a positive term hits or a scope holds: the matcher relies on that to look
+            // only at queries whose terms were seen (or that have a scope).
             let (position, message) = if parser.terms.iter().all(|t| !t.positive) {
-                (1, "a query needs at least one term that is not excluded")
+                (
+                    1,
+                    "a query needs at least one term or scope that is not excluded",
+                )
             } else if let Some(position) = parser.or_without_term {
                 (position, "an alternative of OR cannot be only exclusions")
             } else {
@@ -119,107 +180,88 @@ impl Query {
             };
             return Err(QueryError::new(position, message));
         }
+        let used = parser.used;
         Ok(Query {
             source: source.to_string(),
             terms: parser.terms,
+            scopes: parser.scopes,
             root: root.node,
+            lists: used
+                .into_iter()
+                .map(|name| {
+                    let items = lists[&name].clone();
+                    (name, items)
+                })
+                .collect(),
         })
     }
 
     pub fn source(&self) -> &str {
         &self.source
     }
-}
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Kind {
-    Word(String),
-    Phrase(String),
-    Or,
-    And,
-    Minus,
-    Open,
-    Close,
-    /// `title:`
-    Title,
-}
-
-#[derive(Debug, Clone)]
-struct Token {
-    kind: Kind,
-    /// 1-based character column of the token's first character.
-    position: usize,
-}
-
-fn is_quote(c: char) -> bool {
-    // People paste phrases from word processors: curly quotes delimit them too.
-    matches!(c, '"' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}')
-}
-
-fn ends_bare_word(c: char) -> bool {
-    c.is_whitespace() || c == '(' || c == ')' || is_quote(c)
-}
-
-const TITLE_PREFIX: &str = "title:";
-
-fn lex(source: &str) -> Result<Vec<Token>, QueryError> {
-    let chars: Vec<char> = source.chars().collect();
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let position = i + 1;
-        if c.is_whitespace() {
-            i += 1;
-            continue;
-        }
-        let kind = if c == '(' {
-            i += 1;
-            Kind::Open
-        } else if c == ')' {
-            i += 1;
-            Kind::Close
-        } else if c == '-' {
-            i += 1;
-            Kind::Minus
-        } else if is_quote(c) {
-            let Some(len) = chars[i + 1..].iter().position(|&c| is_quote(c)) else {
-                return Err(QueryError::new(position, "unterminated quote"));
-            };
-            let phrase: String = chars[i + 1..i + 1 + len].iter().collect();
-            if phrase.trim().is_empty() {
-                return Err(QueryError::new(position, "empty phrase"));
-            }
-            i += len + 2;
-            Kind::Phrase(phrase)
-        } else if starts_with_title(&chars[i..]) {
-            i += TITLE_PREFIX.len();
-            Kind::Title
-        } else {
-            let len = chars[i..]
-                .iter()
-                .position(|&c| ends_bare_word(c))
-                .unwrap_or(chars.len() - i);
-            let word: String = chars[i..i + len].iter().collect();
-            i += len;
-            match word.as_str() {
-                // Only uppercase: "or" and "and" are ordinary words people search for.
-                "OR" => Kind::Or,
-                "AND" => Kind::And,
-                _ => Kind::Word(word),
-            }
-        };
-        tokens.push(Token { kind, position });
+    /// The lists the query names, with their terms as they were when it was parsed.
+    pub fn lists(&self) -> &[(String, Vec<String>)] {
+        &self.lists
     }
-    Ok(tokens)
+
+    /// The `site:`, `feed:` and `tag:` scopes the query names.
+    pub fn scopes(&self) -> &[Scope] {
+        &self.scopes
+    }
 }
 
-fn starts_with_title(chars: &[char]) -> bool {
-    chars.len() >= TITLE_PREFIX.len()
-        && chars
-            .iter()
-            .zip(TITLE_PREFIX.chars())
-            .all(|(a, b)| a.to_ascii_lowercase() == b)
+/// Whether `item` can be a term of a list: a word, a phrase (quotes optional) or a
+/// wildcard, with letters or digits.
+pub fn check_list_item(item: &str) -> Result<(), String> {
+    list_term(item).map(|_| ())
+}
+
+/// A list item as (text, wildcard), or why it cannot be one.
+fn list_term(item: &str) -> Result<(String, bool), String> {
+    let trimmed = item.trim();
+    let inner = trimmed
+        .strip_prefix(is_quote)
+        .and_then(|t| t.strip_suffix(is_quote))
+        .unwrap_or(trimmed);
+    if inner.contains(is_quote) {
+        return Err(format!(
+            "`{item}`: a list item is one word or phrase, without quotes inside"
+        ));
+    }
+    let (text, prefix) = wildcard(inner).map_err(|e| format!("`{item}`: {e}"))?;
+    let pattern = normalize(&text);
+    if pattern.is_empty() {
+        return Err(format!("`{item}` has no letters or digits"));
+    }
+    if prefix && letters_and_digits(&pattern) < WILDCARD_MIN {
+        return Err(format!("`{item}`: {}", short_wildcard()));
+    }
+    Ok((text, prefix))
+}
+
+/// A word or phrase as written, without a final `*`, and whether it had one; an error if
+/// `*` appears anywhere else.
+fn wildcard(text: &str) -> Result<(String, bool), String> {
+    let (stem, prefix) = match text.strip_suffix('*') {
+        Some(stem) => (stem, true),
+        None => (text, false),
+    };
+    if stem.contains('*') {
+        return Err("`*` can only end a word (and, in a phrase, its last word)".into());
+    }
+    if prefix && !stem.ends_with(char::is_alphanumeric) {
+        return Err("`*` must follow a letter or digit, as in missil*".into());
+    }
+    Ok((stem.to_string(), prefix))
+}
+
+fn letters_and_digits(pattern: &str) -> usize {
+    pattern.chars().filter(|c| c.is_alphanumeric()).count()
+}
+
+fn short_wildcard() -> String {
+    format!("a wildcard needs at least {WILDCARD_MIN} letters or digits before `*`")
 }
 
 /// What the enclosing operators say about the terms being parsed.
@@ -235,17 +277,39 @@ struct Parsed {
     matches_nothing: bool,
 }
 
-struct Parser {
+impl Parsed {
+    /// The terms of a subtree that can be a side of NEAR: a term, or an OR of them.
+    fn near_operand(&self) -> Option<Vec<usize>> {
+        fn collect(node: &Node, out: &mut Vec<usize>) -> bool {
+            match node {
+                Node::Term(t) => {
+                    out.push(*t);
+                    true
+                }
+                Node::Or(nodes) => nodes.iter().all(|n| collect(n, out)),
+                _ => false,
+            }
+        }
+        let mut terms = Vec::new();
+        collect(&self.node, &mut terms).then_some(terms)
+    }
+}
+
+struct Parser<'a> {
     tokens: Vec<Token>,
     next: usize,
     terms: Vec<Term>,
+    scopes: Vec<Scope>,
+    lists: &'a Lists,
+    /// Names of the lists used, in order of first use.
+    used: Vec<String>,
     /// Position of the first OR alternative that holds with no term hit, to explain why
     /// a query is refused.
     or_without_term: Option<usize>,
     depth: usize,
 }
 
-impl Parser {
+impl Parser<'_> {
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.next)
     }
@@ -282,6 +346,9 @@ impl Parser {
                     // A leading OR: `or` consumes every OR that follows an operand.
                     return Err(QueryError::new(position, "OR with nothing before it"));
                 }
+                Kind::Near(_) => {
+                    return Err(QueryError::new(position, "NEAR with nothing before it"));
+                }
                 _ => items.push(self.or(context)?),
             }
         }
@@ -294,7 +361,7 @@ impl Parser {
         let mut alternatives: Vec<(usize, Parsed)> = Vec::new();
         let mut position = self.peek().map_or(1, |t| t.position);
         loop {
-            alternatives.push((position, self.unary(context)?));
+            alternatives.push((position, self.near(context)?));
             let Some(or) = self.peek().filter(|t| t.kind == Kind::Or) else {
                 break;
             };
@@ -317,6 +384,54 @@ impl Parser {
         }))
     }
 
+    fn near(&mut self, context: Context) -> Result<Parsed, QueryError> {
+        let start = self.peek().map_or(1, |t| t.position);
+        let left = self.unary(context)?;
+        let Some(&Token {
+            kind: Kind::Near(within),
+            position,
+        }) = self.peek()
+        else {
+            return Ok(left);
+        };
+        self.next += 1;
+        const OPERANDS: &str = "each side of NEAR must be a word, a phrase, a wildcard or an OR of them in parentheses";
+        let Some(left_terms) = left.near_operand() else {
+            return Err(QueryError::new(start, OPERANDS));
+        };
+        let right_start = match self.peek() {
+            Some(t) if starts_operand(&t.kind) => t.position,
+            _ => return Err(QueryError::new(position, "NEAR with nothing after it")),
+        };
+        let right = self.unary(context)?;
+        let Some(right_terms) = right.near_operand() else {
+            return Err(QueryError::new(right_start, OPERANDS));
+        };
+        if let Some(next) = self.peek().filter(|t| matches!(t.kind, Kind::Near(_))) {
+            return Err(QueryError::new(
+                next.position,
+                "NEAR joins two operands: for three, write (a NEAR/5 b) AND (b NEAR/5 c)",
+            ));
+        }
+        let title = |terms: &[usize]| terms.iter().map(|&t| self.terms[t].title_only).collect();
+        let mut fields: Vec<bool> = title(&left_terms);
+        fields.extend(title(&right_terms).iter());
+        if fields.iter().any(|&t| t != fields[0]) {
+            return Err(QueryError::new(
+                start,
+                "both sides of NEAR must be in the title or neither: write title:(a NEAR/5 b)",
+            ));
+        }
+        Ok(Parsed {
+            node: Node::Near(Near {
+                left: left_terms,
+                right: right_terms,
+                within,
+            }),
+            matches_nothing: false,
+        })
+    }
+
     fn unary(&mut self, context: Context) -> Result<Parsed, QueryError> {
         let Some(token) = self.peek() else {
             return Err(QueryError::new(
@@ -329,12 +444,10 @@ impl Parser {
         }
         let position = token.position;
         self.next += 1;
-        if !self.adjacent(position, 1).is_some_and(|k| {
-            matches!(
-                k,
-                Kind::Word(_) | Kind::Phrase(_) | Kind::Open | Kind::Title
-            )
-        }) {
+        if !self
+            .adjacent(position, 1)
+            .is_some_and(|k| starts_operand(k) && *k != Kind::Minus)
+        {
             return Err(QueryError::new(
                 position,
                 "stray '-': write it right before the word, phrase or group to exclude",
@@ -359,8 +472,9 @@ impl Parser {
         };
         let position = token.position;
         match token.kind {
-            Kind::Word(text) => self.term(text, position, context, "word"),
-            Kind::Phrase(text) => self.term(text, position, context, "phrase"),
+            Kind::Word(text) => self.written_term(&text, position, context, "word"),
+            Kind::Phrase(text) => self.written_term(&text, position, context, "phrase"),
+            Kind::List(name) => self.list(name, position, context),
             Kind::Open => {
                 if self.depth >= MAX_DEPTH {
                     return Err(QueryError::new(position, "too many nested parentheses"));
@@ -384,11 +498,13 @@ impl Parser {
                 }
                 Ok(inner)
             }
-            Kind::Title => {
-                if !self
-                    .adjacent(position, TITLE_PREFIX.len())
-                    .is_some_and(|k| matches!(k, Kind::Word(_) | Kind::Phrase(_) | Kind::Open))
-                {
+            Kind::Title(width) => {
+                if !self.adjacent(position, width).is_some_and(|k| {
+                    matches!(
+                        k,
+                        Kind::Word(_) | Kind::Phrase(_) | Kind::Open | Kind::List(_)
+                    )
+                }) {
                     return Err(QueryError::new(
                         position,
                         "title: needs a word, phrase or group right after it",
@@ -399,23 +515,32 @@ impl Parser {
                     ..context
                 })
             }
+            Kind::Site(value) => {
+                let scope = site(&value).map_err(|e| QueryError::new(position, e))?;
+                self.scope(scope, position, context)
+            }
+            Kind::Feed(name) => self.scope(Scope::Feed(name), position, context),
+            Kind::Tag(tag) => self.scope(Scope::Tag(tag), position, context),
             Kind::Close => Err(QueryError::new(
                 position,
                 "unbalanced parenthesis: ')' without '('",
             )),
             Kind::Or => Err(QueryError::new(position, "OR with nothing before it")),
             Kind::And => Err(QueryError::new(position, "AND with nothing before it")),
+            Kind::Near(_) => Err(QueryError::new(position, "NEAR with nothing before it")),
             Kind::Minus => Err(QueryError::new(position, "stray '-'")),
         }
     }
 
-    fn term(
+    /// A word or phrase of the query itself.
+    fn written_term(
         &mut self,
-        text: String,
+        written: &str,
         position: usize,
         context: Context,
         what: &str,
     ) -> Result<Parsed, QueryError> {
+        let (text, prefix) = wildcard(written).map_err(|e| QueryError::new(position, e))?;
         let pattern = normalize(&text);
         if pattern.is_empty() {
             return Err(QueryError::new(
@@ -423,14 +548,90 @@ impl Parser {
                 format!("{what} has no letters or digits"),
             ));
         }
+        if prefix && letters_and_digits(&pattern) < WILDCARD_MIN {
+            return Err(QueryError::new(
+                position,
+                format!("{}; `{written}` has fewer", short_wildcard()),
+            ));
+        }
+        Ok(self.term(text, pattern, prefix, context, None))
+    }
+
+    fn term(
+        &mut self,
+        text: String,
+        pattern: String,
+        prefix: bool,
+        context: Context,
+        list: Option<&str>,
+    ) -> Parsed {
         self.terms.push(Term {
             text,
             pattern,
+            prefix,
             title_only: context.title_only,
             positive: !context.negated,
+            list: list.map(str::to_string),
         });
-        Ok(Parsed {
+        Parsed {
             node: Node::Term(self.terms.len() - 1),
+            matches_nothing: false,
+        }
+    }
+
+    /// `@name`: the OR of the list's terms.
+    fn list(
+        &mut self,
+        name: String,
+        position: usize,
+        context: Context,
+    ) -> Result<Parsed, QueryError> {
+        let Some(items) = self.lists.get(&name) else {
+            let known: Vec<String> = self.lists.keys().map(|k| format!("@{k}")).collect();
+            let known = if known.is_empty() {
+                "no list is defined ([lists] in the configuration)".to_string()
+            } else {
+                format!("the lists are {}", known.join(", "))
+            };
+            return Err(QueryError::new(
+                position,
+                format!("no list is named `{name}`: {known}"),
+            ));
+        };
+        if items.is_empty() {
+            return Err(QueryError::new(
+                position,
+                format!("the list `{name}` is empty"),
+            ));
+        }
+        let mut alternatives = Vec::with_capacity(items.len());
+        for item in items {
+            let (text, prefix) = list_term(item)
+                .map_err(|e| QueryError::new(position, format!("in list `{name}`: {e}")))?;
+            let pattern = normalize(&text);
+            alternatives.push(self.term(text, pattern, prefix, context, Some(&name)));
+        }
+        if !self.used.contains(&name) {
+            self.used.push(name);
+        }
+        Ok(combine(alternatives, Node::Or, |_| false))
+    }
+
+    fn scope(
+        &mut self,
+        scope: Scope,
+        position: usize,
+        context: Context,
+    ) -> Result<Parsed, QueryError> {
+        if context.title_only {
+            return Err(QueryError::new(
+                position,
+                "title: applies to words and phrases, not to site:, feed: or tag:",
+            ));
+        }
+        self.scopes.push(scope);
+        Ok(Parsed {
+            node: Node::Scope(self.scopes.len() - 1),
             matches_nothing: false,
         })
     }
@@ -440,11 +641,50 @@ impl Parser {
     }
 }
 
+/// `site:`'s value as a host (in its ASCII form, as links carry it) and a path.
+fn site(value: &str) -> Result<Scope, String> {
+    // The host is lowercased by the URL parser; a path keeps its case, as servers do.
+    let bare = ["https://", "http://"]
+        .iter()
+        .find_map(|scheme| {
+            value
+                .get(..scheme.len())
+                .filter(|s| s.eq_ignore_ascii_case(scheme))
+                .map(|_| &value[scheme.len()..])
+        })
+        .unwrap_or(value);
+    let bare = bare.strip_prefix("*.").unwrap_or(bare);
+    let invalid = || format!("`{value}` is not a site: write a host, as in site:reuters.com");
+    if bare.is_empty() || bare.starts_with(['/', '.', ':']) {
+        return Err(invalid());
+    }
+    let url = url::Url::parse(&format!("http://{bare}")).map_err(|_| invalid())?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(invalid)?
+        .trim_end_matches('.')
+        .to_string();
+    if url.query().is_some() || url.fragment().is_some() || url.port().is_some() {
+        return Err(invalid());
+    }
+    let path = url.path().trim_end_matches('/').to_string();
+    Ok(Scope::Site { host, path })
+}
+
 /// Whether a token can begin an operand of AND / OR.
 fn starts_operand(kind: &Kind) -> bool {
     matches!(
         kind,
-        Kind::Word(_) | Kind::Phrase(_) | Kind::Open | Kind::Minus | Kind::Title
+        Kind::Word(_)
+            | Kind::Phrase(_)
+            | Kind::Open
+            | Kind::Minus
+            | Kind::Title(_)
+            | Kind::List(_)
+            | Kind::Site(_)
+            | Kind::Feed(_)
+            | Kind::Tag(_)
     )
 }
 
