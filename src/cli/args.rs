@@ -102,12 +102,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show whether and where a query matches a text or HTML file.
+    /// Show how a query is read and whether and where it matches a text or HTML file.
+    /// `@name` lists come from the configuration (--config).
     TestQuery {
         /// The query, e.g. '"S-400" (Turkey OR Ankara) -"Real Turkey"'.
         query: String,
-        /// A text file (its first line counts as the title) or an HTML file.
-        file: PathBuf,
+        /// A text file (its first line counts as the title) or an HTML file. Without one,
+        /// only --explain's tree is printed.
+        #[arg(required_unless_present = "explain")]
+        file: Option<PathBuf>,
+        /// Print the query as it was read: a tree of its operators and terms, each term
+        /// with the folded form it is looked for as.
+        #[arg(long)]
+        explain: bool,
+        /// The item's link, for site: (e.g. https://www.reuters.com/world/…).
+        #[arg(long)]
+        link: Option<String>,
+        /// The feed the item is from, for feed: and tag: (its tags come from the
+        /// configuration).
+        #[arg(long)]
+        feed: Option<String>,
     },
     /// Print what newshound reads on article pages: for each URL or FILE, the title and
     /// the main text that watchlists are matched against (paragraphs separated by a

@@ -90,7 +90,22 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             limit,
             json,
         } => outbox(config, limit, json).await,
-        Command::TestQuery { query, file } => query::test_query(&query, &file),
+        Command::TestQuery {
+            query,
+            file,
+            explain,
+            link,
+            feed,
+        } => query::test_query(
+            config,
+            &query,
+            query::Options {
+                file: file.as_deref(),
+                explain,
+                link: link.as_deref(),
+                feed: feed.as_deref(),
+            },
+        ),
         Command::Extract { json, inputs } => extract::extract(config, json, &inputs).await,
         Command::ExampleConfig => example_config(),
         Command::Health { url } => health::check(&url).await,

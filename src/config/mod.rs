@@ -28,7 +28,7 @@ use lettre::message::Mailbox;
 use url::Url;
 
 pub use crate::schedule::Schedule;
-use crate::watch::Query;
+use crate::watch::{Lists, Query};
 pub use error::{ConfigError, Origin, Problem};
 pub use load::{config_files, load, load_with_env};
 
@@ -56,6 +56,9 @@ pub struct Settings {
     pub polling: Polling,
     pub feeds: Vec<FeedSettings>,
     pub watchlists: Vec<WatchlistSettings>,
+    /// `[lists]`: named term lists, already spelled out in the queries that name them;
+    /// kept for `test-query --config`.
+    pub lists: Lists,
     pub email: Email,
     pub digests: Vec<DigestSettings>,
     pub stories: Stories,

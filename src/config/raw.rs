@@ -15,6 +15,8 @@ pub(super) struct RawConfig {
     pub(super) feeds: Vec<RawFeed>,
     #[serde(default)]
     pub(super) watchlists: Vec<RawWatchlist>,
+    /// Named term lists: `turkey = ["Turkey", "Türkiye"]`, used as `@turkey`.
+    pub(super) lists: Option<std::collections::BTreeMap<String, Vec<String>>>,
     pub(super) email: Option<RawEmail>,
     #[serde(default)]
     pub(super) digests: Vec<RawDigest>,

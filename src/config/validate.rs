@@ -19,7 +19,7 @@ use super::{
     SmtpSettings, Storage, Stories, Transport, WatchlistSettings, recipient_key,
 };
 use crate::units::{parse_duration, parse_size};
-use crate::watch::Query;
+use crate::watch::{Lists, Query, Scope, check_list_item};
 
 /// Collects problems while building [`Settings`].
 pub(super) struct Validator<'a> {
@@ -221,7 +221,8 @@ pub(super) fn validate(
 
     let polling = validate_polling(&mut v, raw.polling.unwrap_or_default());
     let feeds = validate_feeds(&mut v, raw.feeds, &polling);
-    let watchlists = validate_watchlists(&mut v, raw.watchlists, &feeds);
+    let lists = validate_lists(&mut v, raw.lists.unwrap_or_default());
+    let watchlists = validate_watchlists(&mut v, raw.watchlists, &feeds, &lists);
     let email = validate_email(&mut v, raw.email);
     let digests = validate_digests(&mut v, raw.digests, &watchlists);
     let stories = Stories {
@@ -258,6 +259,7 @@ pub(super) fn validate(
         polling,
         feeds,
         watchlists,
+        lists,
         email: email.expect("email is only None when a problem was recorded"),
         digests,
         stories,
@@ -541,18 +543,62 @@ fn parse_feed_url(text: &str) -> Result<Url, String> {
     }
 }
 
+/// `[lists]`: each a name `@name` can spell and one or more terms. A list with a bad
+/// item is kept, so that the watchlists naming it are not also told it does not exist.
+fn validate_lists(v: &mut Validator, raw: Lists) -> Lists {
+    for (name, items) in &raw {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        {
+            v.scalar::<()>(
+                "lists",
+                name,
+                Err(format!(
+                    "`{name}` cannot be written as @{name}: use letters, digits, `_` and `-`"
+                )),
+            );
+        }
+        if items.is_empty() {
+            v.scalar::<()>("lists", name, Err("a list needs at least one term".into()));
+        }
+        for (i, item) in items.iter().enumerate() {
+            v.scalar(
+                "lists",
+                name,
+                check_list_item(item).map_err(|e| format!("item {}: {e}", i + 1)),
+            );
+        }
+    }
+    raw
+}
+
 fn validate_watchlists(
     v: &mut Validator,
     raw: Vec<RawWatchlist>,
     feeds: &[FeedSettings],
+    lists: &Lists,
 ) -> Vec<WatchlistSettings> {
     v.named_elements("watchlists", "watchlist", raw, |e, name, w| {
         let query = e.check("query", required(w.query)).and_then(|q| {
             e.check(
                 "query",
-                Query::parse(&q).map_err(|err| format!("{err} in `{q}`")),
+                Query::parse_with(&q, lists).map_err(|err| format!("{err} in `{q}`")),
             )
         });
+        for scope in query.iter().flat_map(Query::scopes) {
+            match scope {
+                Scope::Feed(name) if !feeds.iter().any(|f| f.name == *name) => e.refuse(
+                    "query",
+                    format!("feed:{name}: no feed is named `{name}` (names are case-sensitive)"),
+                ),
+                Scope::Tag(tag) if !feeds.iter().any(|f| f.tags.contains(tag)) => {
+                    e.refuse("query", format!("tag:{tag}: no feed has the tag `{tag}`"))
+                }
+                _ => {}
+            }
+        }
         let mut selectors = Vec::new();
         for text in w.feeds.unwrap_or_default() {
             let selector = FeedSelector::parse(&text);

@@ -22,8 +22,10 @@ use super::Context;
 use super::failpoint;
 use super::fulltext::{self, Outcome};
 use super::job::Ran;
+use crate::config::FeedSettings;
 use crate::feed::fetch::Fetcher;
 use crate::store::{ArticleMatch, ArticleResult, DueArticle, Retried};
+use crate::watch::{Document, Source};
 
 /// Articles fetched again at a time (within the host and global limits all the same).
 const BATCH: usize = 32;
@@ -143,8 +145,27 @@ fn match_article(ctx: &Context, article: &DueArticle, body: &str) -> Vec<Article
     if wanted.is_empty() {
         return Vec::new();
     }
+    let feeds: Vec<&FeedSettings> = article
+        .feeds
+        .iter()
+        .filter_map(|id| ctx.feed_index(*id))
+        .map(|index| &ctx.settings.feeds[index])
+        .collect();
+    let sources: Vec<Source> = feeds
+        .iter()
+        .map(|feed| Source {
+            name: &feed.name,
+            tags: &feed.tags,
+        })
+        .collect();
+    let doc = Document {
+        title: &article.title,
+        body,
+        link: &article.url,
+        feeds: &sources,
+    };
     ctx.watcher
-        .match_document(&article.title, body)
+        .match_item(&doc)
         .into_iter()
         .filter(|hit| wanted.contains(&hit.watchlist))
         .map(|hit| ArticleMatch {

@@ -17,13 +17,13 @@ use super::Context;
 use super::poll::to_chrono;
 use crate::config::{FeedSelector, FeedSettings, WatchlistSettings};
 use crate::store::{BackfillDone, BackfillMatch, FeedId, RecentItem};
-use crate::watch::Watcher;
+use crate::watch::{Document, Source, Watcher};
 
 /// Items read and matched at a time.
 const BATCH: usize = 500;
 
-/// What makes a watchlist the same one for the backfill: its query as written and the
-/// feeds it applies to.
+/// What makes a watchlist the same one for the backfill: its query as written, the terms
+/// of the lists it names, and the feeds it applies to.
 pub(super) fn definition(w: &WatchlistSettings) -> String {
     let feeds: Vec<String> = w
         .feeds
@@ -33,7 +33,13 @@ pub(super) fn definition(w: &WatchlistSettings) -> String {
             FeedSelector::Tag(tag) => format!("tag:{tag}"),
         })
         .collect();
-    format!("{}\nfeeds: {}", w.query.source(), feeds.join(", "))
+    let mut definition = format!("{}\nfeeds: {}", w.query.source(), feeds.join(", "));
+    // A list is part of every query that names it: editing it changes them all. Queries
+    // without lists keep the definition they had before lists existed.
+    for (name, items) in w.query.lists() {
+        definition.push_str(&format!("\n@{name}: {}", items.join(" | ")));
+    }
+    definition
 }
 
 /// Matches the new and changed watchlists of `ctx` against recent items. Returns how many
@@ -130,13 +136,27 @@ impl Backfill {
     fn find(&self, items: &[RecentItem]) -> Vec<BackfillMatch> {
         let mut found = Vec::new();
         for item in items {
-            for hit in self.watcher.match_document(&item.title, &item.body) {
+            let feeds: Vec<&FeedSettings> = item
+                .feeds
+                .iter()
+                .filter_map(|id| self.feeds.get(id))
+                .collect();
+            let sources: Vec<Source> = feeds
+                .iter()
+                .map(|feed| Source {
+                    name: &feed.name,
+                    tags: &feed.tags,
+                })
+                .collect();
+            let doc = Document {
+                title: &item.title,
+                body: &item.body,
+                link: item.link.as_deref().unwrap_or_default(),
+                feeds: &sources,
+            };
+            for hit in self.watcher.match_item(&doc) {
                 let watchlist = &self.watchlists[hit.watchlist];
-                let in_scope = item
-                    .feeds
-                    .iter()
-                    .filter_map(|id| self.feeds.get(id))
-                    .any(|feed| watchlist.applies_to(feed));
+                let in_scope = feeds.iter().any(|feed| watchlist.applies_to(feed));
                 if in_scope && item.first_seen_at >= self.since[hit.watchlist] {
                     found.push(BackfillMatch {
                         item: item.id,

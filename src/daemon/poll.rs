@@ -27,6 +27,7 @@ use crate::model::{Item, MatchRecord};
 use crate::store::{
     FeedPoll, FetchState, Location, NewMatch, PollOutcome, PollRecord, Retitle, Seen,
 };
+use crate::watch::{Document, Source};
 use crate::wording::one_line;
 
 /// Failures in a row at a URL a feed moved to before the configured one is tried again.
@@ -624,9 +625,20 @@ fn match_items(ctx: &Context, feed_index: usize, items: &[Item]) -> Vec<NewMatch
     if wanted.is_empty() {
         return Vec::new();
     }
+    let feed = &ctx.settings.feeds[feed_index];
+    let source = [Source {
+        name: &feed.name,
+        tags: &feed.tags,
+    }];
     let mut matches = Vec::new();
     for (item_index, item) in items.iter().enumerate() {
-        for hit in ctx.watcher.match_document(&item.title, &item.body) {
+        let doc = Document {
+            title: &item.title,
+            body: &item.body,
+            link: item.link.as_deref().unwrap_or_default(),
+            feeds: &source,
+        };
+        for hit in ctx.watcher.match_item(&doc) {
             if wanted.contains(&hit.watchlist) {
                 matches.push(NewMatch {
                     item: item_index,

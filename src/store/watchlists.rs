@@ -18,6 +18,7 @@ pub struct RecentItem {
     pub id: i64,
     pub title: String,
     pub body: String,
+    pub link: Option<String>,
     pub first_seen_at: DateTime<Utc>,
     /// The feeds it was seen in: a watchlist limited to some feeds matches it only if
     /// one of them is among those.
@@ -62,7 +63,8 @@ impl Store {
         let (after_time, after_id) = after.map_or((to_unix(since), 0), |(t, id)| (to_unix(t), id));
         let mut stmt = self.conn.prepare_cached(
             "SELECT i.id, i.title, i.body, i.first_seen_at,
-                    (SELECT json_group_array(s.feed_id) FROM sightings s WHERE s.item_id = i.id)
+                    (SELECT json_group_array(s.feed_id) FROM sightings s WHERE s.item_id = i.id),
+                    i.link
              FROM items i
              WHERE i.first_seen_at >= ?1 AND (i.first_seen_at, i.id) > (?2, ?3)
              ORDER BY i.first_seen_at, i.id
@@ -76,6 +78,7 @@ impl Store {
                     id: r.get(0)?,
                     title: r.get(1)?,
                     body: body(r, 2)?,
+                    link: r.get(5)?,
                     first_seen_at: from_unix(r.get(3)?),
                     feeds: serde_json::from_str(&feeds).unwrap_or_default(),
                 })
