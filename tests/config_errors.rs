@@ -729,3 +729,74 @@ fn the_server_listens_only_on_a_socket_address() {
         Some("127.0.0.1:9191".parse().unwrap())
     );
 }
+
+#[test]
+fn queries_with_unknown_operators_lists_feeds_or_tags_are_refused_naming_the_watchlist() {
+    let with_query =
+        |query: &str| BASE.replace(r#"'"S-400" (Turkey OR Ankara)'"#, &format!("'{query}'"));
+    let cases = [
+        ("S-400 inurl:nato", "unknown operator `inurl:`"),
+        ("S-400 inurl:nato", "title:, intitle:, site:, feed:, tag:"),
+        ("S-400 inurl:nato", "at position 7"),
+        ("S-400 @turkey", "no list is named `turkey`"),
+        ("S-400 feed:Reuters", "no feed is named `Reuters`"),
+        ("S-400 tag:defence", "no feed has the tag `defence`"),
+        ("mi* S-400", "at least 3 letters or digits"),
+        ("S-400 NEAR/99 Turkey", "1 to 50"),
+    ];
+    for (query, reason) in cases {
+        let dir = Dir::new(&with_query(query));
+        refused(
+            dir.load(),
+            &dir.main(),
+            "watchlists[0] (\"s400\").query",
+            reason,
+        );
+    }
+    // Scopes naming what is configured load.
+    let dir = Dir::new(&with_query(
+        "S-400 (feed:Wire OR tag:wire OR site:reuters.com) missil* NEAR/5 Turkey",
+    ));
+    dir.load().unwrap();
+}
+
+#[test]
+fn lists_live_in_any_file_and_bad_items_are_refused_with_the_list() {
+    let query = |q: &str| BASE.replace(r#"'"S-400" (Turkey OR Ankara)'"#, &format!("'{q}'"));
+    // A list in conf.d serves a watchlist of the main file; a later file replaces it.
+    let dir = Dir::new(&query("\"S-400\" @turkey"))
+        .with("conf.d/10-lists.toml", "[lists]\nturkey = [\"Turkey\", \"Ankara\"]\n")
+        .with(
+            "conf.d/20-more.toml",
+            "[lists]\nturkey = [\"Turkey\", \"Türkiye\", \"\\\"Recep Tayyip Erdogan\\\"\", \"Turk*\"]\n",
+        );
+    let settings = dir.load().unwrap();
+    assert_eq!(settings.lists["turkey"].len(), 4);
+    assert_eq!(
+        settings.watchlists[0].query.to_string(),
+        "S-400 (Turkey OR Türkiye OR \"Recep Tayyip Erdogan\" OR Turk*)"
+    );
+
+    let file = dir.dir.path().join("conf.d/20-more.toml");
+    let dir = dir.with(
+        "conf.d/20-more.toml",
+        "[lists]\nturkey = [\"Turkey\", \"Tu*\"]\n",
+    );
+    refused(
+        dir.load(),
+        &file,
+        "lists.turkey",
+        "item 2: `Tu*`: a wildcard needs at least 3",
+    );
+    let dir = dir.with("conf.d/20-more.toml", "[lists]\nturkey = []\n");
+    refused(dir.load(), &file, "lists.turkey", "at least one term");
+    let dir = dir.with("conf.d/20-more.toml", "[lists]\n\"tur key\" = [\"x\"]\n");
+    refused(
+        dir.load(),
+        &file,
+        "lists.tur key",
+        "cannot be written as @tur key",
+    );
+    let dir = dir.with("conf.d/20-more.toml", "[lists]\nturkey = \"Turkey\"\n");
+    refused(dir.load(), &file, "lists.turkey", "invalid type");
+}

@@ -257,3 +257,65 @@ fn a_changed_query_rematches_recent_items_and_what_was_sent_stays_sent() {
         ]
     );
 }
+
+#[test]
+fn editing_a_list_changes_every_watchlist_naming_it_and_a_broken_list_is_refused() {
+    let (_served, http) = serve_copies(&["wire.rss"]);
+    let work = tempfile::tempdir().unwrap();
+    let config = write_config(
+        work.path(),
+        &format!(
+            "{}[[watchlists]]\nname = \"places\"\nquery = '@places'\n\n\
+             [[watchlists]]\nname = \"places-friday\"\nquery = '@places Friday'\n\n\
+             [[watchlists]]\nname = \"other\"\nquery = 'S-400'\n",
+            feed_table("wire", &http.url("wire.rss")),
+        ),
+    );
+    let lists = conf_d(&config).join("lists.toml");
+    std::fs::write(&lists, "[lists]\nplaces = [\"Italy\"]\n").unwrap();
+    let db = config::load(&config).unwrap().storage.path;
+
+    let mut daemon = Daemon::start(&config);
+    wait_until(Duration::from_secs(20), || {
+        matched(&db, "places") == ["Floods close roads across northern Italy"]
+    });
+
+    // The list grows: both watchlists naming it change and are matched again; the one
+    // that does not name it is left alone.
+    std::fs::write(&lists, "[lists]\nplaces = [\"Italy\", \"Brussels\"]\n").unwrap();
+    daemon.wait_for_logs(RELOADED, 1);
+    let reloaded = &daemon.logged(RELOADED)[0];
+    assert!(reloaded.contains("~watchlist places"), "{reloaded}");
+    assert!(reloaded.contains("~watchlist places-friday"), "{reloaded}");
+    assert!(!reloaded.contains("other"), "{reloaded}");
+    let both = [
+        "Floods close roads across northern Italy",
+        "NATO allies meet in Brussels ahead of the summit",
+    ];
+    wait_until(Duration::from_secs(20), || {
+        matched(&db, "places") == both && matched(&db, "places-friday") == both
+    });
+
+    // A list that no longer parses is refused, with its file; the daemon keeps the last
+    // good lists.
+    std::fs::write(&lists, "[lists]\nplaces = [\"It*\"]\n").unwrap();
+    daemon.wait_for_logs("key=lists.places", 1);
+    let refused = &daemon.logged("key=lists.places")[0];
+    assert!(refused.contains(REFUSED), "{refused}");
+    assert!(refused.contains("lists.toml"), "{refused}");
+    assert!(refused.contains("a wildcard needs at least 3"), "{refused}");
+    // Removing the list leaves `@places` unknown: refused, naming the watchlists.
+    std::fs::write(&lists, "").unwrap();
+    daemon.wait_for_logs("no list is named `places`", 2);
+    let refused = daemon.logged("no list is named `places`");
+    assert!(
+        refused[0].contains("watchlists[0] (\"places\").query"),
+        "{refused:?}"
+    );
+    assert!(
+        refused[1].contains("watchlists[1] (\"places-friday\").query"),
+        "{refused:?}"
+    );
+    daemon.stop(Signal::SIGTERM);
+    assert_eq!(matched(&db, "places"), both);
+}

@@ -64,6 +64,21 @@ pub(super) fn summary(settings: &Settings) {
             watchlist.query.source()
         );
     }
+    if !settings.lists.is_empty() {
+        println!("lists ({}):", settings.lists.len());
+        for (name, items) in &settings.lists {
+            let users = settings
+                .watchlists
+                .iter()
+                .filter(|w| w.query.lists().iter().any(|(list, _)| list == name))
+                .count();
+            println!(
+                "  @{name}: {} terms, in {users} watchlists: {}",
+                items.len(),
+                items.join(", ")
+            );
+        }
+    }
     match &settings.email.transport {
         Transport::File { outbox } => {
             println!("email: written as .eml files to {}", outbox.display())
