@@ -10,6 +10,11 @@
 //!   [`article_word_watchlists`]), where almost every article matches dozens of
 //!   watchlists: the cost of building hits and snippets.
 //!
+//! - `match_articles_operators`: the headline mix written with the newer operators: a
+//!   tenth of the terms wildcards (`Duno*`, `"Maria Kowal*"`, `merg*`) and a tenth of the
+//!   watchlists `(a OR b) NEAR/n (topic OR topic)` (see [`operator_watchlists`]); the
+//!   difference from `match_articles` is what those operators cost.
+//!
 //! Beside them, `match_articles_aho_corasick` finds the terms of `match_articles` with the
 //! `aho-corasick` crate instead of the matcher's trie (see
 //! [`match_articles_aho_corasick`]): the baseline that keeps the choice of a hand-written
@@ -61,6 +66,7 @@ fn main() {
     );
     for (name, make) in [
         ("match_articles", watchlists as fn(usize) -> Vec<Query>),
+        ("match_articles_operators", operator_watchlists),
         ("match_articles_dense", article_word_watchlists),
     ] {
         for terms in [10, 1_000, 10_000] {
@@ -72,9 +78,15 @@ fn main() {
                 matched += usize::from(n > 0);
                 hits += n;
             }
+            let written: String = queries.iter().map(|q| format!("{q} ")).collect();
             println!(
-                "{name}({terms}): {} watchlists; {matched} articles ({:.1}%) match one, {hits} hits",
+                "{name}({terms}): {} watchlists ({} with NEAR, {} wildcards); {matched} articles ({:.1}%) match one, {hits} hits",
                 queries.len(),
+                queries
+                    .iter()
+                    .filter(|q| q.to_string().contains(" NEAR/"))
+                    .count(),
+                written.matches("* ").count() + written.matches("*\"").count(),
                 100.0 * matched as f64 / articles.docs.len() as f64,
             );
         }
@@ -111,6 +123,7 @@ fn profile(workload: &str) {
     let queries = match name {
         "normalise" => Vec::new(),
         "match_articles" => watchlists(terms),
+        "match_articles_operators" => operator_watchlists(terms),
         "match_articles_dense" => article_word_watchlists(terms),
         _ => panic!("NEWSHOUND_PROFILE: no workload {name:?}"),
     };
@@ -581,8 +594,64 @@ fn rare_article_names() -> Vec<String> {
 /// implicit AND). `main` prints how many watchlists there are and how many articles match
 /// at least one.
 fn watchlists(terms: usize) -> Vec<Query> {
+    watchlists_with(terms, false)
+}
+
+/// [`watchlists`] as people write them with the newer operators: every tenth entity a
+/// wildcard (its last word cut to a stem: `"Maria Kowal*"`, `Duno*`, `MH-1*`) and every
+/// tenth topic word too (`merg*`); and a tenth of the watchlists `(a OR b) NEAR/n (topic
+/// OR topic)` instead of one of the other shapes. The same number of distinct terms.
+fn operator_watchlists(terms: usize) -> Vec<Query> {
+    watchlists_with(terms, true)
+}
+
+/// `term` with its last word cut to a stem and a `*`, when that leaves at least three
+/// letters or digits; otherwise `None`.
+fn wildcard(term: &str) -> Option<String> {
+    let (head, last) = term.rsplit_once(' ').map_or(("", term), |(h, l)| (h, l));
+    let chars: Vec<char> = last.chars().collect();
+    let keep = chars.len().saturating_sub(2).max(3).min(chars.len());
+    let stem: String = chars[..keep].iter().collect();
+    let written = if head.is_empty() {
+        format!("{stem}*")
+    } else {
+        format!("\"{head} {stem}*\"")
+    };
+    let folded = normalize(&format!("{head} {stem}"));
+    (folded.chars().filter(|c| c.is_alphanumeric()).count() >= 3
+        && stem.ends_with(char::is_alphanumeric)
+        && Query::parse(&written).is_ok())
+    .then_some(written)
+}
+
+fn watchlists_with(terms: usize, operators: bool) -> Vec<Query> {
     let (topics, entities, mut rng) = watchlist_terms(terms);
     let quote = |t: &str| format!("\"{t}\"");
+    let wildcards: std::collections::HashSet<String> = if operators {
+        entities
+            .iter()
+            .step_by(10)
+            .chain(
+                topics
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .step_by(10),
+            )
+            .cloned()
+            .collect()
+    } else {
+        Default::default()
+    };
+    let write = |t: &str| -> String {
+        match wildcards.contains(t).then(|| wildcard(t)).flatten() {
+            Some(w) => w,
+            None if topics.contains(&t) => t.to_string(),
+            None => quote(t),
+        }
+    };
+    let quote = |t: &str| write(t);
     let mut queries = Vec::new();
     let mut rest = entities.as_slice();
     while !rest.is_empty() {
@@ -597,11 +666,15 @@ fn watchlists(terms: usize) -> Vec<Query> {
         let shape = rng.below(20);
         let text = if topics.len() < 2 || shape < 8 {
             any
+        } else if operators && shape < 10 {
+            let (a, b) = (rng.pick(&topics), rng.pick(&topics));
+            let n = rng.below(11) + 5;
+            format!("({any}) NEAR/{n} ({} OR {})", write(a), write(b))
         } else if shape < 13 {
             let (a, b) = (rng.pick(&topics), rng.pick(&topics));
-            format!("({any}) AND ({a} OR {b})")
+            format!("({any}) AND ({} OR {})", write(a), write(b))
         } else if shape < 17 {
-            format!("({any}) -{}", rng.pick(&topics))
+            format!("({any}) -{}", write(rng.pick(&topics)))
         } else {
             chunk.iter().map(|t| quote(t)).collect::<Vec<_>>().join(" ")
         };
@@ -609,7 +682,8 @@ fn watchlists(terms: usize) -> Vec<Query> {
     }
     // Topic words that no query drew still count among the terms: give each a watchlist.
     for topic in &topics {
-        queries.push(Query::parse(&format!("{} AND {topic}", quote(&entities[0]))).unwrap());
+        let text = format!("{} AND {}", quote(&entities[0]), write(topic));
+        queries.push(Query::parse(&text).unwrap());
     }
     queries
 }
@@ -699,6 +773,14 @@ fn article_word_watchlists(terms: usize) -> Vec<Query> {
 #[divan::bench(args = [10, 1_000, 10_000])]
 fn match_articles(bencher: Bencher, terms: usize) {
     match_with(bencher, &watchlists(terms));
+}
+
+/// Matching against [`operator_watchlists`]: the headline mix with a tenth of the terms
+/// wildcards and a tenth of the watchlists NEAR; beside `match_articles`, the cost of
+/// those operators.
+#[divan::bench(args = [10, 1_000, 10_000])]
+fn match_articles_operators(bencher: Bencher, terms: usize) {
+    match_with(bencher, &operator_watchlists(terms));
 }
 
 /// Matching against [`article_word_watchlists`], where most articles match many.
