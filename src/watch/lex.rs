@@ -18,6 +18,8 @@ pub(crate) enum Kind {
     Or,
     And,
     Minus,
+    /// `NOT`, as media-monitoring tools write `-`.
+    Not,
     Open,
     Close,
     /// `title:` or `intitle:`, with the width written (for the adjacency check).
@@ -139,9 +141,10 @@ impl Lexer {
             return self.operator(&name.to_lowercase(), position);
         }
         Ok(match word.as_str() {
-            // Only uppercase: "or" and "and" are ordinary words people search for.
+            // Only uppercase: "or", "and" and "not" are ordinary words people search for.
             "OR" => Kind::Or,
             "AND" => Kind::And,
+            "NOT" => Kind::Not,
             "NEAR" => {
                 return Err(QueryError::new(
                     position,

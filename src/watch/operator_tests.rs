@@ -128,6 +128,17 @@ const TABLE: &[(&str, &str, &str, bool)] = &[
         "Turkey: Erdogan met, at last, Vladimir Putin",
         true,
     ),
+    // NOT, as media-monitoring tools write it, is `-`; lowercase "not" is a word.
+    ("Turkey NOT parody", "", "Turkey parody show", false),
+    ("Turkey NOT parody", "", "Turkey votes", true),
+    (
+        "Turkey AND NOT (parody OR satire)",
+        "",
+        "Turkey satire",
+        false,
+    ),
+    ("Turkey not", "", "Turkey did not vote", true),
+    ("Turkey not", "", "Turkey votes", false),
     // intitle: is title:.
     ("intitle:Erdogan", "Erdogan wins", "", true),
     ("intitle:Erdogan", "", "Erdogan wins", false),
@@ -544,6 +555,8 @@ const PRINTED: &[(&str, &str)] = &[
     ("site:bücher.de a", "site:xn--bcher-kva.de a"),
     ("\"10:30\" \"OR\" \"-x\"", "\"10:30\" \"OR\" \"-x\""),
     ("-(-a) b", "-(-a) b"),
+    ("Turkey NOT (a OR b) AND NOT c", "Turkey -(a OR b) -c"),
+    ("\"NOT\" not", "\"NOT\" not"),
 ];
 
 #[test]

@@ -166,7 +166,7 @@ fn is_bare_word(text: &str) -> bool {
         && !text.contains(|c: char| {
             c.is_whitespace() || matches!(c, '(' | ')' | ':' | '*') || is_quote(c)
         })
-        && !matches!(text, "OR" | "AND" | "NEAR" | "AROUND")
+        && !matches!(text, "OR" | "AND" | "NOT" | "NEAR" | "AROUND")
         && !text
             .get(..5)
             .is_some_and(|p| p.eq_ignore_ascii_case("near/"))

@@ -10,7 +10,7 @@
 //! and     = or { [ "AND" ] or }
 //! or      = near { "OR" near }
 //! near    = unary [ ( "NEAR/n" | "AROUND(n)" ) unary ]  (operands: terms or an OR of them)
-//! unary   = "-" primary | primary                     ("-" written right before it)
+//! unary   = ( "-" | "NOT" ) primary | primary        ("-" written right before it)
 //! primary = WORD | WORD* | PHRASE | "(" and ")" | "title:" primary | "@" LIST
 //!         | "site:" HOST | "feed:" NAME | "tag:" NAME
 //! ```
@@ -439,19 +439,32 @@ impl Parser<'_> {
                 "unexpected end of query",
             ));
         };
-        if token.kind != Kind::Minus {
-            return self.primary(context);
-        }
         let position = token.position;
-        self.next += 1;
-        if !self
-            .adjacent(position, 1)
-            .is_some_and(|k| starts_operand(k) && *k != Kind::Minus)
-        {
-            return Err(QueryError::new(
-                position,
-                "stray '-': write it right before the word, phrase or group to exclude",
-            ));
+        match token.kind {
+            Kind::Minus => {
+                self.next += 1;
+                if !self
+                    .adjacent(position, 1)
+                    .is_some_and(|k| starts_operand(k) && !matches!(k, Kind::Minus | Kind::Not))
+                {
+                    return Err(QueryError::new(
+                        position,
+                        "stray '-': write it right before the word, phrase or group to exclude",
+                    ));
+                }
+            }
+            Kind::Not => {
+                self.next += 1;
+                if !self.peek().is_some_and(|t| {
+                    starts_operand(&t.kind) && !matches!(t.kind, Kind::Minus | Kind::Not)
+                }) {
+                    return Err(QueryError::new(
+                        position,
+                        "NOT needs a word, phrase or group after it",
+                    ));
+                }
+            }
+            _ => return self.primary(context),
         }
         let inner = self.primary(Context {
             negated: !context.negated,
@@ -529,6 +542,10 @@ impl Parser<'_> {
             Kind::And => Err(QueryError::new(position, "AND with nothing before it")),
             Kind::Near(_) => Err(QueryError::new(position, "NEAR with nothing before it")),
             Kind::Minus => Err(QueryError::new(position, "stray '-'")),
+            Kind::Not => Err(QueryError::new(
+                position,
+                "NOT needs a word, phrase or group after it",
+            )),
         }
     }
 
@@ -680,6 +697,7 @@ fn starts_operand(kind: &Kind) -> bool {
             | Kind::Phrase(_)
             | Kind::Open
             | Kind::Minus
+            | Kind::Not
             | Kind::Title(_)
             | Kind::List(_)
             | Kind::Site(_)
