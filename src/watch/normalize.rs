@@ -192,6 +192,10 @@ enum Class {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Gap {
     None,
+    /// Nothing, after a character of a script written without spaces: the next word
+    /// character starts a word all the same. A state of its own rather than a test of
+    /// the previous class, which cost ASCII text 2% of its speed.
+    Edge,
     /// Exactly one apostrophe, which stays if a word character follows.
     Apostrophe(usize),
     /// Only whitespace and dashes.
@@ -277,7 +281,7 @@ impl<'a> Writer<'a> {
             return;
         }
         // Whether `c` comes straight after a letter of a script written without spaces.
-        let goes_on = self.previous == Some(Class::Unspaced) && self.gap == Gap::None;
+        let goes_on = self.previous == Some(Class::Unspaced) && self.gap == Gap::Edge;
         if is_combining_mark(c) {
             // After such a letter, marks are its vowels, tones and voicing: kept with it.
             // Elsewhere they are diacritics, and dropped.
@@ -293,10 +297,19 @@ impl<'a> Writer<'a> {
                 self.attach(c, origin, len);
                 self.open = false;
             }
-            Class::Letter | Class::Digit | Class::Unspaced => {
+            Class::Unspaced => {
+                // A change from another script is a word edge too.
+                if self.gap == Gap::None {
+                    self.gap = Gap::Edge;
+                }
                 let mut buf = [0; 4];
                 self.word(c.encode_utf8(&mut buf).as_bytes(), class, origin, len);
+                self.gap = Gap::Edge;
                 self.open = opens_syllable(c);
+            }
+            Class::Letter | Class::Digit => {
+                let mut buf = [0; 4];
+                self.word(c.encode_utf8(&mut buf).as_bytes(), class, origin, len);
             }
             _ => self.gap(class, origin),
         }
@@ -347,9 +360,8 @@ impl<'a> Writer<'a> {
     fn begin_word(&mut self, class: Class) {
         let starts = match (self.previous, self.gap) {
             (None, _) => true,
-            // Every character of a script written without spaces is a word, and a
-            // change to or from one is a word edge.
-            (Some(previous), Gap::None) => previous == Class::Unspaced || class == Class::Unspaced,
+            (Some(_), Gap::None) => false,
+            (Some(_), Gap::Edge) => true,
             (Some(_), Gap::Apostrophe(at)) => {
                 self.push(APOSTROPHE, at);
                 true
@@ -375,14 +387,18 @@ impl<'a> Writer<'a> {
     /// keeps them apart (a boundary) rather than joining them.
     #[inline]
     fn apart(&self, previous: Class, class: Class) -> bool {
-        if previous != Class::Unspaced && class != Class::Unspaced {
-            // A letter next to a digit joins; two letters or two digits stay apart.
-            return previous == class;
-        }
-        // Next to a script written without spaces, a space tells nothing that the change
-        // of character does not, unless words are counted by spaces: then it stays, as it
+        // A letter next to a digit joins; two letters or two digits stay apart. Next to a
+        // script written without spaces, a space tells nothing that the change of
+        // character does not, unless words are counted by spaces: then it stays, as it
         // does between two letters.
-        !self.join_unspaced && previous != Class::Digit && class != Class::Digit
+        if previous == class {
+            return class != Class::Unspaced || !self.join_unspaced;
+        }
+        !self.join_unspaced
+            && matches!(
+                (previous, class),
+                (Class::Unspaced, Class::Letter) | (Class::Letter, Class::Unspaced)
+            )
     }
 
     fn gap(&mut self, class: Class, origin: usize) {
@@ -390,10 +406,10 @@ impl<'a> Writer<'a> {
             return;
         }
         self.gap = match (self.gap, class) {
-            (Gap::None, Class::Apostrophe) => Gap::Apostrophe(origin),
-            (Gap::None, Class::Space) => Gap::Soft(origin),
+            (Gap::None | Gap::Edge, Class::Apostrophe) => Gap::Apostrophe(origin),
+            (Gap::None | Gap::Edge, Class::Space) => Gap::Soft(origin),
             (Gap::Soft(at), Class::Space) => Gap::Soft(at),
-            (Gap::None, _) => Gap::Hard(origin),
+            (Gap::None | Gap::Edge, _) => Gap::Hard(origin),
             (Gap::Apostrophe(at) | Gap::Soft(at) | Gap::Hard(at), _) => Gap::Hard(at),
         };
     }
