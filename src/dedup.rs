@@ -22,7 +22,7 @@
 use std::collections::HashSet;
 
 use crate::feed::link::{self, Form};
-use crate::watch::normalize;
+use crate::watch::{normalize, normalize_spaced};
 
 /// Words of overlapping runs compared by [`Text::near_identical`].
 const SHINGLE: usize = 4;
@@ -68,8 +68,10 @@ pub struct Text {
 
 impl Text {
     pub fn of(text: &str) -> Text {
+        // Words as the writer spaced them: matching joins Korean or Thai words across
+        // spaces, which would make a whole article one word here.
         Text {
-            folded: normalize(text),
+            folded: normalize_spaced(text),
         }
     }
 
@@ -181,6 +183,17 @@ mod tests {
         ] {
             assert!(!global_guid(guid), "{guid}");
         }
+    }
+
+    /// Matching joins Korean words across their spaces; counting them must not, or a
+    /// whole Korean article would be one word, too few to compare.
+    #[test]
+    fn korean_words_are_counted_by_their_spaces() {
+        let text = "서울시는 신규 확진자가 크게 늘었다고 밝혔다 시민들은 실내에서 마스크를 \
+                    착용해야 한다";
+        assert!(Text::of(text).is_substantial());
+        let longer = format!("{text}. 방역 당국은 주말까지 상황을 지켜보겠다고 했다");
+        assert!(Text::of(text).near_identical(&Text::of(&longer)));
     }
 
     fn same(a: &str, b: &str) -> bool {

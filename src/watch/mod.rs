@@ -10,7 +10,10 @@
 //!
 //! Matching is whole-word on the folded text: case, diacritics, dashes, spaces between a
 //! letter and a digit, apostrophe and quote shapes, and plural or possessive endings are
-//! forgiven; letters or digits running on past the term are not (`S-4000`, `DS-400`).
+//! forgiven; letters or digits running on past the term are not (`S-4000`, `DS-400`). In
+//! scripts written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar) and
+//! in Hangul, every character is a word, so `東京` matches in `東京都で` and `서울` in
+//! `서울에서`, but not `서우` in `서울`.
 
 mod lex;
 mod matcher;
@@ -25,7 +28,7 @@ mod tests;
 mod trie;
 
 pub use matcher::{Document, Source, Watcher};
-pub use normalize::normalize;
+pub use normalize::{normalize, normalize_spaced};
 pub use query::{Lists, Query, QueryError, Scope, check_list_item};
 
 /// Which text of an item an occurrence was found in.

@@ -16,8 +16,20 @@
 //! sparse checkpoints: in ASCII text the squashed bytes line up with the original ones
 //! except around runs of punctuation and joins, and writing an offset per byte was most of
 //! the cost of squashing.
+//!
+//! Han, kana, Thai, Lao, Khmer and Myanmar are written without spaces between words, and
+//! Korean attaches particles to its nouns (`서울에서`), so no gap marks where a name ends.
+//! In those scripts every character starts a word and ends one, and so does a change to or
+//! from them (`iPhone発売`): a term matches at any character of a run. Whitespace next to
+//! them does not matter (`東京 五輪` is `東京五輪`, as `S 400` is `S400`); punctuation
+//! still separates. Their vowel signs, tone marks and voicing marks stay with the letter
+//! before them instead of being dropped as diacritics are elsewhere (without its vowel,
+//! Thai `จีน`, China, would be the common word `จน`), and never start a word, nor does a
+//! letter inside a syllable (after a Thai vowel written before its consonant, a Khmer
+//! subscript sign). Hangul stays in syllables, which NFKD would split into jamo, so that
+//! `서우` does not match inside `서울`.
 
-use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+use unicode_normalization::char::{compose, decompose_compatible, is_combining_mark};
 
 /// The byte that stands for any gap between words that does not join them.
 const BOUNDARY: u8 = b' ';
@@ -43,6 +55,12 @@ pub(crate) struct Squashed {
 impl Squashed {
     /// Squashes `source` into this buffer, replacing what it held.
     pub(crate) fn fill(&mut self, source: &str) {
+        self.fill_with(source, true);
+    }
+
+    /// `fill`, with whitespace next to a script written without spaces dropped
+    /// (`join_unspaced`) or kept as a word gap.
+    fn fill_with(&mut self, source: &str, join_unspaced: bool) {
         self.text.clear();
         self.starts.clear();
         self.checkpoints.clear();
@@ -50,12 +68,7 @@ impl Squashed {
         // News prose has a word start every six bytes or so.
         self.starts.reserve(source.len() / 4);
 
-        let mut writer = Writer {
-            out: self,
-            previous: None,
-            gap: Gap::None,
-            delta: None,
-        };
+        let mut writer = Writer::new(self, join_unspaced);
         let bytes = source.as_bytes();
         let mut at = 0;
         while at < bytes.len() {
@@ -113,8 +126,20 @@ impl Squashed {
 /// matcher. Two strings match each other exactly when their normal forms are equal (before
 /// the word-edge and plural rules).
 pub fn normalize(text: &str) -> String {
+    normal_form(text, true)
+}
+
+/// `normalize`, except that whitespace between characters of scripts written without
+/// spaces (and Hangul) stays a gap: the form for counting words by the spaces the writer
+/// put, as near-duplicate detection does. Korean puts spaces between words and Thai
+/// between phrases, and joined, a whole article would be one word.
+pub fn normalize_spaced(text: &str) -> String {
+    normal_form(text, false)
+}
+
+fn normal_form(text: &str, join_unspaced: bool) -> String {
     let mut squashed = Squashed::default();
-    squashed.fill(text);
+    squashed.fill_with(text, join_unspaced);
     // Only whole UTF-8 sequences and ASCII are ever written, so this never fails; the
     // lossy form is a fallback that takes no copy of valid text either.
     String::from_utf8(squashed.text)
@@ -122,7 +147,9 @@ pub fn normalize(text: &str) -> String {
 }
 
 /// End (byte offset) of the character starting at `at` in `text`, extended over the
-/// combining marks that follow it, so that a hit on NFD `Erdoğan` covers the breve too.
+/// combining marks that follow it, so that a hit on NFD `Erdoğan` covers the breve too, and
+/// over what the squasher folds into the character before (Hangul vowel and final jamo,
+/// halfwidth voicing marks), whose bytes point at that character.
 pub(crate) fn char_end(text: &str, at: usize) -> usize {
     let Some(rest) = text.get(at..) else {
         return text.len();
@@ -132,8 +159,12 @@ pub(crate) fn char_end(text: &str, at: usize) -> usize {
         return at;
     };
     let mut end = at + first.len_utf8();
+    // Only a letter of a script without spaces takes them: after a Latin `l`, a Hangul
+    // final jamo is a word of its own.
+    let takes_folded = is_unspaced(first);
+    let folded = |c: char| inside_syllable(c) || matches!(c, '\u{FF9E}' | '\u{FF9F}');
     for (offset, c) in chars {
-        if !is_combining_mark(c) {
+        if !(is_combining_mark(c) || (takes_folded && folded(c))) {
             break;
         }
         end = at + offset + c.len_utf8();
@@ -146,6 +177,9 @@ pub(crate) fn char_end(text: &str, at: usize) -> usize {
 enum Class {
     Letter,
     Digit,
+    /// A letter of a script written without spaces between words, or of Hangul: a word
+    /// of its own.
+    Unspaced,
     /// Whitespace or a dash: a gap that may join a letter to a digit.
     Space,
     Apostrophe,
@@ -158,6 +192,10 @@ enum Class {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Gap {
     None,
+    /// Nothing, after a character of a script written without spaces: the next word
+    /// character starts a word all the same. A state of its own rather than a test of
+    /// the previous class, which cost ASCII text 2% of its speed.
+    Edge,
     /// Exactly one apostrophe, which stays if a word character follows.
     Apostrophe(usize),
     /// Only whitespace and dashes.
@@ -172,9 +210,27 @@ struct Writer<'a> {
     gap: Gap,
     /// Original offset minus squashed position since the last checkpoint (wrapping).
     delta: Option<usize>,
+    /// Whether the last character written leaves its syllable open, so that the next
+    /// letter belongs to it: a Thai or Lao vowel written before its consonant, a Khmer or
+    /// Myanmar sign that stacks the next consonant under this one. Only read while an
+    /// `Unspaced` word goes on.
+    open: bool,
+    /// Whether whitespace next to an `Unspaced` character is dropped (see `normalize`).
+    join_unspaced: bool,
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
+    fn new(out: &'a mut Squashed, join_unspaced: bool) -> Writer<'a> {
+        Writer {
+            out,
+            previous: None,
+            gap: Gap::None,
+            delta: None,
+            open: false,
+            join_unspaced,
+        }
+    }
+
     fn ascii(&mut self, byte: u8, origin: usize) {
         match byte {
             b'a'..=b'z' => self.word(&[byte], Class::Letter, origin, 1),
@@ -216,24 +272,41 @@ impl Writer<'_> {
         }
     }
 
-    /// Takes one character already folded (lowercase, no marks), produced by the
-    /// original character of `len` bytes at `origin`.
+    /// Takes one character already folded (lowercase; combining marks come on their
+    /// own), produced by the original character of `len` bytes at `origin`.
     fn char(&mut self, c: char, origin: usize, len: usize) {
         if c.is_ascii() {
             // `fold` may produce ASCII from non-ASCII (`é` → `e`, NBSP → space).
             self.ascii(c as u8, origin);
             return;
         }
-        let class = if c.is_numeric() {
-            Class::Digit
-        } else if c.is_alphabetic() {
-            Class::Letter
-        } else if c.is_whitespace() {
-            Class::Space
-        } else {
-            Class::Other
-        };
+        // Whether `c` comes straight after a letter of a script written without spaces.
+        let goes_on = self.previous == Some(Class::Unspaced) && self.gap == Gap::Edge;
+        if is_combining_mark(c) {
+            // After such a letter, marks are its vowels, tones and voicing: kept with it.
+            // Elsewhere they are diacritics, and dropped.
+            if goes_on {
+                self.attach(c, origin, len);
+                self.open = is_stacker(c);
+            }
+            return;
+        }
+        let class = class_of(c);
         match class {
+            Class::Unspaced if goes_on && (self.open || inside_syllable(c)) => {
+                self.attach(c, origin, len);
+                self.open = false;
+            }
+            Class::Unspaced => {
+                // A change from another script is a word edge too.
+                if self.gap == Gap::None {
+                    self.gap = Gap::Edge;
+                }
+                let mut buf = [0; 4];
+                self.word(c.encode_utf8(&mut buf).as_bytes(), class, origin, len);
+                self.gap = Gap::Edge;
+                self.open = opens_syllable(c);
+            }
             Class::Letter | Class::Digit => {
                 let mut buf = [0; 4];
                 self.word(c.encode_utf8(&mut buf).as_bytes(), class, origin, len);
@@ -246,12 +319,39 @@ impl Writer<'_> {
     /// `len` bytes at `origin`.
     fn word(&mut self, bytes: &[u8], class: Class, origin: usize, len: usize) {
         self.begin_word(class);
+        self.bytes(bytes, origin, len);
+        self.previous = Some(class);
+    }
+
+    /// Writes `c`, from the original character of `len` bytes at `origin`, as part of the
+    /// `Unspaced` word going on: composed with the character before where Unicode
+    /// composes them (a Hangul syllable from its jamo, `ガ` from `カ` and its voicing mark),
+    /// so that every spelling of a syllable squashes alike; otherwise after it.
+    fn attach(&mut self, c: char, origin: usize, len: usize) {
+        let text = &mut self.out.text;
+        // The character before is three bytes long if it is one that composes.
+        let at = text.len().saturating_sub(3);
+        let composed = std::str::from_utf8(&text[at..])
+            .ok()
+            .and_then(|s| s.chars().next())
+            .filter(|last| last.len_utf8() == 3)
+            .and_then(|last| compose(last, c))
+            .filter(|composed| composed.len_utf8() == 3);
+        if let Some(composed) = composed {
+            // In place, so the composed syllable points where its first part did.
+            composed.encode_utf8(&mut text[at..]);
+            return;
+        }
+        let mut buf = [0; 4];
+        self.bytes(c.encode_utf8(&mut buf).as_bytes(), origin, len);
+    }
+
+    fn bytes(&mut self, bytes: &[u8], origin: usize, len: usize) {
         for (i, &byte) in bytes.iter().enumerate() {
             // Point inside the original character, so `origin` lands on its start, while
             // keeping same-length characters (Cyrillic, Greek) in line.
             self.push(byte, origin + i.min(len - 1));
         }
-        self.previous = Some(class);
     }
 
     /// Closes the gap before a word character of `class`: writes what stands for it, and
@@ -261,13 +361,13 @@ impl Writer<'_> {
         let starts = match (self.previous, self.gap) {
             (None, _) => true,
             (Some(_), Gap::None) => false,
+            (Some(_), Gap::Edge) => true,
             (Some(_), Gap::Apostrophe(at)) => {
                 self.push(APOSTROPHE, at);
                 true
             }
             (Some(previous), Gap::Soft(at)) => {
-                // A letter next to a digit joins; anything else stays apart.
-                if previous == class {
+                if self.apart(previous, class) {
                     self.push(BOUNDARY, at);
                 }
                 true
@@ -283,15 +383,33 @@ impl Writer<'_> {
         self.gap = Gap::None;
     }
 
+    /// Whether whitespace between a word character of class `previous` and one of `class`
+    /// keeps them apart (a boundary) rather than joining them.
+    #[inline]
+    fn apart(&self, previous: Class, class: Class) -> bool {
+        // A letter next to a digit joins; two letters or two digits stay apart. Next to a
+        // script written without spaces, a space tells nothing that the change of
+        // character does not, unless words are counted by spaces: then it stays, as it
+        // does between two letters.
+        if previous == class {
+            return class != Class::Unspaced || !self.join_unspaced;
+        }
+        !self.join_unspaced
+            && matches!(
+                (previous, class),
+                (Class::Unspaced, Class::Letter) | (Class::Letter, Class::Unspaced)
+            )
+    }
+
     fn gap(&mut self, class: Class, origin: usize) {
         if self.previous.is_none() {
             return;
         }
         self.gap = match (self.gap, class) {
-            (Gap::None, Class::Apostrophe) => Gap::Apostrophe(origin),
-            (Gap::None, Class::Space) => Gap::Soft(origin),
+            (Gap::None | Gap::Edge, Class::Apostrophe) => Gap::Apostrophe(origin),
+            (Gap::None | Gap::Edge, Class::Space) => Gap::Soft(origin),
             (Gap::Soft(at), Class::Space) => Gap::Soft(at),
-            (Gap::None, _) => Gap::Hard(origin),
+            (Gap::None | Gap::Edge, _) => Gap::Hard(origin),
             (Gap::Apostrophe(at) | Gap::Soft(at) | Gap::Hard(at), _) => Gap::Hard(at),
         };
     }
@@ -380,18 +498,22 @@ fn ascii_class(byte: u8) -> Class {
     }
 }
 
-/// Folds one non-ASCII character: special letters, then compatibility decomposition with
-/// the combining marks dropped, then lowercase. Calls `emit` for each resulting character
-/// (none for ignorable characters).
+/// Folds one non-ASCII character: special letters, then compatibility decomposition, then
+/// lowercase. Calls `emit` for each resulting character (none for ignorable characters).
+/// Combining marks are passed on: whether one is kept depends on the letter before it
+/// (see `Writer::char`).
 fn fold(c: char, emit: &mut impl FnMut(char)) {
+    // Hangul syllables stay whole (NFKD would split them into jamo), and the common Han
+    // ideographs have no other form and no case.
+    if matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}') {
+        emit(c);
+        return;
+    }
     if let Some(folded) = special(c) {
         folded.chars().for_each(&mut *emit);
         return;
     }
     decompose_compatible(c, |part| {
-        if is_combining_mark(part) {
-            return;
-        }
         for lower in part.to_lowercase() {
             match special(lower) {
                 Some(folded) => folded.chars().for_each(&mut *emit),
@@ -430,9 +552,19 @@ fn special(c: char) -> Option<&'static str> {
         | '\u{2E3B}' => "-",
         // A zero-width space separates words like a space does.
         '\u{200B}' => " ",
+        // The spacing voicing marks are written after a kana as the combining ones are
+        // (NFKD makes them a space and the combining mark).
+        '\u{309B}' => "\u{3099}",
+        '\u{309C}' => "\u{309A}",
+        // Variation selectors and the grapheme joiner are combining marks, but choose a
+        // glyph rather than spell anything: after a letter that keeps its marks they
+        // would make `葛` and `葛` with a selector two words.
         '\u{00AD}'
+        | '\u{034F}'
         | '\u{061C}'
-        | '\u{180E}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{E0100}'..='\u{E01EF}'
         | '\u{200C}'..='\u{200F}'
         | '\u{202A}'..='\u{202E}'
         | '\u{2060}'..='\u{2064}'
@@ -440,6 +572,83 @@ fn special(c: char) -> Option<&'static str> {
         | '\u{FEFF}' => "",
         _ => return None,
     })
+}
+
+/// The class of a non-ASCII character already folded, other than a combining mark.
+fn class_of(c: char) -> Class {
+    if c.is_numeric() {
+        // Han numerals (`〇`) are letters of their script like `一`; Thai digits, like
+        // others, make numbers.
+        if c.is_alphabetic() && is_unspaced(c) {
+            Class::Unspaced
+        } else {
+            Class::Digit
+        }
+    } else if c.is_alphabetic() {
+        if is_unspaced(c) {
+            Class::Unspaced
+        } else {
+            Class::Letter
+        }
+    } else if matches!(c, '\u{2E80}'..='\u{2EFF}') {
+        // CJK radicals are symbols, but stand for the ideographs, as in text taken from
+        // PDFs; Kangxi radicals decompose to the ideographs.
+        Class::Unspaced
+    } else if c.is_whitespace() {
+        Class::Space
+    } else {
+        Class::Other
+    }
+}
+
+/// Whether a letter (or Han numeral) is of a script written without spaces between
+/// words, or of Hangul. Blocks, not scripts: punctuation, symbols and digits in them are
+/// told apart by category before this is asked.
+fn is_unspaced(c: char) -> bool {
+    matches!(c,
+        '\u{0E00}'..='\u{0EFF}' // Thai, Lao
+        | '\u{1000}'..='\u{109F}' // Myanmar
+        | '\u{1100}'..='\u{11FF}' // Hangul jamo
+        | '\u{1780}'..='\u{17FF}' // Khmer
+        | '\u{3005}'..='\u{3007}' // 々 〆 〇
+        | '\u{3021}'..='\u{3029}' // Hangzhou numerals
+        | '\u{3031}'..='\u{3035}' // kana repeat marks
+        | '\u{3038}'..='\u{303C}' // more Han numerals, 〻 〼
+        | '\u{3040}'..='\u{31FF}' // kana, Bopomofo, Hangul compatibility jamo
+        | '\u{3400}'..='\u{4DBF}' // Han extension A
+        | '\u{4E00}'..='\u{9FFF}' // Han
+        | '\u{A960}'..='\u{A97F}' // Hangul jamo extended A
+        | '\u{A9E0}'..='\u{A9FF}' // Myanmar extended B
+        | '\u{AA60}'..='\u{AA7F}' // Myanmar extended A
+        | '\u{AC00}'..='\u{D7FF}' // Hangul syllables, jamo extended B
+        | '\u{F900}'..='\u{FAFF}' // Han compatibility ideographs
+        | '\u{FF66}'..='\u{FFDC}' // halfwidth kana and Hangul
+        | '\u{1AFF0}'..='\u{1B16F}' // kana extensions and supplement
+        | '\u{20000}'..='\u{3FFFF}' // Han extensions B to H, compatibility supplement
+    )
+}
+
+/// Letters that belong to the syllable of the letter before them, so never start a word:
+/// Thai and Lao vowels written after the consonant, and Hangul vowel and final jamo (which
+/// compose into the syllable before where they can).
+fn inside_syllable(c: char) -> bool {
+    matches!(c,
+        '\u{0E30}' | '\u{0E32}' | '\u{0E45}' // Thai ะ า ๅ
+        | '\u{0EB0}' | '\u{0EB2}' // Lao ະ າ
+        | '\u{1160}'..='\u{11FF}'
+        | '\u{D7B0}'..='\u{D7FF}'
+    )
+}
+
+/// Thai and Lao vowels written before the consonant they follow in speech: that consonant
+/// is in their syllable.
+fn opens_syllable(c: char) -> bool {
+    matches!(c, '\u{0E40}'..='\u{0E44}' | '\u{0EC0}'..='\u{0EC4}')
+}
+
+/// Marks that stack the next consonant under the one before: Khmer coeng, Myanmar virama.
+fn is_stacker(c: char) -> bool {
+    matches!(c, '\u{17D2}' | '\u{1039}')
 }
 
 #[cfg(test)]
@@ -492,9 +701,112 @@ mod tests {
             ("😀 emoji 😀", "emoji"),
             ("", ""),
             ("!!! ---", ""),
+            // Scripts written without spaces: whitespace between their characters, or
+            // between one of them and a letter or digit, does not matter...
+            ("東京都で", "東京都で"),
+            ("東京 五輪", "東京五輪"),
+            ("東京\u{3000}五輪", "東京五輪"),
+            ("東京 Olympics", "東京olympics"),
+            ("iPhone 発売", "iphone発売"),
+            ("서울 시장", "서울시장"),
+            ("ภาษา ไทย", "ภาษาไทย"),
+            // ...while punctuation still separates.
+            ("東京、五輪。", "東京 五輪"),
+            ("東京・大阪", "東京 大阪"),
+            ("「東京」", "東京"),
+            // Width, voicing and compatibility forms fold to one spelling.
+            ("２０２４年", "2024年"),
+            ("ｶﾞｽ", "ガス"),
+            ("カ\u{3099}ス", "ガス"),
+            ("カ゛ス", "ガス"),
+            ("ｺｰﾋｰ", "コーヒー"),
+            ("二〇二四年", "二〇二四年"),
+            ("\u{2F00}\u{F900}", "一豈"),
+            ("葛\u{E0100}城", "葛城"),
+            // Hangul stays in syllables, and jamo compose into them.
+            ("서울에서", "서울에서"),
+            ("\u{1109}\u{1165}\u{110B}\u{116E}\u{11AF}", "서울"),
+            ("ㅅㅓ울", "서울"),
+            // Thai, Lao, Khmer and Myanmar keep their vowel signs and tone marks.
+            ("จีน", "จีน"),
+            ("กรุงเทพฯ", "กรุงเทพฯ"),
+            ("ខ្មែរ", "ខ្មែរ"),
+            ("မြန်မာ", "မြန်မာ"),
+            // A mark after another script is a diacritic, or alone, nothing.
+            ("a\u{E34}", "a"),
+            ("\u{E34}ก", "ก"),
         ];
         for (text, want) in cases {
             assert_eq!(normalize(text), want, "normalize({text:?})");
+        }
+    }
+
+    #[test]
+    fn spaced_forms_keep_spaces_next_to_scripts_written_without_them() {
+        let cases = [
+            ("서울 시장", "서울 시장"),
+            ("東京 Olympics", "東京 olympics"),
+            ("東京 五輪", "東京 五輪"),
+            ("東京五輪", "東京五輪"),
+            // As before, a letter and a digit join.
+            ("서울 5일", "서울5일"),
+            ("S 400", "s400"),
+            ("I ran", "i ran"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(normalize_spaced(text), want, "normalize_spaced({text:?})");
+        }
+    }
+
+    /// The words of `text` as the matcher sees them: from each word start to the next
+    /// start or gap.
+    fn words(text: &str) -> Vec<String> {
+        let sq = squash(text);
+        sq.starts
+            .iter()
+            .map(|&start| {
+                let next = sq.starts.iter().find(|&&s| s > start).copied();
+                let gap = sq.text[start..].iter().position(|&b| is_gap(b));
+                let end = next
+                    .unwrap_or(sq.text.len())
+                    .min(gap.map_or(sq.text.len(), |g| start + g));
+                String::from_utf8_lossy(&sq.text[start..end]).into_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_character_of_a_script_without_spaces_is_a_word() {
+        let cases: &[(&str, &[&str])] = &[
+            ("東京都で", &["東", "京", "都", "で"]),
+            ("東京五輪の", &["東", "京", "五", "輪", "の"]),
+            ("東京 五輪", &["東", "京", "五", "輪"]),
+            // A change of script is a word edge.
+            ("東京Olympics", &["東", "京", "olympics"]),
+            ("iPhone発売", &["iphone", "発", "売"]),
+            ("S-400発射", &["s", "400", "発", "射"]),
+            ("2024年", &["2024", "年"]),
+            ("東京, Tokyo", &["東", "京", "tokyo"]),
+            ("ガス", &["ガ", "ス"]),
+            // Hangul by syllable, however it was spelled.
+            ("서울에서", &["서", "울", "에", "서"]),
+            ("\u{1109}\u{1165}\u{110B}\u{116E}\u{11AF}", &["서", "울"]),
+            // A mark never starts a word, nor does a letter inside a syllable: a Thai
+            // vowel after its consonant, a consonant after a vowel written before it.
+            ("ที่กรุงเทพ", &["ที่", "ก", "รุ", "ง", "เท", "พ"]),
+            ("น้ำ", &["น\u{E49}\u{E4D}\u{E32}"]),
+            ("ພາສາລາວ", &["ພາ", "ສາ", "ລາ", "ວ"]),
+            // Khmer subscript consonants and Myanmar medials and vowel signs (spacing
+            // marks, Mc) stay in their syllable.
+            ("ខ្មែរ", &["ខ្មែ", "រ"]),
+            ("မြန်မာ", &["မြ", "န်", "မာ"]),
+            // Other scripts keep their whole words.
+            ("Iranian", &["iranian"]),
+            ("Москва-сити", &["москва", "сити"]),
+            ("नमस्ते दुनिया", &["नमसत", "दनय"]),
+        ];
+        for &(text, want) in cases {
+            assert_eq!(words(text), want, "{text:?}");
         }
     }
 
@@ -532,6 +844,14 @@ mod tests {
             ("Straße", &[0, 1, 2, 3, 4, 4, 6]),
             ("Erdog\u{306}an", &[0, 1, 2, 3, 4, 7, 8]),
             ("ﬁ ﬁ", &[0, 0, 3, 4, 4]),
+            // Each byte of an ideograph points at it, across a dropped space too.
+            ("東京都", &[0, 0, 0, 3, 3, 3, 6, 6, 6]),
+            ("東京 五輪", &[0, 0, 0, 3, 3, 3, 7, 7, 7, 10, 10, 10]),
+            ("iPhone発売", &[0, 1, 2, 3, 4, 5, 6, 6, 6, 9, 9, 9]),
+            // A composed syllable points at its first part.
+            ("ｶﾞｽ", &[0, 0, 0, 6, 6, 6]),
+            ("\u{1109}\u{1165}울", &[0, 0, 0, 6, 6, 6]),
+            ("ที่", &[0, 0, 0, 3, 3, 3, 6, 6, 6]),
         ];
         for &(text, want) in cases {
             let sq = squash(text);
@@ -544,12 +864,7 @@ mod tests {
     /// the general per-character route.
     fn squash_slowly(source: &str) -> Squashed {
         let mut out = Squashed::default();
-        let mut writer = Writer {
-            out: &mut out,
-            previous: None,
-            gap: Gap::None,
-            delta: None,
-        };
+        let mut writer = Writer::new(&mut out, true);
         for (at, c) in source.char_indices() {
             if c.is_ascii() {
                 writer.ascii(c as u8, at);
@@ -597,6 +912,27 @@ mod tests {
             "İ",
             "①",
             "\u{7f}",
+            "東京",
+            "都",
+            "で",
+            "\u{3000}",
+            "、",
+            "ガ",
+            "ｶﾞ",
+            "〇",
+            "ー",
+            "서울",
+            "\u{1109}",
+            "\u{1165}",
+            "\u{11AF}",
+            "ที่",
+            "เ",
+            "ก",
+            "า",
+            "\u{E49}",
+            "ខ្ម",
+            "\u{17D2}",
+            "မြ",
         ];
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = move |n: usize| {
@@ -647,5 +983,10 @@ mod tests {
         assert_eq!(char_end(text, 0), 1);
         assert_eq!(char_end(text, 100), text.len());
         assert_eq!(char_end("", 0), 0);
+        // What the squasher folds into a syllable is part of its character.
+        assert_eq!(char_end("\u{1109}\u{1165}\u{11AF}x", 0), 9);
+        assert_eq!(char_end("ｶﾞx", 0), 6);
+        assert_eq!(char_end("ที่x", 0), 9);
+        assert_eq!(char_end("l\u{11AF}", 0), 1);
     }
 }

@@ -2,8 +2,14 @@
 //! collapsed, cut between words, with the hits' byte ranges translated into the snippet.
 //! Works on the original text (not the squashed form) so the reader sees what the outlet
 //! wrote; the hits arrive as byte ranges into that text.
+//!
+//! Between words is at whitespace, or next to Han and kana, which are written without
+//! spaces: there any character boundary will do. Japanese or Chinese text with a spaced
+//! Latin name in it would otherwise be cut at those spaces, leaving little but the hit.
 
 use std::ops::Range;
+
+use unicode_normalization::char::is_combining_mark;
 
 use crate::model::Snippet;
 
@@ -255,9 +261,17 @@ fn snap_start(text: &str, start: usize, limit: usize) -> usize {
     if !inside_word(text, start) {
         return start;
     }
-    text.get(start..limit)
-        .and_then(|t| t.find(is_space))
-        .map_or(start, |i| start + i)
+    let Some(window) = text.get(start..limit) else {
+        return start;
+    };
+    let mut before = text[..start].chars().next_back();
+    for (i, c) in window.char_indices() {
+        if is_space(c) || before.is_some_and(|b| cuts_between(b, c)) {
+            return start + i;
+        }
+        before = Some(c);
+    }
+    start
 }
 
 /// Moves an end that falls inside a word back to the previous gap, but not before `floor`
@@ -266,15 +280,46 @@ fn snap_end(text: &str, end: usize, floor: usize) -> usize {
     if !inside_word(text, end) {
         return end;
     }
-    text.get(floor..end)
-        .and_then(|t| t.rfind(is_space))
-        .map_or(end, |i| floor + i)
+    let Some(window) = text.get(floor..end) else {
+        return end;
+    };
+    let mut after = text[end..].chars().next();
+    for (i, c) in window.char_indices().rev() {
+        if is_space(c) {
+            return floor + i;
+        }
+        if after.is_some_and(|a| cuts_between(c, a)) {
+            return floor + i + c.len_utf8();
+        }
+        after = Some(c);
+    }
+    end
 }
 
 fn inside_word(text: &str, at: usize) -> bool {
     let before = text.get(..at).and_then(|t| t.chars().next_back());
     let after = text.get(at..).and_then(|t| t.chars().next());
-    matches!((before, after), (Some(b), Some(a)) if !is_space(b) && !is_space(a))
+    matches!((before, after),
+        (Some(b), Some(a)) if !is_space(b) && !is_space(a) && !cuts_between(b, a))
+}
+
+/// Whether a cut between two characters that are not spaces is still between words: next
+/// to Han or kana any character boundary is, except one before a combining mark.
+fn cuts_between(before: char, after: char) -> bool {
+    (cut_anywhere(before) || cut_anywhere(after)) && !is_combining_mark(after)
+}
+
+/// Han, kana, Bopomofo, and the punctuation and full-width forms written with them.
+/// Hangul is not among them: Korean puts spaces between words.
+fn cut_anywhere(c: char) -> bool {
+    matches!(c,
+        '\u{2E80}'..='\u{312F}'
+        | '\u{3190}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{FE30}'..='\u{FE4F}'
+        | '\u{FF00}'..='\u{FF9F}'
+        | '\u{20000}'..='\u{3FFFF}'
+    )
 }
 
 #[cfg(test)]
@@ -344,6 +389,53 @@ mod tests {
         let s = snippet(&text, &[span(&text, "S400")]);
         assert_eq!(highlighted(&s), ["S400"]);
         assert!(s.text.starts_with('…') && s.text.ends_with('…'));
+    }
+
+    /// A Japanese body of about 2,000 characters, none of them a space, with `五輪` in
+    /// the middle.
+    fn japanese_body(around_hit: &str) -> String {
+        let sentence = "政府は来年度の予算案について関係省庁と協議を続けると発表した。";
+        let half = sentence.repeat(1000 / sentence.chars().count());
+        format!("{half}{around_hit}{half}")
+    }
+
+    #[test]
+    fn japanese_without_spaces_is_cut_at_the_usual_length() {
+        let text = japanese_body("東京五輪の開催について");
+        assert!(text.chars().count() > 1900);
+        let s = snippet(&text, &[span(&text, "五輪")]);
+        assert_eq!(highlighted(&s), ["五輪"]);
+        assert!(
+            s.text.starts_with('…') && s.text.ends_with('…'),
+            "{}",
+            s.text
+        );
+        let chars = s.text.chars().count();
+        assert!((150..=205).contains(&chars), "{chars} chars: {}", s.text);
+        let lead = s.text[..s.text.find("五輪").unwrap()].chars().count();
+        assert!((50..=LEAD_CHARS + 1).contains(&lead), "{lead}: {}", s.text);
+    }
+
+    /// Regression: spaces around a Latin name were the only gaps, so the cuts snapped to
+    /// them and the snippet was little more than the hit.
+    #[test]
+    fn japanese_with_a_spaced_latin_name_is_not_cut_at_its_spaces() {
+        let text = japanese_body("米 Apple の五輪 iPhone が");
+        let s = snippet(&text, &[span(&text, "五輪")]);
+        assert_eq!(highlighted(&s), ["五輪"]);
+        let chars = s.text.chars().count();
+        assert!((150..=205).contains(&chars), "{chars} chars: {}", s.text);
+    }
+
+    #[test]
+    fn cuts_next_to_han_or_kana_but_not_before_a_mark() {
+        assert!(!inside_word("東京", 3));
+        assert!(!inside_word("iPhone発売", 6));
+        assert!(!inside_word("東京。五輪", 9));
+        assert!(inside_word("カ\u{3099}", 3));
+        assert!(inside_word("Iran", 2));
+        assert!(inside_word("서울", 3));
+        assert!(inside_word("ไทย", 3));
     }
 
     #[test]
@@ -455,6 +547,11 @@ mod tests {
             ".",
             "~",
             "long-hyphenated-word",
+            "東京",
+            "五輪",
+            "。",
+            "\u{3000}",
+            "カ\u{3099}",
         ];
         let mut seed = 0xDEAD_BEEF_CAFE_F00Du64;
         let mut next = move |n: usize| {

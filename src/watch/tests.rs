@@ -187,6 +187,48 @@ const MATCH_TABLE: &[(&str, &str, &str, bool)] = &[
     ("Erdogan AND Putin", "", "Erdogan", false),
     ("Erdogan AND Putin", "Putin", "Erdogan", true),
     ("Erdogan AND Putin OR Biden", "", "Erdogan and Biden", true),
+    // Scripts written without spaces between words: a term matches at any character of
+    // a run, and Korean words with their particles attached.
+    ("東京", "", "東京都で記者会見があった", true),
+    ("五輪", "", "東京五輪の会場が決まった", true),
+    ("五輪", "東京五輪", "", true),
+    ("北京", "", "冬奥会在北京举行", true),
+    ("서울", "", "서울에서 열린 회의", true),
+    ("서울", "", "서울시장 선거", true),
+    // Hangul matches whole syllables only.
+    ("서우", "", "서울에서", false),
+    ("กรุงเทพ", "", "การประชุมที่กรุงเทพมหานคร", true),
+    ("ไทย", "", "ประเทศไทยวันนี้", true),
+    ("ລາວ", "", "ປະເທດລາວ", true),
+    ("မြန်မာ", "", "မြန်မာနိုင်ငံ", true),
+    ("កម្ពុជា", "", "ព្រះរាជាណាចក្រកម្ពុជា", true),
+    // No word starts inside a syllable: at a Khmer subscript consonant, or at a Thai
+    // consonant after the vowel written before it.
+    ("ពុជា", "", "ព្រះរាជាណាចក្រកម្ពុជា", false),
+    ("ทพ", "", "กรุงเทพ", false),
+    // Thai vowels are kept, not dropped like diacritics: China is not "until".
+    ("จีน", "", "จนถึงวันนี้", false),
+    ("จีน", "", "ประเทศจีนวันนี้", true),
+    // Voicing marks are kept too, and halfwidth kana are kana.
+    ("ガス", "", "東京ｶﾞｽの発表", true),
+    ("ガス", "", "東京カスの発表", false),
+    // Whitespace between such characters does not matter; punctuation does.
+    ("\"北京 冬奥会\"", "", "北京冬奥会开幕", true),
+    ("\"北京冬奥会\"", "", "北京 冬奥会开幕", true),
+    ("\"東京五輪\"", "", "東京、五輪", false),
+    ("\"서울 시장\"", "", "서울시장 선거", true),
+    // A change of script is a word edge, with or without a space.
+    ("発売", "", "新型iPhone発売へ", true),
+    ("iPhone", "", "新型iPhone発売へ", true),
+    ("\"iPhone 発売\"", "", "新型iPhone発売へ", true),
+    ("Olympics", "", "東京Olympics", true),
+    ("S-400", "", "S-400発射", true),
+    ("2024", "", "2024年", true),
+    // Whole words elsewhere stay whole, next to such text too.
+    ("Iran", "", "Iranian officials", false),
+    ("Iran", "", "Iranian東京", false),
+    ("S-400", "", "DS-400発射", false),
+    ("Москва", "", "Москвасити", false),
     // A term alone in a group that is excluded twice counts as a term.
     ("-(-Erdogan)", "", "Erdogan", true),
     ("Erdogan (Putin OR -Biden)", "", "Erdogan", true),
@@ -431,6 +473,49 @@ fn occurrences_slice_the_original_text() {
 }
 
 #[test]
+fn snippet_highlights_a_term_inside_japanese_text() {
+    let body = "東京都は5日、東京五輪の会場について発表した。";
+    let hit = only_hit(&["五輪"], "", body);
+    assert_eq!(hit.snippet.text, body);
+    assert_eq!(highlighted(&hit), ["五輪"]);
+
+    let hit = only_hit(&["\"東京 五輪\" OR 서울"], "", "서울에서 東京五輪");
+    assert_eq!(highlighted(&hit), ["서울", "東京五輪"]);
+}
+
+#[test]
+fn snippet_of_a_long_japanese_text_without_spaces_is_the_usual_length() {
+    let sentence = "政府は来年度の予算案について関係省庁と協議を続けると発表した。";
+    let half = sentence.repeat(1000 / sentence.chars().count());
+    let body = format!("{half}東京五輪の開催について{half}");
+    let hit = only_hit(&["五輪"], "", &body);
+    let text = &hit.snippet.text;
+    assert!(text.starts_with('…') && text.ends_with('…'), "{text}");
+    let chars = text.chars().count();
+    assert!((150..=205).contains(&chars), "{chars} chars: {text}");
+    assert_eq!(highlighted(&hit), ["五輪"]);
+}
+
+#[test]
+fn occurrences_cover_syllables_however_they_are_spelled() {
+    let w = watcher(&["서울", "ガス"]);
+    let body = "\u{1109}\u{1165}\u{110B}\u{116E}\u{11AF}에서 ｶﾞｽ カ\u{3099}ス";
+    let slices: Vec<&str> = w
+        .occurrences("", body)
+        .iter()
+        .map(|o| &body[o.start..o.end])
+        .collect();
+    assert_eq!(
+        slices,
+        [
+            "\u{1109}\u{1165}\u{110B}\u{116E}\u{11AF}",
+            "ｶﾞｽ",
+            "カ\u{3099}ス"
+        ]
+    );
+}
+
+#[test]
 fn occurrences_cover_combining_marks_and_skip_endings() {
     let w = watcher(&["Erdogan", "S-400"]);
     let body = "Erdog\u{306}an\u{303} and S-400s";
@@ -508,6 +593,15 @@ const PIECES: &[&str] = &[
     "مرحبا",
     "\u{202E}",
     "東京",
+    "五輪",
+    "、",
+    "서울",
+    "\u{1109}\u{1165}",
+    "\u{11AF}",
+    "ที่",
+    "เ",
+    "ខ្ម",
+    "ｶﾞ",
     "\u{10FFFF}",
     "Erdoğan",
     "Turkey",
@@ -543,6 +637,9 @@ fn odd_input_never_panics_and_results_stay_well_formed() {
         "country",
         "ß",
         "東京",
+        "\"東京 五輪\"",
+        "서울",
+        "กรุงเทพ",
         "\u{10FFFF}x",
     ];
     let w = watcher(&queries);
