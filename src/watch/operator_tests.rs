@@ -128,6 +128,9 @@ const TABLE: &[(&str, &str, &str, bool)] = &[
         "Turkey: Erdogan met, at last, Vladimir Putin",
         true,
     ),
+    // In scripts written without spaces, each character is a word for NEAR.
+    ("東京 NEAR/1 五輪", "", "東京で五輪が開かれた", true),
+    ("東京 NEAR/1 五輪", "", "東京都では五輪", false),
     // NOT, as media-monitoring tools write it, is `-`; lowercase "not" is a word.
     ("Turkey NOT parody", "", "Turkey parody show", false),
     ("Turkey NOT parody", "", "Turkey votes", true),
