@@ -462,6 +462,8 @@ const ERRORS: &[(&str, usize, &str)] = &[
     ("site:/world", 1, "is not a site"),
     ("site:reuters.com?x=1", 1, "is not a site"),
     ("site:reuters.com:8080", 1, "is not a site"),
+    // Found by the property tests: the URL parser takes this as a host.
+    ("site:\"AROUND(2)\"", 1, "is not a site"),
     ("title:site:x.com", 1, "title: needs a word"),
     ("title:(a site:x.com)", 10, "not to site:"),
     ("-site:x.com", 1, "that is not excluded"),
@@ -556,6 +558,10 @@ const PRINTED: &[(&str, &str)] = &[
         "site:reuters.com/World feed:\"BBC World\" -tag:x",
     ),
     ("site:bücher.de a", "site:xn--bcher-kva.de a"),
+    (
+        "site:\"x.org/a(b)\" site:[::1]",
+        "site:\"x.org/a(b)\" site:\"[::1]\"",
+    ),
     ("\"10:30\" \"OR\" \"-x\"", "\"10:30\" \"OR\" \"-x\""),
     ("-(-a) b", "-(-a) b"),
     ("Turkey NOT (a OR b) AND NOT c", "Turkey -(a OR b) -c"),

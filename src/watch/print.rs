@@ -145,7 +145,7 @@ fn write_term(f: &mut impl fmt::Write, term: &Term) -> fmt::Result {
 
 fn write_scope(f: &mut impl fmt::Write, scope: &Scope) -> fmt::Result {
     match scope {
-        Scope::Site { host, path } => write!(f, "site:{host}{path}"),
+        Scope::Site { host, path } => write_value(f, "site:", &format!("{host}{path}")),
         Scope::Feed(name) => write_value(f, "feed:", name),
         Scope::Tag(tag) => write_value(f, "tag:", tag),
     }

@@ -682,6 +682,13 @@ fn site(value: &str) -> Result<Scope, String> {
         .ok_or_else(invalid)?
         .trim_end_matches('.')
         .to_string();
+    // The URL parser lets through hosts no link has (`around(2)`); a name, in its ASCII
+    // form, or an IP address will do.
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.');
+    let address = host.starts_with('[') && host.ends_with(']');
+    if host.is_empty() || !(address || host.chars().all(plain)) {
+        return Err(invalid());
+    }
     if url.query().is_some() || url.fragment().is_some() || url.port().is_some() {
         return Err(invalid());
     }
