@@ -743,6 +743,15 @@ fn queries_with_unknown_operators_lists_feeds_or_tags_are_refused_naming_the_wat
         ("S-400 tag:defence", "no feed has the tag `defence`"),
         ("mi* S-400", "at least 3 letters or digits"),
         ("S-400 NEAR/99 Turkey", "1 to 50"),
+        // The watchlist applies to the wire feeds only: a scope outside them never holds.
+        (
+            "S-400 feed:Review",
+            "feed:Review: none of the feeds this watchlist applies to",
+        ),
+        (
+            "S-400 -feed:Review",
+            "feed:Review: none of the feeds this watchlist applies to",
+        ),
     ];
     for (query, reason) in cases {
         let dir = Dir::new(&with_query(query));

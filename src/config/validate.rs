@@ -587,18 +587,6 @@ fn validate_watchlists(
                 Query::parse_with(&q, lists).map_err(|err| format!("{err} in `{q}`")),
             )
         });
-        for scope in query.iter().flat_map(Query::scopes) {
-            match scope {
-                Scope::Feed(name) if !feeds.iter().any(|f| f.name == *name) => e.refuse(
-                    "query",
-                    format!("feed:{name}: no feed is named `{name}` (names are case-sensitive)"),
-                ),
-                Scope::Tag(tag) if !feeds.iter().any(|f| f.tags.contains(tag)) => {
-                    e.refuse("query", format!("tag:{tag}: no feed has the tag `{tag}`"))
-                }
-                _ => {}
-            }
-        }
         let mut selectors = Vec::new();
         for text in w.feeds.unwrap_or_default() {
             let selector = FeedSelector::parse(&text);
@@ -616,6 +604,36 @@ fn validate_watchlists(
                 },
             );
         }
+        // A scope the watchlist's own `feeds` rule out would quietly never hold.
+        let applies = |feed: &FeedSettings| {
+            selectors.is_empty() || selectors.iter().any(|selector| selector.selects(feed))
+        };
+        for scope in query.iter().flat_map(Query::scopes) {
+            let (what, known, mine) = match scope {
+                Scope::Feed(name) => (
+                    format!("feed:{name}: no feed is named `{name}` (names are case-sensitive)"),
+                    feeds.iter().any(|f| f.name == *name),
+                    feeds.iter().any(|f| f.name == *name && applies(f)),
+                ),
+                Scope::Tag(tag) => (
+                    format!("tag:{tag}: no feed has the tag `{tag}`"),
+                    feeds.iter().any(|f| f.tags.contains(tag)),
+                    feeds.iter().any(|f| f.tags.contains(tag) && applies(f)),
+                ),
+                Scope::Site { .. } => continue,
+            };
+            if !known {
+                e.refuse("query", what);
+            } else if !mine {
+                e.refuse(
+                    "query",
+                    format!(
+                        "{}: none of the feeds this watchlist applies to (its `feeds`) is it",
+                        scope_text(scope)
+                    ),
+                );
+            }
+        }
         let backfill = e.backfill(w.backfill.as_deref());
         Some(WatchlistSettings {
             name: name?,
@@ -625,6 +643,14 @@ fn validate_watchlists(
             backfill: backfill?,
         })
     })
+}
+
+fn scope_text(scope: &Scope) -> String {
+    match scope {
+        Scope::Feed(name) => format!("feed:{name}"),
+        Scope::Tag(tag) => format!("tag:{tag}"),
+        Scope::Site { host, path } => format!("site:{host}{path}"),
+    }
 }
 
 fn validate_email(v: &mut Validator, raw: Option<RawEmail>) -> Option<Email> {

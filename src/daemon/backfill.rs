@@ -34,10 +34,16 @@ pub(super) fn definition(w: &WatchlistSettings) -> String {
         })
         .collect();
     let mut definition = format!("{}\nfeeds: {}", w.query.source(), feeds.join(", "));
-    // A list is part of every query that names it: editing it changes them all. Queries
-    // without lists keep the definition they had before lists existed.
+    // Text that older versions read as plain words (`missil*`, `a NEAR/5 b`) means
+    // something else now, so it counts as changed; other queries keep the definition
+    // they had, and are not matched again for nothing.
+    if w.query.newer_syntax() {
+        definition.push_str("\nsyntax: 2");
+    }
+    // A list is part of every query that names it: editing it changes them all.
     for (name, items) in w.query.lists() {
-        definition.push_str(&format!("\n@{name}: {}", items.join(" | ")));
+        let items = serde_json::to_string(items).unwrap_or_default();
+        definition.push_str(&format!("\n@{name}: {items}"));
     }
     definition
 }

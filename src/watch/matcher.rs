@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
-use super::normalize::{Squashed, char_end};
+use super::normalize::{Squashed, char_end, is_hangul, is_unspaced};
 use super::query::{Near, Node, Query, Scope, Term};
 use super::snippet::snippet;
 use super::trie::Trie;
@@ -103,6 +103,16 @@ impl TermPatterns {
 #[derive(Debug, Clone, Copy)]
 struct Found {
     pattern: usize,
+    start: usize,
+    end: usize,
+}
+
+/// A match as proximity sees it: the words it covers (see `Scan::word_of`) and its
+/// squashed byte range.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    first: usize,
+    last: usize,
     start: usize,
     end: usize,
 }
@@ -194,54 +204,76 @@ impl Scan {
         self.words.partition_point(|&w| w <= pos).saturating_sub(1)
     }
 
-    /// Into `out`: (first word, last word, squashed start) of each match of `terms`'
-    /// patterns, sorted.
+    /// Into `out`: each match of `patterns` as a [`Span`], sorted by start.
     fn word_spans(
         &mut self,
         original: &str,
         patterns: impl Iterator<Item = usize>,
-        out: &mut Vec<(usize, usize, usize)>,
+        out: &mut Vec<Span>,
     ) {
         out.clear();
         for pattern in patterns {
             let found: Vec<Found> = self.of_pattern(pattern).collect();
             for f in found {
-                let (first, last) = (
-                    self.word_of(original, f.start),
-                    self.word_of(original, f.end - 1),
-                );
-                out.push((first, last, f.start));
+                out.push(Span {
+                    first: self.word_of(original, f.start),
+                    last: self.word_of(original, f.end - 1),
+                    start: f.start,
+                    end: f.end,
+                });
             }
         }
-        out.sort_unstable();
+        out.sort_unstable_by_key(|s| (s.start, s.end));
     }
 }
 
 /// Whether the word start at `pos` of `squashed` (from `original`) begins a new word for
-/// counting distances: not after an apostrophe (`Erdogan's`), nor where a dash joined a
-/// letter and a digit (`S-400` is one word); but where a space did (`400 deal`), and in
-/// runs of scripts written without spaces, where each character is a word.
+/// counting distances: a word is what the writer separated by spaces or punctuation, so
+/// not after an apostrophe (`Erdogan's`), nor where a dash joined a letter and a digit
+/// (`S-400`), nor between Hangul syllables (Korean puts spaces between words); but each
+/// character of the other scripts written without spaces is a word, and so is a run of
+/// another script beside them (`東京2020`).
 fn counts_as_word(squashed: &Squashed, original: &str, pos: usize) -> bool {
     let text = &squashed.text;
-    let Some(&before) = pos.checked_sub(1).and_then(|p| text.get(p)) else {
-        return true;
-    };
-    let at = text.get(pos).copied().unwrap_or(b' ');
-    if before == b' ' {
-        return true;
+    match pos.checked_sub(1).map(|p| text[p]) {
+        None | Some(b' ') => return true,
+        Some(b'\'') => return false,
+        Some(_) => {}
     }
-    if before == b'\'' {
-        return false;
-    }
-    if !before.is_ascii_digit() && !at.is_ascii_digit() {
-        return true;
-    }
-    // A letter and a digit joined: by whitespace, two words.
+    // A space the squasher dropped (between a letter and a digit, or beside the scripts
+    // written without spaces) still separates two words.
     let origin = squashed.origin(original, pos);
-    original[..origin]
+    if original[..origin]
         .chars()
         .next_back()
         .is_some_and(char::is_whitespace)
+    {
+        return true;
+    }
+    let (Some(before), Some(at)) = (char_before(text, pos), char_at(text, pos)) else {
+        return true;
+    };
+    (is_unspaced(before) || is_unspaced(at)) && !(is_hangul(before) && is_hangul(at))
+}
+
+/// The character of UTF-8 `text` that ends at byte `pos`.
+fn char_before(text: &[u8], pos: usize) -> Option<char> {
+    let start = (pos.saturating_sub(4)..pos).find(|&i| text[i] & 0xC0 != 0x80)?;
+    std::str::from_utf8(&text[start..pos])
+        .ok()?
+        .chars()
+        .next_back()
+}
+
+/// The character of UTF-8 `text` that starts at byte `pos`.
+fn char_at(text: &[u8], pos: usize) -> Option<char> {
+    let end = (pos + 4).min(text.len());
+    let rest = &text[pos..end];
+    let valid = match std::str::from_utf8(rest) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&rest[..e.valid_up_to()]).ok()?,
+    };
+    valid.chars().next()
 }
 
 /// Longest text (squashed) whose buffers a thread keeps for the next item.
@@ -259,8 +291,8 @@ struct Scratch {
     patterns: Vec<usize>,
     spans: Vec<Range<usize>>,
     /// Word spans of the two sides of a NEAR.
-    left: Vec<(usize, usize, usize)>,
-    right: Vec<(usize, usize, usize)>,
+    left: Vec<Span>,
+    right: Vec<Span>,
 }
 
 /// Runs `f` with this thread's scratch buffers (fresh ones if they are in use, which
@@ -331,19 +363,17 @@ fn scope_holds(scope: &Scope, doc: &Document, link: &OnceCell<Option<Link>>) -> 
 }
 
 /// The nearest pair of a `left` and a `right` span (from `word_spans`) at most `within`
-/// words apart, not overlapping, in either order: the squashed start of the earlier one.
-fn nearest(
-    left: &[(usize, usize, usize)],
-    right: &[(usize, usize, usize)],
-    within: usize,
-) -> Option<usize> {
-    let after = |a: &[(usize, usize, usize)], b: &[(usize, usize, usize)]| {
+/// words apart, in either order, the second starting where the first ends or later (two
+/// halves of one word, `S-400-Raketen`, are 0 words apart): the squashed start of the
+/// earlier one.
+fn nearest(left: &[Span], right: &[Span], within: usize) -> Option<usize> {
+    let after = |a: &[Span], b: &[Span]| {
         a.iter()
-            .filter_map(|&(_, last, start)| {
-                // The first span of `b` starting after this one ends.
-                let i = b.partition_point(|&(first, _, _)| first <= last);
-                let &(first, _, _) = b.get(i)?;
-                (first - last - 1 <= within).then_some(start)
+            .filter_map(|first| {
+                // The first span of `b` starting after this one ends: the nearest after it.
+                let i = b.partition_point(|s| s.start < first.end);
+                let second = b.get(i)?;
+                (second.first.saturating_sub(first.last + 1) <= within).then_some(first.start)
             })
             .min()
     };
@@ -550,8 +580,8 @@ impl Watcher {
         q: usize,
         near: &Near,
         (original, scan): (&str, &mut Scan),
-        left: &mut Vec<(usize, usize, usize)>,
-        right: &mut Vec<(usize, usize, usize)>,
+        left: &mut Vec<Span>,
+        right: &mut Vec<Span>,
     ) -> Option<usize> {
         let patterns = |terms: &[usize]| -> Vec<usize> {
             terms
@@ -744,10 +774,15 @@ fn walk(automaton: &Trie, squashed: &Squashed, outputs: &[Outputs], found: &mut 
             let out = outputs[id];
             let end = start + len;
             if out.prefix != NONE {
+                // The hit is the whole word the stem starts, so it is highlighted whole.
+                let mut word_end = end;
+                while !squashed.is_edge(word_end) {
+                    word_end += 1;
+                }
                 found.push(Found {
                     pattern: out.prefix as usize,
                     start,
-                    end,
+                    end: word_end,
                 });
             }
             if out.word != NONE && ends_word(squashed, end, out.takes_es) {

@@ -604,7 +604,7 @@ fn class_of(c: char) -> Class {
 /// Whether a letter (or Han numeral) is of a script written without spaces between
 /// words, or of Hangul. Blocks, not scripts: punctuation, symbols and digits in them are
 /// told apart by category before this is asked.
-fn is_unspaced(c: char) -> bool {
+pub(crate) fn is_unspaced(c: char) -> bool {
     matches!(c,
         '\u{0E00}'..='\u{0EFF}' // Thai, Lao
         | '\u{1000}'..='\u{109F}' // Myanmar
@@ -625,6 +625,18 @@ fn is_unspaced(c: char) -> bool {
         | '\u{FF66}'..='\u{FFDC}' // halfwidth kana and Hangul
         | '\u{1AFF0}'..='\u{1B16F}' // kana extensions and supplement
         | '\u{20000}'..='\u{3FFFF}' // Han extensions B to H, compatibility supplement
+    )
+}
+
+/// Whether `c` is Hangul: written without spaces inside a word, but with spaces between
+/// words, unlike the other scripts of `is_unspaced`.
+pub(crate) fn is_hangul(c: char) -> bool {
+    matches!(c,
+        '\u{1100}'..='\u{11FF}'
+        | '\u{3130}'..='\u{318F}'
+        | '\u{A960}'..='\u{A97F}'
+        | '\u{AC00}'..='\u{D7FF}'
+        | '\u{FFA0}'..='\u{FFDC}'
     )
 }
 

@@ -142,6 +142,23 @@ const TABLE: &[(&str, &str, &str, bool)] = &[
     ),
     ("Turkey not", "", "Turkey did not vote", true),
     ("Turkey not", "", "Turkey votes", false),
+    // Two halves of one word are near (a joined code and a word, `S-400-Raketen`).
+    (
+        "\"S-400\" NEAR/5 Raketen",
+        "",
+        "die S-400-Raketen aus Russland",
+        true,
+    ),
+    ("Huawei NEAR/3 5G", "", "the Huawei-5G rollout", true),
+    // Digits beside Han are a word of their own; Korean words are what spaces separate.
+    ("東京 NEAR/3 五輪", "", "東京2020五輪が開幕", true),
+    ("東京 NEAR/1 開催", "", "東京2020年開催", false),
+    ("서울 NEAR/1 시장", "", "서울특별시 시장 선거", true),
+    ("서울 NEAR/1 선거", "", "서울특별시 시장 선거", true),
+    ("서울 NEAR/1 선거", "", "서울특별시 새 시장 선거", false),
+    // An OR written as a group of its own may hold an exclusion.
+    ("Erdogan (Putin OR -Biden)", "", "Erdogan met Putin", true),
+    ("Erdogan (Putin OR -Biden)", "", "Erdogan and Biden", false),
     // intitle: is title:.
     ("intitle:Erdogan", "Erdogan wins", "", true),
     ("intitle:Erdogan", "", "Erdogan wins", false),
@@ -424,6 +441,8 @@ const ERRORS: &[(&str, usize, &str)] = &[
     ("mi*", 1, "at least 3 letters or digits"),
     ("a S-4*", 3, "at least 3 letters or digits"),
     ("\"ab*\"", 1, "at least 3 letters or digits"),
+    // The word the `*` ends counts, not the phrase.
+    ("\"air d*\"", 1, "at least 3 letters or digits"),
     ("*missile", 1, "`*` can only end a word"),
     ("mis*ile", 1, "`*` can only end a word"),
     ("missil**", 1, "`*` can only end a word"),
@@ -467,6 +486,13 @@ const ERRORS: &[(&str, usize, &str)] = &[
     ("title:site:x.com", 1, "title: needs a word"),
     ("title:(a site:x.com)", 10, "not to site:"),
     ("-site:x.com", 1, "that is not excluded"),
+    ("site:evil.com@reuters.com", 1, "is not a site"),
+    ("site:reuters.com:80", 1, "is not a site"),
+    ("site:https://reuters.com:443/x", 1, "is not a site"),
+    // An exclusion as an alternative of an OR not grouped on its own: never what was meant.
+    ("Turkey -parody OR satire", 8, "alternative of OR"),
+    ("Turkey NOT parody OR satire", 8, "alternative of OR"),
+    ("Turkey (a satire OR -parody)", 21, "write -(a OR b)"),
     ("a OR -site:x.com", 6, "alternative of OR"),
     // Lists.
     (
@@ -520,6 +546,8 @@ fn list_items_are_words_phrases_or_wildcards() {
         "\"Real Turkey\"",
         "missil*",
         "S-400",
+        "\"title:x\"",
+        "10:30",
     ] {
         check_list_item(ok).unwrap_or_else(|e| panic!("{ok:?}: {e}"));
     }
@@ -529,6 +557,11 @@ fn list_items_are_words_phrases_or_wildcards() {
         ("mi*", "at least 3"),
         ("a \"b\" c", "without quotes inside"),
         ("mis*ile", "`*` can only end"),
+        ("-parody", "operators go in the query"),
+        ("title:Erdogan", "operators go in the query"),
+        ("@other", "operators go in the query"),
+        ("Turkey OR Ankara", "operators go in the query"),
+        ("(Ankara)", "operators go in the query"),
     ] {
         let e = check_list_item(bad).unwrap_err();
         assert!(e.contains(why), "{bad:?}: {e}");
@@ -626,4 +659,36 @@ AND: all of
    └─ in the title: word \"y\" → `y`
 ";
     assert_eq!(q.explain(), want);
+}
+
+#[test]
+fn a_wildcard_hit_is_highlighted_as_the_whole_word() {
+    let hits =
+        watcher(&["missil*"]).match_document("", "Turkey tests missiles, anti-missile's too");
+    let snippet = &hits[0].snippet;
+    let shown: Vec<&str> = snippet
+        .highlights
+        .iter()
+        .map(|r| &snippet.text[r.clone()])
+        .collect();
+    assert_eq!(shown, ["missiles", "missile"]);
+}
+
+#[test]
+fn queries_that_older_versions_read_as_words_say_so() {
+    let lists = Lists::from([("l".to_string(), vec!["x".to_string()])]);
+    for (query, newer) in [
+        ("\"S-400\" (Turkey OR Ankara) -parody title:Erdogan", false),
+        ("missil*", true),
+        ("a NEAR/3 b", true),
+        ("a AROUND(3) b", true),
+        ("a NOT b", true),
+        ("intitle:a", true),
+        ("site:x.com a", true),
+        ("feed:x a", true),
+        ("@l", true),
+    ] {
+        let q = Query::parse_with(query, &lists).unwrap();
+        assert_eq!(q.newer_syntax(), newer, "{query}");
+    }
 }

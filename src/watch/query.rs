@@ -43,6 +43,9 @@ pub struct Query {
     pub(crate) root: Node,
     /// The lists the query names, with their terms, in order of first use.
     lists: Vec<(String, Vec<String>)>,
+    /// Whether it uses syntax that versions before wildcards, NEAR, scopes, `NOT`,
+    /// `intitle:` and lists read as plain words.
+    newer_syntax: bool,
 }
 
 /// One word, phrase or wildcard of a query, in the order written (a list's terms where
@@ -144,7 +147,6 @@ impl Query {
             scopes: Vec::new(),
             lists,
             used: Vec::new(),
-            or_without_term: None,
             depth: 0,
         };
         let top = Context {
@@ -170,8 +172,8 @@ impl Query {
                     1,
                     "a query needs at least one term or scope that is not excluded",
                 )
-            } else if let Some(position) = parser.or_without_term {
-                (position, "an alternative of OR cannot be only exclusions")
+            } else if let Some(position) = root.loose_exclusion {
+                (position, LOOSE_EXCLUSION)
             } else {
                 (
                     1,
@@ -181,7 +183,16 @@ impl Query {
             return Err(QueryError::new(position, message));
         }
         let used = parser.used;
+        let newer_syntax = !parser.scopes.is_empty()
+            || !used.is_empty()
+            || parser.terms.iter().any(|t| t.prefix)
+            || parser.tokens.iter().any(|t| match &t.kind {
+                Kind::Near(_) | Kind::Not => true,
+                Kind::Title(width) => *width != "title:".len(),
+                _ => false,
+            });
         Ok(Query {
+            newer_syntax,
             source: source.to_string(),
             terms: parser.terms,
             scopes: parser.scopes,
@@ -205,11 +216,20 @@ impl Query {
         &self.lists
     }
 
+    /// Whether the query uses syntax that versions before wildcards, NEAR, scopes, `NOT`,
+    /// `intitle:` and lists read as plain words: the same text now means something else.
+    pub fn newer_syntax(&self) -> bool {
+        self.newer_syntax
+    }
+
     /// The `site:`, `feed:` and `tag:` scopes the query names.
     pub fn scopes(&self) -> &[Scope] {
         &self.scopes
     }
 }
+
+const LOOSE_EXCLUSION: &str =
+    "an alternative of OR cannot be only exclusions: to exclude several, write -(a OR b)";
 
 /// Whether `item` can be a term of a list: a word, a phrase (quotes optional) or a
 /// wildcard, with letters or digits.
@@ -220,13 +240,21 @@ pub fn check_list_item(item: &str) -> Result<(), String> {
 /// A list item as (text, wildcard), or why it cannot be one.
 fn list_term(item: &str) -> Result<(String, bool), String> {
     let trimmed = item.trim();
-    let inner = trimmed
+    let quoted = trimmed
         .strip_prefix(is_quote)
-        .and_then(|t| t.strip_suffix(is_quote))
-        .unwrap_or(trimmed);
+        .and_then(|t| t.strip_suffix(is_quote));
+    let inner = quoted.unwrap_or(trimmed);
     if inner.contains(is_quote) {
         return Err(format!(
             "`{item}`: a list item is one word or phrase, without quotes inside"
+        ));
+    }
+    // Unquoted, an item is words: an operator in it (`-parody`, `title:x`, `a OR b`) would
+    // otherwise be quietly searched for as words.
+    let operators = |tokens: Vec<Token>| tokens.iter().any(|t| !matches!(t.kind, Kind::Word(_)));
+    if quoted.is_none() && lex(inner).map_or(true, operators) {
+        return Err(format!(
+            "`{item}`: a list item is a word, a phrase or a wildcard; operators go in the query"
         ));
     }
     let (text, prefix) = wildcard(inner).map_err(|e| format!("`{item}`: {e}"))?;
@@ -256,8 +284,10 @@ fn wildcard(text: &str) -> Result<(String, bool), String> {
     Ok((stem.to_string(), prefix))
 }
 
+/// Letters and digits of the last word of a folded wildcard: what its `*` extends.
 fn letters_and_digits(pattern: &str) -> usize {
-    pattern.chars().filter(|c| c.is_alphanumeric()).count()
+    let last = pattern.rsplit([' ', '\'']).next().unwrap_or(pattern);
+    last.chars().filter(|c| c.is_alphanumeric()).count()
 }
 
 fn short_wildcard() -> String {
@@ -275,6 +305,10 @@ struct Context {
 struct Parsed {
     node: Node,
     matches_nothing: bool,
+    /// Position of an alternative of OR that is only exclusions, in an OR not written as
+    /// a group of its own: `Turkey -parody OR satire` reads as Turkey AND (NOT parody OR
+    /// satire), never what was meant; `Erdogan (Putin OR -Biden)` is written on purpose.
+    loose_exclusion: Option<usize>,
 }
 
 impl Parsed {
@@ -303,9 +337,6 @@ struct Parser<'a> {
     lists: &'a Lists,
     /// Names of the lists used, in order of first use.
     used: Vec<String>,
-    /// Position of the first OR alternative that holds with no term hit, to explain why
-    /// a query is refused.
-    or_without_term: Option<usize>,
     depth: usize,
 }
 
@@ -352,6 +383,11 @@ impl Parser<'_> {
                 _ => items.push(self.or(context)?),
             }
         }
+        if items.len() > 1
+            && let Some(position) = items.iter().find_map(|p| p.loose_exclusion)
+        {
+            return Err(QueryError::new(position, LOOSE_EXCLUSION));
+        }
         Ok(combine(items, Node::And, |p| {
             p.iter().all(|p| p.matches_nothing)
         }))
@@ -372,16 +408,17 @@ impl Parser<'_> {
                 _ => return Err(QueryError::new(or_position, "OR with nothing after it")),
             };
         }
-        if alternatives.len() > 1 && self.or_without_term.is_none() {
-            self.or_without_term = alternatives
-                .iter()
-                .find(|(_, a)| a.matches_nothing)
-                .map(|(position, _)| *position);
-        }
+        let loose = alternatives
+            .iter()
+            .find(|(_, a)| a.matches_nothing)
+            .filter(|_| alternatives.len() > 1)
+            .map(|(position, _)| *position);
         let alternatives = alternatives.into_iter().map(|(_, a)| a).collect();
-        Ok(combine(alternatives, Node::Or, |p| {
+        let mut parsed = combine(alternatives, Node::Or, |p| {
             p.iter().any(|p| p.matches_nothing)
-        }))
+        });
+        parsed.loose_exclusion = parsed.loose_exclusion.or(loose);
+        Ok(parsed)
     }
 
     fn near(&mut self, context: Context) -> Result<Parsed, QueryError> {
@@ -429,6 +466,7 @@ impl Parser<'_> {
                 within,
             }),
             matches_nothing: false,
+            loose_exclusion: None,
         })
     }
 
@@ -472,6 +510,7 @@ impl Parser<'_> {
         })?;
         Ok(Parsed {
             matches_nothing: !inner.matches_nothing,
+            loose_exclusion: None,
             node: Node::Not(Box::new(inner.node)),
         })
     }
@@ -509,7 +548,11 @@ impl Parser<'_> {
                 if matches!(&inner.node, Node::And(items) if items.is_empty()) {
                     return Err(QueryError::new(position, "empty parentheses"));
                 }
-                Ok(inner)
+                // An OR in parentheses of its own says what it means.
+                Ok(Parsed {
+                    loose_exclusion: None,
+                    ..inner
+                })
             }
             Kind::Title(width) => {
                 if !self.adjacent(position, width).is_some_and(|k| {
@@ -593,6 +636,7 @@ impl Parser<'_> {
         Parsed {
             node: Node::Term(self.terms.len() - 1),
             matches_nothing: false,
+            loose_exclusion: None,
         }
     }
 
@@ -650,6 +694,7 @@ impl Parser<'_> {
         Ok(Parsed {
             node: Node::Scope(self.scopes.len() - 1),
             matches_nothing: false,
+            loose_exclusion: None,
         })
     }
 
@@ -672,7 +717,14 @@ fn site(value: &str) -> Result<Scope, String> {
         .unwrap_or(value);
     let bare = bare.strip_prefix("*.").unwrap_or(bare);
     let invalid = || format!("`{value}` is not a site: write a host, as in site:reuters.com");
-    if bare.is_empty() || bare.starts_with(['/', '.', ':']) {
+    let authority = bare.split('/').next().unwrap_or(bare);
+    let unbracketed = authority.rsplit(']').next().unwrap_or(authority);
+    // A user name or a port is no part of where an item was published.
+    if bare.is_empty()
+        || bare.starts_with(['/', '.', ':'])
+        || authority.contains('@')
+        || unbracketed.contains(':')
+    {
         return Err(invalid());
     }
     let url = url::Url::parse(&format!("http://{bare}")).map_err(|_| invalid())?;
@@ -726,5 +778,6 @@ fn combine(
     Parsed {
         node: node(items.into_iter().map(|p| p.node).collect()),
         matches_nothing: holds,
+        loose_exclusion: None,
     }
 }
