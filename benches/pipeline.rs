@@ -15,6 +15,9 @@
 //!   watchlists `(a OR b) NEAR/n (topic OR topic)` (see [`operator_watchlists`]); the
 //!   difference from `match_articles` is what those operators cost.
 //!
+//! Beside `match_articles_operators`, `match_articles_operators_regex` finds its terms,
+//! wildcards included, with the `regex` crate (see [`RegexBaseline`]).
+//!
 //! Beside them, `match_articles_aho_corasick` finds the terms of `match_articles` with the
 //! `aho-corasick` crate instead of the matcher's trie (see
 //! [`match_articles_aho_corasick`]): the baseline that keeps the choice of a hand-written
@@ -104,6 +107,15 @@ fn main() {
             baseline.automaton.kind(),
             baseline.automaton.memory_usage() / 1024,
         );
+    }
+    for terms in [10, 1_000, 10_000] {
+        let baseline = RegexBaseline::new(terms);
+        let found: usize = articles
+            .docs
+            .iter()
+            .map(|(title, body)| baseline.count(title) + baseline.count(body))
+            .sum();
+        println!("match_articles_operators_regex({terms}): {found} occurrences");
     }
     divan::main();
 }
@@ -823,6 +835,66 @@ fn match_articles_aho_corasick(bencher: Bencher, terms: usize) {
     over_articles(bencher, |title, body| {
         baseline.count(title) + baseline.count(body)
     });
+}
+
+/// A general regular-expression engine on the wildcard workload: the terms of
+/// [`operator_watchlists`] folded, as one alternation with word edges (`missil[^ ']*` for
+/// a wildcard, an optional plural ending for a word), found in the folded title and body
+/// with the `regex` crate. Like the aho-corasick baseline it evaluates no query (so no
+/// NEAR) and builds no snippet.
+#[divan::bench(args = [10, 1_000, 10_000])]
+fn match_articles_operators_regex(bencher: Bencher, terms: usize) {
+    let baseline = RegexBaseline::new(terms);
+    over_articles(bencher, |title, body| {
+        baseline.count(title) + baseline.count(body)
+    });
+}
+
+struct RegexBaseline {
+    regex: regex::bytes::Regex,
+}
+
+impl RegexBaseline {
+    fn new(terms: usize) -> RegexBaseline {
+        let (topics, entities, _) = watchlist_terms(terms);
+        let every_tenth = |list: Vec<String>| -> Vec<(String, bool)> {
+            list.into_iter()
+                .enumerate()
+                .map(
+                    |(i, term)| match (i % 10 == 0).then(|| wildcard(&term)).flatten() {
+                        Some(w) => (normalize(w.trim_matches('"').trim_end_matches('*')), true),
+                        None => (normalize(&term), false),
+                    },
+                )
+                .collect()
+        };
+        let mut alternatives: Vec<String> = every_tenth(entities)
+            .into_iter()
+            .chain(every_tenth(topics.iter().map(|t| t.to_string()).collect()))
+            .map(|(pattern, prefix)| {
+                let escaped = regex::escape(&pattern);
+                if prefix {
+                    format!("{escaped}[^ ']*")
+                } else {
+                    format!("{escaped}(?:s|es)?(?:$|[ '])")
+                }
+            })
+            .collect();
+        alternatives.sort();
+        alternatives.dedup();
+        let regex =
+            regex::bytes::RegexBuilder::new(&format!("(?:^|[ '])(?:{})", alternatives.join("|")))
+                .size_limit(1 << 30)
+                .dfa_size_limit(1 << 28)
+                .build()
+                .expect("the regex builds");
+        RegexBaseline { regex }
+    }
+
+    /// How many occurrences of the patterns `text` holds, once folded.
+    fn count(&self, text: &str) -> usize {
+        self.regex.find_iter(normalize(text).as_bytes()).count()
+    }
 }
 
 struct AhoCorasickBaseline {
