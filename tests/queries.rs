@@ -4,25 +4,9 @@
 
 mod support;
 
-use std::path::Path;
-
 use newshound::config;
-use newshound::store::Store;
-use support::fixtures::{serve_copies, write_config};
+use support::fixtures::{matched_titles, serve_copies, write_config};
 use support::process::newshound;
-
-/// The titles of the items `watchlist` has matched, sorted.
-fn matched(db: &Path, watchlist: &str) -> Vec<String> {
-    let mut titles: Vec<String> = Store::open(db)
-        .unwrap()
-        .matches_since(Some(watchlist), chrono::DateTime::UNIX_EPOCH)
-        .unwrap()
-        .into_iter()
-        .map(|m| m.title)
-        .collect();
-    titles.sort();
-    titles
-}
 
 fn watchlist(name: &str, query: &str) -> String {
     format!("[[watchlists]]\nname = \"{name}\"\nquery = '{query}'\n\n")
@@ -71,15 +55,15 @@ fn operators_select_items_in_a_real_poll() {
     let db = config::load(&config).unwrap().storage.path;
 
     // Links under /world of the wire, whatever the text.
-    assert_eq!(matched(&db, "world-section"), [FLOODS, NATO, S400]);
-    assert_eq!(matched(&db, "wire-elsewhere"), [S4000, SHOW]);
+    assert_eq!(matched_titles(&db, "world-section"), [FLOODS, NATO, S400]);
+    assert_eq!(matched_titles(&db, "wire-elsewhere"), [S4000, SHOW]);
     // "S-400 air defence batteries" is near; "air defence and spending on the agenda" is
     // four words away.
-    assert_eq!(matched(&db, "defence-near"), [S400]);
-    assert_eq!(matched(&db, "ministers"), [NATO, S400]);
-    assert_eq!(matched(&db, "places"), [SOCHI, FLOODS, NATO]);
-    assert_eq!(matched(&db, "tagged"), [SOCHI, DRONE]);
-    assert_eq!(matched(&db, "putin-near"), [SOCHI]);
+    assert_eq!(matched_titles(&db, "defence-near"), [S400]);
+    assert_eq!(matched_titles(&db, "ministers"), [NATO, S400]);
+    assert_eq!(matched_titles(&db, "places"), [SOCHI, FLOODS, NATO]);
+    assert_eq!(matched_titles(&db, "tagged"), [SOCHI, DRONE]);
+    assert_eq!(matched_titles(&db, "putin-near"), [SOCHI]);
 }
 
 #[test]

@@ -11,25 +11,11 @@ use std::time::Duration;
 use nix::sys::signal::Signal;
 
 use newshound::config;
-use newshound::store::Store;
-use support::fixtures::{feed_table, serve_copies, write_config};
+use support::fixtures::{feed_table, matched_titles, serve_copies, write_config};
 use support::process::{Daemon, wait_until};
 
 const RELOADED: &str = "configuration reloaded";
 const REFUSED: &str = "configuration change refused";
-
-/// The titles of the items `watchlist` has matched.
-fn matched(db: &Path, watchlist: &str) -> Vec<String> {
-    let mut titles: Vec<String> = Store::open(db)
-        .unwrap()
-        .matches_since(Some(watchlist), chrono::DateTime::UNIX_EPOCH)
-        .unwrap()
-        .into_iter()
-        .map(|m| m.title)
-        .collect();
-    titles.sort();
-    titles
-}
 
 /// Each `.eml` in `dir` in the order written: its `To` address and plain text.
 fn written(dir: &Path) -> Vec<(String, String)> {
@@ -81,7 +67,7 @@ fn edits_apply_live_and_a_broken_edit_keeps_the_last_good_config() {
     let mut daemon = Daemon::start(&config);
     daemon.wait_for_log("polled");
     assert_eq!(
-        matched(&db, "s400"),
+        matched_titles(&db, "s400"),
         ["Turkey says S-400 systems will stay in storage despite U.S. pressure"]
     );
 
@@ -106,15 +92,17 @@ fn edits_apply_live_and_a_broken_edit_keeps_the_last_good_config() {
     .unwrap();
     daemon.wait_for_logs(RELOADED, 2);
     daemon.wait_for_log("new or changed watchlists matched against recent items");
-    wait_until(Duration::from_secs(20), || matched(&db, "sochi").len() == 2);
+    wait_until(Duration::from_secs(20), || {
+        matched_titles(&db, "sochi").len() == 2
+    });
     assert_eq!(
-        matched(&db, "sochi"),
+        matched_titles(&db, "sochi"),
         [
             "Ankara weighs S400 deal as Erdoğan meets Putin in Sochi",
             "NATO allies meet in Brussels ahead of the summit",
         ]
     );
-    assert!(matched(&db, "sochi-later").is_empty());
+    assert!(matched_titles(&db, "sochi-later").is_empty());
     assert!(
         !http.requests_for("/slow/3/defense.atom").is_empty(),
         "the slow feed was polled"
@@ -250,7 +238,7 @@ fn a_changed_query_rematches_recent_items_and_what_was_sent_stays_sent() {
     assert!(!mails[1].1.contains("Floods"), "sent once: {}", mails[1].1);
     // The match the new query no longer has is kept.
     assert_eq!(
-        matched(&db, "topic"),
+        matched_titles(&db, "topic"),
         [
             "Floods close roads across northern Italy",
             "NATO allies meet in Brussels ahead of the summit",
@@ -277,7 +265,7 @@ fn editing_a_list_changes_every_watchlist_naming_it_and_a_broken_list_is_refused
 
     let mut daemon = Daemon::start(&config);
     wait_until(Duration::from_secs(20), || {
-        matched(&db, "places") == ["Floods close roads across northern Italy"]
+        matched_titles(&db, "places") == ["Floods close roads across northern Italy"]
     });
 
     // The list grows: both watchlists naming it change and are matched again; the one
@@ -293,7 +281,7 @@ fn editing_a_list_changes_every_watchlist_naming_it_and_a_broken_list_is_refused
         "NATO allies meet in Brussels ahead of the summit",
     ];
     wait_until(Duration::from_secs(20), || {
-        matched(&db, "places") == both && matched(&db, "places-friday") == both
+        matched_titles(&db, "places") == both && matched_titles(&db, "places-friday") == both
     });
 
     // A list that no longer parses is refused, with its file; the daemon keeps the last
@@ -317,5 +305,5 @@ fn editing_a_list_changes_every_watchlist_naming_it_and_a_broken_list_is_refused
         "{refused:?}"
     );
     daemon.stop(Signal::SIGTERM);
-    assert_eq!(matched(&db, "places"), both);
+    assert_eq!(matched_titles(&db, "places"), both);
 }

@@ -28,7 +28,7 @@ use lettre::message::Mailbox;
 use url::Url;
 
 pub use crate::schedule::Schedule;
-use crate::watch::{Lists, Query};
+use crate::watch::{Lists, Query, Source};
 pub use error::{ConfigError, Origin, Problem};
 pub use load::{config_files, load, load_with_env};
 
@@ -203,6 +203,16 @@ pub struct WatchlistSettings {
     /// A watchlist that is new or whose query changed is matched against the items first
     /// seen this long before, so that today's coverage comes in the next digest.
     pub backfill: Duration,
+}
+
+impl FeedSettings {
+    /// The feed as the matcher sees it, for `feed:` and `tag:`.
+    pub fn source(&self) -> Source<'_> {
+        Source {
+            name: &self.name,
+            tags: &self.tags,
+        }
+    }
 }
 
 impl WatchlistSettings {

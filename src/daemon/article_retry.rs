@@ -151,13 +151,7 @@ fn match_article(ctx: &Context, article: &DueArticle, body: &str) -> Vec<Article
         .filter_map(|id| ctx.feed_index(*id))
         .map(|index| &ctx.settings.feeds[index])
         .collect();
-    let sources: Vec<Source> = feeds
-        .iter()
-        .map(|feed| Source {
-            name: &feed.name,
-            tags: &feed.tags,
-        })
-        .collect();
+    let sources: Vec<Source> = feeds.iter().map(|feed| feed.source()).collect();
     let doc = Document {
         title: &article.title,
         body,

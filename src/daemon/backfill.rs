@@ -147,13 +147,7 @@ impl Backfill {
                 .iter()
                 .filter_map(|id| self.feeds.get(id))
                 .collect();
-            let sources: Vec<Source> = feeds
-                .iter()
-                .map(|feed| Source {
-                    name: &feed.name,
-                    tags: &feed.tags,
-                })
-                .collect();
+            let sources: Vec<Source> = feeds.iter().map(|feed| feed.source()).collect();
             let doc = Document {
                 title: &item.title,
                 body: &item.body,

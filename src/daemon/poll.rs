@@ -27,7 +27,7 @@ use crate::model::{Item, MatchRecord};
 use crate::store::{
     FeedPoll, FetchState, Location, NewMatch, PollOutcome, PollRecord, Retitle, Seen,
 };
-use crate::watch::{Document, Source};
+use crate::watch::Document;
 use crate::wording::one_line;
 
 /// Failures in a row at a URL a feed moved to before the configured one is tried again.
@@ -626,10 +626,7 @@ fn match_items(ctx: &Context, feed_index: usize, items: &[Item]) -> Vec<NewMatch
         return Vec::new();
     }
     let feed = &ctx.settings.feeds[feed_index];
-    let source = [Source {
-        name: &feed.name,
-        tags: &feed.tags,
-    }];
+    let source = [feed.source()];
     let mut matches = Vec::new();
     for (item_index, item) in items.iter().enumerate() {
         let doc = Document {

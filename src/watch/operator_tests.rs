@@ -2,19 +2,8 @@
 //! proximity, scopes, lists, the errors that stop a query from being silently misread,
 //! and how a query is written back out. Each table row names the rule it pins.
 
+use super::tests::{matches, watcher};
 use super::*;
-
-fn watcher(queries: &[&str]) -> Watcher {
-    let parsed: Vec<Query> = queries
-        .iter()
-        .map(|q| Query::parse(q).unwrap_or_else(|e| panic!("{q:?}: {e}")))
-        .collect();
-    Watcher::new(&parsed)
-}
-
-fn matches(query: &str, title: &str, body: &str) -> bool {
-    !watcher(&[query]).match_document(title, body).is_empty()
-}
 
 /// (query, title, body, should match)
 const TABLE: &[(&str, &str, &str, bool)] = &[

@@ -5,7 +5,7 @@
 use super::*;
 use crate::model::Hit;
 
-fn watcher(queries: &[&str]) -> Watcher {
+pub(super) fn watcher(queries: &[&str]) -> Watcher {
     let parsed: Vec<Query> = queries
         .iter()
         .map(|q| Query::parse(q).unwrap_or_else(|e| panic!("{q:?}: {e}")))
@@ -13,7 +13,7 @@ fn watcher(queries: &[&str]) -> Watcher {
     Watcher::new(&parsed)
 }
 
-fn matches(query: &str, title: &str, body: &str) -> bool {
+pub(super) fn matches(query: &str, title: &str, body: &str) -> bool {
     !watcher(&[query]).match_document(title, body).is_empty()
 }
 

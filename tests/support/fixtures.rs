@@ -73,3 +73,16 @@ pub fn smtp_email(port: u16) -> String {
 pub fn feed_table(name: &str, url: &str) -> String {
     format!("[[feeds]]\nname = \"{name}\"\nurl = \"{url}\"\n\n")
 }
+
+/// The titles of the items `watchlist` has matched in the database at `db`, sorted.
+pub fn matched_titles(db: &Path, watchlist: &str) -> Vec<String> {
+    let mut titles: Vec<String> = newshound::store::Store::open(db)
+        .unwrap()
+        .matches_since(Some(watchlist), chrono::DateTime::UNIX_EPOCH)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.title)
+        .collect();
+    titles.sort();
+    titles
+}
