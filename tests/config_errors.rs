@@ -809,3 +809,50 @@ fn lists_live_in_any_file_and_bad_items_are_refused_with_the_list() {
     let dir = dir.with("conf.d/20-more.toml", "[lists]\nturkey = \"Turkey\"\n");
     refused(dir.load(), &file, "lists.turkey", "invalid type");
 }
+
+#[test]
+fn no_password_in_clear_and_no_bare_greeting_name() {
+    let email = |extra: &str| {
+        format!(
+            "{BASE}\n[email]\nhost = \"smtp.example.org\"\nusername = \"alerts\"\n\
+             password_env = \"PATH\"\n{extra}"
+        )
+    };
+    let dir = Dir::new(&email("security = \"none\"\n"));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "email.username",
+        "the password would be sent in clear",
+    );
+    let dir = Dir::new(&email("security = \"none\"\nallow_plaintext_auth = true\n"));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "email.username",
+        "is for a relay on this machine",
+    );
+    let on_loopback = email("security = \"none\"\nallow_plaintext_auth = true\n")
+        .replace("smtp.example.org", "127.0.0.1");
+    Dir::new(&on_loopback).load().unwrap();
+    Dir::new(&email("security = \"starttls\"\n"))
+        .load()
+        .unwrap();
+
+    let dir = Dir::new(&email("helo_name = \"vm\"\n"));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "email.helo_name",
+        "not a fully qualified name",
+    );
+    let dir = Dir::new(&email("helo_name = \"mail.example.org\"\n"));
+    let settings = dir.load().unwrap();
+    let config::Transport::Smtp(smtp) = &settings.email.transport else {
+        panic!("smtp");
+    };
+    assert_eq!(smtp.helo_name.as_deref(), Some("mail.example.org"));
+    Dir::new(&email("helo_name = \"[192.0.2.1]\"\n"))
+        .load()
+        .unwrap();
+}

@@ -265,7 +265,7 @@ async fn credentials_from_a_password_file_are_sent_to_the_server() {
     let text = std::fs::read_to_string(&s.path).unwrap().replace(
         "security = \"none\"",
         &format!(
-            "security = \"none\"\nusername = \"alerts\"\npassword_file = {:?}",
+            "security = \"none\"\nallow_plaintext_auth = true\nusername = \"alerts\"\npassword_file = {:?}",
             secret.display().to_string()
         ),
     );
@@ -283,6 +283,33 @@ async fn credentials_from_a_password_file_are_sent_to_the_server() {
     assert_eq!(run.report.sent.len(), 1, "{run:?}");
     assert_eq!(smtp.logins(), ["alerts"]);
     assert_eq!(smtp.messages()[0].auth_user.as_deref(), Some("alerts"));
+}
+
+/// Relays refuse a bare host name in EHLO (`reject_non_fqdn_helo_hostname`): the greeting
+/// is `helo_name`, else the machine's fully qualified name, else the domain of `from`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_greeting_is_a_fully_qualified_name() {
+    for helo_name in [None, Some("relay-client.example.net")] {
+        let smtp = SmtpServer::start().await;
+        let s = setup(smtp.port(), &["desk@example.org"], "").await;
+        if let Some(name) = helo_name {
+            let text = std::fs::read_to_string(&s.path).unwrap().replace(
+                "security = \"none\"",
+                &format!("security = \"none\"\nhelo_name = \"{name}\""),
+            );
+            std::fs::write(&s.path, text).unwrap();
+        }
+        poll(&s.path).await;
+        let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+            .await
+            .unwrap();
+        assert_eq!(run.report.sent.len(), 1, "{run:?}");
+        let helo = smtp.messages()[0].helo.clone();
+        match helo_name {
+            Some(name) => assert_eq!(helo, name),
+            None => assert!(helo.contains('.'), "a bare name: {helo}"),
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -84,8 +84,10 @@ pub(super) fn summary(settings: &Settings) {
             println!("email: written as .eml files to {}", outbox.display())
         }
         Transport::Smtp(smtp) => println!(
-            "email: SMTP {}:{} ({:?})",
-            smtp.host, smtp.port, smtp.security
+            "email: SMTP {}:{} (security = \"{}\")",
+            smtp.host,
+            smtp.port,
+            smtp.security.as_str()
         ),
     }
     println!("digests ({}):", settings.digests.len());

@@ -267,6 +267,9 @@ pub struct SmtpSettings {
     pub username: Option<String>,
     pub password: Option<Secret>,
     pub timeout: Duration,
+    /// The name given in EHLO; `None`: the machine's fully qualified name, else the
+    /// domain of `from` (see `digest::send`).
+    pub helo_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,6 +280,15 @@ pub enum Security {
 }
 
 impl Security {
+    /// As written in the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::StartTls => "starttls",
+            Security::Tls => "tls",
+            Security::None => "none",
+        }
+    }
+
     fn default_port(self) -> u16 {
         match self {
             Security::StartTls => 587,

@@ -113,6 +113,8 @@ pub(super) struct RawEmail {
     pub(super) timeout: Option<String>,
     pub(super) from: Option<String>,
     pub(super) outbox: Option<String>,
+    pub(super) helo_name: Option<String>,
+    pub(super) allow_plaintext_auth: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -757,6 +757,35 @@ fn validate_smtp(v: &mut Validator, raw: &RawEmail) -> Option<SmtpSettings> {
         );
         return None;
     }
+    // A relay that rejects non-FQDN greetings (`reject_non_fqdn_helo_hostname`) refuses
+    // every message from a single-label name, for good.
+    let helo_name = match raw.helo_name.as_deref().map(str::trim) {
+        None => Some(None),
+        Some(name) => v.scalar("email", "helo_name", helo_name(name)).map(Some),
+    };
+    // No password in clear over the network: only to a relay on this machine, and only
+    // when said so.
+    if let (Some(Security::None), Some(_), Some(host)) = (security, &username, &host) {
+        let allowed = raw.allow_plaintext_auth.unwrap_or(false);
+        let reason = if !allowed {
+            Some(
+                "with security = \"none\" the password would be sent in clear: use \
+                 security = \"starttls\" or \"tls\", or allow_plaintext_auth = true for a \
+                 relay on this machine"
+                    .to_string(),
+            )
+        } else if !is_loopback(host) {
+            Some(format!(
+                "allow_plaintext_auth is for a relay on this machine; `{host}` is not: use \
+                 security = \"starttls\" or \"tls\""
+            ))
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            v.scalar::<()>("email", "username", Err(reason));
+        }
+    }
     Some(SmtpSettings {
         host: host?,
         port: port?,
@@ -764,7 +793,37 @@ fn validate_smtp(v: &mut Validator, raw: &RawEmail) -> Option<SmtpSettings> {
         username,
         password: password?,
         timeout: timeout?,
+        helo_name: helo_name?,
     })
+}
+
+/// `helo_name` as given: a fully qualified name or an address literal (`[192.0.2.1]`).
+fn helo_name(name: &str) -> Result<String, String> {
+    let literal = name.starts_with('[') && name.ends_with(']');
+    let labels_ok = name.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    });
+    if literal || (name.contains('.') && labels_ok) {
+        Ok(name.to_string())
+    } else {
+        Err(format!(
+            "`{name}` is not a fully qualified name (mail.example.org) or an address \
+             literal ([192.0.2.1]): relays refuse a bare name"
+        ))
+    }
+}
+
+/// Whether `host` is this machine: `localhost` or a loopback address.
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn validate_digests(

@@ -72,7 +72,14 @@ impl Mailer {
                     )),
                 }
                 .map_err(|e| SendError::Build(e.to_string()))?;
-                let mut builder = builder.port(smtp.port).timeout(Some(smtp.timeout));
+                let greeting = super::hello::greeting_name(
+                    smtp.helo_name.as_deref(),
+                    email.from.email.domain(),
+                );
+                let mut builder = builder
+                    .port(smtp.port)
+                    .timeout(Some(smtp.timeout))
+                    .hello_name(greeting);
                 if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
                     builder = builder.credentials(Credentials::new(
                         user.clone(),
