@@ -285,6 +285,54 @@ async fn credentials_from_a_password_file_are_sent_to_the_server() {
     assert_eq!(smtp.messages()[0].auth_user.as_deref(), Some("alerts"));
 }
 
+/// A refused login is the configuration's fault, not the recipient's: the messages stay
+/// pending (not failed), and once the password is fixed they go out, once each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_holds_the_mail_until_it_is_fixed_then_it_goes_out_once() {
+    let smtp = SmtpServer::start().await;
+    smtp.require_credentials("alerts", "correct horse");
+    let s = setup(smtp.port(), &["desk@example.org", "chief@example.org"], "").await;
+    let secret = s.work.path().join("smtp-password");
+    std::fs::write(&secret, "wrong horse\n").unwrap();
+    let text = std::fs::read_to_string(&s.path).unwrap().replace(
+        "security = \"none\"",
+        &format!(
+            "security = \"none\"\nallow_plaintext_auth = true\nusername = \"alerts\"\npassword_file = {:?}",
+            secret.display().to_string()
+        ),
+    );
+    std::fs::write(&s.path, text).unwrap();
+    poll(&s.path).await;
+
+    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+        .await
+        .unwrap();
+    assert!(
+        run.report.sent.is_empty() && run.report.failed.is_empty(),
+        "{run:?}"
+    );
+    // The first message met the fault; the other was not tried against it.
+    assert_eq!(run.report.retrying.len(), 1, "{run:?}");
+    let reason = &run.report.retrying[0].1;
+    assert!(
+        reason.contains("blocked by the [email] settings (auth)"),
+        "{reason}"
+    );
+    // Both wait, neither failed.
+    assert_eq!(store(&s.path).pending_messages().unwrap().len(), 2);
+    assert!(smtp.messages().is_empty());
+
+    std::fs::write(&secret, "correct horse\n").unwrap();
+    let report = daemon::send_outbox(config::load(&s.path).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(report.sent.len(), 2, "{report:?}");
+    let mut to: Vec<String> = smtp.messages().iter().map(|m| m.to.join(",")).collect();
+    to.sort();
+    assert_eq!(to, ["chief@example.org", "desk@example.org"]);
+    assert!(store(&s.path).pending_messages().unwrap().is_empty());
+}
+
 /// Relays refuse a bare host name in EHLO (`reject_non_fqdn_helo_hostname`): the greeting
 /// is `helo_name`, else the machine's fully qualified name, else the domain of `from`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

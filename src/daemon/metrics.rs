@@ -52,6 +52,8 @@ pub struct Metrics {
     polls: [AtomicU64; 4],
     /// By kind (`timeout`, `http`, `malformed`, …): the poll path's own classification.
     poll_errors: Mutex<BTreeMap<String, u64>>,
+    /// Deliveries that met a fault of the `[email]` settings, by kind.
+    mail_config_errors: Mutex<BTreeMap<String, u64>>,
     items_seen: AtomicU64,
     items_new: AtomicU64,
     matches: Mutex<BTreeMap<String, u64>>,
@@ -100,6 +102,7 @@ impl Default for Metrics {
         Metrics {
             polls: Default::default(),
             poll_errors: Mutex::default(),
+            mail_config_errors: Mutex::default(),
             items_seen: AtomicU64::new(0),
             items_new: AtomicU64::new(0),
             matches: Mutex::default(),
@@ -139,6 +142,12 @@ impl Metrics {
         // Metric labels read better without spaces (`not a feed` → `not_a_feed`).
         *lock(&self.poll_errors)
             .entry(kind.replace(' ', "_"))
+            .or_default() += 1;
+    }
+
+    pub fn mail_config_error(&self, kind: &str) {
+        *lock(&self.mail_config_errors)
+            .entry(kind.to_string())
             .or_default() += 1;
     }
 
@@ -296,6 +305,20 @@ impl Metrics {
             sample(
                 o,
                 "newshound_poll_errors_total",
+                &format!("kind=\"{}\"", escape(kind)),
+                *n,
+            );
+        }
+        header(
+            o,
+            "newshound_mail_config_errors_total",
+            "counter",
+            "Deliveries held back by a fault of the [email] settings, by kind.",
+        );
+        for (kind, n) in lock(&self.mail_config_errors).iter() {
+            sample(
+                o,
+                "newshound_mail_config_errors_total",
                 &format!("kind=\"{}\"", escape(kind)),
                 *n,
             );
@@ -548,6 +571,23 @@ mod tests {
         );
         assert!(
             text.contains("newshound_matches_total{watchlist=\"zero\"} 0"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn mail_config_errors_are_counted_by_kind() {
+        let m = Metrics::default();
+        m.mail_config_error("auth");
+        m.mail_config_error("auth");
+        m.mail_config_error("tls");
+        let text = m.render(0, &[]);
+        assert!(
+            text.contains("newshound_mail_config_errors_total{kind=\"auth\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("newshound_mail_config_errors_total{kind=\"tls\"} 1"),
             "{text}"
         );
     }

@@ -82,6 +82,27 @@ pub(super) async fn drain(
                 );
                 report.failed.push((message, reason));
             }
+            // Every message would meet the same fault: keep them all, say so loudly, and
+            // try again later (a live fix of the config applies at once).
+            Err(SendError::Config { kind, cause }) => {
+                ctx.metrics.message(alert, Delivery::Retrying);
+                ctx.metrics.mail_config_error(kind);
+                let reason = format!("mail is blocked by the [email] settings ({kind}): {cause}");
+                let wait = retry_delay(message.attempts + 1, retry_cap(ctx, &message));
+                let next = now + chrono::Duration::from_std(wait).unwrap_or_default();
+                let (id, error) = (message.id, reason.clone());
+                ctx.with_store(move |s| s.mark_retry(id, &error, next))
+                    .await?;
+                tracing::error!(
+                    kind,
+                    %cause,
+                    fix = crate::digest::send::config_fix(kind),
+                    retry_in = %humantime::format_duration(wait),
+                    "mail is blocked by the [email] settings; every message waits"
+                );
+                report.retrying.push((message, reason));
+                break;
+            }
             Err(other) => {
                 ctx.metrics.message(alert, Delivery::Retrying);
                 let reason = other.to_string();

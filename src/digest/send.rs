@@ -29,6 +29,10 @@ pub enum SendError {
     /// The server refused the message (5xx); retrying the same message will not help.
     #[error("mail server refused the message: {0}")]
     Permanent(String),
+    /// The configuration's fault, not the message's: a refused login or greeting, a
+    /// certificate not trusted. Every message waits until the configuration is fixed.
+    #[error("mail is blocked by the [email] settings ({kind}): {cause}")]
+    Config { kind: &'static str, cause: String },
     #[error("cannot write to the outbox {path}: {source}")]
     Outbox {
         path: PathBuf,
@@ -117,16 +121,58 @@ impl Mailer {
                             humantime::format_duration(*limit)
                         ))
                     })?;
-                sent.map(|_| ()).map_err(|e| {
-                    if e.is_permanent() {
-                        SendError::Permanent(describe(&e))
-                    } else {
-                        SendError::Transient(describe(&e))
-                    }
-                })
+                sent.map(|_| ()).map_err(|e| classify(&e))
             }
             MailTransport::File(dir) => write_eml(dir, message).map(|_| ()),
         }
+    }
+}
+
+/// What a failed delivery says about what to do: a fault of the configuration (a refused
+/// login or greeting, TLS that cannot be set up) holds every message until it is fixed;
+/// another 5xx refuses this message; anything else is worth a retry.
+fn classify(error: &lettre::transport::smtp::Error) -> SendError {
+    let cause = describe(error);
+    let code = error.status().map(|c| c.to_string());
+    let lower = cause.to_lowercase();
+    let config = |kind| SendError::Config {
+        kind,
+        cause: cause.clone(),
+    };
+    if error.is_tls() || lower.contains("certificate") || lower.contains("invalidcontenttype") {
+        return config("tls");
+    }
+    // Authentication refused or required, or too weak a mechanism (RFC 4954); or no
+    // mechanism in common.
+    if matches!(code.as_deref(), Some("535" | "534" | "538" | "530"))
+        || lower.contains("authentication mechanism")
+    {
+        return config("auth");
+    }
+    // Postfix refuses a bad greeting name at RCPT (`Helo command rejected`).
+    if lower.contains("helo") || lower.contains("ehlo") {
+        return config("greeting");
+    }
+    if error.is_permanent() {
+        SendError::Permanent(cause)
+    } else {
+        SendError::Transient(cause)
+    }
+}
+
+/// What to change for a configuration fault of `kind`.
+pub fn config_fix(kind: &str) -> &'static str {
+    match kind {
+        "auth" => {
+            "check [email] username and password_env / password_file; the fix is applied live"
+        }
+        "tls" => {
+            "check [email] host, port and security: ports 25 and 587 speak plain SMTP first \
+             (security = \"starttls\"), 465 speaks TLS at once (security = \"tls\"); the \
+             server's certificate must be signed by a public CA and name the host"
+        }
+        "greeting" => "set [email] helo_name to this machine's fully qualified name",
+        _ => "check the [email] settings",
     }
 }
 
