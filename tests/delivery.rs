@@ -7,12 +7,14 @@
 mod support;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
 use newshound::config;
 use newshound::daemon::{self, DigestRun};
 use newshound::store::{MessageState, Store};
 use support::fixtures::{feed_table, served_copy, smtp_email, write_config};
+use support::smtp::TlsMode;
 use support::{FeedServer, SmtpServer, Stage, Unavailable};
 
 const TITLES: [&str; 2] = ["Turkey says S-400 systems", "Ankara weighs S400 deal"];
@@ -438,4 +440,194 @@ async fn two_senders_at_once_send_a_pending_message_once() {
     assert_eq!(sent, 1);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(smtp.messages().len(), 1);
+}
+
+/// A private CA and a certificate it signed for `mail.test.internal` only, made with the
+/// `openssl` command (`.ci/run` installs it); `None`, said plainly, where it is missing.
+struct PrivateCa {
+    ca: PathBuf,
+    chain: PathBuf,
+    key: PathBuf,
+}
+
+fn private_ca(dir: &Path) -> Option<PrivateCa> {
+    if Command::new("openssl").arg("version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no `openssl` command under CI: .ci/run installs it"
+        );
+        eprintln!("SKIPPED: no `openssl` command to make a private CA (.ci/run installs it)");
+        return None;
+    }
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("run openssl");
+        assert!(out.status.success(), "openssl {args:?}: {out:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2"],
+            &[
+                "-subj",
+                "/CN=newshound test CA",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &["-keyout", "server.key", "-out", "server.csr"],
+            &["-subj", "/CN=mail.test.internal"],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:mail.test.internal\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    Some(PrivateCa {
+        ca: dir.join("ca.pem"),
+        chain: dir.join("server.pem"),
+        key: dir.join("server.key"),
+    })
+}
+
+/// Replaces `security = "none"` in the setup's config with `settings`.
+fn email_settings(s: &Setup, settings: &str) {
+    let text = std::fs::read_to_string(&s.path)
+        .unwrap()
+        .replace("security = \"none\"", settings);
+    std::fs::write(&s.path, text).unwrap();
+}
+
+/// STARTTLS and implicit TLS to a relay whose certificate a private CA signed, named by
+/// tls_server_name since `host` is an address: delivered. Without the CA, or without the
+/// name, TLS cannot be set up: the configuration's fault, so the message waits (not
+/// failed) and the client broke the handshake off (no accept-anything).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_with_a_private_ca_delivers_and_an_untrusted_certificate_holds_the_mail() {
+    let certs = tempfile::tempdir().unwrap();
+    let Some(ca) = private_ca(certs.path()) else {
+        return;
+    };
+    for (mode, security) in [(TlsMode::StartTls, "starttls"), (TlsMode::Implicit, "tls")] {
+        let trusted = format!(
+            "security = \"{security}\"\ntls_server_name = \"mail.test.internal\"\ntls_ca_file = {:?}",
+            ca.ca.display().to_string()
+        );
+        let untrusted =
+            format!("security = \"{security}\"\ntls_server_name = \"mail.test.internal\"");
+        let misnamed = format!(
+            "security = \"{security}\"\ntls_ca_file = {:?}",
+            ca.ca.display().to_string()
+        );
+        for (settings, delivered) in [(untrusted, false), (misnamed, false), (trusted, true)] {
+            let smtp = SmtpServer::start().await;
+            smtp.enable_tls(mode, &ca.chain, &ca.key);
+            let s = setup(smtp.port(), &["desk@example.org"], "").await;
+            email_settings(&s, &settings);
+            poll(&s.path).await;
+            let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+                .await
+                .unwrap();
+            assert!(run.report.failed.is_empty(), "{settings}: {run:?}");
+            if delivered {
+                assert_eq!(run.report.sent.len(), 1, "{settings}: {run:?}");
+                assert_eq!(smtp.messages().len(), 1);
+                assert_eq!(smtp.refused_handshakes(), 0);
+            } else {
+                assert_eq!(run.report.retrying.len(), 1, "{settings}: {run:?}");
+                let reason = &run.report.retrying[0].1;
+                assert!(
+                    reason.contains("blocked by the [email] settings (tls)"),
+                    "{reason}"
+                );
+                assert!(smtp.messages().is_empty());
+                assert!(smtp.refused_handshakes() >= 1, "{settings}");
+            }
+        }
+    }
+}
+
+/// The system trust store counts: a CA given by `SSL_CERT_FILE` (as
+/// `update-ca-certificates` would install it) is trusted without tls_ca_file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_system_trust_store_is_trusted() {
+    let certs = tempfile::tempdir().unwrap();
+    let Some(ca) = private_ca(certs.path()) else {
+        return;
+    };
+    let smtp = SmtpServer::start().await;
+    smtp.enable_tls(TlsMode::StartTls, &ca.chain, &ca.key);
+    let s = setup(smtp.port(), &["desk@example.org"], "").await;
+    email_settings(
+        &s,
+        "security = \"starttls\"\ntls_server_name = \"mail.test.internal\"",
+    );
+    poll(&s.path).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .args([
+            "--config",
+            s.path.to_str().unwrap(),
+            "digest",
+            "send",
+            "desk",
+        ])
+        .env("SSL_CERT_FILE", &ca.ca)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(smtp.messages().len(), 1);
+}
+
+/// `security = "tls"` against a server that speaks plain SMTP first: a TLS fault of the
+/// configuration, held, with the fix in the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_against_a_plain_smtp_port_is_a_configuration_fault() {
+    let smtp = SmtpServer::start().await;
+    let s = setup(smtp.port(), &["desk@example.org"], "").await;
+    email_settings(&s, "security = \"tls\"");
+    poll(&s.path).await;
+    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+        .await
+        .unwrap();
+    assert!(run.report.failed.is_empty(), "{run:?}");
+    assert_eq!(run.report.retrying.len(), 1, "{run:?}");
+    assert!(run.report.retrying[0].1.contains("(tls)"), "{run:?}");
 }

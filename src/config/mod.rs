@@ -270,6 +270,11 @@ pub struct SmtpSettings {
     /// The name given in EHLO; `None`: the machine's fully qualified name, else the
     /// domain of `from` (see `digest::send`).
     pub helo_name: Option<String>,
+    /// PEM file of CA certificates trusted besides the system's and the bundled ones.
+    pub tls_ca_file: Option<PathBuf>,
+    /// The name the server's certificate must carry, when `host` is an address or an
+    /// alias; `None`: `host`.
+    pub tls_server_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -114,6 +114,8 @@ pub(super) struct RawEmail {
     pub(super) from: Option<String>,
     pub(super) outbox: Option<String>,
     pub(super) helo_name: Option<String>,
+    pub(super) tls_ca_file: Option<String>,
+    pub(super) tls_server_name: Option<String>,
     pub(super) allow_plaintext_auth: Option<bool>,
 }
 

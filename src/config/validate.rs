@@ -786,7 +786,19 @@ fn validate_smtp(v: &mut Validator, raw: &RawEmail) -> Option<SmtpSettings> {
             v.scalar::<()>("email", "username", Err(reason));
         }
     }
+    let tls_ca_file = match raw.tls_ca_file.as_deref() {
+        None => Some(None),
+        Some(path) => v.scalar("email", "tls_ca_file", ca_file(path)).map(Some),
+    };
+    let tls_server_name = raw
+        .tls_server_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
     Some(SmtpSettings {
+        tls_ca_file: tls_ca_file?,
+        tls_server_name,
         host: host?,
         port: port?,
         security: security?,
@@ -795,6 +807,17 @@ fn validate_smtp(v: &mut Validator, raw: &RawEmail) -> Option<SmtpSettings> {
         timeout: timeout?,
         helo_name: helo_name?,
     })
+}
+
+/// `tls_ca_file`: a readable PEM file with at least one certificate.
+fn ca_file(path: &str) -> Result<PathBuf, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(format!(
+            "`{path}` holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+        ));
+    }
+    Ok(PathBuf::from(path))
 }
 
 /// `helo_name` as given: a fully qualified name or an address literal (`[192.0.2.1]`).

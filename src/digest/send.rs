@@ -11,10 +11,11 @@ use lettre::address::{Address, Envelope};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::render::Rendered;
-use crate::config::{Email, Security, Transport};
+use crate::config::{Email, Security, SmtpSettings, Transport};
 use crate::store::OutboxMessage;
 use crate::wording::one_line;
 
@@ -66,16 +67,12 @@ impl Mailer {
         let transport = match &email.transport {
             Transport::File { outbox } => MailTransport::File(outbox.clone()),
             Transport::Smtp(smtp) => {
+                let plain = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host);
                 let builder = match smtp.security {
-                    Security::StartTls => {
-                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
-                    }
-                    Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host),
-                    Security::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
-                        &smtp.host,
-                    )),
-                }
-                .map_err(|e| SendError::Build(e.to_string()))?;
+                    Security::StartTls => plain.tls(Tls::Required(tls_parameters(smtp)?)),
+                    Security::Tls => plain.tls(Tls::Wrapper(tls_parameters(smtp)?)),
+                    Security::None => plain,
+                };
                 let greeting = super::hello::greeting_name(
                     smtp.helo_name.as_deref(),
                     email.from.email.domain(),
@@ -128,6 +125,31 @@ impl Mailer {
     }
 }
 
+/// TLS that trusts the system's CAs (with `SSL_CERT_FILE` / `SSL_CERT_DIR`), the bundled
+/// Mozilla roots and `tls_ca_file`, and checks that the certificate names
+/// `tls_server_name` or `host`. There is no setting that turns the check off.
+fn tls_parameters(smtp: &SmtpSettings) -> Result<TlsParameters, SendError> {
+    let name = smtp.tls_server_name.as_deref().unwrap_or(&smtp.host);
+    let mut builder =
+        TlsParameters::builder(name.to_string()).certificate_store(CertificateStore::WebpkiRoots);
+    for der in rustls_native_certs::load_native_certs().certs {
+        if let Ok(cert) = Certificate::from_der(der.to_vec()) {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    if let Some(path) = &smtp.tls_ca_file {
+        let pem = std::fs::read(path).map_err(|e| {
+            SendError::Build(format!("cannot read tls_ca_file {}: {e}", path.display()))
+        })?;
+        let cert = Certificate::from_pem(&pem)
+            .map_err(|e| SendError::Build(format!("tls_ca_file {}: {e}", path.display())))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder
+        .build_rustls()
+        .map_err(|e| SendError::Build(format!("cannot set up TLS: {e}")))
+}
+
 /// What a failed delivery says about what to do: a fault of the configuration (a refused
 /// login or greeting, TLS that cannot be set up) holds every message until it is fixed;
 /// another 5xx refuses this message; anything else is worth a retry.
@@ -168,8 +190,9 @@ pub fn config_fix(kind: &str) -> &'static str {
         }
         "tls" => {
             "check [email] host, port and security: ports 25 and 587 speak plain SMTP first \
-             (security = \"starttls\"), 465 speaks TLS at once (security = \"tls\"); the \
-             server's certificate must be signed by a public CA and name the host"
+             (security = \"starttls\"), 465 speaks TLS at once (security = \"tls\"); a \
+             certificate signed by a private CA needs tls_ca_file (or the system trust \
+             store), and one naming another host than `host` needs tls_server_name"
         }
         "greeting" => "set [email] helo_name to this machine's fully qualified name",
         _ => "check the [email] settings",

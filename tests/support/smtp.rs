@@ -5,7 +5,10 @@
 //! What it speaks: the 220 greeting, EHLO (advertising `8BITMIME`, `SIZE`,
 //! `AUTH PLAIN LOGIN`, `SMTPUTF8`) and HELO, AUTH, MAIL FROM, RCPT TO, DATA (dot-stuffing
 //! undone), RSET, NOOP, VRFY (252), QUIT; anything else is answered 500. Commands out of
-//! order get 503, as a real server would answer. No TLS and no pipelining are offered.
+//! order get 503, as a real server would answer. No pipelining is offered. With
+//! [`SmtpServer::enable_tls`] it speaks TLS from the first byte ([`TlsMode::Implicit`],
+//! port 465 style) or offers STARTTLS ([`TlsMode::StartTls`]), with a certificate the test
+//! made.
 //!
 //! Authentication accepts any credentials and records the user name, unless
 //! [`SmtpServer::require_credentials`] was called: then a wrong pair gets 535 and MAIL
@@ -20,8 +23,13 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::OnceLock;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
 
 use super::background::Background;
 
@@ -105,6 +113,35 @@ impl SmtpServer {
 
     pub fn port(&self) -> u16 {
         self.addr.port()
+    }
+
+    /// Speaks TLS with the certificate chain and key in these PEM files, from now on.
+    /// Panics if called twice or if the files do not hold a chain and a key.
+    pub fn enable_tls(&self, mode: TlsMode, chain_pem: &Path, key_pem: &Path) {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(chain_pem)
+            .expect("the chain file")
+            .collect::<Result<_, _>>()
+            .expect("PEM certificates");
+        let key = PrivateKeyDer::from_pem_file(key_pem).expect("a PEM private key");
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("a certificate and its key");
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        assert!(
+            self.shared.tls.set((mode, acceptor)).is_ok(),
+            "TLS set twice"
+        );
+    }
+
+    /// How many TLS handshakes the client broke off (it did not trust the certificate).
+    pub fn refused_handshakes(&self) -> usize {
+        self.shared.lock().refused_handshakes
     }
 
     /// Every message accepted so far, oldest first.
@@ -313,13 +350,28 @@ struct Inner {
     logins: Vec<String>,
     transcript: Vec<String>,
     connections: usize,
+    refused_handshakes: usize,
 }
 
 #[derive(Default)]
 struct Shared {
     inner: Mutex<Inner>,
     arrived: Condvar,
+    tls: OnceLock<(TlsMode, TlsAcceptor)>,
 }
+
+/// How the server speaks TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// From the first byte (SMTPS, port 465).
+    Implicit,
+    /// Plain SMTP that offers STARTTLS (ports 25 and 587).
+    StartTls,
+}
+
+/// A connection, plain or encrypted.
+trait Conn: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Conn for T {}
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -375,8 +427,20 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             Ok((stream, _)) => {
                 let shared = Arc::clone(&shared);
                 tokio::spawn(async move {
+                    let (conn, encrypted): (Box<dyn Conn>, bool) = match shared.tls.get() {
+                        Some((TlsMode::Implicit, acceptor)) => {
+                            match acceptor.accept(stream).await {
+                                Ok(tls) => (Box::new(tls), true),
+                                Err(_) => {
+                                    shared.lock().refused_handshakes += 1;
+                                    return;
+                                }
+                            }
+                        }
+                        _ => (Box::new(stream), false),
+                    };
                     // An I/O error only ends this session.
-                    let _ = Session::new(stream, shared).run().await;
+                    let _ = Session::new(conn, shared, encrypted).run().await;
                 });
             }
             // Out of file descriptors or similar: back off instead of spinning.
@@ -406,7 +470,8 @@ enum Flow {
 }
 
 struct Session {
-    conn: BufReader<TcpStream>,
+    conn: BufReader<Box<dyn Conn>>,
+    encrypted: bool,
     shared: Arc<Shared>,
     helo: Option<String>,
     auth_user: Option<String>,
@@ -415,9 +480,10 @@ struct Session {
 }
 
 impl Session {
-    fn new(stream: TcpStream, shared: Arc<Shared>) -> Session {
+    fn new(stream: Box<dyn Conn>, shared: Arc<Shared>, encrypted: bool) -> Session {
         Session {
             conn: BufReader::new(stream),
+            encrypted,
             shared,
             helo: None,
             auth_user: None,
@@ -443,6 +509,7 @@ impl Session {
             let flow = match verb.as_str() {
                 "EHLO" | "HELO" => self.hello(&verb, &arg).await?,
                 "AUTH" => self.auth(&arg).await?,
+                "STARTTLS" => self.start_tls().await?,
                 "MAIL" => self.mail(&arg).await?,
                 "RCPT" => self.rcpt(&arg).await?,
                 "DATA" => self.data(&arg).await?,
@@ -490,15 +557,43 @@ impl Session {
             return self.ok(&greeting).await;
         }
         let size = format!("SIZE {MAX_MESSAGE_SIZE}");
-        let lines = [
+        let mut lines = vec![
             greeting.as_str(),
             "8BITMIME",
             size.as_str(),
             "AUTH PLAIN LOGIN",
             "SMTPUTF8",
         ];
+        if !self.encrypted && matches!(self.shared.tls.get(), Some((TlsMode::StartTls, _))) {
+            lines.push("STARTTLS");
+        }
         self.reply_lines(250, &lines).await?;
         Ok(Flow::Continue)
+    }
+
+    /// STARTTLS: the handshake, then a fresh session state (RFC 3207).
+    async fn start_tls(&mut self) -> io::Result<Flow> {
+        let acceptor = match self.shared.tls.get() {
+            Some((TlsMode::StartTls, acceptor)) if !self.encrypted => acceptor.clone(),
+            _ => return self.fail(502, "STARTTLS not offered").await,
+        };
+        self.reply(220, "Ready to start TLS").await?;
+        let placeholder: Box<dyn Conn> = Box::new(tokio::io::duplex(1).0);
+        let plain = std::mem::replace(&mut self.conn, BufReader::new(placeholder)).into_inner();
+        match acceptor.accept(plain).await {
+            Ok(tls) => {
+                self.conn = BufReader::new(Box::new(tls));
+                self.encrypted = true;
+                self.helo = None;
+                self.auth_user = None;
+                self.reset_transaction();
+                Ok(Flow::Continue)
+            }
+            Err(_) => {
+                self.shared.lock().refused_handshakes += 1;
+                Ok(Flow::Close)
+            }
+        }
     }
 
     async fn auth(&mut self, arg: &str) -> io::Result<Flow> {
