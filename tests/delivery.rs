@@ -323,6 +323,16 @@ async fn a_wrong_password_holds_the_mail_until_it_is_fixed_then_it_goes_out_once
     // Both wait, neither failed.
     assert_eq!(store(&s.path).pending_messages().unwrap().len(), 2);
     assert!(smtp.messages().is_empty());
+    // `outbox` gives the whole cause a line of its own.
+    let out = Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .args(["--config", s.path.to_str().unwrap(), "outbox"])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listing.contains("\n    error: mail is blocked by the [email] settings (auth): "),
+        "{listing}"
+    );
 
     std::fs::write(&secret, "correct horse\n").unwrap();
     let report = daemon::send_outbox(config::load(&s.path).unwrap())
@@ -557,7 +567,12 @@ async fn tls_with_a_private_ca_delivers_and_an_untrusted_certificate_holds_the_m
             "security = \"{security}\"\ntls_ca_file = {:?}",
             ca.ca.display().to_string()
         );
-        for (settings, delivered) in [(untrusted, false), (misnamed, false), (trusted, true)] {
+        // (settings, the fix the held message names; none: delivered)
+        for (settings, fix) in [
+            (untrusted, Some("set [email] tls_ca_file")),
+            (misnamed, Some("set [email] tls_server_name")),
+            (trusted, None),
+        ] {
             let smtp = SmtpServer::start().await;
             smtp.enable_tls(mode, &ca.chain, &ca.key);
             let s = setup(smtp.port(), &["desk@example.org"], "").await;
@@ -567,13 +582,16 @@ async fn tls_with_a_private_ca_delivers_and_an_untrusted_certificate_holds_the_m
                 .await
                 .unwrap();
             assert!(run.report.failed.is_empty(), "{settings}: {run:?}");
-            if delivered {
+            if fix.is_none() {
                 assert_eq!(run.report.sent.len(), 1, "{settings}: {run:?}");
                 assert_eq!(smtp.messages().len(), 1);
                 assert_eq!(smtp.refused_handshakes(), 0);
             } else {
                 assert_eq!(run.report.retrying.len(), 1, "{settings}: {run:?}");
                 let reason = &run.report.retrying[0].1;
+                // One cause, said once, with the fix.
+                assert_eq!(reason.matches("Connection error").count(), 1, "{reason}");
+                assert!(reason.contains(fix.unwrap_or_default()), "{reason}");
                 assert!(
                     reason.contains("blocked by the [email] settings (tls)"),
                     "{reason}"
@@ -629,5 +647,7 @@ async fn tls_against_a_plain_smtp_port_is_a_configuration_fault() {
         .unwrap();
     assert!(run.report.failed.is_empty(), "{run:?}");
     assert_eq!(run.report.retrying.len(), 1, "{run:?}");
+    let reason = &run.report.retrying[0].1;
+    assert!(reason.contains("use security = \"starttls\""), "{reason}");
     assert!(run.report.retrying[0].1.contains("(tls)"), "{run:?}");
 }

@@ -469,7 +469,16 @@ pub(super) fn outbox(
             ]
         })
         .collect();
-    write_table(&mut out, &header, &rows, |_| Vec::new())
+    // The cause of a message not sent, whole, on a line of its own: cut to the column it
+    // would lose what matters ("… invalid peer certificate: UnknownIssuer").
+    write_table(&mut out, &header, &rows, |i| {
+        let m = &messages[i];
+        match (&m.state, &m.last_error) {
+            (MessageState::Sent, _) | (_, None) => Vec::new(),
+            (_, Some(error)) if error.chars().count() > 60 => vec![format!("error: {error}")],
+            _ => Vec::new(),
+        }
+    })
 }
 
 /// What a pass over the outbox did, one line per message.

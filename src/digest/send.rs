@@ -199,15 +199,53 @@ pub fn config_fix(kind: &str) -> &'static str {
     }
 }
 
+/// The error as one readable cause: its chain of sources, each said once (rustls says the
+/// same thing at three levels), with the fix where it is known.
 fn describe(error: &lettre::transport::smtp::Error) -> String {
-    let mut text = error.to_string();
+    let mut parts: Vec<String> = vec![error.to_string()];
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let text = cause.to_string();
+        // A part already said, or one that says a part again, adds nothing.
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.retain(|p| !text.contains(p.as_str()));
+            parts.push(text);
+        }
         source = cause.source();
     }
+    // Layers that wrap an error also print it: "Connection error: Connection error: …".
+    let mut segments: Vec<&str> = Vec::new();
+    let joined = parts.join(": ");
+    for segment in joined.split(": ") {
+        if segments.last() != Some(&segment) {
+            segments.push(segment);
+        }
+    }
+    let mut text = segments.join(": ");
+    if let Some(hint) = hint(&text) {
+        text.push_str(" (");
+        text.push_str(hint);
+        text.push(')');
+    }
     text
+}
+
+/// What to do about a cause whose fix is known.
+fn hint(cause: &str) -> Option<&'static str> {
+    let lower = cause.to_lowercase();
+    Some(if lower.contains("unknownissuer") {
+        "the server's certificate is signed by a CA this machine does not trust: set \
+         [email] tls_ca_file to that CA's certificate, or add it to the system trust store"
+    } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
+        "the server's certificate names another host: set [email] tls_server_name to the \
+         name it carries"
+    } else if lower.contains("invalidcontenttype") || lower.contains("corrupt message") {
+        "the server speaks plain SMTP first: use security = \"starttls\" (ports 25 and 587)"
+    } else if lower.contains("expired") && lower.contains("certificate") {
+        "the server's certificate has expired: renew it on the server"
+    } else {
+        return None;
+    })
 }
 
 /// The mailing-list headers a digest carries, so that mail clients can filter it and,
