@@ -330,6 +330,19 @@ async fn a_wrong_password_holds_the_mail_until_it_is_fixed_then_it_goes_out_once
         .unwrap();
     let listing = String::from_utf8_lossy(&out.stdout);
     assert!(
+        listing.starts_with("MAIL IS BLOCKED: 2 messages wait"),
+        "{listing}"
+    );
+    let feeds = Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .args(["--config", s.path.to_str().unwrap(), "feeds"])
+        .output()
+        .unwrap();
+    let feeds = String::from_utf8_lossy(&feeds.stdout);
+    assert!(
+        feeds.starts_with("MAIL IS BLOCKED: 2 messages wait"),
+        "{feeds}"
+    );
+    assert!(
         listing.contains("\n    error: mail is blocked by the [email] settings (auth): "),
         "{listing}"
     );

@@ -11,7 +11,8 @@ use std::time::Duration;
 use nix::sys::signal::Signal;
 
 use newshound::config;
-use support::fixtures::{feed_table, matched_titles, serve_copies, write_config};
+use support::SmtpServer;
+use support::fixtures::{feed_table, matched_titles, serve_copies, smtp_email, write_config};
 use support::process::{Daemon, wait_until};
 
 const RELOADED: &str = "configuration reloaded";
@@ -306,4 +307,52 @@ fn editing_a_list_changes_every_watchlist_naming_it_and_a_broken_list_is_refused
     );
     daemon.stop(Signal::SIGTERM);
     assert_eq!(matched_titles(&db, "places"), both);
+}
+
+/// A wrong password holds the mail as a fault of the configuration, loudly; a live edit
+/// that fixes it sends what waited at once (not after its backoff), and once.
+#[test]
+fn mail_held_by_a_wrong_password_goes_out_once_when_a_live_edit_fixes_it() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let smtp = runtime.block_on(SmtpServer::start());
+    smtp.require_credentials("alerts", "correct horse");
+    let (_served, http) = serve_copies(&["wire.rss"]);
+    let work = tempfile::tempdir().unwrap();
+    let wrong = work.path().join("wrong-password");
+    let right = work.path().join("right-password");
+    std::fs::write(&wrong, "wrong horse\n").unwrap();
+    std::fs::write(&right, "correct horse\n").unwrap();
+    let body = |password: &Path| {
+        format!(
+            "{}[[watchlists]]\nname = \"topic\"\nquery = 'Floods'\n\n{}\
+             allow_plaintext_auth = true\nusername = \"alerts\"\npassword_file = {:?}\n\n\
+             [[digests]]\nname = \"desk\"\nto = [\"desk@example.org\"]\nschedule = \"every 1h\"\n",
+            feed_table("wire", &http.url("wire.rss")),
+            smtp_email(smtp.port()),
+            password.display().to_string()
+        )
+    };
+    let config = write_config(work.path(), &body(&wrong));
+
+    let mut daemon = Daemon::start(&config);
+    daemon.wait_for_logs("mail is blocked by the [email] settings", 1);
+    let blocked = &daemon.logged("mail is blocked by the [email] settings")[0];
+    assert!(blocked.contains("ERROR"), "{blocked}");
+    assert!(
+        blocked.contains("password_env / password_file"),
+        "the fix: {blocked}"
+    );
+    assert!(smtp.messages().is_empty());
+
+    write_config(work.path(), &body(&right));
+    daemon.wait_for_logs(RELOADED, 1);
+    // The backoff after the first attempt is a minute (the digest runs hourly): sent
+    // within seconds, this is the reload's doing.
+    wait_until(Duration::from_secs(20), || smtp.messages().len() == 1);
+    std::thread::sleep(Duration::from_millis(2500));
+    daemon.stop(Signal::SIGTERM);
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 1, "sent once");
+    assert_eq!(mails[0].to, ["desk@example.org"]);
+    assert_eq!(mails[0].auth_user.as_deref(), Some("alerts"));
 }

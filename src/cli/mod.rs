@@ -142,9 +142,32 @@ async fn poll(config: &Path, feed: Option<&str>) -> anyhow::Result<ExitCode> {
 /// `feeds`: the table.
 async fn feeds(config: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let settings = load(config)?;
+    if !json {
+        mail_blocked(&settings).await?;
+    }
     let feeds = daemon::feeds(settings).await?;
     print::feeds(&feeds, json, Utc::now())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says so above a table when pending mail is held by a fault of the `[email]` settings:
+/// otherwise it piles up unseen.
+async fn mail_blocked(settings: &Settings) -> anyhow::Result<()> {
+    if !settings.storage.path.exists() {
+        return Ok(());
+    }
+    let pending = read_store(settings, |store| store.pending_messages()).await?;
+    let blocked = pending
+        .iter()
+        .filter_map(|m| m.last_error.as_deref())
+        .find(|e| e.starts_with(crate::digest::send::BLOCKED));
+    if let Some(error) = blocked {
+        println!(
+            "MAIL IS BLOCKED: {} messages wait; the last attempt said: {error}\n",
+            pending.len()
+        );
+    }
+    Ok(())
 }
 
 async fn matches(
@@ -264,6 +287,9 @@ async fn send_outbox(config: &Path) -> anyhow::Result<ExitCode> {
 async fn outbox(config: &Path, limit: usize, json: bool) -> anyhow::Result<ExitCode> {
     let settings = load(config)?;
     let messages = read_store(&settings, move |store| store.outbox(limit)).await?;
+    if !json {
+        mail_blocked(&settings).await?;
+    }
     print::outbox(&messages, json, Utc::now())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -321,7 +321,7 @@ pub async fn send_digest(settings: Settings, name: &str) -> anyhow::Result<Diges
     let ctx = Context::open(settings, super::Clock::system()).await?;
     let (index, _) = find(&ctx.settings, name)?;
     let run = run_digest(&ctx, index, ctx.clock.now()).await?;
-    let report = outbox::drain(&ctx, &mailer, true).await?;
+    let report = outbox::drain(&ctx, &mailer, outbox::Due::All).await?;
     Ok(DigestSend { run, report })
 }
 
@@ -329,5 +329,5 @@ pub async fn send_digest(settings: Settings, name: &str) -> anyhow::Result<Diges
 pub async fn send_outbox(settings: Settings) -> anyhow::Result<DrainReport> {
     let mailer = Mailer::new(&settings.email)?;
     let ctx = Context::open(settings, super::Clock::system()).await?;
-    outbox::drain(&ctx, &mailer, true).await
+    outbox::drain(&ctx, &mailer, outbox::Due::All).await
 }

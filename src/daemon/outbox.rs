@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use super::metrics::Delivery;
 use super::{Context, failpoint};
-use crate::digest::send::{Mailer, SendError, retry_delay};
+use crate::digest::send::{BLOCKED, Mailer, SendError, retry_delay};
 use crate::store::{MessageKind, OutboxMessage};
 
 /// What one pass over the outbox did.
@@ -30,12 +30,23 @@ pub struct DrainReport {
     pub next_attempt: Option<DateTime<Utc>>,
 }
 
-/// Sends every pending message that is due (with `now_or_later`, every pending message),
-/// in order.
+/// Which pending messages a pass over the outbox sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Due {
+    /// Those due now.
+    Now,
+    /// Those due now and those held by a fault of the `[email]` settings, which a reload
+    /// may just have fixed.
+    AndBlocked,
+    /// Every pending message.
+    All,
+}
+
+/// Sends the pending messages that are `due`, in order.
 pub(super) async fn drain(
     ctx: &Arc<Context>,
     mailer: &Mailer,
-    now_or_later: bool,
+    due: Due,
 ) -> anyhow::Result<DrainReport> {
     let _sending = sending_lock(&ctx.settings.storage.path).await?;
     let pending = ctx.with_store(|s| s.pending_messages()).await?;
@@ -50,7 +61,16 @@ pub(super) async fn drain(
         if held.contains(&message.recipient) {
             continue;
         }
-        if message.next_attempt_at > now && !now_or_later {
+        let blocked = message
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.starts_with(BLOCKED));
+        let waits = match due {
+            Due::Now => message.next_attempt_at > now,
+            Due::AndBlocked => message.next_attempt_at > now && !blocked,
+            Due::All => false,
+        };
+        if waits {
             held.insert(message.recipient.clone());
             continue;
         }
@@ -87,7 +107,7 @@ pub(super) async fn drain(
             Err(SendError::Config { kind, cause }) => {
                 ctx.metrics.message(alert, Delivery::Retrying);
                 ctx.metrics.mail_config_error(kind);
-                let reason = format!("mail is blocked by the [email] settings ({kind}): {cause}");
+                let reason = format!("{BLOCKED} ({kind}): {cause}");
                 let wait = retry_delay(message.attempts + 1, retry_cap(ctx, &message));
                 let next = now + chrono::Duration::from_std(wait).unwrap_or_default();
                 let (id, error) = (message.id, reason.clone());

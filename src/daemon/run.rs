@@ -160,6 +160,9 @@ struct Daemon {
     version: u64,
     /// Whether any watchlist sends alerts.
     alerting: bool,
+    /// A reload may have fixed the `[email]` settings: the next outbox pass sends the
+    /// messages they held at once, not after their backoff.
+    retry_blocked: bool,
     // At most one outbox pass, one alert run and one backfill at a time.
     alerts: Job,
     outbox: Job,
@@ -214,6 +217,7 @@ impl Daemon {
                 Some(clock.now() + to_chrono(retention::FIRST_RUN)),
             ),
             alerting,
+            retry_blocked: false,
             ctx,
             clock,
             mailer,
@@ -273,10 +277,16 @@ impl Daemon {
                 Ok(Ran::next(wake))
             }
         });
+        let retry_blocked = &mut self.retry_blocked;
         self.outbox.start_if_due(now, || {
             let (ctx, mailer) = (Arc::clone(ctx), Arc::clone(&self.mailer));
+            let due = if std::mem::take(retry_blocked) {
+                outbox::Due::AndBlocked
+            } else {
+                outbox::Due::Now
+            };
             async move {
-                let report = outbox::drain(&ctx, &mailer, false).await?;
+                let report = outbox::drain(&ctx, &mailer, due).await?;
                 Ok(Ran::next(report.next_attempt))
             }
         });
@@ -396,6 +406,7 @@ impl Daemon {
                     self.alerts.due_by(now);
                 }
                 self.outbox.due_by(now);
+                self.retry_blocked = true;
                 true
             }
             Err(e) => {

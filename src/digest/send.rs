@@ -19,6 +19,10 @@ use crate::config::{Email, Security, SmtpSettings, Transport};
 use crate::store::OutboxMessage;
 use crate::wording::one_line;
 
+/// How the reason recorded for a message held by a fault of the `[email]` settings
+/// begins (the start of `SendError::Config`'s text), for the commands that warn about it.
+pub const BLOCKED: &str = "mail is blocked by the [email] settings";
+
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
     /// The message could not be built (an address or header the mail format refuses).
@@ -429,6 +433,21 @@ pub fn retry_delay(failures: u32, cap: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_configuration_fault_reads_as_blocked_mail_with_its_fix() {
+        let error = SendError::Config {
+            kind: "auth",
+            cause: "535 authentication failed".into(),
+        };
+        assert!(error.to_string().starts_with(BLOCKED), "{error}");
+        assert!(config_fix("auth").contains("password_env"));
+        assert_eq!(
+            hint("invalid peer certificate: UnknownIssuer").map(|h| h.contains("tls_ca_file")),
+            Some(true)
+        );
+        assert_eq!(hint("connection refused"), None);
+    }
 
     #[test]
     fn bodies_get_crlf_line_endings_once() {
