@@ -664,3 +664,72 @@ async fn tls_against_a_plain_smtp_port_is_a_configuration_fault() {
     assert!(reason.contains("use security = \"starttls\""), "{reason}");
     assert!(run.report.retrying[0].1.contains("(tls)"), "{run:?}");
 }
+
+/// `email test` reports each step and says which failed: with the private CA, the
+/// certificate's subject and issuer, the login and a test message; without it, the TLS
+/// step with its fix, and exit code 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_test_reports_each_step() {
+    let certs = tempfile::tempdir().unwrap();
+    let Some(ca) = private_ca(certs.path()) else {
+        return;
+    };
+    let smtp = SmtpServer::start().await;
+    smtp.enable_tls(TlsMode::StartTls, &ca.chain, &ca.key);
+    smtp.require_credentials("alerts", "correct horse");
+    let s = setup(smtp.port(), &["desk@example.org"], "").await;
+    let secret = s.work.path().join("smtp-password");
+    std::fs::write(&secret, "correct horse\n").unwrap();
+    let settings = |trusted: bool| {
+        let ca_file = if trusted {
+            format!("\ntls_ca_file = {:?}", ca.ca.display().to_string())
+        } else {
+            String::new()
+        };
+        format!(
+            "security = \"starttls\"\ntls_server_name = \"mail.test.internal\"{ca_file}\n\
+             username = \"alerts\"\npassword_file = {:?}",
+            secret.display().to_string()
+        )
+    };
+    let email_test = |path: &Path, to: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_newshound"))
+            .args(["--config", path.to_str().unwrap(), "email", "test"])
+            .args(to)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+
+    email_settings(&s, &settings(true));
+    let (code, printed) = email_test(&s.path, &["--to", "check@example.org"]);
+    assert_eq!(code, Some(0), "{printed}");
+    for line in [
+        "ok   connect",
+        "ok   tls      encrypted; certificate of CN=mail.test.internal, issued by CN=newshound test CA, verified",
+        "ok   auth     logged in as alerts",
+        "ok   send     accepted for check@example.org",
+    ] {
+        assert!(printed.contains(line), "{line:?} not in:\n{printed}");
+    }
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, ["check@example.org"]);
+
+    let text = std::fs::read_to_string(&s.path)
+        .unwrap()
+        .replace(&settings(true), &settings(false));
+    std::fs::write(&s.path, text).unwrap();
+    let (code, printed) = email_test(&s.path, &[]);
+    assert_eq!(code, Some(1), "{printed}");
+    assert!(printed.contains("ok   connect"), "{printed}");
+    assert!(printed.contains("FAIL tls      STARTTLS: "), "{printed}");
+    assert!(printed.contains("set [email] tls_ca_file"), "{printed}");
+    assert!(
+        !printed.contains("auth"),
+        "stops at the failed step: {printed}"
+    );
+}

@@ -137,6 +137,11 @@ pub enum Command {
         #[arg(required = true, value_name = "URL|FILE")]
         inputs: Vec<String>,
     },
+    /// Check the mail settings against the server.
+    Email {
+        #[command(subcommand)]
+        action: EmailCommand,
+    },
     /// Print the example configuration, every key with its default.
     ExampleConfig,
     /// Check the daemon's health endpoint: exit code 0 when it answers 200, 1 otherwise
@@ -198,6 +203,18 @@ pub enum DigestCommand {
     },
     /// Queue the digest now, whatever its schedule, and send the outbox.
     Send { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmailCommand {
+    /// Connect with the [email] settings and report each step: connect and greeting, TLS
+    /// and the server's certificate, AUTH; with --to, send a short test message. Exit code
+    /// 0 only if every step worked.
+    Test {
+        /// Send a test message to this address.
+        #[arg(long)]
+        to: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,7 +20,8 @@ mod query;
 mod signals;
 
 pub use args::{
-    Cli, Command, DEFAULT_HEALTH_URL, DigestCommand, FeedsCommand, LogFormat, OutboxCommand,
+    Cli, Command, DEFAULT_HEALTH_URL, DigestCommand, EmailCommand, FeedsCommand, LogFormat,
+    OutboxCommand,
 };
 
 use std::io::IsTerminal;
@@ -107,6 +108,9 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             },
         ),
         Command::Extract { json, inputs } => extract::extract(config, json, &inputs).await,
+        Command::Email {
+            action: EmailCommand::Test { to },
+        } => email_test(config, to.as_deref()).await,
         Command::ExampleConfig => example_config(),
         Command::Health { url } => health::check(&url).await,
         Command::Completions { shell } => generate::completions(shell),
@@ -292,6 +296,25 @@ async fn outbox(config: &Path, limit: usize, json: bool) -> anyhow::Result<ExitC
     }
     print::outbox(&messages, json, Utc::now())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `email test`: each step of an SMTP session with the configured settings.
+async fn email_test(config: &Path, to: Option<&str>) -> anyhow::Result<ExitCode> {
+    let settings = load(config)?;
+    let to = to
+        .map(|t| t.parse::<lettre::Address>())
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--to: not an address ({e})"))?;
+    let steps = crate::digest::probe::probe(&settings.email, to.as_ref()).await;
+    for step in &steps {
+        let mark = if step.ok { "ok  " } else { "FAIL" };
+        println!("{mark} {:<8} {}", step.name, step.detail);
+    }
+    Ok(if steps.iter().all(|s| s.ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn example_config() -> anyhow::Result<ExitCode> {

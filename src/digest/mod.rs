@@ -2,5 +2,6 @@
 //! [`send`] delivers the message over SMTP or into `.eml` files.
 
 mod hello;
+pub mod probe;
 pub mod render;
 pub mod send;

@@ -132,7 +132,7 @@ impl Mailer {
 /// TLS that trusts the system's CAs (with `SSL_CERT_FILE` / `SSL_CERT_DIR`), the bundled
 /// Mozilla roots and `tls_ca_file`, and checks that the certificate names
 /// `tls_server_name` or `host`. There is no setting that turns the check off.
-fn tls_parameters(smtp: &SmtpSettings) -> Result<TlsParameters, SendError> {
+pub(super) fn tls_parameters(smtp: &SmtpSettings) -> Result<TlsParameters, SendError> {
     let name = smtp.tls_server_name.as_deref().unwrap_or(&smtp.host);
     let mut builder =
         TlsParameters::builder(name.to_string()).certificate_store(CertificateStore::WebpkiRoots);
@@ -205,7 +205,7 @@ pub fn config_fix(kind: &str) -> &'static str {
 
 /// The error as one readable cause: its chain of sources, each said once (rustls says the
 /// same thing at three levels), with the fix where it is known.
-fn describe(error: &lettre::transport::smtp::Error) -> String {
+pub(super) fn describe(error: &lettre::transport::smtp::Error) -> String {
     let mut parts: Vec<String> = vec![error.to_string()];
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
