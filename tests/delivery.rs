@@ -262,16 +262,7 @@ async fn credentials_from_a_password_file_are_sent_to_the_server() {
     let smtp = SmtpServer::start().await;
     smtp.require_credentials("alerts", "correct horse");
     let s = setup(smtp.port(), &["desk@example.org"], "").await;
-    let secret = s.work.path().join("smtp-password");
-    std::fs::write(&secret, "correct horse\n").unwrap();
-    let text = std::fs::read_to_string(&s.path).unwrap().replace(
-        "security = \"none\"",
-        &format!(
-            "security = \"none\"\nallow_plaintext_auth = true\nusername = \"alerts\"\npassword_file = {:?}",
-            secret.display().to_string()
-        ),
-    );
-    std::fs::write(&s.path, text).unwrap();
+    login_in_clear(&s, "correct horse");
 
     let settings = config::load(&s.path).unwrap();
     assert!(
@@ -294,16 +285,7 @@ async fn a_wrong_password_holds_the_mail_until_it_is_fixed_then_it_goes_out_once
     let smtp = SmtpServer::start().await;
     smtp.require_credentials("alerts", "correct horse");
     let s = setup(smtp.port(), &["desk@example.org", "chief@example.org"], "").await;
-    let secret = s.work.path().join("smtp-password");
-    std::fs::write(&secret, "wrong horse\n").unwrap();
-    let text = std::fs::read_to_string(&s.path).unwrap().replace(
-        "security = \"none\"",
-        &format!(
-            "security = \"none\"\nallow_plaintext_auth = true\nusername = \"alerts\"\npassword_file = {:?}",
-            secret.display().to_string()
-        ),
-    );
-    std::fs::write(&s.path, text).unwrap();
+    let secret = login_in_clear(&s, "wrong horse");
     poll(&s.path).await;
 
     let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
@@ -549,6 +531,22 @@ fn private_ca(dir: &Path) -> Option<PrivateCa> {
         chain: dir.join("server.pem"),
         key: dir.join("server.key"),
     })
+}
+
+/// Logs in as `alerts` with `password` (from a file, whose path is returned) to the
+/// loopback server, in clear as it speaks no TLS.
+fn login_in_clear(s: &Setup, password: &str) -> PathBuf {
+    let secret = s.work.path().join("smtp-password");
+    std::fs::write(&secret, format!("{password}\n")).unwrap();
+    email_settings(
+        s,
+        &format!(
+            "security = \"none\"\nallow_plaintext_auth = true\nusername = \"alerts\"\n\
+             password_file = {:?}",
+            secret.display().to_string()
+        ),
+    );
+    secret
 }
 
 /// Replaces `security = "none"` in the setup's config with `settings`.

@@ -159,16 +159,19 @@ impl Scan {
         start..char_end(text, self.squashed.origin(text, found.end - 1))
     }
 
-    /// The matches of `pattern`, in order of position.
-    fn of_pattern(&mut self, pattern: usize) -> impl Iterator<Item = Found> + '_ {
-        // Indexed by pattern the first time it is needed: an item matching dozens of
-        // watchlists would otherwise go through every match for each.
+    /// Indexes `found` by pattern, the first time it is needed: an item matching dozens
+    /// of watchlists would otherwise go through every match for each.
+    fn index_by_pattern(&mut self) {
         if self.by_pattern.len() != self.found.len() {
             self.by_pattern.clear();
             self.by_pattern.extend(0..self.found.len());
             let found = &self.found;
             self.by_pattern.sort_by_key(|&i| (found[i].pattern, i));
         }
+    }
+
+    /// The matches of `pattern`, in order of position (after `index_by_pattern`).
+    fn of_pattern(&self, pattern: usize) -> impl Iterator<Item = Found> + '_ {
         let first = self
             .by_pattern
             .partition_point(|&i| self.found[i].pattern < pattern);
@@ -180,17 +183,17 @@ impl Scan {
 
     /// Into `spans`: the original byte ranges, sorted, of the matches of `patterns`.
     fn spans(&mut self, text: &str, patterns: &[usize], spans: &mut Vec<Range<usize>>) {
+        self.index_by_pattern();
         spans.clear();
         for &pattern in patterns {
-            let found: Vec<Found> = self.of_pattern(pattern).collect();
-            spans.extend(found.into_iter().map(|f| self.original(text, f)));
+            spans.extend(self.of_pattern(pattern).map(|f| self.original(text, f)));
         }
         spans.sort_by_key(|r| (r.start, r.end));
     }
 
-    /// The number of the word (counted from 0) that the squashed byte `pos` is in;
-    /// `original` is the text this scan was filled from.
-    fn word_of(&mut self, original: &str, pos: usize) -> usize {
+    /// Finds where the words counted by proximity start (see `counts_as_word`), the
+    /// first time it is needed; `original` is the text this scan was filled from.
+    fn index_words(&mut self, original: &str) {
         if self.words.is_empty() {
             let squashed = &self.squashed;
             self.words.extend(
@@ -201,6 +204,11 @@ impl Scan {
                     .filter(|&s| counts_as_word(squashed, original, s)),
             );
         }
+    }
+
+    /// The number of the word (counted from 0) that the squashed byte `pos` is in (after
+    /// `index_words`).
+    fn word_of(&self, pos: usize) -> usize {
         self.words.partition_point(|&w| w <= pos).saturating_sub(1)
     }
 
@@ -211,17 +219,16 @@ impl Scan {
         patterns: impl Iterator<Item = usize>,
         out: &mut Vec<Span>,
     ) {
+        self.index_by_pattern();
+        self.index_words(original);
         out.clear();
         for pattern in patterns {
-            let found: Vec<Found> = self.of_pattern(pattern).collect();
-            for f in found {
-                out.push(Span {
-                    first: self.word_of(original, f.start),
-                    last: self.word_of(original, f.end - 1),
-                    start: f.start,
-                    end: f.end,
-                });
-            }
+            out.extend(self.of_pattern(pattern).map(|f| Span {
+                first: self.word_of(f.start),
+                last: self.word_of(f.end - 1),
+                start: f.start,
+                end: f.end,
+            }));
         }
         out.sort_unstable_by_key(|s| (s.start, s.end));
     }
@@ -575,28 +582,25 @@ impl Watcher {
 
     /// Whether the two sides of `near` (of query `q`) occur close enough in `scan`: the
     /// squashed start of the nearest pair.
-    fn near_in(
-        &self,
+    fn near_in<'a>(
+        &'a self,
         q: usize,
-        near: &Near,
+        near: &'a Near,
         (original, scan): (&str, &mut Scan),
         left: &mut Vec<Span>,
         right: &mut Vec<Span>,
     ) -> Option<usize> {
-        let patterns = |terms: &[usize]| -> Vec<usize> {
+        let patterns = |terms: &'a [usize]| {
             terms
                 .iter()
-                .flat_map(|&t| self.term_patterns[q][t].all())
-                .collect()
+                .flat_map(move |&t| self.term_patterns[q][t].all())
         };
-        let (l, r) = (patterns(&near.left), patterns(&near.right));
-        if !l.iter().any(|p| scan.hit.binary_search(p).is_ok())
-            || !r.iter().any(|p| scan.hit.binary_search(p).is_ok())
-        {
+        let hits = |scan: &Scan, terms| patterns(terms).any(|p| scan.hit.binary_search(&p).is_ok());
+        if !hits(scan, &near.left) || !hits(scan, &near.right) {
             return None;
         }
-        scan.word_spans(original, l.into_iter(), left);
-        scan.word_spans(original, r.into_iter(), right);
+        scan.word_spans(original, patterns(&near.left), left);
+        scan.word_spans(original, patterns(&near.right), right);
         nearest(left, right, near.within as usize)
     }
 
