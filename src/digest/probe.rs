@@ -9,7 +9,7 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 
 use super::hello::greeting_name;
-use super::send::{describe, tls_parameters};
+use super::send::{describe, mechanism_hint, port_hint, tls_parameters};
 use crate::config::{Email, Security, Transport};
 
 /// One step of the session and how it went.
@@ -61,21 +61,23 @@ pub async fn probe(email: &Email, to: Option<&Address>) -> Vec<Step> {
     let wrapper = (smtp.security == Security::Tls)
         .then(|| tls.clone())
         .flatten();
-    let connected = AsyncSmtpConnection::connect_tokio1(
+    let connect = AsyncSmtpConnection::connect_tokio1(
         (smtp.host.as_str(), smtp.port),
         Some(smtp.timeout),
         &hello,
         wrapper,
         None,
-    )
-    .await;
-    let mut conn = match connected {
+    );
+    // lettre bounds connecting, not the wait for the greeting: a server on port 465 waits
+    // for the client's TLS as long as the client waits for its greeting.
+    let mut conn = match within(smtp.timeout, "no greeting from the server", connect).await {
         Ok(conn) => conn,
-        Err(e) => {
-            step(
-                "connect",
-                Err(format!("{}:{}: {}", smtp.host, smtp.port, describe(&e))),
-            );
+        Err(cause) => {
+            let mut cause = format!("{}:{}: {cause}", smtp.host, smtp.port);
+            if let Some(hint) = port_hint(smtp.port, smtp.security) {
+                cause = format!("{cause} ({hint})");
+            }
+            step("connect", Err(cause));
             return steps;
         }
     };
@@ -90,8 +92,10 @@ pub async fn probe(email: &Email, to: Option<&Address>) -> Vec<Step> {
     );
     if smtp.security == Security::StartTls {
         let Some(tls) = tls else { return steps };
-        if let Err(e) = conn.starttls(tls, &hello).await {
-            step("tls", Err(format!("STARTTLS: {}", describe(&e))));
+        if let Err(cause) =
+            within(smtp.timeout, "no TLS handshake", conn.starttls(tls, &hello)).await
+        {
+            step("tls", Err(format!("STARTTLS: {cause}")));
             return steps;
         }
     }
@@ -110,11 +114,14 @@ pub async fn probe(email: &Email, to: Option<&Address>) -> Vec<Step> {
     }
     if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
         let credentials = Credentials::new(user.clone(), password.expose().to_string());
-        let result = conn
-            .auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
+        let login = conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials);
+        let result = within(smtp.timeout, "no answer to the login", login)
             .await
             .map(|_| format!("logged in as {user}"))
-            .map_err(|e| describe(&e));
+            .map_err(|cause| match mechanism_hint(smtp.security, &cause) {
+                Some(hint) => format!("{cause} ({hint})"),
+                None => cause,
+            });
         if !step("auth", result) {
             return steps;
         }
@@ -144,6 +151,22 @@ pub async fn probe(email: &Email, to: Option<&Address>) -> Vec<Step> {
     }
     let _ = conn.quit().await;
     steps
+}
+
+/// A step of the session, bounded by `limit` (past it, `silence` and the limit are the
+/// cause); its error as one readable cause.
+async fn within<T>(
+    limit: std::time::Duration,
+    silence: &str,
+    step: impl Future<Output = Result<T, lettre::transport::smtp::Error>>,
+) -> Result<T, String> {
+    match tokio::time::timeout(limit, step).await {
+        Ok(result) => result.map_err(|e| describe(&e)),
+        Err(_) => Err(format!(
+            "{silence} within {}",
+            humantime::format_duration(limit)
+        )),
+    }
 }
 
 /// The subject and issuer of a DER certificate, as `CN=…, O=…`.

@@ -52,15 +52,20 @@ pub struct Mailer {
 }
 
 enum MailTransport {
-    /// The transport, and how long one whole delivery may take.
-    Smtp(AsyncSmtpTransport<Tokio1Executor>, Duration),
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        /// How long one whole delivery may take.
+        limit: Duration,
+        port: u16,
+        security: Security,
+    },
     File(PathBuf),
 }
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.transport {
-            MailTransport::Smtp(..) => f.write_str("Mailer(smtp)"),
+            MailTransport::Smtp { .. } => f.write_str("Mailer(smtp)"),
             MailTransport::File(dir) => write!(f, "Mailer(file: {})", dir.display()),
         }
     }
@@ -93,7 +98,12 @@ impl Mailer {
                 }
                 // The transport's timeout bounds each step, but not a server that accepts
                 // the connection and never greets: the whole delivery gets a bound too.
-                MailTransport::Smtp(builder.build(), smtp.timeout.saturating_mul(3))
+                MailTransport::Smtp {
+                    transport: builder.build(),
+                    limit: smtp.timeout.saturating_mul(3),
+                    port: smtp.port,
+                    security: smtp.security,
+                }
             }
         };
         Ok(Mailer { transport })
@@ -104,7 +114,12 @@ impl Mailer {
     /// message goes out byte for byte as it was queued.
     pub async fn send(&self, message: &OutboxMessage) -> Result<(), SendError> {
         match &self.transport {
-            MailTransport::Smtp(smtp, limit) => {
+            MailTransport::Smtp {
+                transport,
+                limit,
+                port,
+                security,
+            } => {
                 let address = |text: &str| {
                     text.parse::<Address>()
                         .map_err(|e| SendError::Build(format!("`{text}` is not an address: {e}")))
@@ -114,15 +129,18 @@ impl Mailer {
                     vec![address(&message.recipient)?],
                 )
                 .map_err(|e| SendError::Build(e.to_string()))?;
-                let sent = tokio::time::timeout(*limit, smtp.send_raw(&envelope, &message.message))
-                    .await
-                    .map_err(|_| {
-                        SendError::Transient(format!(
-                            "no answer from the server within {}",
-                            humantime::format_duration(*limit)
-                        ))
-                    })?;
-                sent.map(|_| ()).map_err(|e| classify(&e))
+                let sent =
+                    tokio::time::timeout(*limit, transport.send_raw(&envelope, &message.message))
+                        .await;
+                let error = match sent {
+                    Ok(Ok(_)) => return Ok(()),
+                    Ok(Err(e)) => classify(&e),
+                    Err(_) => SendError::Transient(format!(
+                        "no answer from the server within {}",
+                        humantime::format_duration(*limit)
+                    )),
+                };
+                Err(in_view_of_settings(error, *port, *security))
             }
             MailTransport::File(dir) => write_eml(dir, message).map(|_| ()),
         }
@@ -184,6 +202,49 @@ fn classify(error: &lettre::transport::smtp::Error) -> SendError {
     } else {
         SendError::Transient(cause)
     }
+}
+
+/// A failure read with the settings that met it: a server on port 465 that does not
+/// answer a client waiting for its greeting is waiting for TLS (a fault of the settings,
+/// not an outage); no login mechanism in common has a likely fix.
+fn in_view_of_settings(error: SendError, port: u16, security: Security) -> SendError {
+    match error {
+        SendError::Transient(cause) => match port_hint(port, security) {
+            Some(hint) => SendError::Config {
+                kind: "tls",
+                cause: format!("{cause} ({hint})"),
+            },
+            None => SendError::Transient(cause),
+        },
+        SendError::Config { kind, cause } => match mechanism_hint(security, &cause) {
+            Some(hint) => SendError::Config {
+                kind,
+                cause: format!("{cause} ({hint})"),
+            },
+            None => SendError::Config { kind, cause },
+        },
+        other => other,
+    }
+}
+
+/// The fix for a port and a security that do not go together, where they do not.
+pub(super) fn port_hint(port: u16, security: Security) -> Option<&'static str> {
+    (port == 465 && security != Security::Tls)
+        .then_some("port 465 speaks TLS at once and waits for the client's: use security = \"tls\"")
+}
+
+/// The fix for a login that found no mechanism both sides speak.
+pub(super) fn mechanism_hint(security: Security, cause: &str) -> Option<&'static str> {
+    if !cause.contains("No compatible authentication mechanism") {
+        return None;
+    }
+    Some(if security == Security::None {
+        "the server offers no login newshound speaks over a plain connection; relays offer \
+         AUTH only after STARTTLS as a rule: use security = \"starttls\""
+    } else {
+        "the server offers neither PLAIN nor LOGIN, the mechanisms newshound speaks: enable \
+         one of them on the relay (with Postfix and Cyrus SASL, mech_list)"
+    })
 }
 
 /// What to change for a configuration fault of `kind`.
@@ -433,6 +494,33 @@ pub fn retry_delay(failures: u32, cap: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn silence_on_port_465_without_tls_is_the_settings_fault() {
+        let silence = || SendError::Transient("no answer from the server within 15s".into());
+        for security in [Security::StartTls, Security::None] {
+            match in_view_of_settings(silence(), 465, security) {
+                SendError::Config { kind: "tls", cause } => {
+                    assert!(cause.ends_with("use security = \"tls\")"), "{cause}");
+                }
+                other => panic!("{security:?}: {other:?}"),
+            }
+        }
+        // Elsewhere, or with TLS, silence is an outage.
+        for (port, security) in [(587, Security::StartTls), (465, Security::Tls)] {
+            let error = in_view_of_settings(silence(), port, security);
+            assert!(matches!(error, SendError::Transient(_)), "{error:?}");
+        }
+        // No mechanism in common: the fix depends on the connection.
+        let none = || SendError::Config {
+            kind: "auth",
+            cause: "No compatible authentication mechanism was found".into(),
+        };
+        let plain = in_view_of_settings(none(), 25, Security::None).to_string();
+        assert!(plain.contains("use security = \"starttls\""), "{plain}");
+        let tls = in_view_of_settings(none(), 587, Security::StartTls).to_string();
+        assert!(tls.contains("neither PLAIN nor LOGIN"), "{tls}");
+    }
 
     #[test]
     fn a_configuration_fault_reads_as_blocked_mail_with_its_fix() {
