@@ -16,8 +16,10 @@ pub mod articles;
 mod background;
 pub mod fixtures;
 pub mod http;
+pub mod postfix;
 pub mod process;
 pub mod smtp;
+pub mod tls;
 
 pub use http::{FeedServer, RequestRecord};
 pub use smtp::{ParsedMail, ReceivedMail, SmtpServer, Stage};

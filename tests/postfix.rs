@@ -1,0 +1,452 @@
+//! Delivering digests through a real Postfix relay on loopback (see `support::postfix`):
+//! STARTTLS on 25 and 587 and implicit TLS on 465 with a private CA, a relay that refuses
+//! bare greeting names, a login refused and fixed by a live edit of the config, a relay
+//! that offers AUTH in clear, and the faults of the configuration a relay shows (a
+//! refused greeting, no login mechanism in common, TLS and STARTTLS mixed up). Every
+//! message is looked for in the relay's mailbox, once.
+//!
+//! The faults Postfix cannot be made to show (a server that never answers, an outage in
+//! the middle of a digest) are tested against the project's own SMTP server in
+//! `tests/delivery.rs`.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use newshound::config;
+use newshound::daemon;
+use nix::sys::signal::Signal;
+use support::FeedServer;
+use support::fixtures::{feed_table, serve_copies, served_copy, write_config};
+use support::postfix::{PASSWORD, Postfix, SERVER_NAME, USER};
+use support::process::{Daemon, newshound};
+use support::tls::{PrivateCa, private_ca};
+
+const RECIPIENTS: [&str; 2] = ["desk@newshound.test", "chief@newshound.test"];
+
+struct Setup {
+    _served: tempfile::TempDir,
+    work: tempfile::TempDir,
+    _http: FeedServer,
+    path: PathBuf,
+}
+
+/// The `[email]` lines for `relay` on `port` with `security`, trusting the private CA and
+/// logging in with `password` (from a file): everything but the table's header.
+fn email_lines(
+    relay: &Postfix,
+    port: u16,
+    security: &str,
+    ca: &PrivateCa,
+    password: &Path,
+) -> String {
+    format!(
+        "host = \"{}\"\nport = {port}\nsecurity = \"{security}\"\ntimeout = \"5s\"\n\
+         from = \"newshound <alerts@newshound.test>\"\n\
+         tls_ca_file = {:?}\ntls_server_name = \"{SERVER_NAME}\"\n\
+         username = \"{USER}\"\npassword_file = {:?}\n",
+        relay.host(),
+        ca.ca.display().to_string(),
+        password.display().to_string()
+    )
+}
+
+/// A feed with three S-400 matches and digest `desk`, hourly, to both recipients, sent
+/// with the `[email]` lines `email` writes (given the folder for the password file).
+async fn setup(email: impl FnOnce(&Path) -> String) -> Setup {
+    let served = served_copy(&["wire.rss", "defense.atom"]);
+    let http = FeedServer::start(served.path()).await;
+    let work = tempfile::tempdir().unwrap();
+    let body = format!(
+        "{}{}[[watchlists]]\nname = \"s400\"\nquery = 'S-400 (Turkey OR Ankara)'\n\n\
+         [email]\n{}\n\
+         [[digests]]\nname = \"desk\"\nto = {RECIPIENTS:?}\nschedule = \"every 1h\"\n",
+        feed_table("wire", &http.url("wire.rss")),
+        feed_table("review", &http.url("defense.atom")),
+        email(work.path()),
+    );
+    let path = write_config(work.path(), &body);
+    Setup {
+        _served: served,
+        work,
+        _http: http,
+        path,
+    }
+}
+
+/// Writes `password` to `password` in `dir`; its path.
+fn password_file(dir: &Path, password: &str) -> PathBuf {
+    let path = dir.join("smtp-password");
+    std::fs::write(&path, format!("{password}\n")).unwrap();
+    path
+}
+
+async fn poll(path: &Path) {
+    daemon::poll_once(config::load(path).unwrap(), None)
+        .await
+        .unwrap();
+}
+
+async fn send(path: &Path) -> daemon::DigestSend {
+    poll(path).await;
+    daemon::send_digest(config::load(path).unwrap(), "desk")
+        .await
+        .unwrap()
+}
+
+/// The test's private CA and a relay with `settings`; `None` where either is missing.
+fn relay(
+    certs: &Path,
+    settings: &[(&str, &str)],
+    mechanisms: &str,
+) -> Option<(PrivateCa, Postfix)> {
+    let ca = private_ca(certs)?;
+    let relay = Postfix::start_with(&ca, settings, mechanisms)?;
+    Some((ca, relay))
+}
+
+/// The three ports an admin opens: STARTTLS on 25 (the MTA port) and 587 (submission),
+/// implicit TLS on 465 (submissions). Each digest reaches each recipient's mailbox once,
+/// over TLS, logged in (`ESMTPSA`), greeting with a fully qualified name, which the relay
+/// demands (`reject_non_fqdn_helo_hostname`; this machine's own name may well be bare).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_on_25_and_587_and_tls_on_465_deliver_each_message_once() {
+    let certs = tempfile::tempdir().unwrap();
+    let Some((ca, relay)) = relay(certs.path(), &[], "PLAIN LOGIN") else {
+        return;
+    };
+    let mut sent = Vec::new();
+    for (port, security, helo_name) in [
+        (25, "starttls", None),
+        (587, "starttls", Some("client.newshound.test")),
+        (465, "tls", None),
+    ] {
+        let s = setup(|dir| {
+            let mut lines = email_lines(&relay, port, security, &ca, &password_file(dir, PASSWORD));
+            if let Some(name) = helo_name {
+                lines.push_str(&format!("helo_name = \"{name}\"\n"));
+            }
+            lines
+        })
+        .await;
+        let run = send(&s.path).await;
+        assert_eq!(
+            run.report.sent.len(),
+            2,
+            "port {port}: {run:?}\n{}",
+            relay.log()
+        );
+        for message in &run.report.sent {
+            sent.push((
+                port,
+                helo_name,
+                message.recipient.clone(),
+                message.message_id.clone(),
+            ));
+        }
+    }
+    let mailbox = relay.mailbox(sent.len());
+    assert_eq!(mailbox.len(), sent.len(), "{mailbox:#?}");
+    for (port, helo_name, recipient, message_id) in &sent {
+        let found: Vec<_> = mailbox
+            .iter()
+            .filter(|m| &m.message_id == message_id && &m.to == recipient)
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "port {port}: {message_id} to {recipient}: {mailbox:#?}"
+        );
+        let received = &found[0].received;
+        assert!(received.contains("with ESMTPSA"), "port {port}: {received}");
+        assert!(
+            received.contains("(using TLSv1."),
+            "port {port}: {received}"
+        );
+        assert!(
+            received.contains(&format!("(Authenticated sender: {USER})")),
+            "port {port}: {received}"
+        );
+        let greeting = received
+            .strip_prefix("from ")
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or_default();
+        match helo_name {
+            Some(name) => assert_eq!(greeting, *name, "{received}"),
+            None => assert!(greeting.contains('.'), "a bare greeting: {received}"),
+        }
+    }
+}
+
+/// A wrong password: the relay refuses the login (535), the mail waits as the
+/// configuration's fault, loudly, and nothing reaches the mailbox; a live edit of the
+/// config that names the right password file sends what waited at once, each message
+/// once.
+#[test]
+fn a_wrong_password_holds_the_mail_until_a_live_edit_fixes_it_then_each_message_arrives_once() {
+    let certs = tempfile::tempdir().unwrap();
+    let Some((ca, relay)) = relay(certs.path(), &[], "PLAIN LOGIN") else {
+        return;
+    };
+    let (_served, http) = serve_copies(&["wire.rss"]);
+    let work = tempfile::tempdir().unwrap();
+    let wrong = work.path().join("wrong-password");
+    let right = work.path().join("right-password");
+    std::fs::write(&wrong, "wrong horse\n").unwrap();
+    std::fs::write(&right, format!("{PASSWORD}\n")).unwrap();
+    let body = |password: &Path| {
+        format!(
+            "{}[[watchlists]]\nname = \"topic\"\nquery = 'Floods'\n\n[email]\n{}\n\
+             [[digests]]\nname = \"desk\"\nto = {RECIPIENTS:?}\nschedule = \"every 1h\"\n",
+            feed_table("wire", &http.url("wire.rss")),
+            email_lines(&relay, 587, "starttls", &ca, password),
+        )
+    };
+    let config = write_config(work.path(), &body(&wrong));
+
+    let mut daemon = Daemon::start(&config);
+    daemon.wait_for_logs("mail is blocked by the [email] settings", 1);
+    let blocked = &daemon.logged("mail is blocked by the [email] settings")[0];
+    assert!(blocked.contains("ERROR"), "{blocked}");
+    assert!(
+        blocked.contains("kind=\"auth\"") || blocked.contains("kind=auth"),
+        "{blocked}"
+    );
+    assert!(blocked.contains("535"), "the relay's answer: {blocked}");
+    assert!(
+        blocked.contains("password_env / password_file"),
+        "the fix: {blocked}"
+    );
+    assert!(
+        relay.log().contains("authentication failed"),
+        "{}",
+        relay.log()
+    );
+    let listing = newshound(&config, &["outbox"]);
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        listing.starts_with("MAIL IS BLOCKED: 2 messages wait"),
+        "{listing}"
+    );
+
+    write_config(work.path(), &body(&right));
+    daemon.wait_for_logs("configuration reloaded", 1);
+    let mailbox = relay.mailbox(2);
+    daemon.stop(Signal::SIGTERM);
+    // Nothing more arrived after the two, though the daemon ran on.
+    let mailbox_after = relay.mailbox(2);
+    assert_eq!(mailbox_after.len(), 2, "{mailbox_after:#?}");
+    let mut to: Vec<&str> = mailbox.iter().map(|m| m.to.as_str()).collect();
+    to.sort();
+    assert_eq!(to, ["chief@newshound.test", "desk@newshound.test"]);
+    let listing = newshound(&config, &["outbox"]);
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(!listing.contains("MAIL IS BLOCKED"), "{listing}");
+}
+
+/// A relay on this machine that offers AUTH over a plain connection (Postfix with
+/// `smtpd_tls_auth_only = no`): newshound does not send the password in clear unless
+/// told it may (`allow_plaintext_auth`, loopback only), and then logs in (`ESMTPA`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_offering_auth_in_clear_gets_the_password_only_when_allowed() {
+    let certs = tempfile::tempdir().unwrap();
+    let Some((ca, relay)) = relay(
+        certs.path(),
+        &[("smtpd_tls_auth_only", "no")],
+        "PLAIN LOGIN",
+    ) else {
+        return;
+    };
+    let s = setup(|dir| email_lines(&relay, 25, "none", &ca, &password_file(dir, PASSWORD))).await;
+    let out = newshound(&s.path, &["check"]);
+    assert!(!out.status.success(), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("allow_plaintext_auth"), "{said}");
+    assert!(!relay.log().contains("sasl_method"), "{}", relay.log());
+
+    let text = std::fs::read_to_string(&s.path).unwrap().replace(
+        "security = \"none\"",
+        "security = \"none\"\nallow_plaintext_auth = true",
+    );
+    std::fs::write(&s.path, text).unwrap();
+    let run = send(&s.path).await;
+    assert_eq!(run.report.sent.len(), 2, "{run:?}\n{}", relay.log());
+    let mailbox = relay.mailbox(2);
+    assert_eq!(mailbox.len(), 2);
+    for mail in &mailbox {
+        assert!(mail.received.contains("with ESMTPA"), "{}", mail.received);
+        assert!(!mail.received.contains("using TLS"), "{}", mail.received);
+    }
+    drop(s.work);
+}
+
+/// What an admin's relay answers when the settings are wrong, read as faults of the
+/// configuration: the mail waits (none failed, none delivered) with the cause and the fix.
+/// - a greeting name the relay refuses (`check_helo_access`);
+/// - a relay that offers AUTH only after STARTTLS, with `security = "none"`;
+/// - a relay whose mechanisms newshound does not speak (CRAM-MD5 only);
+/// - implicit TLS to port 25, which speaks plain SMTP first;
+/// - STARTTLS to port 465, which waits for TLS at once (a timeout, not an outage).
+///
+/// After the fix, `outbox send` delivers each message once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_a_relay_shows_hold_the_mail_with_the_fix_and_it_goes_out_once_fixed() {
+    let certs = tempfile::tempdir().unwrap();
+    let Some(ca) = private_ca(certs.path()) else {
+        return;
+    };
+    let refuse_greeting = [(
+        "smtpd_helo_restrictions",
+        "reject_non_fqdn_helo_hostname, \
+         check_helo_access inline:{ { blocked.newshound.test = REJECT not this name } }",
+    )];
+    // (relay settings, mechanisms, port, security, extra lines, kind, words of the
+    // cause, the fix: security and extra lines)
+    type Case<'a> = (
+        &'a [(&'a str, &'a str)],
+        &'a str,
+        u16,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        Option<(&'a str, &'a str)>,
+    );
+    let cases: [Case; 5] = [
+        (
+            &refuse_greeting,
+            "PLAIN LOGIN",
+            587,
+            "starttls",
+            "helo_name = \"blocked.newshound.test\"\n",
+            "greeting",
+            "Helo command rejected",
+            Some(("starttls", "helo_name = \"client.newshound.test\"\n")),
+        ),
+        (
+            &[],
+            "PLAIN LOGIN",
+            25,
+            "none",
+            "allow_plaintext_auth = true\n",
+            "auth",
+            "relays offer AUTH only after STARTTLS as a rule: use security = \"starttls\"",
+            Some(("starttls", "")),
+        ),
+        (
+            &[],
+            "CRAM-MD5 DIGEST-MD5",
+            587,
+            "starttls",
+            "",
+            "auth",
+            "the server offers neither PLAIN nor LOGIN",
+            None,
+        ),
+        (
+            &[],
+            "PLAIN LOGIN",
+            465,
+            "starttls",
+            "",
+            "tls",
+            "port 465 speaks TLS at once and waits for the client's: use security = \"tls\"",
+            Some(("tls", "")),
+        ),
+        (
+            &[],
+            "PLAIN LOGIN",
+            25,
+            "tls",
+            "",
+            "tls",
+            "use security = \"starttls\"",
+            Some(("starttls", "")),
+        ),
+    ];
+    for (settings, mechanisms, port, security, extra, kind, cause, fixed) in cases {
+        let Some(relay) = Postfix::start_with(&ca, settings, mechanisms) else {
+            return;
+        };
+        let password = password_file(certs.path(), PASSWORD);
+        let lines =
+            |security, extra: &str| email_lines(&relay, port, security, &ca, &password) + extra;
+        let s = setup(|_| lines(security, extra)).await;
+        let run = send(&s.path).await;
+        let case = format!("{kind} on {port} ({security}, {mechanisms})");
+        assert!(
+            run.report.sent.is_empty() && run.report.failed.is_empty(),
+            "{case}: {run:?}"
+        );
+        assert_eq!(run.report.retrying.len(), 1, "{case}: {run:?}");
+        let reason = &run.report.retrying[0].1;
+        eprintln!("{case}: {reason}");
+        assert!(
+            reason.contains(&format!("blocked by the [email] settings ({kind})")),
+            "{case}: {reason}"
+        );
+        assert!(reason.contains(cause), "{case}: {reason}");
+        assert!(relay.mailbox(0).is_empty(), "{case}");
+        let Some((security_fixed, extra_fixed)) = fixed else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&s.path).unwrap().replacen(
+            &lines(security, extra),
+            &lines(security_fixed, extra_fixed),
+            1,
+        );
+        std::fs::write(&s.path, text).unwrap();
+        let report = daemon::send_outbox(config::load(&s.path).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            report.sent.len(),
+            2,
+            "{case}, fixed: {report:?}\n{}",
+            relay.log()
+        );
+        assert_eq!(relay.mailbox(2).len(), 2, "{case}");
+    }
+}
+
+/// `email test` against the relay: each step, with the certificate's subject and issuer
+/// and the login; to port 465 with STARTTLS, the connect step fails with the fix.
+#[test]
+fn email_test_reports_each_step_against_the_relay() {
+    let certs = tempfile::tempdir().unwrap();
+    let Some((ca, relay)) = relay(certs.path(), &[], "PLAIN LOGIN") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let password = password_file(work.path(), PASSWORD);
+    for (security, code, expected) in [
+        (
+            "tls",
+            0,
+            &[
+                "ok   connect  ",
+                "ok   tls      encrypted; certificate of CN=mail.test.internal, issued by CN=newshound test CA, verified",
+                "ok   auth     logged in as alerts@newshound.test",
+            ][..],
+        ),
+        (
+            "starttls",
+            1,
+            &["FAIL connect  ", "use security = \"tls\""][..],
+        ),
+    ] {
+        let config = write_config(
+            work.path(),
+            &format!(
+                "[email]\n{}",
+                email_lines(&relay, 465, security, &ca, &password)
+            ),
+        );
+        let out = newshound(&config, &["email", "test"]);
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(code), "{security}: {printed}");
+        for line in expected {
+            assert!(printed.contains(line), "{line:?} not in:\n{printed}");
+        }
+    }
+}
