@@ -178,6 +178,38 @@ async fn starttls_on_25_and_587_and_tls_on_465_deliver_each_message_once() {
     }
 }
 
+/// A recipient the relay has no mailbox for is refused for good (550 5.1.1): that
+/// recipient's message fails, the others are delivered once, and mail is not blocked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recipient_the_relay_refuses_fails_alone() {
+    let certs = tempfile::tempdir().unwrap();
+    let Some((ca, relay)) = relay(certs.path(), &[], "PLAIN LOGIN") else {
+        return;
+    };
+    let s =
+        setup(|dir| email_lines(&relay, 587, "starttls", &ca, &password_file(dir, PASSWORD))).await;
+    let text = std::fs::read_to_string(&s.path).unwrap().replace(
+        &format!("to = {RECIPIENTS:?}"),
+        "to = [\"desk@newshound.test\", \"nobody@newshound.test\", \"chief@newshound.test\"]",
+    );
+    std::fs::write(&s.path, text).unwrap();
+    let run = send(&s.path).await;
+    assert_eq!(run.report.sent.len(), 2, "{run:?}");
+    assert_eq!(run.report.failed.len(), 1, "{run:?}");
+    let (refused, reason) = &run.report.failed[0];
+    assert_eq!(refused.recipient, "nobody@newshound.test");
+    assert!(
+        reason.contains("550") && reason.contains("User unknown"),
+        "{reason}"
+    );
+    let mut to: Vec<String> = relay.mailbox(2).into_iter().map(|m| m.to).collect();
+    to.sort();
+    assert_eq!(to, ["chief@newshound.test", "desk@newshound.test"]);
+    let listing = newshound(&s.path, &["outbox"]);
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(!listing.contains("MAIL IS BLOCKED"), "{listing}");
+}
+
 /// A wrong password: the relay refuses the login (535), the mail waits as the
 /// configuration's fault, loudly, and nothing reaches the mailbox; a live edit of the
 /// config that names the right password file sends what waited at once, each message

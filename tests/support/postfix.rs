@@ -1,7 +1,7 @@
 //! A real Postfix relay on loopback, as an admin would run one: STARTTLS on ports 25 and
 //! 587 and implicit TLS on 465 with a certificate a private CA signed, AUTH (Cyrus SASL,
 //! one user in a sasldb) offered only over TLS, `reject_non_fqdn_helo_hostname`, and mail
-//! for `newshound.test` delivered into a Maildir that a test reads.
+//! for the mailboxes of `newshound.test` delivered into a Maildir that a test reads.
 //!
 //! Each instance has a configuration directory of its own (`postfix -c DIR start-fg`), its
 //! own queue, and a loopback address of its own (`127.88.x.y`) so that it listens on the
@@ -21,6 +21,12 @@ use super::tls::PrivateCa;
 /// The SASL user every instance knows, and its password.
 pub const USER: &str = "alerts@newshound.test";
 pub const PASSWORD: &str = "correct horse";
+/// The addresses it has a mailbox for (all delivered into one Maildir); it refuses others.
+pub const MAILBOXES: [&str; 3] = [
+    "desk@newshound.test",
+    "chief@newshound.test",
+    "check@newshound.test",
+];
 /// The name on the private CA's certificate (see [`super::tls::private_ca`]).
 pub const SERVER_NAME: &str = "mail.test.internal";
 
@@ -147,7 +153,14 @@ impl Postfix {
             ("maillog_file_prefixes", d.display().to_string()),
             ("virtual_mailbox_domains", "newshound.test".into()),
             ("virtual_mailbox_base", path("mail")),
-            ("virtual_mailbox_maps", "static:inbox/".into()),
+            // Only the known mailboxes: another recipient is refused (550 5.1.1).
+            (
+                "virtual_mailbox_maps",
+                format!(
+                    "inline:{{ {} }}",
+                    MAILBOXES.map(|m| format!("{m}=inbox/")).join(", ")
+                ),
+            ),
             ("virtual_uid_maps", format!("static:{uid}")),
             ("virtual_gid_maps", format!("static:{gid}")),
             ("virtual_minimum_uid", "1".into()),
