@@ -328,3 +328,43 @@ fn output_into_a_closed_pipe_stops_quietly() {
         );
     }
 }
+
+/// `check` prints the mail settings as written, and warns of a port and a security that
+/// do not go together by the ports' convention.
+#[test]
+fn check_warns_of_a_port_and_a_security_that_do_not_go_together() {
+    let work = tempfile::tempdir().unwrap();
+    for (port, security, warning) in [
+        (465, "starttls", Some("port 465 speaks TLS at once")),
+        (465, "none", Some("port 465 speaks TLS at once")),
+        (25, "tls", Some("ports 25 and 587 speak plain SMTP first")),
+        (587, "tls", Some("ports 25 and 587 speak plain SMTP first")),
+        (465, "tls", None),
+        (587, "starttls", None),
+        (2525, "tls", None),
+    ] {
+        let config = write_config(
+            work.path(),
+            &format!(
+                "[email]\nhost = \"smtp.example.org\"\nport = {port}\nsecurity = \"{security}\"\n\
+                 from = \"alerts@example.org\"\n"
+            ),
+        );
+        let out = newshound(&config, &["check"]);
+        let printed = stdout(&out);
+        assert!(out.status.success(), "{out:?}");
+        assert!(
+            printed.contains(&format!(
+                "email: SMTP smtp.example.org:{port} (security = \"{security}\")"
+            )),
+            "{printed}"
+        );
+        match warning {
+            Some(warning) => assert!(
+                printed.contains(&format!("  warning: {warning}")),
+                "{printed}"
+            ),
+            None => assert!(!printed.contains("warning"), "{printed}"),
+        }
+    }
+}

@@ -83,12 +83,17 @@ pub(super) fn summary(settings: &Settings) {
         Transport::File { outbox } => {
             println!("email: written as .eml files to {}", outbox.display())
         }
-        Transport::Smtp(smtp) => println!(
-            "email: SMTP {}:{} (security = \"{}\")",
-            smtp.host,
-            smtp.port,
-            smtp.security.as_str()
-        ),
+        Transport::Smtp(smtp) => {
+            println!(
+                "email: SMTP {}:{} (security = \"{}\")",
+                smtp.host,
+                smtp.port,
+                smtp.security.as_str()
+            );
+            if let Some(fix) = crate::digest::send::port_mismatch(smtp.port, smtp.security) {
+                println!("  warning: {fix}");
+            }
+        }
     }
     println!("digests ({}):", settings.digests.len());
     for digest in &settings.digests {

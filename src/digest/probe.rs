@@ -9,7 +9,7 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 
 use super::hello::greeting_name;
-use super::send::{describe, mechanism_hint, port_hint, tls_parameters};
+use super::send::{describe, mechanism_hint, port_mismatch, tls_parameters};
 use crate::config::{Email, Security, Transport};
 
 /// One step of the session and how it went.
@@ -74,7 +74,7 @@ pub async fn probe(email: &Email, to: Option<&Address>) -> Vec<Step> {
         Ok(conn) => conn,
         Err(cause) => {
             let mut cause = format!("{}:{}: {cause}", smtp.host, smtp.port);
-            if let Some(hint) = port_hint(smtp.port, smtp.security) {
+            if let Some(hint) = port_mismatch(smtp.port, smtp.security) {
                 cause = format!("{cause} ({hint})");
             }
             step("connect", Err(cause));

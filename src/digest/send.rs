@@ -209,13 +209,15 @@ fn classify(error: &lettre::transport::smtp::Error) -> SendError {
 /// not an outage); no login mechanism in common has a likely fix.
 fn in_view_of_settings(error: SendError, port: u16, security: Security) -> SendError {
     match error {
-        SendError::Transient(cause) => match port_hint(port, security) {
-            Some(hint) => SendError::Config {
-                kind: "tls",
-                cause: format!("{cause} ({hint})"),
-            },
-            None => SendError::Transient(cause),
-        },
+        SendError::Transient(cause) => {
+            match port_mismatch(port, security).filter(|_| port == 465) {
+                Some(hint) => SendError::Config {
+                    kind: "tls",
+                    cause: format!("{cause} ({hint})"),
+                },
+                None => SendError::Transient(cause),
+            }
+        }
         SendError::Config { kind, cause } => match mechanism_hint(security, &cause) {
             Some(hint) => SendError::Config {
                 kind,
@@ -227,10 +229,18 @@ fn in_view_of_settings(error: SendError, port: u16, security: Security) -> SendE
     }
 }
 
-/// The fix for a port and a security that do not go together, where they do not.
-pub(super) fn port_hint(port: u16, security: Security) -> Option<&'static str> {
-    (port == 465 && security != Security::Tls)
-        .then_some("port 465 speaks TLS at once and waits for the client's: use security = \"tls\"")
+/// The fix for a port and a security that do not go together by the ports' convention
+/// (RFC 8314: 465 speaks TLS at once; 25 and 587 speak plain SMTP first, then STARTTLS).
+pub fn port_mismatch(port: u16, security: Security) -> Option<&'static str> {
+    match (port, security) {
+        (465, Security::StartTls | Security::None) => {
+            Some("port 465 speaks TLS at once and waits for the client's: use security = \"tls\"")
+        }
+        (25 | 587, Security::Tls) => {
+            Some("ports 25 and 587 speak plain SMTP first: use security = \"starttls\"")
+        }
+        _ => None,
+    }
 }
 
 /// The fix for a login that found no mechanism both sides speak.
