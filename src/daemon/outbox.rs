@@ -185,7 +185,7 @@ async fn sending_lock(database: &Path) -> anyhow::Result<std::fs::File> {
 }
 
 /// The longest wait before a message is tried again: a digest's own period (an hourly
-/// digest is retried at least hourly), an alert's rate limit.
+/// digest is retried at least hourly), an alert's rate limit, an hour for a test message.
 fn retry_cap(ctx: &Context, message: &OutboxMessage) -> Duration {
     let settings = &ctx.settings;
     match message.kind {
@@ -195,5 +195,6 @@ fn retry_cap(ctx: &Context, message: &OutboxMessage) -> Duration {
             .iter()
             .find(|d| d.name == message.digest)
             .map_or(Duration::from_secs(3600), |d| d.schedule.typical_gap()),
+        MessageKind::Test => Duration::from_secs(3600),
     }
 }
