@@ -74,70 +74,18 @@ pub(super) async fn drain(
             held.insert(message.recipient.clone());
             continue;
         }
-        let alert = matches!(message.kind, MessageKind::Alert);
-        match mailer.send(&message).await {
-            Ok(()) => {
-                ctx.metrics.message(alert, Delivery::Sent);
-                failpoint::pause("smtp-accepted").await;
-                mark_sent(ctx, message.id, now).await?;
-                tracing::info!(
-                    recipient = %message.recipient,
-                    message_id = %message.message_id,
-                    kind = ?message.kind,
-                    "message sent"
-                );
-                failpoint::pause("marked-sent").await;
-                report.sent.push(message);
-            }
-            // Refused, or a message that cannot be sent as it is: trying again cannot help.
-            Err(SendError::Permanent(reason) | SendError::Build(reason)) => {
-                ctx.metrics.message(alert, Delivery::Failed);
-                let (id, error) = (message.id, reason.clone());
-                ctx.with_store(move |s| s.mark_failed(id, &error)).await?;
-                tracing::error!(
-                    recipient = %message.recipient,
-                    message_id = %message.message_id,
-                    %reason,
-                    "message refused by the mail server; see `newshound outbox`"
-                );
-                report.failed.push((message, reason));
-            }
-            // Every message would meet the same fault: keep them all, say so loudly, and
-            // try again later (a live fix of the config applies at once).
-            Err(SendError::Config { kind, cause }) => {
-                ctx.metrics.message(alert, Delivery::Retrying);
-                ctx.metrics.mail_config_error(kind);
-                let reason = format!("{BLOCKED} ({kind}): {cause}");
-                let wait = retry_delay(message.attempts + 1, retry_cap(ctx, &message));
-                let next = now + chrono::Duration::from_std(wait).unwrap_or_default();
-                let (id, error) = (message.id, reason.clone());
-                ctx.with_store(move |s| s.mark_retry(id, &error, next))
-                    .await?;
-                tracing::error!(
-                    kind,
-                    %cause,
-                    fix = crate::digest::send::config_fix(kind),
-                    retry_in = %humantime::format_duration(wait),
-                    "mail is blocked by the [email] settings; every message waits"
-                );
+        match deliver(ctx, mailer, &message, now).await? {
+            Attempt::Sent => report.sent.push(message),
+            Attempt::Failed(reason) => report.failed.push((message, reason)),
+            // Every message would meet the same fault: the pass ends here.
+            Attempt::Retrying {
+                reason,
+                blocked: true,
+            } => {
                 report.retrying.push((message, reason));
                 break;
             }
-            Err(other) => {
-                ctx.metrics.message(alert, Delivery::Retrying);
-                let reason = other.to_string();
-                let wait = retry_delay(message.attempts + 1, retry_cap(ctx, &message));
-                let next = now + chrono::Duration::from_std(wait).unwrap_or_default();
-                let (id, error) = (message.id, reason.clone());
-                ctx.with_store(move |s| s.mark_retry(id, &error, next))
-                    .await?;
-                tracing::warn!(
-                    recipient = %message.recipient,
-                    message_id = %message.message_id,
-                    error = %reason,
-                    retry_in = %humantime::format_duration(wait),
-                    "message not sent; will retry"
-                );
+            Attempt::Retrying { reason, .. } => {
                 held.insert(message.recipient.clone());
                 report.retrying.push((message, reason));
             }
@@ -145,6 +93,103 @@ pub(super) async fn drain(
     }
     report.next_attempt = ctx.with_store(|s| s.next_attempt()).await?;
     Ok(report)
+}
+
+/// How one attempt at a message ended; the outbox records the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    Sent,
+    /// Kept for a later attempt, with the reason. `blocked`: the fault is the `[email]`
+    /// settings', which every message would meet.
+    Retrying {
+        reason: String,
+        blocked: bool,
+    },
+    /// Refused for good, with the reason.
+    Failed(String),
+}
+
+/// Sends `message` once and records how it went: sent, failed for good, or pending with
+/// its next attempt at a growing delay from `now`.
+async fn deliver(
+    ctx: &Context,
+    mailer: &Mailer,
+    message: &OutboxMessage,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Attempt> {
+    // A test message counts as a digest: a label of its own for a message or two.
+    let alert = matches!(message.kind, MessageKind::Alert);
+    match mailer.send(message).await {
+        Ok(()) => {
+            ctx.metrics.message(alert, Delivery::Sent);
+            failpoint::pause("smtp-accepted").await;
+            mark_sent(ctx, message.id, now).await?;
+            tracing::info!(
+                recipient = %message.recipient,
+                message_id = %message.message_id,
+                kind = ?message.kind,
+                "message sent"
+            );
+            failpoint::pause("marked-sent").await;
+            Ok(Attempt::Sent)
+        }
+        // Refused, or a message that cannot be sent as it is: trying again cannot help.
+        Err(SendError::Permanent(reason) | SendError::Build(reason)) => {
+            ctx.metrics.message(alert, Delivery::Failed);
+            let (id, error) = (message.id, reason.clone());
+            ctx.with_store(move |s| s.mark_failed(id, &error)).await?;
+            tracing::error!(
+                recipient = %message.recipient,
+                message_id = %message.message_id,
+                %reason,
+                "message refused by the mail server; see `newshound outbox`"
+            );
+            Ok(Attempt::Failed(reason))
+        }
+        // Every message would meet the same fault: keep them all, say so loudly, and
+        // try again later (a live fix of the config applies at once).
+        Err(SendError::Config { kind, cause }) => {
+            ctx.metrics.message(alert, Delivery::Retrying);
+            ctx.metrics.mail_config_error(kind);
+            let reason = format!("{BLOCKED} ({kind}): {cause}");
+            let wait = retry_delay(message.attempts + 1, retry_cap(ctx, message));
+            let next = now + chrono::Duration::from_std(wait).unwrap_or_default();
+            let (id, error) = (message.id, reason.clone());
+            ctx.with_store(move |s| s.mark_retry(id, &error, next))
+                .await?;
+            tracing::error!(
+                kind,
+                %cause,
+                fix = crate::digest::send::config_fix(kind),
+                retry_in = %humantime::format_duration(wait),
+                "mail is blocked by the [email] settings; every message waits"
+            );
+            Ok(Attempt::Retrying {
+                reason,
+                blocked: true,
+            })
+        }
+        Err(other) => {
+            ctx.metrics.message(alert, Delivery::Retrying);
+            let reason = other.to_string();
+            let wait = retry_delay(message.attempts + 1, retry_cap(ctx, message));
+            let next = now + chrono::Duration::from_std(wait).unwrap_or_default();
+            let (id, error) = (message.id, reason.clone());
+            ctx.with_store(move |s| s.mark_retry(id, &error, next))
+                .await?;
+            tracing::warn!(
+                recipient = %message.recipient,
+                message_id = %message.message_id,
+                error = %reason,
+                retry_in = %humantime::format_duration(wait),
+                "message not sent; will retry"
+            );
+            Ok(Attempt::Retrying {
+                reason,
+                blocked: false,
+            })
+        }
+    }
 }
 
 /// Marks a message the server accepted as sent. Failing that (the database busy with
