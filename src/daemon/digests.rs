@@ -160,16 +160,35 @@ impl Composed {
         digest: &DigestSettings,
         to: &Mailbox,
     ) -> NewMessage {
-        NewMessage {
+        outbox_entry(
             kind,
-            digest: digest.name.clone(),
-            recipient: recipient_key(to),
-            message_id: self.message.message_id.clone(),
-            subject: self.rendered.subject,
-            sender: settings.email.from.email.to_string(),
-            message: self.message.formatted(),
-            match_ids: self.match_ids,
-        }
+            &digest.name,
+            settings,
+            to,
+            &self.message,
+            self.match_ids,
+        )
+    }
+}
+
+/// The outbox entry that sends `message` to `to`.
+fn outbox_entry(
+    kind: MessageKind,
+    digest: &str,
+    settings: &Settings,
+    to: &Mailbox,
+    message: &OutgoingMessage,
+    match_ids: Vec<i64>,
+) -> NewMessage {
+    NewMessage {
+        kind,
+        digest: digest.to_string(),
+        recipient: recipient_key(to),
+        message_id: message.message_id.clone(),
+        subject: message.subject.clone(),
+        sender: settings.email.from.email.to_string(),
+        message: message.formatted(),
+        match_ids,
     }
 }
 
