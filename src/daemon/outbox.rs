@@ -4,6 +4,9 @@
 //! failed. Messages to one recipient go in the order they were queued: while one waits
 //! for a retry, the later ones to the same recipient wait behind it, so that after an
 //! outage everything arrives in order. Other recipients are not held up.
+//!
+//! One message can also be sent alone ([`send_one`], for `email test --to`): through the
+//! same attempt, recorded the same way, under the same lock.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -16,7 +19,7 @@ use chrono::{DateTime, Utc};
 use super::metrics::Delivery;
 use super::{Context, failpoint};
 use crate::digest::send::{BLOCKED, Mailer, SendError, retry_delay};
-use crate::store::{MessageKind, OutboxMessage};
+use crate::store::{MessageKind, MessageState, OutboxMessage};
 
 /// What one pass over the outbox did.
 #[derive(Debug, Default)]
@@ -93,6 +96,28 @@ pub(super) async fn drain(
     }
     report.next_attempt = ctx.with_store(|s| s.next_attempt()).await?;
     Ok(report)
+}
+
+/// Sends outbox message `id` now and alone: the messages queued before it are neither
+/// sent nor waited for. For a test message (`email test --to`), which checks the way mail
+/// goes and has no place among a recipient's digests. Another sender may have got to it
+/// while this one waited for the lock: then its state says how that went.
+pub(super) async fn send_one(
+    ctx: &Arc<Context>,
+    mailer: &Mailer,
+    id: i64,
+) -> anyhow::Result<(OutboxMessage, Attempt)> {
+    let _sending = sending_lock(&ctx.settings.storage.path).await?;
+    let message = ctx
+        .with_store(move |s| s.outbox_message(id))
+        .await?
+        .with_context(|| format!("no message in the outbox has the id {id}"))?;
+    let attempt = match message.state {
+        MessageState::Pending => deliver(ctx, mailer, &message, ctx.clock.now()).await?,
+        MessageState::Sent => Attempt::Sent,
+        MessageState::Failed => Attempt::Failed(message.last_error.clone().unwrap_or_default()),
+    };
+    Ok((message, attempt))
 }
 
 /// How one attempt at a message ended; the outbox records the same.
