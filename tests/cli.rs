@@ -1,5 +1,6 @@
 //! The `newshound` binary as a user runs it: `poll --once`, `matches --json`,
-//! `digest preview`, `digest send` with the file transport, and `test-query`.
+//! `digest preview`, `digest send` and `email test --to` with the file transport, and
+//! `test-query`.
 
 mod support;
 
@@ -163,6 +164,33 @@ fn poll_then_list_preview_and_send_through_the_file_transport() {
     let output = newshound(&config, &["digest", "send", "evening"]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("no digest is named `evening`"));
+
+    // Without a mail server, `email test --to` writes its message as a digest's: an .eml
+    // through the outbox.
+    let output = newshound(&config, &["email", "test", "--to", "check@example.org"]);
+    let printed = stdout(&output);
+    assert!(output.status.success(), "{output:?}");
+    assert!(printed.contains("ok   transport"), "{printed}");
+    let sent = format!(
+        "ok   send     written to {} for check@example.org (outbox #2, Message-ID <email_test.",
+        outbox.display()
+    );
+    assert!(printed.contains(&sent), "{printed}");
+    let test: Vec<_> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("email_test"))
+        .collect();
+    assert_eq!(test.len(), 1, "{test:?}");
+    let eml = std::fs::read_to_string(&test[0]).unwrap();
+    assert!(eml.contains("Subject: newshound test message"), "{eml}");
+    assert!(eml.contains("To: check@example.org"), "{eml}");
+    let listing = stdout(&newshound(&config, &["outbox"]));
+    let row = listing.lines().last().unwrap_or("");
+    assert!(
+        row.starts_with("2 ") && row.contains("test") && row.contains("check@example.org"),
+        "{listing}"
+    );
 }
 
 #[test]

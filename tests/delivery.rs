@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use newshound::config;
 use newshound::daemon::{self, DigestRun};
-use newshound::store::{MessageState, Store};
+use newshound::store::{MessageKind, MessageState, Store};
 use support::fixtures::{feed_table, served_copy, smtp_email, write_config};
+use support::process::newshound;
 use support::smtp::TlsMode;
 use support::tls::private_ca;
 use support::{FeedServer, SmtpServer, Stage, Unavailable};
@@ -579,8 +580,9 @@ async fn tls_against_a_plain_smtp_port_is_a_configuration_fault() {
 }
 
 /// `email test` reports each step and says which failed: with the private CA, the
-/// certificate's subject and issuer, the login and a test message; without it, the TLS
-/// step with its fix, and exit code 1.
+/// certificate's subject and issuer, the login and a test message, sent through the
+/// outbox and recorded there (a digest waiting in the outbox is not sent); without it,
+/// the TLS step with its fix, no test message, and exit code 1.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn email_test_reports_each_step() {
     let certs = tempfile::tempdir().unwrap();
@@ -605,44 +607,130 @@ async fn email_test_reports_each_step() {
             secret.display().to_string()
         )
     };
-    let email_test = |path: &Path, to: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_newshound"))
-            .args(["--config", path.to_str().unwrap(), "email", "test"])
-            .args(to)
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
-    };
 
     email_settings(&s, &settings(true));
+    // A digest waiting in the outbox for a retry: `email test` sends its message alone.
+    poll(&s.path).await;
+    smtp.reject_next(1, Stage::DataEnd, 451);
+    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+        .await
+        .unwrap();
+    assert_eq!(run.report.retrying.len(), 1, "{run:?}");
+    let digest = run.report.retrying[0].0.id;
+
     let (code, printed) = email_test(&s.path, &["--to", "check@example.org"]);
     assert_eq!(code, Some(0), "{printed}");
     for line in [
         "ok   connect",
         "ok   tls      encrypted; certificate of CN=mail.test.internal, issued by CN=newshound test CA, verified",
         "ok   auth     logged in as alerts",
-        "ok   send     accepted for check@example.org",
+        "ok   send     accepted for check@example.org (outbox #2, Message-ID <email_test.",
     ] {
         assert!(printed.contains(line), "{line:?} not in:\n{printed}");
     }
     let mails = smtp.messages();
-    assert_eq!(mails.len(), 1);
+    assert_eq!(mails.len(), 1, "the test message only");
     assert_eq!(mails[0].to, ["check@example.org"]);
+    let mail = mails[0].parse();
+    assert_eq!(mail.header("Subject"), Some("newshound test message"));
+    assert_eq!(mail.header("Auto-Submitted"), Some("auto-generated"));
+    let message_id = mail.header("Message-ID").map(str::trim).unwrap();
+    assert!(printed.contains(message_id), "{printed}");
 
+    // The outbox holds it as sent, with that Message-ID; the digest still waits.
+    let outbox = store(&s.path).outbox(10).unwrap();
+    assert_eq!(outbox.len(), 2, "{outbox:?}");
+    let test = &outbox[1];
+    assert_eq!(test.kind, MessageKind::Test);
+    assert_eq!(test.state, MessageState::Sent);
+    assert_eq!(test.message_id, message_id);
+    assert_eq!(test.recipient, "check@example.org");
+    assert_eq!(
+        (outbox[0].id, outbox[0].state),
+        (digest, MessageState::Pending)
+    );
+    assert_eq!(outbox[0].attempts, 1);
+    let listing = String::from_utf8_lossy(&newshound(&s.path, &["outbox"]).stdout).into_owned();
+    let row = listing.lines().find(|l| l.starts_with("2 ")).unwrap_or("");
+    for cell in ["sent", "test", "email test", "check@example.org"] {
+        assert!(row.contains(cell), "{cell:?} not in:\n{listing}");
+    }
+
+    // A step that fails: no test message is queued.
     let text = std::fs::read_to_string(&s.path)
         .unwrap()
         .replace(&settings(true), &settings(false));
     std::fs::write(&s.path, text).unwrap();
-    let (code, printed) = email_test(&s.path, &[]);
+    let (code, printed) = email_test(&s.path, &["--to", "check@example.org"]);
     assert_eq!(code, Some(1), "{printed}");
     assert!(printed.contains("ok   connect"), "{printed}");
     assert!(printed.contains("FAIL tls      STARTTLS: "), "{printed}");
     assert!(printed.contains("set [email] tls_ca_file"), "{printed}");
     assert!(
-        !printed.contains("auth"),
+        !printed.contains("auth") && !printed.contains("send"),
         "stops at the failed step: {printed}"
     );
+    assert_eq!(store(&s.path).outbox(10).unwrap().len(), 2);
+}
+
+/// `email test --to`: a test message the server refuses for good is failed in the outbox
+/// and one it refuses for now waits there; either way the step says so, with the cause,
+/// and the exit code is 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_test_says_where_a_test_message_the_server_refused_is() {
+    let smtp = SmtpServer::start().await;
+    smtp.reject_rcpt("gone@example.org", 550);
+    let s = setup(smtp.port(), &["desk@example.org"], "").await;
+
+    let (code, printed) = email_test(&s.path, &["--to", "gone@example.org"]);
+    assert_eq!(code, Some(1), "{printed}");
+    assert!(printed.contains("ok   connect"), "{printed}");
+    assert!(
+        printed.contains("FAIL send     refused for good: permanent error (550)"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("it is failed in the outbox as #1")
+            && printed.contains("`newshound outbox retry 1`"),
+        "{printed}"
+    );
+    let outbox = store(&s.path).outbox(10).unwrap();
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    assert_eq!(outbox[0].kind, MessageKind::Test);
+    assert_eq!(outbox[0].state, MessageState::Failed);
+    assert!(
+        outbox[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("550"),
+        "{outbox:?}"
+    );
+
+    smtp.reject_next(1, Stage::DataEnd, 451);
+    let (code, printed) = email_test(&s.path, &["--to", "desk@example.org"]);
+    assert_eq!(code, Some(1), "{printed}");
+    assert!(
+        printed.contains(
+            "FAIL send     not sent: mail server unavailable, will retry: transient error (451)"
+        ),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("it waits in the outbox as #2"),
+        "{printed}"
+    );
+    let outbox = store(&s.path).outbox(10).unwrap();
+    assert_eq!(outbox[1].state, MessageState::Pending);
+    assert_eq!(outbox[1].attempts, 1);
+    assert!(smtp.messages().is_empty());
+}
+
+/// `newshound email test ARGS…`: the exit code and what it printed.
+fn email_test(path: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = newshound(path, &[&["email", "test"], args].concat());
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }

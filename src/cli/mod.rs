@@ -33,6 +33,7 @@ use chrono::Utc;
 
 use crate::config::{self, Settings};
 use crate::daemon::{self, DigestRun};
+use crate::digest::probe::Step;
 use crate::store::Store;
 
 /// Runs the parsed command line.
@@ -298,23 +299,71 @@ async fn outbox(config: &Path, limit: usize, json: bool) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-/// `email test`: each step of an SMTP session with the configured settings.
+/// `email test`: each step of an SMTP session with the configured settings; with `--to`,
+/// once they all passed, a test message through the outbox.
 async fn email_test(config: &Path, to: Option<&str>) -> anyhow::Result<ExitCode> {
     let settings = load(config)?;
     let to = to
         .map(|t| t.parse::<lettre::Address>())
         .transpose()
         .map_err(|e| anyhow::anyhow!("--to: not an address ({e})"))?;
-    let steps = crate::digest::probe::probe(&settings.email, to.as_ref()).await;
-    for step in &steps {
-        let mark = if step.ok { "ok  " } else { "FAIL" };
-        println!("{mark} {:<8} {}", step.name, step.detail);
+    let mut steps = crate::digest::probe::probe(&settings.email).await;
+    print::steps(&steps);
+    if let Some(to) = to
+        && steps.iter().all(|s| s.ok)
+    {
+        let accepted = match &settings.email.transport {
+            config::Transport::Smtp(_) => format!("accepted for {to}"),
+            config::Transport::File { outbox } => {
+                format!("written to {} for {to}", outbox.display())
+            }
+        };
+        let sent = daemon::send_test_message(settings, &to).await;
+        let step = test_message_step(sent, &accepted);
+        print::steps(std::slice::from_ref(&step));
+        steps.push(step);
     }
     Ok(if steps.iter().all(|s| s.ok) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The `send` step of `email test --to`: how the test message went, and where it is now.
+fn test_message_step(sent: anyhow::Result<daemon::TestSend>, accepted: &str) -> Step {
+    let (ok, detail) = match sent {
+        Err(e) => (false, format!("{e:#}")),
+        Ok(daemon::TestSend { message, attempt }) => {
+            let (id, message_id) = (message.id, &message.message_id);
+            match attempt {
+                daemon::Attempt::Sent => (
+                    true,
+                    format!("{accepted} (outbox #{id}, Message-ID {message_id})"),
+                ),
+                daemon::Attempt::Retrying { reason, .. } => (
+                    false,
+                    format!(
+                        "not sent: {reason}; it waits in the outbox as #{id} (Message-ID \
+                         {message_id}): the daemon tries it again, `newshound outbox` shows it"
+                    ),
+                ),
+                daemon::Attempt::Failed(reason) => (
+                    false,
+                    format!(
+                        "refused for good: {reason}; it is failed in the outbox as #{id} \
+                         (Message-ID {message_id}): `newshound outbox retry {id}` would send \
+                         it again"
+                    ),
+                ),
+            }
+        }
+    };
+    Step {
+        name: "send",
+        ok,
+        detail,
+    }
 }
 
 fn example_config() -> anyhow::Result<ExitCode> {

@@ -9,6 +9,7 @@ use chrono::Utc;
 
 use crate::config::{self, Schedule, Settings, Transport};
 use crate::daemon;
+use crate::digest::probe::Step;
 use crate::model::{MatchRecord, Story};
 use crate::store::{MessageState, OutboxMessage};
 use crate::wording::{count, one_line_within};
@@ -511,6 +512,14 @@ pub(super) fn drain(report: &daemon::DrainReport) {
             one_line_within(reason, 200),
             m.id
         );
+    }
+}
+
+/// The steps of `email test`, one line each.
+pub(super) fn steps(steps: &[Step]) {
+    for step in steps {
+        let mark = if step.ok { "ok  " } else { "FAIL" };
+        println!("{mark} {:<8} {}", step.name, step.detail);
     }
 }
 

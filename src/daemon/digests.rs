@@ -3,23 +3,27 @@
 //! together with the digest's last run. Sending is the outbox's business ([`super::outbox`]),
 //! so a crash or a mail-server outage never makes a digest rebuild a message with other
 //! content: the message queued is the message sent.
+//!
+//! The commands that run a digest or send the outbox at once are here too, and `email
+//! test --to`'s test message, which goes through the outbox like a digest.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use lettre::Address;
 use lettre::message::Mailbox;
 
 use super::metrics::DigestOutcome;
-use super::outbox::{self, DrainReport};
+use super::outbox::{self, Attempt, DrainReport};
 use super::{Context, failpoint, status};
 use crate::config::{DigestSettings, Settings, recipient_key};
 use crate::digest::render::{
     self, DigestView, EarlierCoverage, FeedProblem, Rendered, Section, StoryEntry,
 };
-use crate::digest::send::{ListHeaders, Mailer, OutgoingMessage};
+use crate::digest::send::{ListHeaders, Mailer, OutgoingMessage, TEST_MESSAGE};
 use crate::model::MatchRecord;
-use crate::store::{MessageKind, NewMessage, Store};
+use crate::store::{MessageKind, NewMessage, OutboxMessage, Store};
 
 /// What a digest run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,16 +164,35 @@ impl Composed {
         digest: &DigestSettings,
         to: &Mailbox,
     ) -> NewMessage {
-        NewMessage {
+        outbox_entry(
             kind,
-            digest: digest.name.clone(),
-            recipient: recipient_key(to),
-            message_id: self.message.message_id.clone(),
-            subject: self.rendered.subject,
-            sender: settings.email.from.email.to_string(),
-            message: self.message.formatted(),
-            match_ids: self.match_ids,
-        }
+            &digest.name,
+            settings,
+            to,
+            &self.message,
+            self.match_ids,
+        )
+    }
+}
+
+/// The outbox entry that sends `message` to `to`.
+fn outbox_entry(
+    kind: MessageKind,
+    digest: &str,
+    settings: &Settings,
+    to: &Mailbox,
+    message: &OutgoingMessage,
+    match_ids: Vec<i64>,
+) -> NewMessage {
+    NewMessage {
+        kind,
+        digest: digest.to_string(),
+        recipient: recipient_key(to),
+        message_id: message.message_id.clone(),
+        subject: message.subject.clone(),
+        sender: settings.email.from.email.to_string(),
+        message: message.formatted(),
+        match_ids,
     }
 }
 
@@ -330,4 +353,34 @@ pub async fn send_outbox(settings: Settings) -> anyhow::Result<DrainReport> {
     let mailer = Mailer::new(&settings.email)?;
     let ctx = Context::open(settings, super::Clock::system()).await?;
     outbox::drain(&ctx, &mailer, outbox::Due::All).await
+}
+
+/// What `email test --to` did: the test message as it was queued, and how sending it went
+/// (as the outbox now records it).
+#[derive(Debug)]
+pub struct TestSend {
+    pub message: OutboxMessage,
+    pub attempt: Attempt,
+}
+
+/// Commits a test message to `to` to the outbox and sends it as digests are sent (the
+/// same attempt, recorded the same way), but alone: the other pending messages wait for
+/// their turn.
+pub async fn send_test_message(settings: Settings, to: &Address) -> anyhow::Result<TestSend> {
+    let mailer = Mailer::new(&settings.email)?;
+    let ctx = Context::open(settings, super::Clock::system()).await?;
+    let now = ctx.clock.now();
+    let to = Mailbox::new(None, to.clone());
+    let message = OutgoingMessage::test(&ctx.settings.email, &to, now)?;
+    let new = outbox_entry(
+        MessageKind::Test,
+        TEST_MESSAGE,
+        &ctx.settings,
+        &to,
+        &message,
+        Vec::new(),
+    );
+    let id = ctx.with_store(move |s| s.queue_message(&new, now)).await?;
+    let (message, attempt) = outbox::send_one(&ctx, &mailer, id).await?;
+    Ok(TestSend { message, attempt })
 }

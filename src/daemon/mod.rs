@@ -46,11 +46,14 @@ use anyhow::Context as _;
 use tokio::sync::Semaphore;
 
 pub use clock::Clock;
-pub use digests::{DigestRun, DigestSend, Queued, preview_digest, send_digest, send_outbox};
+pub use digests::{
+    DigestRun, DigestSend, Queued, TestSend, preview_digest, send_digest, send_outbox,
+    send_test_message,
+};
 pub use fulltext::ArticleCounts;
 pub use memory::limit_heaps;
 pub use metrics::Metrics;
-pub use outbox::DrainReport;
+pub use outbox::{Attempt, DrainReport};
 pub use poll::{FeedReport, Polled, Progress, poll_once, poll_once_with_progress};
 pub use reload::ConfigSource;
 pub use status::{FeedOverview, feeds};

@@ -4,6 +4,9 @@
 //! failed. Messages to one recipient go in the order they were queued: while one waits
 //! for a retry, the later ones to the same recipient wait behind it, so that after an
 //! outage everything arrives in order. Other recipients are not held up.
+//!
+//! One message can also be sent alone ([`send_one`], for `email test --to`): through the
+//! same attempt, recorded the same way, under the same lock.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -16,7 +19,7 @@ use chrono::{DateTime, Utc};
 use super::metrics::Delivery;
 use super::{Context, failpoint};
 use crate::digest::send::{BLOCKED, Mailer, SendError, retry_delay};
-use crate::store::{MessageKind, OutboxMessage};
+use crate::store::{MessageKind, MessageState, OutboxMessage};
 
 /// What one pass over the outbox did.
 #[derive(Debug, Default)]
@@ -74,70 +77,18 @@ pub(super) async fn drain(
             held.insert(message.recipient.clone());
             continue;
         }
-        let alert = matches!(message.kind, MessageKind::Alert);
-        match mailer.send(&message).await {
-            Ok(()) => {
-                ctx.metrics.message(alert, Delivery::Sent);
-                failpoint::pause("smtp-accepted").await;
-                mark_sent(ctx, message.id, now).await?;
-                tracing::info!(
-                    recipient = %message.recipient,
-                    message_id = %message.message_id,
-                    kind = ?message.kind,
-                    "message sent"
-                );
-                failpoint::pause("marked-sent").await;
-                report.sent.push(message);
-            }
-            // Refused, or a message that cannot be sent as it is: trying again cannot help.
-            Err(SendError::Permanent(reason) | SendError::Build(reason)) => {
-                ctx.metrics.message(alert, Delivery::Failed);
-                let (id, error) = (message.id, reason.clone());
-                ctx.with_store(move |s| s.mark_failed(id, &error)).await?;
-                tracing::error!(
-                    recipient = %message.recipient,
-                    message_id = %message.message_id,
-                    %reason,
-                    "message refused by the mail server; see `newshound outbox`"
-                );
-                report.failed.push((message, reason));
-            }
-            // Every message would meet the same fault: keep them all, say so loudly, and
-            // try again later (a live fix of the config applies at once).
-            Err(SendError::Config { kind, cause }) => {
-                ctx.metrics.message(alert, Delivery::Retrying);
-                ctx.metrics.mail_config_error(kind);
-                let reason = format!("{BLOCKED} ({kind}): {cause}");
-                let wait = retry_delay(message.attempts + 1, retry_cap(ctx, &message));
-                let next = now + chrono::Duration::from_std(wait).unwrap_or_default();
-                let (id, error) = (message.id, reason.clone());
-                ctx.with_store(move |s| s.mark_retry(id, &error, next))
-                    .await?;
-                tracing::error!(
-                    kind,
-                    %cause,
-                    fix = crate::digest::send::config_fix(kind),
-                    retry_in = %humantime::format_duration(wait),
-                    "mail is blocked by the [email] settings; every message waits"
-                );
+        match deliver(ctx, mailer, &message, now).await? {
+            Attempt::Sent => report.sent.push(message),
+            Attempt::Failed(reason) => report.failed.push((message, reason)),
+            // Every message would meet the same fault: the pass ends here.
+            Attempt::Retrying {
+                reason,
+                blocked: true,
+            } => {
                 report.retrying.push((message, reason));
                 break;
             }
-            Err(other) => {
-                ctx.metrics.message(alert, Delivery::Retrying);
-                let reason = other.to_string();
-                let wait = retry_delay(message.attempts + 1, retry_cap(ctx, &message));
-                let next = now + chrono::Duration::from_std(wait).unwrap_or_default();
-                let (id, error) = (message.id, reason.clone());
-                ctx.with_store(move |s| s.mark_retry(id, &error, next))
-                    .await?;
-                tracing::warn!(
-                    recipient = %message.recipient,
-                    message_id = %message.message_id,
-                    error = %reason,
-                    retry_in = %humantime::format_duration(wait),
-                    "message not sent; will retry"
-                );
+            Attempt::Retrying { reason, .. } => {
                 held.insert(message.recipient.clone());
                 report.retrying.push((message, reason));
             }
@@ -145,6 +96,125 @@ pub(super) async fn drain(
     }
     report.next_attempt = ctx.with_store(|s| s.next_attempt()).await?;
     Ok(report)
+}
+
+/// Sends outbox message `id` now and alone: the messages queued before it are neither
+/// sent nor waited for. For a test message (`email test --to`), which checks the way mail
+/// goes and has no place among a recipient's digests. Another sender may have got to it
+/// while this one waited for the lock: then its state says how that went.
+pub(super) async fn send_one(
+    ctx: &Arc<Context>,
+    mailer: &Mailer,
+    id: i64,
+) -> anyhow::Result<(OutboxMessage, Attempt)> {
+    let _sending = sending_lock(&ctx.settings.storage.path).await?;
+    let message = ctx
+        .with_store(move |s| s.outbox_message(id))
+        .await?
+        .with_context(|| format!("no message in the outbox has the id {id}"))?;
+    let attempt = match message.state {
+        MessageState::Pending => deliver(ctx, mailer, &message, ctx.clock.now()).await?,
+        MessageState::Sent => Attempt::Sent,
+        MessageState::Failed => Attempt::Failed(message.last_error.clone().unwrap_or_default()),
+    };
+    Ok((message, attempt))
+}
+
+/// How one attempt at a message ended; the outbox records the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    Sent,
+    /// Kept for a later attempt, with the reason. `blocked`: the fault is the `[email]`
+    /// settings', which every message would meet.
+    Retrying {
+        reason: String,
+        blocked: bool,
+    },
+    /// Refused for good, with the reason.
+    Failed(String),
+}
+
+/// Sends `message` once and records how it went: sent, failed for good, or pending with
+/// its next attempt at a growing delay from `now`.
+async fn deliver(
+    ctx: &Context,
+    mailer: &Mailer,
+    message: &OutboxMessage,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Attempt> {
+    // A test message counts as a digest: a label of its own for a message or two.
+    let alert = matches!(message.kind, MessageKind::Alert);
+    match mailer.send(message).await {
+        Ok(()) => {
+            ctx.metrics.message(alert, Delivery::Sent);
+            failpoint::pause("smtp-accepted").await;
+            mark_sent(ctx, message.id, now).await?;
+            tracing::info!(
+                recipient = %message.recipient,
+                message_id = %message.message_id,
+                kind = ?message.kind,
+                "message sent"
+            );
+            failpoint::pause("marked-sent").await;
+            Ok(Attempt::Sent)
+        }
+        // Refused, or a message that cannot be sent as it is: trying again cannot help.
+        Err(SendError::Permanent(reason) | SendError::Build(reason)) => {
+            ctx.metrics.message(alert, Delivery::Failed);
+            let (id, error) = (message.id, reason.clone());
+            ctx.with_store(move |s| s.mark_failed(id, &error)).await?;
+            tracing::error!(
+                recipient = %message.recipient,
+                message_id = %message.message_id,
+                %reason,
+                "message refused by the mail server; see `newshound outbox`"
+            );
+            Ok(Attempt::Failed(reason))
+        }
+        // Every message would meet the same fault: keep them all, say so loudly, and
+        // try again later (a live fix of the config applies at once).
+        Err(SendError::Config { kind, cause }) => {
+            ctx.metrics.message(alert, Delivery::Retrying);
+            ctx.metrics.mail_config_error(kind);
+            let reason = format!("{BLOCKED} ({kind}): {cause}");
+            let wait = retry_delay(message.attempts + 1, retry_cap(ctx, message));
+            let next = now + chrono::Duration::from_std(wait).unwrap_or_default();
+            let (id, error) = (message.id, reason.clone());
+            ctx.with_store(move |s| s.mark_retry(id, &error, next))
+                .await?;
+            tracing::error!(
+                kind,
+                %cause,
+                fix = crate::digest::send::config_fix(kind),
+                retry_in = %humantime::format_duration(wait),
+                "mail is blocked by the [email] settings; every message waits"
+            );
+            Ok(Attempt::Retrying {
+                reason,
+                blocked: true,
+            })
+        }
+        Err(other) => {
+            ctx.metrics.message(alert, Delivery::Retrying);
+            let reason = other.to_string();
+            let wait = retry_delay(message.attempts + 1, retry_cap(ctx, message));
+            let next = now + chrono::Duration::from_std(wait).unwrap_or_default();
+            let (id, error) = (message.id, reason.clone());
+            ctx.with_store(move |s| s.mark_retry(id, &error, next))
+                .await?;
+            tracing::warn!(
+                recipient = %message.recipient,
+                message_id = %message.message_id,
+                error = %reason,
+                retry_in = %humantime::format_duration(wait),
+                "message not sent; will retry"
+            );
+            Ok(Attempt::Retrying {
+                reason,
+                blocked: false,
+            })
+        }
+    }
 }
 
 /// Marks a message the server accepted as sent. Failing that (the database busy with
@@ -185,7 +255,7 @@ async fn sending_lock(database: &Path) -> anyhow::Result<std::fs::File> {
 }
 
 /// The longest wait before a message is tried again: a digest's own period (an hourly
-/// digest is retried at least hourly), an alert's rate limit.
+/// digest is retried at least hourly), an alert's rate limit, an hour for a test message.
 fn retry_cap(ctx: &Context, message: &OutboxMessage) -> Duration {
     let settings = &ctx.settings;
     match message.kind {
@@ -195,5 +265,6 @@ fn retry_cap(ctx: &Context, message: &OutboxMessage) -> Duration {
             .iter()
             .find(|d| d.name == message.digest)
             .map_or(Duration::from_secs(3600), |d| d.schedule.typical_gap()),
+        MessageKind::Test => Duration::from_secs(3600),
     }
 }

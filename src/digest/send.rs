@@ -23,6 +23,11 @@ use crate::wording::one_line;
 /// begins (the start of `SendError::Config`'s text), for the commands that warn about it.
 pub const BLOCKED: &str = "mail is blocked by the [email] settings";
 
+/// What the test message of `email test --to` has in the outbox's `digest` column, in its
+/// `Message-ID` and in its `.eml` file name: it belongs to no digest.
+pub const TEST_MESSAGE: &str = "email test";
+const TEST_SUBJECT: &str = "newshound test message";
+
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
     /// The message could not be built (an address or header the mail format refuses).
@@ -396,7 +401,7 @@ impl OutgoingMessage {
         date: DateTime<Utc>,
     ) -> Result<OutgoingMessage, SendError> {
         let message_id = message_id(digest, from, date);
-        let mut message = Message::builder()
+        let message = Message::builder()
             .from(from.clone())
             .to(to.clone())
             .subject(rendered.subject.clone())
@@ -416,31 +421,80 @@ impl OutgoingMessage {
                     ),
             )
             .map_err(|e| SendError::Build(e.to_string()))?;
-        let headers = message.headers_mut();
-        let mut raw = |name: &'static str, value: String| {
-            headers.insert_raw(HeaderValue::new(
-                HeaderName::new_from_ascii_str(name),
-                value,
-            ));
-        };
-        // Tells autoresponders (vacation replies) not to answer a digest (RFC 3834).
-        raw("Auto-Submitted", "auto-generated".into());
-        raw("List-Id", list.id.clone());
+        let mut outgoing =
+            OutgoingMessage::auto_generated(message_id, rendered.subject.clone(), date, message);
+        raw_header(&mut outgoing.message, "List-Id", list.id.clone());
         if let Some(url) = &list.unsubscribe {
-            raw("List-Unsubscribe", format!("<{url}>"));
+            raw_header(
+                &mut outgoing.message,
+                "List-Unsubscribe",
+                format!("<{url}>"),
+            );
         }
-        Ok(OutgoingMessage {
+        Ok(outgoing)
+    }
+
+    /// The message of `newshound email test --to`: plain text saying which way it went
+    /// (the relay, or the outbox folder) and when it was queued.
+    pub fn test(email: &Email, to: &Mailbox, date: DateTime<Utc>) -> Result<Self, SendError> {
+        let route = match &email.transport {
+            Transport::Smtp(smtp) => format!("Relay:     {}:{}", smtp.host, smtp.port),
+            Transport::File { outbox } => format!("Folder:    {}", outbox.display()),
+        };
+        let text = format!(
+            "This is a test message from newshound (`newshound email test`).\n\n\
+             Queued at: {}\n{route}\n\n\
+             It went through the outbox, as digests and alerts do: if it reached\n\
+             you, mail from these [email] settings reaches this address.\n",
+            date.format("%Y-%m-%d %H:%M:%S UTC"),
+        );
+        let message_id = message_id(TEST_MESSAGE, &email.from, date);
+        let message = Message::builder()
+            .from(email.from.clone())
+            .to(to.clone())
+            .subject(TEST_SUBJECT)
+            .date(SystemTime::from(date))
+            .message_id(Some(message_id.clone()))
+            .header(ContentType::TEXT_PLAIN)
+            .body(crlf(&text))
+            .map_err(|e| SendError::Build(e.to_string()))?;
+        Ok(OutgoingMessage::auto_generated(
             message_id,
-            subject: rendered.subject.clone(),
+            TEST_SUBJECT.to_string(),
             date,
             message,
-        })
+        ))
+    }
+
+    /// `message`, marked as sent by a program, not a person.
+    fn auto_generated(
+        message_id: String,
+        subject: String,
+        date: DateTime<Utc>,
+        mut message: Message,
+    ) -> OutgoingMessage {
+        // Tells autoresponders (vacation replies) not to answer it (RFC 3834).
+        raw_header(&mut message, "Auto-Submitted", "auto-generated".into());
+        OutgoingMessage {
+            message_id,
+            subject,
+            date,
+            message,
+        }
     }
 
     /// The message as it goes on the wire (RFC 5322, CRLF line ends).
     pub fn formatted(&self) -> Vec<u8> {
         self.message.formatted()
     }
+}
+
+/// A header lettre has no type for, as it is.
+fn raw_header(message: &mut Message, name: &'static str, value: String) {
+    message.headers_mut().insert_raw(HeaderValue::new(
+        HeaderName::new_from_ascii_str(name),
+        value,
+    ));
 }
 
 /// `<digest.time.random@domain>`: unique, and the domain is the sender's so that it is

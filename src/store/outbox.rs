@@ -1,7 +1,7 @@
-//! The outbox: every message, digest or alert, is committed here with the matches it
-//! covers before it is sent, then marked sent, retried, or failed. A message is stored as
-//! the bytes that go on the wire, so a message sent again after a crash is the same
-//! message, with the same `Message-ID`.
+//! The outbox: every message, digest or alert (or the test message of `email test --to`),
+//! is committed here with the matches it covers before it is sent, then marked sent,
+//! retried, or failed. A message is stored as the bytes that go on the wire, so a message
+//! sent again after a crash is the same message, with the same `Message-ID`.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
@@ -13,6 +13,8 @@ use super::{Result, Store, StoreError, from_unix, to_unix};
 pub enum MessageKind {
     Digest,
     Alert,
+    /// The message `newshound email test --to` sends; it covers no matches.
+    Test,
 }
 
 impl MessageKind {
@@ -20,14 +22,15 @@ impl MessageKind {
         match self {
             MessageKind::Digest => "digest",
             MessageKind::Alert => "alert",
+            MessageKind::Test => "test",
         }
     }
 
     fn parse(text: &str) -> MessageKind {
-        if text == "alert" {
-            MessageKind::Alert
-        } else {
-            MessageKind::Digest
+        match text {
+            "alert" => MessageKind::Alert,
+            "test" => MessageKind::Test,
+            _ => MessageKind::Digest,
         }
     }
 }
@@ -183,6 +186,14 @@ impl Store {
         ))?;
         let rows = stmt.query_map([], read_message)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Message `id`, in whatever state.
+    pub fn outbox_message(&self, id: i64) -> Result<Option<OutboxMessage>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM outbox o WHERE o.id = ?1"
+        ))?;
+        Ok(stmt.query_row([id], read_message).optional()?)
     }
 
     /// When the next pending message can go, if any is pending. A message waits behind
