@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use newshound::config;
 use newshound::daemon;
+use newshound::store::{MessageState, Store};
 use nix::sys::signal::Signal;
 use support::FeedServer;
 use support::fixtures::{feed_table, serve_copies, served_copy, write_config};
@@ -441,8 +442,10 @@ async fn faults_a_relay_shows_hold_the_mail_with_the_fix_and_it_goes_out_once_fi
     }
 }
 
-/// `email test` against the relay: each step, with the certificate's subject and issuer
-/// and the login; to port 465 with STARTTLS, the connect step fails with the fix.
+/// `email test --to` against the relay: each step, with the certificate's subject and
+/// issuer and the login, then the test message through the outbox, found in the mailbox
+/// once with the Message-ID the outbox holds as sent. To port 465 with STARTTLS, the
+/// connect step fails with the fix and nothing is queued.
 #[test]
 fn email_test_reports_each_step_against_the_relay() {
     let certs = tempfile::tempdir().unwrap();
@@ -459,6 +462,7 @@ fn email_test_reports_each_step_against_the_relay() {
                 "ok   connect  ",
                 "ok   tls      encrypted; certificate of CN=mail.test.internal, issued by CN=newshound test CA, verified",
                 "ok   auth     logged in as alerts@newshound.test",
+                "ok   send     accepted for check@newshound.test (outbox #1, Message-ID ",
             ][..],
         ),
         (
@@ -474,11 +478,22 @@ fn email_test_reports_each_step_against_the_relay() {
                 email_lines(&relay, 465, security, &ca, &password)
             ),
         );
-        let out = newshound(&config, &["email", "test"]);
+        let out = newshound(&config, &["email", "test", "--to", "check@newshound.test"]);
         let printed = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(code), "{security}: {printed}");
         for line in expected {
             assert!(printed.contains(line), "{line:?} not in:\n{printed}");
         }
     }
+    let outbox = Store::open(&work.path().join("newshound.db"))
+        .unwrap()
+        .outbox(10)
+        .unwrap();
+    assert_eq!(outbox.len(), 1, "{outbox:#?}");
+    assert_eq!(outbox[0].state, MessageState::Sent);
+    let mailbox = relay.mailbox(1);
+    assert_eq!(mailbox.len(), 1, "{mailbox:#?}");
+    assert_eq!(mailbox[0].to, "check@newshound.test");
+    assert_eq!(mailbox[0].subject, "newshound test message");
+    assert_eq!(mailbox[0].message_id, outbox[0].message_id);
 }
