@@ -146,6 +146,37 @@ async fn a_message_waits_in_the_outbox_while_the_server_is_down_and_goes_out_unc
     assert_eq!(smtp.messages().len(), 1);
 }
 
+/// A message waits in the outbox while `from` is changed (a relay refused the old one
+/// as not this login's to send as): it goes out with the new envelope sender, and its
+/// bytes, `From:` included, as they were queued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_message_goes_out_with_the_envelope_sender_configured_now() {
+    let down = Unavailable::start();
+    let s = setup(down.port(), &["desk@example.org"], "").await;
+    poll(&s.path).await;
+    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+        .await
+        .unwrap();
+    assert_eq!(run.report.retrying.len(), 1);
+    let text = std::fs::read_to_string(&s.path).unwrap().replace(
+        "newshound <alerts@newshound.test>",
+        "newshound <desk-alerts@newshound.test>",
+    );
+    std::fs::write(&s.path, text).unwrap();
+    let smtp = SmtpServer::start_on(down.release()).await;
+    let report = daemon::send_outbox(config::load(&s.path).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(report.sent.len(), 1);
+    let mails = smtp.messages();
+    assert_eq!(mails[0].from, "desk-alerts@newshound.test");
+    let mail = mails[0].parse();
+    assert_eq!(
+        mail.header("From").map(str::trim),
+        Some("newshound <alerts@newshound.test>")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recipient_refused_for_good_does_not_hold_up_the_others() {
     let smtp = SmtpServer::start().await;

@@ -32,23 +32,30 @@ struct Setup {
     path: PathBuf,
 }
 
+/// The `from` line of [`email_lines`].
+const FROM: &str = "from = \"newshound <alerts@newshound.test>\"\n";
+
 /// The `[email]` lines for `relay` on `port` with `security`, trusting the private CA and
-/// logging in with `password` (from a file): everything but the table's header.
+/// logging in with the password in `password`, if given: everything but the table's
+/// header.
 fn email_lines(
     relay: &Postfix,
     port: u16,
     security: &str,
     ca: &PrivateCa,
-    password: &Path,
+    password: Option<&Path>,
 ) -> String {
+    let login = password.map_or_else(String::new, |password| {
+        format!(
+            "username = \"{USER}\"\npassword_file = {:?}\n",
+            password.display().to_string()
+        )
+    });
     format!(
-        "host = \"{}\"\nport = {port}\nsecurity = \"{security}\"\ntimeout = \"5s\"\n\
-         from = \"newshound <alerts@newshound.test>\"\n\
-         tls_ca_file = {:?}\ntls_server_name = \"{SERVER_NAME}\"\n\
-         username = \"{USER}\"\npassword_file = {:?}\n",
+        "host = \"{}\"\nport = {port}\nsecurity = \"{security}\"\ntimeout = \"5s\"\n{FROM}\
+         tls_ca_file = {:?}\ntls_server_name = \"{SERVER_NAME}\"\n{login}",
         relay.host(),
         ca.ca.display().to_string(),
-        password.display().to_string()
     )
 }
 
@@ -95,6 +102,21 @@ async fn send(path: &Path) -> daemon::DigestSend {
         .unwrap()
 }
 
+/// What a pass over the outbox did, without the messages' bytes.
+fn summary(report: &daemon::DrainReport) -> String {
+    let mut lines = Vec::new();
+    for m in &report.sent {
+        lines.push(format!("sent to {}", m.recipient));
+    }
+    for (m, reason) in &report.retrying {
+        lines.push(format!("retrying {}: {reason}", m.recipient));
+    }
+    for (m, reason) in &report.failed {
+        lines.push(format!("failed {}: {reason}", m.recipient));
+    }
+    lines.join("\n")
+}
+
 /// The test's private CA and a relay with `settings`; `None` where either is missing.
 fn relay(
     certs: &Path,
@@ -123,7 +145,13 @@ async fn starttls_on_25_and_587_and_tls_on_465_deliver_each_message_once() {
         (465, "tls", None),
     ] {
         let s = setup(|dir| {
-            let mut lines = email_lines(&relay, port, security, &ca, &password_file(dir, PASSWORD));
+            let mut lines = email_lines(
+                &relay,
+                port,
+                security,
+                &ca,
+                Some(&password_file(dir, PASSWORD)),
+            );
             if let Some(name) = helo_name {
                 lines.push_str(&format!("helo_name = \"{name}\"\n"));
             }
@@ -134,7 +162,8 @@ async fn starttls_on_25_and_587_and_tls_on_465_deliver_each_message_once() {
         assert_eq!(
             run.report.sent.len(),
             2,
-            "port {port}: {run:?}\n{}",
+            "port {port}: {}\n{}",
+            summary(&run.report),
             relay.log()
         );
         for message in &run.report.sent {
@@ -187,16 +216,24 @@ async fn a_recipient_the_relay_refuses_fails_alone() {
     let Some((ca, relay)) = relay(certs.path(), &[], "PLAIN LOGIN") else {
         return;
     };
-    let s =
-        setup(|dir| email_lines(&relay, 587, "starttls", &ca, &password_file(dir, PASSWORD))).await;
+    let s = setup(|dir| {
+        email_lines(
+            &relay,
+            587,
+            "starttls",
+            &ca,
+            Some(&password_file(dir, PASSWORD)),
+        )
+    })
+    .await;
     let text = std::fs::read_to_string(&s.path).unwrap().replace(
         &format!("to = {RECIPIENTS:?}"),
         "to = [\"desk@newshound.test\", \"nobody@newshound.test\", \"chief@newshound.test\"]",
     );
     std::fs::write(&s.path, text).unwrap();
     let run = send(&s.path).await;
-    assert_eq!(run.report.sent.len(), 2, "{run:?}");
-    assert_eq!(run.report.failed.len(), 1, "{run:?}");
+    assert_eq!(run.report.sent.len(), 2, "{}", summary(&run.report));
+    assert_eq!(run.report.failed.len(), 1, "{}", summary(&run.report));
     let (refused, reason) = &run.report.failed[0];
     assert_eq!(refused.recipient, "nobody@newshound.test");
     assert!(
@@ -232,7 +269,7 @@ fn a_wrong_password_holds_the_mail_until_a_live_edit_fixes_it_then_each_message_
             "{}[[watchlists]]\nname = \"topic\"\nquery = 'Floods'\n\n[email]\n{}\n\
              [[digests]]\nname = \"desk\"\nto = {RECIPIENTS:?}\nschedule = \"every 1h\"\n",
             feed_table("wire", &http.url("wire.rss")),
-            email_lines(&relay, 587, "starttls", &ca, password),
+            email_lines(&relay, 587, "starttls", &ca, Some(password)),
         )
     };
     let config = write_config(work.path(), &body(&wrong));
@@ -290,7 +327,8 @@ async fn a_relay_offering_auth_in_clear_gets_the_password_only_when_allowed() {
     ) else {
         return;
     };
-    let s = setup(|dir| email_lines(&relay, 25, "none", &ca, &password_file(dir, PASSWORD))).await;
+    let s = setup(|dir| email_lines(&relay, 25, "none", &ca, Some(&password_file(dir, PASSWORD))))
+        .await;
     let out = newshound(&s.path, &["check"]);
     assert!(!out.status.success(), "{out:?}");
     let said = String::from_utf8_lossy(&out.stderr);
@@ -303,7 +341,13 @@ async fn a_relay_offering_auth_in_clear_gets_the_password_only_when_allowed() {
     );
     std::fs::write(&s.path, text).unwrap();
     let run = send(&s.path).await;
-    assert_eq!(run.report.sent.len(), 2, "{run:?}\n{}", relay.log());
+    assert_eq!(
+        run.report.sent.len(),
+        2,
+        "{}\n{}",
+        summary(&run.report),
+        relay.log()
+    );
     let mailbox = relay.mailbox(2);
     assert_eq!(mailbox.len(), 2);
     for mail in &mailbox {
@@ -313,119 +357,183 @@ async fn a_relay_offering_auth_in_clear_gets_the_password_only_when_allowed() {
     drop(s.work);
 }
 
+/// A relay answer that is a fault of the settings, and the settings that fix it.
+struct Fault {
+    /// main.cf lines of the relay, and the mechanisms it offers.
+    relay: &'static [(&'static str, &'static str)],
+    mechanisms: &'static str,
+    port: u16,
+    security: &'static str,
+    /// Whether newshound logs in.
+    login: bool,
+    /// More `[email]` lines.
+    extra: &'static str,
+    kind: &'static str,
+    /// Words of the cause, with the fix.
+    cause: &'static str,
+    /// The security and extra lines that fix it (logged in), if the settings can.
+    fixed: Option<(&'static str, &'static str)>,
+}
+
+const FAULTS: [Fault; 8] = [
+    Fault {
+        relay: &[(
+            "smtpd_helo_restrictions",
+            "reject_non_fqdn_helo_hostname, \
+             check_helo_access inline:{ { blocked.newshound.test = REJECT not this name } }",
+        )],
+        mechanisms: "PLAIN LOGIN",
+        port: 587,
+        security: "starttls",
+        login: true,
+        extra: "helo_name = \"blocked.newshound.test\"\n",
+        kind: "greeting",
+        cause: "Helo command rejected",
+        fixed: Some(("starttls", "helo_name = \"client.newshound.test\"\n")),
+    },
+    // Port 25 offers AUTH only after STARTTLS.
+    Fault {
+        relay: &[],
+        mechanisms: "PLAIN LOGIN",
+        port: 25,
+        security: "none",
+        login: true,
+        extra: "allow_plaintext_auth = true\n",
+        kind: "auth",
+        cause: "relays offer AUTH only after STARTTLS as a rule: use security = \"starttls\"",
+        fixed: Some(("starttls", "")),
+    },
+    // Port 587 takes nothing before STARTTLS (smtpd_tls_security_level = encrypt).
+    Fault {
+        relay: &[],
+        mechanisms: "PLAIN LOGIN",
+        port: 587,
+        security: "none",
+        login: false,
+        extra: "",
+        kind: "tls",
+        cause: "the server takes mail only over TLS: use security = \"starttls\"",
+        fixed: Some(("starttls", "")),
+    },
+    Fault {
+        relay: &[],
+        mechanisms: "CRAM-MD5 DIGEST-MD5",
+        port: 587,
+        security: "starttls",
+        login: true,
+        extra: "",
+        kind: "auth",
+        cause: "the server offers neither PLAIN nor LOGIN",
+        fixed: None,
+    },
+    // Port 587 takes mail only from a client that logged in.
+    Fault {
+        relay: &[],
+        mechanisms: "PLAIN LOGIN",
+        port: 587,
+        security: "starttls",
+        login: false,
+        extra: "",
+        kind: "relay",
+        cause: "Client host rejected",
+        fixed: Some(("starttls", "")),
+    },
+    // `from` is not the login's to send as.
+    Fault {
+        relay: &[
+            (
+                "smtpd_sender_login_maps",
+                "inline:{alerts@newshound.test=alerts@newshound.test}",
+            ),
+            ("smtpd_sender_restrictions", "reject_sender_login_mismatch"),
+        ],
+        mechanisms: "PLAIN LOGIN",
+        port: 587,
+        security: "starttls",
+        login: true,
+        extra: "from = \"newshound <news@newshound.test>\"\n",
+        kind: "sender",
+        cause: "Sender address rejected: not owned by user alerts@newshound.test",
+        fixed: Some(("starttls", "")),
+    },
+    Fault {
+        relay: &[],
+        mechanisms: "PLAIN LOGIN",
+        port: 465,
+        security: "starttls",
+        login: true,
+        extra: "",
+        kind: "tls",
+        cause: "port 465 speaks TLS at once and waits for the client's: use security = \"tls\"",
+        fixed: Some(("tls", "")),
+    },
+    Fault {
+        relay: &[],
+        mechanisms: "PLAIN LOGIN",
+        port: 25,
+        security: "tls",
+        login: true,
+        extra: "",
+        kind: "tls",
+        cause: "use security = \"starttls\"",
+        fixed: Some(("starttls", "")),
+    },
+];
+
 /// What an admin's relay answers when the settings are wrong, read as faults of the
-/// configuration: the mail waits (none failed, none delivered) with the cause and the fix.
-/// - a greeting name the relay refuses (`check_helo_access`);
-/// - a relay that offers AUTH only after STARTTLS, with `security = "none"`;
-/// - a relay whose mechanisms newshound does not speak (CRAM-MD5 only);
-/// - implicit TLS to port 25, which speaks plain SMTP first;
-/// - STARTTLS to port 465, which waits for TLS at once (a timeout, not an outage).
-///
-/// After the fix, `outbox send` delivers each message once.
+/// configuration ([`FAULTS`]): the mail waits (none failed, none delivered) with the
+/// cause and the fix, and after the fix `outbox send` delivers each message once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_a_relay_shows_hold_the_mail_with_the_fix_and_it_goes_out_once_fixed() {
     let certs = tempfile::tempdir().unwrap();
     let Some(ca) = private_ca(certs.path()) else {
         return;
     };
-    let refuse_greeting = [(
-        "smtpd_helo_restrictions",
-        "reject_non_fqdn_helo_hostname, \
-         check_helo_access inline:{ { blocked.newshound.test = REJECT not this name } }",
-    )];
-    // (relay settings, mechanisms, port, security, extra lines, kind, words of the
-    // cause, the fix: security and extra lines)
-    type Case<'a> = (
-        &'a [(&'a str, &'a str)],
-        &'a str,
-        u16,
-        &'a str,
-        &'a str,
-        &'a str,
-        &'a str,
-        Option<(&'a str, &'a str)>,
-    );
-    let cases: [Case; 5] = [
-        (
-            &refuse_greeting,
-            "PLAIN LOGIN",
-            587,
-            "starttls",
-            "helo_name = \"blocked.newshound.test\"\n",
-            "greeting",
-            "Helo command rejected",
-            Some(("starttls", "helo_name = \"client.newshound.test\"\n")),
-        ),
-        (
-            &[],
-            "PLAIN LOGIN",
-            25,
-            "none",
-            "allow_plaintext_auth = true\n",
-            "auth",
-            "relays offer AUTH only after STARTTLS as a rule: use security = \"starttls\"",
-            Some(("starttls", "")),
-        ),
-        (
-            &[],
-            "CRAM-MD5 DIGEST-MD5",
-            587,
-            "starttls",
-            "",
-            "auth",
-            "the server offers neither PLAIN nor LOGIN",
-            None,
-        ),
-        (
-            &[],
-            "PLAIN LOGIN",
-            465,
-            "starttls",
-            "",
-            "tls",
-            "port 465 speaks TLS at once and waits for the client's: use security = \"tls\"",
-            Some(("tls", "")),
-        ),
-        (
-            &[],
-            "PLAIN LOGIN",
-            25,
-            "tls",
-            "",
-            "tls",
-            "use security = \"starttls\"",
-            Some(("starttls", "")),
-        ),
-    ];
-    for (settings, mechanisms, port, security, extra, kind, cause, fixed) in cases {
-        let Some(relay) = Postfix::start_with(&ca, settings, mechanisms) else {
+    let password = password_file(certs.path(), PASSWORD);
+    for fault in FAULTS {
+        let Some(relay) = Postfix::start_with(&ca, fault.relay, fault.mechanisms) else {
             return;
         };
-        let password = password_file(certs.path(), PASSWORD);
-        let lines =
-            |security, extra: &str| email_lines(&relay, port, security, &ca, &password) + extra;
-        let s = setup(|_| lines(security, extra)).await;
+        let lines = |security, login: bool, extra: &str| {
+            let mut lines = email_lines(
+                &relay,
+                fault.port,
+                security,
+                &ca,
+                login.then_some(&*password),
+            );
+            if extra.contains("from = ") {
+                lines = lines.replace(FROM, "");
+            }
+            lines + extra
+        };
+        let broken = lines(fault.security, fault.login, fault.extra);
+        let s = setup(|_| broken.clone()).await;
         let run = send(&s.path).await;
-        let case = format!("{kind} on {port} ({security}, {mechanisms})");
+        let case = format!("{} on {} ({})", fault.kind, fault.port, fault.security);
         assert!(
             run.report.sent.is_empty() && run.report.failed.is_empty(),
-            "{case}: {run:?}"
+            "{case}: {}",
+            summary(&run.report)
         );
-        assert_eq!(run.report.retrying.len(), 1, "{case}: {run:?}");
+        assert_eq!(
+            run.report.retrying.len(),
+            1,
+            "{case}: {}",
+            summary(&run.report)
+        );
         let reason = &run.report.retrying[0].1;
         eprintln!("{case}: {reason}");
-        assert!(
-            reason.contains(&format!("blocked by the [email] settings ({kind})")),
-            "{case}: {reason}"
-        );
-        assert!(reason.contains(cause), "{case}: {reason}");
+        let blocked = format!("blocked by the [email] settings ({})", fault.kind);
+        assert!(reason.contains(&blocked), "{case}: {reason}");
+        assert!(reason.contains(fault.cause), "{case}: {reason}");
         assert!(relay.mailbox(0).is_empty(), "{case}");
-        let Some((security_fixed, extra_fixed)) = fixed else {
+        let Some((security, extra)) = fault.fixed else {
             continue;
         };
         let text = std::fs::read_to_string(&s.path).unwrap().replacen(
-            &lines(security, extra),
-            &lines(security_fixed, extra_fixed),
+            &broken,
+            &lines(security, true, extra),
             1,
         );
         std::fs::write(&s.path, text).unwrap();
@@ -435,7 +543,8 @@ async fn faults_a_relay_shows_hold_the_mail_with_the_fix_and_it_goes_out_once_fi
         assert_eq!(
             report.sent.len(),
             2,
-            "{case}, fixed: {report:?}\n{}",
+            "{case}, fixed: {}\n{}",
+            summary(&report),
             relay.log()
         );
         assert_eq!(relay.mailbox(2).len(), 2, "{case}");
@@ -475,7 +584,7 @@ fn email_test_reports_each_step_against_the_relay() {
             work.path(),
             &format!(
                 "[email]\n{}",
-                email_lines(&relay, 465, security, &ca, &password)
+                email_lines(&relay, 465, security, &ca, Some(&password))
             ),
         );
         let out = newshound(&config, &["email", "test", "--to", "check@newshound.test"]);

@@ -63,6 +63,9 @@ enum MailTransport {
         limit: Duration,
         port: u16,
         security: Security,
+        /// The envelope sender: `from` as configured now, not as it was when a message
+        /// was queued, so that a fix of `from` applies to the mail it held.
+        sender: Address,
     },
     File(PathBuf),
 }
@@ -108,6 +111,7 @@ impl Mailer {
                     limit: smtp.timeout.saturating_mul(3),
                     port: smtp.port,
                     security: smtp.security,
+                    sender: email.from.email.clone(),
                 }
             }
         };
@@ -116,7 +120,8 @@ impl Mailer {
 
     /// Delivers one outbox message to its recipient. Returns only once the server
     /// accepted it (or the file is on disk), so the caller may then mark it sent. The
-    /// message goes out byte for byte as it was queued.
+    /// message goes out byte for byte as it was queued; the envelope's sender is `from`
+    /// as configured now (a relay that refused the old one takes mail after a fix).
     pub async fn send(&self, message: &OutboxMessage) -> Result<(), SendError> {
         match &self.transport {
             MailTransport::Smtp {
@@ -124,16 +129,13 @@ impl Mailer {
                 limit,
                 port,
                 security,
+                sender,
             } => {
-                let address = |text: &str| {
-                    text.parse::<Address>()
-                        .map_err(|e| SendError::Build(format!("`{text}` is not an address: {e}")))
-                };
-                let envelope = Envelope::new(
-                    Some(address(&message.sender)?),
-                    vec![address(&message.recipient)?],
-                )
-                .map_err(|e| SendError::Build(e.to_string()))?;
+                let recipient = message.recipient.parse::<Address>().map_err(|e| {
+                    SendError::Build(format!("`{}` is not an address: {e}", message.recipient))
+                })?;
+                let envelope = Envelope::new(Some(sender.clone()), vec![recipient])
+                    .map_err(|e| SendError::Build(e.to_string()))?;
                 let sent =
                     tokio::time::timeout(*limit, transport.send_raw(&envelope, &message.message))
                         .await;
@@ -178,7 +180,8 @@ pub(super) fn tls_parameters(smtp: &SmtpSettings) -> Result<TlsParameters, SendE
 }
 
 /// What a failed delivery says about what to do: a fault of the configuration (a refused
-/// login or greeting, TLS that cannot be set up) holds every message until it is fixed;
+/// login, greeting or sender, a relay that takes nothing from this client, TLS that
+/// cannot be set up) holds every message until it is fixed;
 /// another 5xx refuses this message; anything else is worth a retry.
 fn classify(error: &lettre::transport::smtp::Error) -> SendError {
     let cause = describe(error);
@@ -188,7 +191,11 @@ fn classify(error: &lettre::transport::smtp::Error) -> SendError {
         kind,
         cause: cause.clone(),
     };
-    if error.is_tls() || lower.contains("certificate") || lower.contains("invalidcontenttype") {
+    if error.is_tls()
+        || lower.contains("certificate")
+        || lower.contains("invalidcontenttype")
+        || lower.contains("must issue a starttls")
+    {
         return config("tls");
     }
     // Authentication refused or required, or too weak a mechanism (RFC 4954); or no
@@ -201,6 +208,18 @@ fn classify(error: &lettre::transport::smtp::Error) -> SendError {
     // Postfix refuses a bad greeting name at RCPT (`Helo command rejected`).
     if lower.contains("helo") || lower.contains("ehlo") {
         return config("greeting");
+    }
+    // The envelope sender, the same for every message: `from` is not this login's to send
+    // as (Postfix `reject_sender_login_mismatch`), or its domain is unknown (RFC 3463
+    // X.1.7, X.1.8).
+    let enhanced = |codes: &[&str]| lower.split_whitespace().any(|w| codes.contains(&w));
+    if lower.contains("sender address rejected") || enhanced(&["5.1.7", "5.1.8", "4.1.7", "4.1.8"])
+    {
+        return config("sender");
+    }
+    // The relay takes no mail from this client: no login, or not among its networks.
+    if lower.contains("client host rejected") || lower.contains("relay access denied") {
+        return config("relay");
     }
     if error.is_permanent() {
         SendError::Permanent(cause)
@@ -275,6 +294,15 @@ pub fn config_fix(kind: &str) -> &'static str {
              store), and one naming another host than `host` needs tls_server_name"
         }
         "greeting" => "set [email] helo_name to this machine's fully qualified name",
+        "sender" => {
+            "set [email] from to an address the relay lets this login send as, in a domain \
+             that resolves (Postfix: smtpd_sender_login_maps)"
+        }
+        "relay" => {
+            "the relay takes no mail from this client: set [email] username and \
+             password_env / password_file, or have the relay trust this host (Postfix: \
+             mynetworks)"
+        }
         _ => "check the [email] settings",
     }
 }
@@ -321,6 +349,8 @@ fn hint(cause: &str) -> Option<&'static str> {
          name it carries"
     } else if lower.contains("invalidcontenttype") || lower.contains("corrupt message") {
         "the server speaks plain SMTP first: use security = \"starttls\" (ports 25 and 587)"
+    } else if lower.contains("must issue a starttls") {
+        "the server takes mail only over TLS: use security = \"starttls\""
     } else if lower.contains("expired") && lower.contains("certificate") {
         "the server's certificate has expired: renew it on the server"
     } else {

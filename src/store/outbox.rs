@@ -64,7 +64,8 @@ pub struct NewMessage {
     pub recipient: String,
     pub message_id: String,
     pub subject: String,
-    /// The envelope sender.
+    /// `from` when it was queued. It goes out with `from` as configured when it is sent,
+    /// so that a fix of `from` applies to what waited.
     pub sender: String,
     /// The whole message as it goes on the wire.
     pub message: Vec<u8>,

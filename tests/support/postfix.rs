@@ -1,7 +1,9 @@
 //! A real Postfix relay on loopback, as an admin would run one: STARTTLS on ports 25 and
 //! 587 and implicit TLS on 465 with a certificate a private CA signed, AUTH (Cyrus SASL,
 //! one user in a sasldb) offered only over TLS, `reject_non_fqdn_helo_hostname`, and mail
-//! for the mailboxes of `newshound.test` delivered into a Maildir that a test reads.
+//! for the mailboxes of `newshound.test` delivered into a Maildir that a test reads. Port
+//! 25 takes mail for those mailboxes from anyone, as an MX does; 587 (TLS required) and
+//! 465 take mail only from a client that logged in, as Debian's submission services do.
 //!
 //! Each instance has a configuration directory of its own (`postfix -c DIR start-fg`), its
 //! own queue, and a loopback address of its own (`127.88.x.y`) so that it listens on the
@@ -182,11 +184,7 @@ impl Postfix {
             ),
             (
                 "smtpd_relay_restrictions",
-                "permit_sasl_authenticated, reject".into(),
-            ),
-            (
-                "smtpd_recipient_restrictions",
-                "permit_sasl_authenticated, reject".into(),
+                "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination".into(),
             ),
         ]
         .into_iter()
@@ -201,8 +199,8 @@ impl Postfix {
         let a = address;
         let master = format!(
             "{a}:25 inet n - n - - smtpd\n\
-             {a}:587 inet n - n - - smtpd\n\
-             {a}:465 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n{SERVICES}"
+             {a}:587 inet n - n - - smtpd {SUBMISSION} -o smtpd_tls_security_level=encrypt\n\
+             {a}:465 inet n - n - - smtpd {SUBMISSION} -o smtpd_tls_wrappermode=yes\n{SERVICES}"
         );
         std::fs::write(d.join("conf/master.cf"), master).unwrap();
         // Debian's Postfix reads Cyrus' settings from $config_directory/sasl.
@@ -375,6 +373,11 @@ impl Drop for Postfix {
         }
     }
 }
+
+/// The submission ports take mail only from a client that logged in, as in Debian's
+/// master.cf.
+const SUBMISSION: &str = "-o smtpd_sasl_auth_enable=yes \
+                          -o smtpd_client_restrictions=permit_sasl_authenticated,reject";
 
 /// The services of Debian's master.cf that a relay delivering to a Maildir needs, none
 /// of them chrooted.
