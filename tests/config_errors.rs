@@ -856,3 +856,49 @@ fn no_password_in_clear_and_no_bare_greeting_name() {
         .load()
         .unwrap();
 }
+
+#[test]
+fn the_listener_token_and_feed_settings() {
+    let server = |lines: &str| format!("{BASE}\n[server]\nlisten = \"127.0.0.1:9090\"\n{lines}");
+    let dir = Dir::new(&server(
+        "token_env = \"NEWSHOUND_TEST_TOKEN_THAT_IS_NOT_SET\"\n",
+    ));
+    refused(dir.load(), &dir.main(), "server.token_env", "is not set");
+    let dir = Dir::new(&server("token_env = \"PATH\"\ntoken_file = \"/nope\"\n"));
+    refused(dir.load(), &dir.main(), "server.token_file", "not both");
+    let dir = Dir::new(&server("feed_entries = 0\n"));
+    refused(dir.load(), &dir.main(), "server.feed_entries", "at least 1");
+    let dir = Dir::new(&server("public_url = \"ftp://example.org/\"\n"));
+    refused(
+        dir.load(),
+        &dir.main(),
+        "server.public_url",
+        "not an http(s) URL",
+    );
+
+    let token = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(token.path(), "s3cret-token-value\n").unwrap();
+    let dir = Dir::new(&server(&format!(
+        "token_file = {:?}\nfeed_entries = 7\npublic_url = \"https://news.example.org/hound/\"\n",
+        token.path().display().to_string()
+    )));
+    let settings = dir.load().unwrap();
+    let server = &settings.server;
+    assert_eq!(
+        server.token.as_ref().map(|t| t.expose()),
+        Some("s3cret-token-value")
+    );
+    assert_eq!(server.feed_entries, 7);
+    assert_eq!(
+        server.public_url.as_ref().map(|u| u.as_str()),
+        Some("https://news.example.org/hound/")
+    );
+    assert!(!format!("{settings:?}").contains("s3cret-token-value"));
+    std::fs::write(token.path(), "\n").unwrap();
+    refused(
+        dir.load(),
+        &dir.main(),
+        "server.token",
+        "the token is empty",
+    );
+}

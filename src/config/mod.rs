@@ -45,6 +45,8 @@ const DEFAULT_BACKFILL: Duration = Duration::from_secs(24 * 3600);
 const DEFAULT_MAX_ITEMS: usize = 50;
 const DEFAULT_ALERT_INTERVAL: Duration = Duration::from_secs(10 * 60);
 const DEFAULT_STALLED_AFTER: Duration = Duration::from_secs(5 * 60);
+/// Stories in a watchlist's Atom feed at most, unless `[server] feed_entries` says.
+const DEFAULT_FEED_ENTRIES: usize = 50;
 /// `[storage] retain_items` and `retain_matches` when not set.
 pub const DEFAULT_RETAIN_ITEMS: Duration = Duration::from_secs(30 * 86_400);
 pub const DEFAULT_RETAIN_MATCHES: Duration = Duration::from_secs(365 * 86_400);
@@ -83,7 +85,8 @@ pub struct Alerts {
     pub interval: Duration,
 }
 
-/// The daemon's optional HTTP listener (`/healthz`, `/metrics`, `/feeds`).
+/// The daemon's optional HTTP listener (`/healthz`, `/metrics`, `/feeds`, and each
+/// watchlist as an Atom feed under `/watchlists`).
 #[derive(Debug, Clone)]
 pub struct Server {
     /// Where to listen; `None` (the default): no listener.
@@ -91,6 +94,14 @@ pub struct Server {
     /// `/healthz` reports the poll cycle stalled when a feed has been due for this long
     /// and no poll has finished in this long either.
     pub stalled_after: Duration,
+    /// When set, every route but `/healthz` needs it, as `Authorization: Bearer` or
+    /// `?token=`.
+    pub token: Option<Secret>,
+    /// Stories in a watchlist's feed at most.
+    pub feed_entries: usize,
+    /// Where readers reach the listener (behind a reverse proxy, say), for the links it
+    /// hands out; else taken from each request's `Host`.
+    pub public_url: Option<url::Url>,
 }
 
 #[derive(Debug, Clone)]

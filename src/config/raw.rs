@@ -30,6 +30,10 @@ pub(super) struct RawConfig {
 pub(super) struct RawServer {
     pub(super) listen: Option<String>,
     pub(super) stalled_after: Option<String>,
+    pub(super) token_env: Option<String>,
+    pub(super) token_file: Option<String>,
+    pub(super) feed_entries: Option<usize>,
+    pub(super) public_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -13,10 +13,11 @@ use super::articles::{feed_articles, polling_articles};
 use super::load::Origins;
 use super::raw::{RawConfig, RawDigest, RawEmail, RawFeed, RawPolling, RawServer, RawWatchlist};
 use super::{
-    Alerts, Cadence, ConfigError, DEFAULT_ALERT_INTERVAL, DEFAULT_BACKFILL, DEFAULT_MAX_ITEMS,
-    DEFAULT_RETAIN_ITEMS, DEFAULT_RETAIN_MATCHES, DEFAULT_STALLED_AFTER, DigestSettings, Email,
-    FeedSelector, FeedSettings, Polling, Problem, Schedule, Secret, Security, Server, Settings,
-    SmtpSettings, Storage, Stories, Transport, WatchlistSettings, recipient_key,
+    Alerts, Cadence, ConfigError, DEFAULT_ALERT_INTERVAL, DEFAULT_BACKFILL, DEFAULT_FEED_ENTRIES,
+    DEFAULT_MAX_ITEMS, DEFAULT_RETAIN_ITEMS, DEFAULT_RETAIN_MATCHES, DEFAULT_STALLED_AFTER,
+    DigestSettings, Email, FeedSelector, FeedSettings, Polling, Problem, Schedule, Secret,
+    Security, Server, Settings, SmtpSettings, Storage, Stories, Transport, WatchlistSettings,
+    recipient_key,
 };
 use crate::units::{parse_duration, parse_size};
 use crate::watch::{Lists, Query, Scope, check_list_item};
@@ -323,9 +324,81 @@ fn validate_server(v: &mut Validator, raw: RawServer) -> Server {
         raw.stalled_after.as_deref(),
         DEFAULT_STALLED_AFTER,
     );
+    let token = secret(
+        v,
+        "server",
+        ("token_env", raw.token_env.as_deref()),
+        ("token_file", raw.token_file.as_deref()),
+    )
+    .flatten();
+    if token.as_ref().is_some_and(|t| t.expose().trim().is_empty()) {
+        let key = if raw.token_file.is_some() {
+            "token_file"
+        } else {
+            "token_env"
+        };
+        v.scalar::<()>("server", key, Err("the token is empty".into()));
+    }
+    let feed_entries = match raw.feed_entries {
+        Some(0) => v
+            .scalar(
+                "server",
+                "feed_entries",
+                Err("must be at least 1".to_string()),
+            )
+            .unwrap_or(DEFAULT_FEED_ENTRIES),
+        Some(n) => n,
+        None => DEFAULT_FEED_ENTRIES,
+    };
+    let public_url = raw.public_url.and_then(|text| {
+        v.scalar(
+            "server",
+            "public_url",
+            url::Url::parse(text.trim())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .ok_or_else(|| format!("`{text}` is not an http(s) URL")),
+        )
+    });
     Server {
         listen,
         stalled_after,
+        token,
+        feed_entries,
+        public_url,
+    }
+}
+
+/// A secret from an environment variable or a file (its last line end dropped), named by
+/// the keys `env` and `file` of `section`: `Some(None)` when neither is given, `None` when
+/// one is wrong (the problem is recorded).
+fn secret(
+    v: &mut Validator,
+    section: &str,
+    (env_key, env): (&str, Option<&str>),
+    (file_key, file): (&str, Option<&str>),
+) -> Option<Option<Secret>> {
+    match (env, file) {
+        (Some(_), Some(_)) => v.scalar(
+            section,
+            file_key,
+            Err(format!("give {env_key} or {file_key}, not both")),
+        ),
+        (Some(var), None) => v
+            .scalar(
+                section,
+                env_key,
+                std::env::var(var).map_err(|_| format!("environment variable `{var}` is not set")),
+            )
+            .map(|p| Some(Secret::new(p))),
+        (None, Some(path)) => v
+            .scalar(
+                section,
+                file_key,
+                std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}")),
+            )
+            .map(|p| Some(Secret::new(p.trim_end_matches(['\r', '\n'])))),
+        (None, None) => Some(None),
     }
 }
 
@@ -726,28 +799,12 @@ fn validate_smtp(v: &mut Validator, raw: &RawEmail) -> Option<SmtpSettings> {
         "timeout",
         parse_duration(raw.timeout.as_deref().unwrap_or("60s")),
     );
-    let password = match (&raw.password_env, &raw.password_file) {
-        (Some(_), Some(_)) => v.scalar(
-            "email",
-            "password_file",
-            Err("give password_env or password_file, not both".to_string()),
-        ),
-        (Some(var), None) => v
-            .scalar(
-                "email",
-                "password_env",
-                std::env::var(var).map_err(|_| format!("environment variable `{var}` is not set")),
-            )
-            .map(|p| Some(Secret::new(p))),
-        (None, Some(path)) => v
-            .scalar(
-                "email",
-                "password_file",
-                std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}")),
-            )
-            .map(|p| Some(Secret::new(p.trim_end_matches(['\r', '\n'])))),
-        (None, None) => Some(None),
-    };
+    let password = secret(
+        v,
+        "email",
+        ("password_env", raw.password_env.as_deref()),
+        ("password_file", raw.password_file.as_deref()),
+    );
     let username = raw.username.clone().filter(|u| !u.is_empty());
     if username.is_some() && matches!(password, Some(None)) {
         v.scalar::<()>(

@@ -78,11 +78,7 @@ pub(super) async fn run(ctx: &Arc<Context>, fetcher: &Fetcher) -> anyhow::Result
         }
     }
     if recorded > 0 {
-        let (window, now) = (ctx.settings.stories.window, ctx.clock.now());
-        // As after a batch of polls: matches it could not group stay queued.
-        if let Err(e) = ctx.with_store(move |s| s.group_stories(window, now)).await {
-            tracing::warn!(error = %format!("{e:#}"), "grouping matches into stories failed; will retry");
-        }
+        super::digests::group_recorded(ctx).await;
         tracing::info!(
             matches = recorded,
             "articles read on a second attempt matched"

@@ -95,6 +95,11 @@ pub(super) async fn run(ctx: &Arc<Context>) -> anyhow::Result<usize> {
         }
     }
     ctx.metrics.backfilled(recorded);
+    if recorded > 0 {
+        // So that a watchlist's feed shows them as stories at once, not after the next
+        // poll.
+        super::digests::group_recorded(ctx).await;
+    }
     if !done.is_empty() {
         let which: Vec<&str> = done.iter().map(|(n, _)| n.as_str()).collect();
         tracing::info!(

@@ -119,6 +119,16 @@ pub(super) fn group_queued(ctx: &Context, store: &mut Store, now: DateTime<Utc>)
     }
 }
 
+/// Groups the matches just recorded outside a poll (by a backfill, an article's second
+/// attempt) into stories, as the poll's recorder does after a batch: what cannot be
+/// grouped now stays queued.
+pub(super) async fn group_recorded(ctx: &Context) {
+    let (window, now) = (ctx.settings.stories.window, ctx.clock.now());
+    if let Err(e) = ctx.with_store(move |s| s.group_stories(window, now)).await {
+        tracing::warn!(error = %format!("{e:#}"), "grouping matches into stories failed; will retry");
+    }
+}
+
 /// A message rendered and built for one recipient, and the matches it covers.
 pub(super) struct Composed {
     pub rendered: Rendered,

@@ -36,6 +36,7 @@ mod run;
 mod server;
 mod status;
 mod timetable;
+mod watchlist_feeds;
 
 use std::collections::HashMap;
 use std::future::Future;

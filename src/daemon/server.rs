@@ -1,5 +1,8 @@
 //! The daemon's optional HTTP listener (`[server] listen`): `/healthz`, `/metrics` and
-//! `/feeds`, for a load balancer, Prometheus and a quick look.
+//! `/feeds`, for a load balancer, Prometheus and a quick look, and each watchlist as an
+//! Atom feed for a reader (`/watchlists/NAME.atom`, listed by `/watchlists` and
+//! `/watchlists.opml`; see [`watchlist_feeds`]). With `[server] token_env` or
+//! `token_file`, every route but `/healthz` needs the token.
 //!
 //! hyper's HTTP/1.1 server (the same hyper reqwest brings) on a `tokio::net::TcpListener`:
 //! three read-only routes, GET and HEAD, no request body, one request per connection
@@ -25,7 +28,10 @@ use std::time::Duration;
 use anyhow::Context as _;
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use hyper::header::{
+    ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, HeaderValue, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH, LAST_MODIFIED, WWW_AUTHENTICATE,
+};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -37,7 +43,7 @@ use tokio::task::JoinHandle;
 
 use super::Context;
 use super::metrics::{Health, Metrics};
-use super::status;
+use super::{status, watchlist_feeds};
 
 /// The longest request head (request line and headers) read; longer, or with more than
 /// hyper's 100 headers, gets 431.
@@ -82,7 +88,7 @@ pub(super) async fn start(
         .await
         .with_context(|| format!("cannot listen on {address} ([server] listen)"))?;
     let address = listener.local_addr().unwrap_or(address);
-    tracing::info!(%address, "serving /healthz, /metrics and /feeds");
+    tracing::info!(%address, "serving /healthz, /metrics, /feeds and /watchlists");
     let task = tokio::spawn(accept_loop(listener, current, metrics));
     Ok(Some(Server { task }))
 }
@@ -173,7 +179,13 @@ async fn handle(stream: &mut TcpStream, ctx: &Context, metrics: &Metrics) {
 /// answer, whose body it leaves out) and `Connection: close`.
 type Answer = Response<Full<Bytes>>;
 
-const ROUTES: [&str; 3] = ["/healthz", "/metrics", "/feeds"];
+const ROUTES: [&str; 5] = [
+    "/healthz",
+    "/metrics",
+    "/feeds",
+    "/watchlists",
+    "/watchlists.opml",
+];
 
 /// The connection's one request. Infallible: every failure is an answer.
 async fn respond(
@@ -182,9 +194,12 @@ async fn respond(
     metrics: &Metrics,
 ) -> Result<Answer, Infallible> {
     let path = request.uri().path();
-    Ok(if matches!(*request.method(), Method::GET | Method::HEAD) {
-        route(path, ctx, metrics).await
-    } else if ROUTES.contains(&path) {
+    let known = ROUTES.contains(&path) || path.starts_with("/watchlists/");
+    let answer = if let Some(denied) = access(&request, ctx) {
+        denied
+    } else if matches!(*request.method(), Method::GET | Method::HEAD) {
+        route(&request, ctx, metrics).await
+    } else if known {
         let mut answer = text(
             StatusCode::METHOD_NOT_ALLOWED,
             "method not allowed: GET or HEAD",
@@ -195,10 +210,86 @@ async fn respond(
         answer
     } else {
         text(StatusCode::NOT_FOUND, "not found")
-    })
+    };
+    tracing::debug!(
+        method = %request.method(),
+        path,
+        query = %redacted_query(request.uri().query()),
+        status = answer.status().as_u16(),
+        "answered a request"
+    );
+    Ok(answer)
 }
 
-async fn route(path: &str, ctx: &Context, metrics: &Metrics) -> Answer {
+/// `None` when the request may go on: no token is configured, it asks for `/healthz`, or
+/// it carries the token (`Authorization: Bearer`, or `?token=` for feed readers, which
+/// cannot send headers). Else the 401 to answer.
+fn access(request: &Request<Incoming>, ctx: &Context) -> Option<Answer> {
+    let token = ctx.settings.server.token.as_ref()?;
+    if request.uri().path() == "/healthz" {
+        return None;
+    }
+    let bearer = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, value)| value.trim().to_string());
+    let presented = bearer.into_iter().chain(query_token(request.uri().query()));
+    let mut granted = false;
+    for candidate in presented {
+        granted |= same_secret(&candidate, token.expose());
+    }
+    if granted {
+        return None;
+    }
+    let mut answer = text(
+        StatusCode::UNAUTHORIZED,
+        "a token is needed: send `Authorization: Bearer TOKEN`, or add ?token=TOKEN",
+    );
+    answer.headers_mut().insert(
+        WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"newshound\""),
+    );
+    Some(answer)
+}
+
+/// The `token` parameter of a query.
+fn query_token(query: Option<&str>) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(key, _)| key == "token")
+        .map(|(_, value)| value.into_owned())
+}
+
+/// Whether two secrets are equal, in time that depends on neither: their SHA-256 digests
+/// are compared byte by byte without stopping early.
+fn same_secret(a: &str, b: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    let (a, b) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+/// A query as it may be logged: the token's value replaced by `***`.
+fn redacted_query(query: Option<&str>) -> String {
+    let Some(query) = query else {
+        return String::new();
+    };
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some(("token", _)) => "token=***".to_string(),
+            _ => pair.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn route(request: &Request<Incoming>, ctx: &Context, metrics: &Metrics) -> Answer {
+    let path = request.uri().path();
     match path {
         "/healthz" => match metrics.health(ctx.clock.now(), ctx.settings.server.stalled_after) {
             Health::Ok => text(StatusCode::OK, "ok"),
@@ -220,24 +311,145 @@ async fn route(path: &str, ctx: &Context, metrics: &Metrics) -> Answer {
             )
         }
         "/feeds" => match tokio::time::timeout(HANDLER_TIMEOUT, status::overview(ctx)).await {
-            Ok(Ok(feeds)) => match serde_json::to_vec(&feeds) {
-                Ok(body) => answer(StatusCode::OK, "application/json", body),
-                Err(e) => text(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &format!("cannot encode the feeds: {e}"),
-                ),
-            },
-            Ok(Err(e)) => {
-                tracing::warn!(error = %format!("{e:#}"), "cannot read the feeds for /feeds");
-                text(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the database cannot be read right now",
-                )
-            }
+            Ok(Ok(feeds)) => json(&feeds),
+            Ok(Err(e)) => unreadable(&e, "/feeds"),
             Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "the database is busy"),
         },
-        _ => text(StatusCode::NOT_FOUND, "not found"),
+        "/watchlists" => json(&watchlist_feeds::listing(ctx, &links(request, ctx))),
+        "/watchlists.opml" => answer(
+            StatusCode::OK,
+            "text/x-opml; charset=utf-8",
+            watchlist_feeds::opml(ctx, &links(request, ctx)).into_bytes(),
+        ),
+        _ => match watchlist_name(path) {
+            Some(name) => atom(request, ctx, &name).await,
+            None => text(StatusCode::NOT_FOUND, "not found"),
+        },
     }
+}
+
+/// The watchlist a `/watchlists/NAME.atom` path names, percent-decoded.
+fn watchlist_name(path: &str) -> Option<String> {
+    let encoded = path.strip_prefix("/watchlists/")?.strip_suffix(".atom")?;
+    let name = percent_encoding::percent_decode_str(encoded)
+        .decode_utf8()
+        .ok()?;
+    (!name.is_empty() && !name.contains('/')).then(|| name.into_owned())
+}
+
+/// A watchlist's feed, or 304 when the client's copy is this one.
+async fn atom(request: &Request<Incoming>, ctx: &Context, name: &str) -> Answer {
+    let links = links(request, ctx);
+    let feed = match tokio::time::timeout(HANDLER_TIMEOUT, watchlist_feeds::atom(ctx, name, &links))
+        .await
+    {
+        Ok(Ok(Some(feed))) => feed,
+        Ok(Ok(None)) => return text(StatusCode::NOT_FOUND, "no watchlist has that name"),
+        Ok(Err(e)) => return unreadable(&e, "a watchlist's feed"),
+        Err(_) => return text(StatusCode::SERVICE_UNAVAILABLE, "the database is busy"),
+    };
+    let etag = {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(feed.xml.as_bytes());
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        format!("\"{hex}\"")
+    };
+    let header = |name| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let unchanged = watchlist_feeds::unchanged(
+        &etag,
+        feed.updated,
+        header(IF_NONE_MATCH),
+        header(IF_MODIFIED_SINCE),
+    );
+    let mut answer = if unchanged {
+        let mut answer = Response::new(Full::new(Bytes::new()));
+        *answer.status_mut() = StatusCode::NOT_MODIFIED;
+        answer
+    } else {
+        answer(
+            StatusCode::OK,
+            "application/atom+xml; charset=utf-8",
+            feed.xml.into_bytes(),
+        )
+    };
+    let headers = answer.headers_mut();
+    // Readers may keep a copy, and ask whether it is still good.
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(ETAG, value);
+    }
+    if feed.updated > chrono::DateTime::UNIX_EPOCH {
+        let modified = httpdate::fmt_http_date(std::time::SystemTime::from(feed.updated));
+        if let Ok(value) = HeaderValue::from_str(&modified) {
+            headers.insert(LAST_MODIFIED, value);
+        }
+    }
+    answer
+}
+
+/// Where this listener is reached, for the links it hands out: `[server] public_url`,
+/// else the request's `Host` (and `X-Forwarded-Proto` / `X-Forwarded-Host`, as a reverse
+/// proxy sets them); with the token, when one is configured.
+fn links(request: &Request<Incoming>, ctx: &Context) -> watchlist_feeds::Links {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let base = ctx.settings.server.public_url.clone().or_else(|| {
+        let scheme = match header("x-forwarded-proto") {
+            Some("https") => "https",
+            _ => "http",
+        };
+        let host = header("x-forwarded-host").or_else(|| header("host"))?;
+        url::Url::parse(&format!("{scheme}://{host}/"))
+            .ok()
+            .filter(|u| u.path() == "/" && u.query().is_none())
+    });
+    let base = base.unwrap_or_else(|| {
+        let listen = ctx
+            .settings
+            .server
+            .listen
+            .map_or_else(|| "127.0.0.1".to_string(), |a| a.to_string());
+        url::Url::parse(&format!("http://{listen}/"))
+            .unwrap_or_else(|_| url::Url::parse("http://127.0.0.1/").expect("a URL"))
+    });
+    watchlist_feeds::Links {
+        base,
+        token: ctx
+            .settings
+            .server
+            .token
+            .as_ref()
+            .map(|t| t.expose().to_string()),
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Answer {
+    match serde_json::to_vec(value) {
+        Ok(body) => answer(StatusCode::OK, "application/json", body),
+        Err(e) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("cannot encode the answer: {e}"),
+        ),
+    }
+}
+
+fn unreadable(error: &anyhow::Error, what: &str) -> Answer {
+    tracing::warn!(error = %format!("{error:#}"), "cannot read the database for {what}");
+    text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the database cannot be read right now",
+    )
 }
 
 fn text(status: StatusCode, text: &str) -> Answer {

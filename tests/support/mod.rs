@@ -16,6 +16,7 @@ pub mod articles;
 mod background;
 pub mod fixtures;
 pub mod http;
+pub mod listener;
 pub mod postfix;
 pub mod process;
 pub mod smtp;

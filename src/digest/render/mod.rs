@@ -30,7 +30,9 @@
 //!   "since" in the reader's zone.
 //! - `snippet`: a snippet cut into plain and highlighted pieces, trusting no range.
 //! - `text` and `html`: the two parts, each drawn from the same blocks.
+//! - `atom`: a watchlist's stories as an Atom feed, drawn from the same blocks.
 
+mod atom;
 mod block;
 mod dates;
 mod html;
@@ -44,6 +46,7 @@ mod words;
 mod tests;
 
 pub use crate::model::EarlierCoverage;
+pub use atom::{Atom, FeedMeta, atom, xml};
 pub use view::{DigestView, FeedProblem, ProblemKind, Rendered, Section, StoryEntry};
 
 use html::html_of;

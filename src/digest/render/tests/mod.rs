@@ -2,6 +2,7 @@
 //! golden digest, an alert drawn from it, hostile input), the golden-file check, and the
 //! tests of whole digests and alerts through the public entry points.
 
+mod atom;
 mod block;
 mod dates;
 mod html;
