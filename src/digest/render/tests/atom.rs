@@ -28,7 +28,12 @@ fn a_story_is_one_entry_updated_when_coverage_joins_it() {
             grouped(1, 7, at(2026, 11, 21, 9, 0), at(2026, 11, 21, 9, 5)),
             grouped(3, 7, at(2026, 11, 20, 23, 0), at(2026, 11, 21, 15, 0)),
         ]),
-        single(grouped(2, 8, at(2026, 11, 21, 11, 0), at(2026, 11, 21, 11, 1))),
+        single(grouped(
+            2,
+            8,
+            at(2026, 11, 21, 11, 0),
+            at(2026, 11, 21, 11, 1),
+        )),
         // Not grouped yet: no lasting id, so not in the feed.
         single(seen(4, &["Wire"], at(2026, 11, 21, 16, 0))),
     ]);
@@ -40,7 +45,10 @@ fn a_story_is_one_entry_updated_when_coverage_joins_it() {
     assert!(first < second, "the story updated last comes first:\n{x}");
     assert!(x.contains("<updated>2026-11-21T15:00:00Z</updated>"), "{x}");
     // Published: its earliest report.
-    assert!(x.contains("<published>2026-11-20T23:00:00Z</published>"), "{x}");
+    assert!(
+        x.contains("<published>2026-11-20T23:00:00Z</published>"),
+        "{x}"
+    );
     assert_eq!(atom.updated, at(2026, 11, 21, 15, 0));
     assert!(!x.contains("Report 4"), "{x}");
 
@@ -57,7 +65,10 @@ fn hostile_text_is_escaped_and_characters_xml_cannot_carry_are_dropped() {
     m.snippet = snippet("Ankara <script>x</script> S-400", &["S-400"]);
     let atom = atom(&one_section(vec![single(m)]), &meta(), 10);
     let x = &atom.xml;
-    assert!(x.contains("<title>&lt;b&gt;S-400&lt;/b&gt; &amp; co</title>"), "{x}");
+    assert!(
+        x.contains("<title>&lt;b&gt;S-400&lt;/b&gt; &amp; co</title>"),
+        "{x}"
+    );
     assert!(!x.contains("<link rel=\"alternate\""), "{x}");
     assert!(!x.contains('\u{1}') && !x.contains('\u{FFFF}'));
     // The content is HTML escaped once as HTML and once more as XML text.
