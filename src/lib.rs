@@ -66,4 +66,5 @@ pub mod store;
 pub mod story;
 pub mod units;
 pub mod watch;
+pub mod webhook;
 pub mod wording;
