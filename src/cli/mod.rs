@@ -161,7 +161,10 @@ async fn mail_blocked(settings: &Settings) -> anyhow::Result<()> {
     if !settings.storage.path.exists() {
         return Ok(());
     }
-    let pending = read_store(settings, |store| store.pending_messages()).await?;
+    let pending = read_store(settings, |store| {
+        store.pending_messages(crate::store::Channel::Mail)
+    })
+    .await?;
     let blocked = pending
         .iter()
         .filter_map(|m| m.last_error.as_deref())
