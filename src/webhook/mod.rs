@@ -1,5 +1,6 @@
-//! Webhooks: what one POST to a `[[webhooks]]` receiver carries, in each format, and how
-//! its body is signed. Pure: the daemon gathers the stories and sends the bytes.
+//! Webhooks: what one POST to a `[[webhooks]]` receiver carries, in each format, how its
+//! body is signed, and ([`post`]) how it is sent and its answer read. Pure but for `post`:
+//! the daemon gathers the stories, queues the bytes in the outbox and sends them.
 //!
 //! A delivery carries one or more stories (at most [`MAX_STORIES`]), each folded once
 //! ([`story`]) from the matches the store recorded, then written out by the format:
@@ -32,6 +33,7 @@
 //! the new ones only.
 
 mod ntfy;
+pub mod post;
 mod sign;
 mod slack;
 pub mod story;
