@@ -11,6 +11,7 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use nix::sys::signal::Signal;
+use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
 use newshound::store::{MessageKind, MessageState, Store};
@@ -577,4 +578,59 @@ fn webhook_test_gives_up_on_a_receiver_that_hangs_at_its_timeout() {
         out.contains("gave no answer") && out.contains("no answer within 1s"),
         "{out}"
     );
+}
+
+#[test]
+fn an_alert_webhook_delivers_after_the_poll_then_waits_out_the_interval() {
+    let (served, feeds) = serve_copies(&["wire.rss", "defense.atom"]);
+    let receiver = WebhookReceiver::start();
+    let work = tempfile::tempdir().unwrap();
+    let path = config(
+        work.path(),
+        &feeds,
+        &format!(
+            "[[webhooks]]\nname = \"pager\"\nurl = \"{}\"\nalert = true\nformat = \"ntfy\"\n\
+             watchlists = [\"s400\"]\n\n[alerts]\ninterval = \"1h\"\n",
+            receiver.url("pager-topic-e5")
+        ),
+    );
+    let db = work.path().join("newshound.db");
+    let (ok, summary) = newshound(&path, &["check"]);
+    assert!(ok, "{summary}");
+    assert!(
+        summary.contains("pager: ntfy to http://127.0.0.1:") && summary.contains("at once (alert)"),
+        "{summary}"
+    );
+    assert!(!summary.contains("pager-topic-e5"), "{summary}");
+
+    let daemon = Daemon::start(&path);
+    let first = receiver.wait_for_delivered(1, Duration::from_secs(30));
+    assert_eq!(first[0].json()["title"], "s400: 2 stories");
+    // A new story within the interval waits for the next alert: matched, not delivered.
+    publish(
+        served.path(),
+        1,
+        "Turkey moves S-400 battery number 1 to Sinop",
+    );
+    wait_until(Duration::from_secs(30), || {
+        Connection::open(&db)
+            .and_then(|c| {
+                c.query_row(
+                    "SELECT COUNT(*) FROM matches m JOIN items i ON i.id = m.item_id
+                     WHERE i.title LIKE 'Turkey moves S-400%'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+            })
+            .is_ok_and(|n| n == 1)
+    });
+    // Past the few seconds alerts wait for a poll's matches to settle.
+    std::thread::sleep(Duration::from_secs(7));
+    daemon.stop(Signal::SIGTERM);
+    assert_eq!(
+        receiver.posts().len(),
+        1,
+        "rate-limited to one per interval"
+    );
+    assert_eq!(outbox_of(&db).len(), 1);
 }

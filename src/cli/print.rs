@@ -120,6 +120,30 @@ pub(super) fn summary(settings: &Settings) {
             digest.watchlists.join(", ")
         );
     }
+    if !settings.webhooks.is_empty() {
+        println!("webhooks ({}):", settings.webhooks.len());
+    }
+    for webhook in &settings.webhooks {
+        let when = match &webhook.timing {
+            crate::config::WebhookTiming::Alert => "at once (alert)".to_string(),
+            crate::config::WebhookTiming::Schedule { schedule, timezone } => {
+                format!("{schedule} ({timezone})")
+            }
+        };
+        // The host only: the path of a chat webhook's URL is its credential.
+        println!(
+            "  {}: {} to {} {when} covering {}{}",
+            webhook.name,
+            webhook.format.as_str(),
+            webhook.shown_url(),
+            webhook.watchlists.join(", "),
+            if webhook.secret.is_some() {
+                ", signed"
+            } else {
+                ""
+            }
+        );
+    }
     let alerting: Vec<&str> = settings
         .watchlists
         .iter()
