@@ -47,6 +47,11 @@
 //!     `print` (what they print), `opml`, `query`, `health`, `generate`, `signals`,
 //!     `progress`.
 //!
+//! Beside the digests, [`webhook`]: what one POST to a `[[webhooks]]` receiver carries
+//! in each format (newshound's JSON, Slack blocks, ntfy) and its signature, pure; and
+//! `webhook::post`, which sends it and reads the answer. The daemon queues and sends
+//! deliveries through the same outbox as mail.
+//!
 //! Beside the pipeline: [`model`] (plain data shared by every stage), [`opml`] (OPML
 //! subscription lists read into feeds, and the feeds written as OPML 2.0; pure), [`units`]
 //! (durations and sizes as people write them) and [`wording`] (one line of text, "1 match"
@@ -66,4 +71,5 @@ pub mod store;
 pub mod story;
 pub mod units;
 pub mod watch;
+pub mod webhook;
 pub mod wording;

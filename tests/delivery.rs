@@ -336,7 +336,13 @@ async fn a_wrong_password_holds_the_mail_until_it_is_fixed_then_it_goes_out_once
         "{reason}"
     );
     // Both wait, neither failed.
-    assert_eq!(store(&s.path).pending_messages().unwrap().len(), 2);
+    assert_eq!(
+        store(&s.path)
+            .pending_messages(newshound::store::Channel::Mail)
+            .unwrap()
+            .len(),
+        2
+    );
     assert!(smtp.messages().is_empty());
     // `outbox` gives the whole cause a line of its own.
     let out = Command::new(env!("CARGO_BIN_EXE_newshound"))
@@ -370,7 +376,12 @@ async fn a_wrong_password_holds_the_mail_until_it_is_fixed_then_it_goes_out_once
     let mut to: Vec<String> = smtp.messages().iter().map(|m| m.to.join(",")).collect();
     to.sort();
     assert_eq!(to, ["chief@example.org", "desk@example.org"]);
-    assert!(store(&s.path).pending_messages().unwrap().is_empty());
+    assert!(
+        store(&s.path)
+            .pending_messages(newshound::store::Channel::Mail)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// Relays refuse a bare host name in EHLO (`reject_non_fqdn_helo_hostname`): the greeting

@@ -142,6 +142,11 @@ pub enum Command {
         #[command(subcommand)]
         action: EmailCommand,
     },
+    /// Try a webhook, or see how each is doing.
+    Webhook {
+        #[command(subcommand)]
+        action: WebhookCommand,
+    },
     /// Print the example configuration, every key with its default.
     ExampleConfig,
     /// Check the daemon's health endpoint: exit code 0 when it answers 200, 1 otherwise
@@ -214,6 +219,21 @@ pub enum EmailCommand {
         /// Send a test message to this address.
         #[arg(long)]
         to: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// POST a sample delivery to the webhook (in its format, signed, with its headers, as
+    /// a real one) and show the answer: status, time and the start of its body. Nothing
+    /// is queued or marked. Exit code 0 only on a 2xx answer.
+    Test { name: String },
+    /// Show each configured webhook: format, host, schedule or alert, its watchlists, its
+    /// deliveries sent, pending and failed, the last one sent and the last error.
+    List {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
     },
 }
 

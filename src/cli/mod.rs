@@ -21,7 +21,7 @@ mod signals;
 
 pub use args::{
     Cli, Command, DEFAULT_HEALTH_URL, DigestCommand, EmailCommand, FeedsCommand, LogFormat,
-    OutboxCommand,
+    OutboxCommand, WebhookCommand,
 };
 
 use std::io::IsTerminal;
@@ -112,6 +112,12 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Email {
             action: EmailCommand::Test { to },
         } => email_test(config, to.as_deref()).await,
+        Command::Webhook {
+            action: WebhookCommand::Test { name },
+        } => webhook_test(config, &name).await,
+        Command::Webhook {
+            action: WebhookCommand::List { json },
+        } => webhook_list(config, json).await,
         Command::ExampleConfig => example_config(),
         Command::Health { url } => health::check(&url).await,
         Command::Completions { shell } => generate::completions(shell),
@@ -161,7 +167,10 @@ async fn mail_blocked(settings: &Settings) -> anyhow::Result<()> {
     if !settings.storage.path.exists() {
         return Ok(());
     }
-    let pending = read_store(settings, |store| store.pending_messages()).await?;
+    let pending = read_store(settings, |store| {
+        store.pending_messages(crate::store::Channel::Mail)
+    })
+    .await?;
     let blocked = pending
         .iter()
         .filter_map(|m| m.last_error.as_deref())
@@ -364,6 +373,26 @@ fn test_message_step(sent: anyhow::Result<daemon::TestSend>, accepted: &str) -> 
         ok,
         detail,
     }
+}
+
+/// `webhook test`: the answer to a sample delivery; success only on 2xx.
+async fn webhook_test(config: &Path, name: &str) -> anyhow::Result<ExitCode> {
+    let settings = load(config)?;
+    let test = daemon::test_webhook(&settings, name).await?;
+    let delivered = print::webhook_test(name, &test);
+    Ok(if delivered {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `webhook list`: the table.
+async fn webhook_list(config: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let settings = load(config)?;
+    let webhooks = daemon::webhooks(settings).await?;
+    print::webhooks(&webhooks, json, Utc::now())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn example_config() -> anyhow::Result<ExitCode> {

@@ -120,6 +120,30 @@ pub(super) fn summary(settings: &Settings) {
             digest.watchlists.join(", ")
         );
     }
+    if !settings.webhooks.is_empty() {
+        println!("webhooks ({}):", settings.webhooks.len());
+    }
+    for webhook in &settings.webhooks {
+        let when = match &webhook.timing {
+            crate::config::WebhookTiming::Alert => "at once (alert)".to_string(),
+            crate::config::WebhookTiming::Schedule { schedule, timezone } => {
+                format!("{schedule} ({timezone})")
+            }
+        };
+        // The host only: the path of a chat webhook's URL is its credential.
+        println!(
+            "  {}: {} to {} {when} covering {}{}",
+            webhook.name,
+            webhook.format.as_str(),
+            webhook.shown_url(),
+            webhook.watchlists.join(", "),
+            if webhook.secret.is_some() {
+                ", signed"
+            } else {
+                ""
+            }
+        );
+    }
     let alerting: Vec<&str> = settings
         .watchlists
         .iter()
@@ -434,7 +458,7 @@ pub(super) fn outbox(
         return json_lines(&mut out, messages);
     }
     if messages.is_empty() {
-        eprintln!("the outbox is empty: no digest or alert has been queued yet");
+        eprintln!("the outbox is empty: no digest, alert or webhook delivery has been queued yet");
         return Ok(());
     }
     let header = [
@@ -485,6 +509,79 @@ pub(super) fn outbox(
             _ => Vec::new(),
         }
     })
+}
+
+/// `webhook test`'s answer; whether it was a 2xx.
+pub(super) fn webhook_test(name: &str, test: &daemon::WebhookTest) -> bool {
+    let took = test.took.as_millis();
+    match &test.answer {
+        Ok(answer) => {
+            let delivered = (200..300).contains(&answer.status);
+            let verdict = if delivered { "ok" } else { "FAILED" };
+            println!(
+                "{verdict}: webhook `{name}` ({}) answered {} in {took} ms (Idempotency-Key {})",
+                test.url,
+                answer.describe(),
+                test.key
+            );
+            delivered
+        }
+        Err(reason) => {
+            println!(
+                "FAILED: webhook `{name}` ({}) gave no answer after {took} ms: {reason}",
+                test.url
+            );
+            false
+        }
+    }
+}
+
+/// `webhook list`: one row per configured webhook.
+pub(super) fn webhooks(
+    webhooks: &[daemon::WebhookOverview],
+    json: bool,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        return json_lines(&mut out, webhooks);
+    }
+    if webhooks.is_empty() {
+        eprintln!("no webhook is configured ([[webhooks]])");
+        return Ok(());
+    }
+    let header = [
+        "NAME",
+        "FORMAT",
+        "URL",
+        "WHEN",
+        "SENT",
+        "PENDING",
+        "FAILED",
+        "LAST SENT",
+        "LAST ERROR",
+    ];
+    let rows: Vec<Vec<String>> = webhooks
+        .iter()
+        .map(|w| {
+            let d = &w.deliveries;
+            vec![
+                w.name.clone(),
+                w.format.to_string(),
+                w.url.clone(),
+                w.when.clone(),
+                d.sent.to_string(),
+                d.pending.to_string(),
+                d.failed.to_string(),
+                d.last_sent
+                    .map_or_else(|| "never".into(), |at| ago(at, now)),
+                d.last_error
+                    .as_deref()
+                    .map_or_else(String::new, |e| one_line_within(e, 60)),
+            ]
+        })
+        .collect();
+    write_table(&mut out, &header, &rows, |_| Vec::new())
 }
 
 /// What a pass over the outbox did, one line per message.

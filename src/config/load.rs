@@ -9,7 +9,7 @@ use super::raw::RawConfig;
 use super::validate::validate;
 use super::{ConfigError, ENV_PREFIX, Origin, Problem, Settings};
 
-const ARRAYS: [&str; 3] = ["feeds", "watchlists", "digests"];
+const ARRAYS: [&str; 4] = ["feeds", "watchlists", "digests", "webhooks"];
 
 /// Reads, merges and validates the configuration at `path` (plus its `conf.d/`), with
 /// overrides from the process environment.

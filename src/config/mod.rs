@@ -3,8 +3,8 @@
 //!
 //! Loading is two-phase, as in ripgrep: first each file is read on its own into a raw,
 //! all-optional shape that refuses unknown keys, so a typo is reported with the file it is
-//! in; then the files are merged (tables key by key, the `feeds`, `watchlists` and
-//! `digests` arrays appended, so a watchlist can live in its own file), the environment is
+//! in; then the files are merged (tables key by key, the `feeds`, `watchlists`,
+//! `digests` and `webhooks` arrays appended, so a watchlist can live in its own file), the environment is
 //! layered on top with the `config` crate, and the result is checked as a whole. Every
 //! problem is collected and reported with its file, key and reason, not just the first.
 //!
@@ -44,6 +44,8 @@ const DEFAULT_BACKFILL: Duration = Duration::from_secs(24 * 3600);
 /// Stories in one digest message before the rest are only counted.
 const DEFAULT_MAX_ITEMS: usize = 50;
 const DEFAULT_ALERT_INTERVAL: Duration = Duration::from_secs(10 * 60);
+/// How long a webhook's receiver may take to answer.
+const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(15);
 const DEFAULT_STALLED_AFTER: Duration = Duration::from_secs(5 * 60);
 /// Stories in a watchlist's Atom feed at most, unless `[server] feed_entries` says.
 const DEFAULT_FEED_ENTRIES: usize = 50;
@@ -63,6 +65,7 @@ pub struct Settings {
     pub lists: Lists,
     pub email: Email,
     pub digests: Vec<DigestSettings>,
+    pub webhooks: Vec<WebhookSettings>,
     pub stories: Stories,
     pub alerts: Alerts,
     pub server: Server,
@@ -354,6 +357,108 @@ pub struct DigestSettings {
     pub list_unsubscribe: Option<Url>,
 }
 
+/// A `[[webhooks]]` entry: where new stories of its watchlists are POSTed, in which
+/// format, and when. Its `Debug` shows neither the URL in full (a chat webhook's URL is
+/// itself the password) nor the secret nor the values of custom headers.
+#[derive(Clone)]
+pub struct WebhookSettings {
+    pub name: String,
+    pub url: Url,
+    /// The watchlists it covers, resolved: every watchlist when none was named.
+    pub watchlists: Vec<String>,
+    pub format: WebhookFormat,
+    pub timing: WebhookTiming,
+    /// The key of the `X-Newshound-Signature` header, when set.
+    pub secret: Option<Secret>,
+    /// Sent with every request, in the order written.
+    pub headers: Vec<(String, Secret)>,
+    /// A request not answered within this is tried again later.
+    pub timeout: Duration,
+    /// A webhook added later gets the matches recorded this long before.
+    pub backfill: Duration,
+}
+
+impl WebhookSettings {
+    /// The URL fit for a log line: scheme, host and port only, since the path of a Slack,
+    /// Discord or ntfy URL is what grants access.
+    pub fn shown_url(&self) -> String {
+        shown_webhook_url(&self.url)
+    }
+
+    /// How the store knows it, as a recipient and as a subscription.
+    pub fn key(&self) -> String {
+        webhook_key(&self.name)
+    }
+}
+
+impl fmt::Debug for WebhookSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("WebhookSettings")
+            .field("name", &self.name)
+            .field("url", &self.shown_url())
+            .field("watchlists", &self.watchlists)
+            .field("format", &self.format)
+            .field("timing", &self.timing)
+            .field("secret", &self.secret)
+            .field("headers", &headers)
+            .field("timeout", &self.timeout)
+            .field("backfill", &self.backfill)
+            .finish()
+    }
+}
+
+/// `url` with only its scheme, host and port: `https://hooks.slack.com/…`.
+pub fn shown_webhook_url(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("");
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let rest = if url.path().len() > 1 || url.query().is_some() {
+        "/…"
+    } else {
+        ""
+    };
+    format!("{}://{host}{port}{rest}", url.scheme())
+}
+
+/// What a webhook's body is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookFormat {
+    /// newshound's own JSON (see `webhook::payload`).
+    Json,
+    /// A Slack incoming webhook's blocks (Discord's `/slack` endpoint takes them too).
+    Slack,
+    /// An ntfy notification, published as JSON.
+    Ntfy,
+}
+
+impl WebhookFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookFormat::Json => "json",
+            WebhookFormat::Slack => "slack",
+            WebhookFormat::Ntfy => "ntfy",
+        }
+    }
+}
+
+/// When a webhook is called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookTiming {
+    /// With what is new at each time of the schedule, like a digest.
+    Schedule { schedule: Schedule, timezone: Tz },
+    /// Shortly after a poll brings something new, at most once per `[alerts] interval`.
+    Alert,
+}
+
+/// Subscriptions and outbox recipients of webhooks are named with this prefix, which no
+/// address or digest name can start with.
+pub const WEBHOOK_PREFIX: &str = "webhook:";
+
+/// How the store knows webhook `name`.
+pub fn webhook_key(name: &str) -> String {
+    format!("{WEBHOOK_PREFIX}{name}")
+}
+
 /// How a recipient is known: the address alone, in lower case, so that
 /// `Desk <desk@example.org>` and `DESK@example.org` are one recipient.
 pub fn recipient_key(mailbox: &Mailbox) -> String {
@@ -381,6 +486,79 @@ mod tests {
         let s = Secret::new("hunter2");
         assert!(!format!("{s:?}").contains("hunter2"));
         assert_eq!(s.expose(), "hunter2");
+    }
+
+    fn load_text(text: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("newshound.toml");
+        std::fs::write(&path, text).unwrap();
+        for (key, value) in env {
+            // SAFETY: only this test reads these variables, named for it alone.
+            unsafe { std::env::set_var(key, value) };
+        }
+        load_with_env(&path, HashMap::new())
+    }
+
+    const WATCHLIST: &str = "[[watchlists]]\nname = \"s400\"\nquery = 'S-400'\n\n";
+
+    #[test]
+    fn a_webhooks_debug_shows_no_secret_no_header_value_and_no_url_path() {
+        let settings = load_text(
+            &format!(
+                "{WATCHLIST}[[webhooks]]\nname = \"chat\"\n\
+                 url = \"https://user:pw@hooks.example.org/services/T0/B0/XyZsecret?token=q\"\n\
+                 format = \"slack\"\nalert = true\nsecret_env = \"NH_TEST_WEBHOOK_SECRET_1\"\n\
+                 headers = {{ Authorization = \"Bearer tok-123\", \"X-Team\" = \"desk\" }}\n"
+            ),
+            &[("NH_TEST_WEBHOOK_SECRET_1", "whsec-456")],
+        )
+        .unwrap();
+        let webhook = &settings.webhooks[0];
+        assert_eq!(webhook.watchlists, ["s400"]);
+        assert_eq!(webhook.timing, WebhookTiming::Alert);
+        assert_eq!(webhook.secret.as_ref().unwrap().expose(), "whsec-456");
+        let shown = format!("{settings:?}");
+        for secret in [
+            "whsec-456",
+            "tok-123",
+            "XyZsecret",
+            "pw@",
+            "token=q",
+            "desk\"",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("https://hooks.example.org/…"), "{shown}");
+        assert!(shown.contains("Authorization"), "{shown}");
+    }
+
+    #[test]
+    fn webhook_mistakes_are_named_by_key() {
+        let error = load_text(
+            &format!(
+                "{WATCHLIST}[[webhooks]]\nname = \"phone\"\nurl = \"https://ntfy.sh/\"\n\
+                 format = \"ntfy\"\nalert = true\nschedule = \"every 1h\"\n\
+                 watchlists = [\"nato\"]\nheaders = {{ \"Idempotency-Key\" = \"x\" }}\n\n\
+                 [[webhooks]]\nname = \"x\"\nurl = \"ftp://example.org/\"\nformat = \"teams\"\n\
+                 secret_env = \"NH_TEST_WEBHOOK_UNSET\"\n\n\
+                 [[digests]]\nname = \"webhook:phone\"\nto = [\"a@example.org\"]\n"
+            ),
+            &[],
+        )
+        .unwrap_err();
+        let text = error.to_string();
+        for expected in [
+            "webhooks[0] (\"phone\").url: an ntfy URL names its topic",
+            "webhooks[0] (\"phone\").schedule: give a schedule or alert = true, not both",
+            "webhooks[0] (\"phone\").watchlists: no watchlist is named `nato`",
+            "webhooks[0] (\"phone\").headers: `Idempotency-Key` is set by newshound",
+            "webhooks[1] (\"x\").format: `teams` is not a format",
+            "webhooks[1] (\"x\").url: `ftp://example.org` is not an http:// or https:// URL",
+            "webhooks[1] (\"x\").secret_env: environment variable `NH_TEST_WEBHOOK_UNSET`",
+            "digests[0] (\"webhook:phone\").name: names starting with `webhook:`",
+        ] {
+            assert!(text.contains(expected), "{expected:?} not in\n{text}");
+        }
     }
 
     #[test]

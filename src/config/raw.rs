@@ -20,6 +20,8 @@ pub(super) struct RawConfig {
     pub(super) email: Option<RawEmail>,
     #[serde(default)]
     pub(super) digests: Vec<RawDigest>,
+    #[serde(default)]
+    pub(super) webhooks: Vec<RawWebhook>,
     pub(super) stories: Option<RawStories>,
     pub(super) alerts: Option<RawAlerts>,
     pub(super) server: Option<RawServer>,
@@ -135,4 +137,21 @@ pub(super) struct RawDigest {
     pub(super) max_items: Option<i64>,
     pub(super) send_empty: Option<bool>,
     pub(super) list_unsubscribe: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWebhook {
+    pub(super) name: Option<String>,
+    pub(super) url: Option<String>,
+    pub(super) watchlists: Option<Vec<String>>,
+    pub(super) format: Option<String>,
+    pub(super) schedule: Option<String>,
+    pub(super) timezone: Option<String>,
+    pub(super) alert: Option<bool>,
+    pub(super) secret_env: Option<String>,
+    pub(super) secret_file: Option<String>,
+    pub(super) headers: Option<std::collections::BTreeMap<String, String>>,
+    pub(super) timeout: Option<String>,
+    pub(super) backfill: Option<String>,
 }

@@ -11,12 +11,15 @@ use url::Url;
 
 use super::articles::{feed_articles, polling_articles};
 use super::load::Origins;
-use super::raw::{RawConfig, RawDigest, RawEmail, RawFeed, RawPolling, RawServer, RawWatchlist};
+use super::raw::{
+    RawConfig, RawDigest, RawEmail, RawFeed, RawPolling, RawServer, RawWatchlist, RawWebhook,
+};
 use super::{
     Alerts, Cadence, ConfigError, DEFAULT_ALERT_INTERVAL, DEFAULT_BACKFILL, DEFAULT_FEED_ENTRIES,
     DEFAULT_MAX_ITEMS, DEFAULT_RETAIN_ITEMS, DEFAULT_RETAIN_MATCHES, DEFAULT_STALLED_AFTER,
-    DigestSettings, Email, FeedSelector, FeedSettings, Polling, Problem, Schedule, Secret,
-    Security, Server, Settings, SmtpSettings, Storage, Stories, Transport, WatchlistSettings,
+    DEFAULT_WEBHOOK_TIMEOUT, DigestSettings, Email, FeedSelector, FeedSettings, Polling, Problem,
+    Schedule, Secret, Security, Server, Settings, SmtpSettings, Storage, Stories, Transport,
+    WEBHOOK_PREFIX, WatchlistSettings, WebhookFormat, WebhookSettings, WebhookTiming,
     recipient_key,
 };
 use crate::units::{parse_duration, parse_size};
@@ -129,6 +132,12 @@ impl Named for RawDigest {
     }
 }
 
+impl Named for RawWebhook {
+    fn take_name(&mut self) -> Option<String> {
+        self.name.take()
+    }
+}
+
 /// Checks the fields of one array element, reporting problems against it.
 pub(super) struct Entry<'v, 'a> {
     validator: &'v mut Validator<'a>,
@@ -170,6 +179,33 @@ impl Entry<'_, '_> {
             self.refuse("name", format!("duplicate {what} name `{name}`"));
         }
         Some(name)
+    }
+
+    /// The element's `watchlists`, each of them configured: all of them when left out.
+    fn covered(
+        &mut self,
+        named: Option<Vec<String>>,
+        watchlists: &[WatchlistSettings],
+    ) -> Vec<String> {
+        match named {
+            None => watchlists.iter().map(|w| w.name.clone()).collect(),
+            Some(list) if list.is_empty() => {
+                self.refuse(
+                    "watchlists",
+                    "is empty: name at least one watchlist, or leave the key out for all".into(),
+                );
+                list
+            }
+            Some(list) => {
+                for w in list
+                    .iter()
+                    .filter(|w| !watchlists.iter().any(|known| known.name == **w))
+                {
+                    self.refuse("watchlists", format!("no watchlist is named `{w}`"));
+                }
+                list
+            }
+        }
     }
 
     /// The element's `backfill`: [`DEFAULT_BACKFILL`] when left out.
@@ -226,6 +262,7 @@ pub(super) fn validate(
     let watchlists = validate_watchlists(&mut v, raw.watchlists, &feeds, &lists);
     let email = validate_email(&mut v, raw.email);
     let digests = validate_digests(&mut v, raw.digests, &watchlists);
+    let webhooks = validate_webhooks(&mut v, raw.webhooks, &watchlists);
     let stories = Stories {
         window: v.duration(
             "stories",
@@ -263,6 +300,7 @@ pub(super) fn validate(
         lists,
         email: email.expect("email is only None when a problem was recorded"),
         digests,
+        webhooks,
         stories,
         alerts,
         server,
@@ -375,30 +413,29 @@ fn validate_server(v: &mut Validator, raw: RawServer) -> Server {
 fn secret(
     v: &mut Validator,
     section: &str,
-    (env_key, env): (&str, Option<&str>),
-    (file_key, file): (&str, Option<&str>),
+    env: (&str, Option<&str>),
+    file: (&str, Option<&str>),
 ) -> Option<Option<Secret>> {
+    read_secret(env, file)
+        .map_err(|(key, reason)| v.scalar::<()>(section, key, Err(reason)))
+        .ok()
+}
+
+/// A secret from the environment variable `env` or the file `file`, not both; `None` when
+/// neither is given. An error names the key at fault and why.
+fn read_secret<'k>(
+    (env_key, env): (&'k str, Option<&str>),
+    (file_key, file): (&'k str, Option<&str>),
+) -> Result<Option<Secret>, (&'k str, String)> {
     match (env, file) {
-        (Some(_), Some(_)) => v.scalar(
-            section,
-            file_key,
-            Err(format!("give {env_key} or {file_key}, not both")),
-        ),
-        (Some(var), None) => v
-            .scalar(
-                section,
-                env_key,
-                std::env::var(var).map_err(|_| format!("environment variable `{var}` is not set")),
-            )
-            .map(|p| Some(Secret::new(p))),
-        (None, Some(path)) => v
-            .scalar(
-                section,
-                file_key,
-                std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}")),
-            )
-            .map(|p| Some(Secret::new(p.trim_end_matches(['\r', '\n'])))),
-        (None, None) => Some(None),
+        (Some(_), Some(_)) => Err((file_key, format!("give {env_key} or {file_key}, not both"))),
+        (Some(var), None) => std::env::var(var)
+            .map(|s| Some(Secret::new(s)))
+            .map_err(|_| (env_key, format!("environment variable `{var}` is not set"))),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .map(|s| Some(Secret::new(s.trim_end_matches(['\r', '\n']))))
+            .map_err(|e| (file_key, format!("cannot read `{path}`: {e}"))),
+        (None, None) => Ok(None),
     }
 }
 
@@ -912,6 +949,12 @@ fn validate_digests(
     watchlists: &[WatchlistSettings],
 ) -> Vec<DigestSettings> {
     v.named_elements("digests", "digest", raw, |e, name, d| {
+        if name.as_deref().is_some_and(|n| n.starts_with(WEBHOOK_PREFIX)) {
+            e.refuse(
+                "name",
+                format!("names starting with `{WEBHOOK_PREFIX}` are kept for webhooks"),
+            );
+        }
         let mut to = Vec::new();
         match d.to {
             None => e.refuse("to", "is required: a list of addresses".into()),
@@ -932,25 +975,7 @@ fn validate_digests(
                 }
             }
         }
-        let covered = match d.watchlists {
-            None => watchlists.iter().map(|w| w.name.clone()).collect(),
-            Some(list) if list.is_empty() => {
-                e.refuse(
-                    "watchlists",
-                    "is empty: name at least one watchlist, or leave the key out for all".into(),
-                );
-                list
-            }
-            Some(list) => {
-                for w in list
-                    .iter()
-                    .filter(|w| !watchlists.iter().any(|known| known.name == **w))
-                {
-                    e.refuse("watchlists", format!("no watchlist is named `{w}`"));
-                }
-                list
-            }
-        };
+        let covered = e.covered(d.watchlists, watchlists);
         let schedule = e.check(
             "schedule",
             Schedule::parse(d.schedule.as_deref().unwrap_or("every 1h")),
@@ -999,4 +1024,122 @@ fn unsubscribe_url(text: &str) -> Result<Url, String> {
             "`{text}`: a {other}: URL is not offered by mail clients; use mailto: or https:"
         )),
     }
+}
+
+/// Headers a webhook's configuration may not set: HTTP's own framing, and those newshound
+/// sets itself.
+const RESERVED_HEADERS: [&str; 8] = [
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "idempotency-key",
+    "x-newshound-signature",
+    "x-newshound-delivery",
+];
+
+fn validate_webhooks(
+    v: &mut Validator,
+    raw: Vec<RawWebhook>,
+    watchlists: &[WatchlistSettings],
+) -> Vec<WebhookSettings> {
+    v.named_elements("webhooks", "webhook", raw, |e, name, w| {
+        let format = match w.format.as_deref().map(str::trim) {
+            None | Some("json") => Some(WebhookFormat::Json),
+            Some("slack") => Some(WebhookFormat::Slack),
+            Some("ntfy") => Some(WebhookFormat::Ntfy),
+            Some(other) => e.check(
+                "format",
+                Err(format!(
+                    "`{other}` is not a format; use \"json\", \"slack\" or \"ntfy\""
+                )),
+            ),
+        };
+        let url = e
+            .check("url", required(w.url))
+            .and_then(|u| e.check("url", webhook_url(&u, format)));
+        let covered = e.covered(w.watchlists, watchlists);
+        let timing = match (w.alert.unwrap_or(false), w.schedule) {
+            (true, Some(_)) => e.check(
+                "schedule",
+                Err("give a schedule or alert = true, not both".to_string()),
+            ),
+            (true, None) => Some(WebhookTiming::Alert),
+            (false, schedule) => {
+                let schedule = e.check(
+                    "schedule",
+                    Schedule::parse(schedule.as_deref().unwrap_or("every 1h")),
+                );
+                let timezone = match w.timezone.as_deref() {
+                    None => Some(crate::schedule::system_timezone()),
+                    Some(name) => e.check("timezone", crate::schedule::parse_timezone(name)),
+                };
+                schedule
+                    .zip(timezone)
+                    .map(|(schedule, timezone)| WebhookTiming::Schedule { schedule, timezone })
+            }
+        };
+        let secret = match read_secret(
+            ("secret_env", w.secret_env.as_deref()),
+            ("secret_file", w.secret_file.as_deref()),
+        ) {
+            Ok(Some(secret)) if secret.expose().is_empty() => {
+                e.check::<()>("secret_env", Err("the secret is empty".to_string()));
+                None
+            }
+            Ok(secret) => Some(secret),
+            Err((key, reason)) => e.check::<()>(key, Err(reason)).map(|()| None),
+        };
+        let mut headers = Vec::new();
+        for (header, value) in w.headers.unwrap_or_default() {
+            let lower = header.to_ascii_lowercase();
+            if RESERVED_HEADERS.contains(&lower.as_str()) {
+                e.refuse("headers", format!("`{header}` is set by newshound"));
+            } else if reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err() {
+                e.refuse("headers", format!("`{header}` is not a header name"));
+            } else if reqwest::header::HeaderValue::from_str(&value).is_err() {
+                // The value is not shown: it may be a token.
+                e.refuse(
+                    "headers",
+                    format!("the value of `{header}` is not a header value (one line of ASCII)"),
+                );
+            } else {
+                headers.push((header, Secret::new(value)));
+            }
+        }
+        let timeout = match w.timeout.as_deref() {
+            None => Some(DEFAULT_WEBHOOK_TIMEOUT),
+            Some(text) => e.check("timeout", parse_duration(text).and_then(at_least_a_second)),
+        };
+        let backfill = e.backfill(w.backfill.as_deref());
+        Some(WebhookSettings {
+            name: name?,
+            url: url?,
+            watchlists: covered,
+            format: format?,
+            timing: timing?,
+            secret: secret?,
+            headers,
+            timeout: timeout?,
+            backfill: backfill?,
+        })
+    })
+}
+
+/// A webhook's `url`: http or https with a host and no fragment; for ntfy, the topic's URL
+/// (`https://ntfy.sh/TOPIC`). The URL is never repeated in a problem: its path is often
+/// the credential.
+fn webhook_url(text: &str, format: Option<WebhookFormat>) -> Result<Url, String> {
+    let url = Url::parse(text.trim()).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(format!(
+            "`{}` is not an http:// or https:// URL with a host",
+            super::shown_webhook_url(&url)
+        ));
+    }
+    if format == Some(WebhookFormat::Ntfy) && crate::webhook::ntfy_topic(&url).is_none() {
+        return Err("an ntfy URL names its topic, e.g. \"https://ntfy.sh/my-alerts\"".to_string());
+    }
+    Ok(url)
 }

@@ -358,11 +358,21 @@ pub async fn send_digest(settings: Settings, name: &str) -> anyhow::Result<Diges
     Ok(DigestSend { run, report })
 }
 
-/// Sends every pending message now, including those waiting for a retry.
+/// Sends every pending message and webhook delivery now, including those waiting for a
+/// retry.
 pub async fn send_outbox(settings: Settings) -> anyhow::Result<DrainReport> {
     let mailer = Mailer::new(&settings.email)?;
     let ctx = Context::open(settings, super::Clock::system()).await?;
-    outbox::drain(&ctx, &mailer, outbox::Due::All).await
+    let mut report = outbox::drain(&ctx, &mailer, outbox::Due::All).await?;
+    let hooks = super::webhooks::send_all(&ctx).await?;
+    report.sent.extend(hooks.sent);
+    report.retrying.extend(hooks.retrying);
+    report.failed.extend(hooks.failed);
+    report.next_attempt = match (report.next_attempt, hooks.next_attempt) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    Ok(report)
 }
 
 /// What `email test --to` did: the test message as it was queued, and how sending it went

@@ -66,6 +66,8 @@ pub struct Metrics {
     digest_messages_queued: AtomicU64,
     /// Sent, retrying, failed; each for digests and alerts.
     messages: [[AtomicU64; 3]; 2],
+    /// Webhook delivery attempts by webhook and outcome.
+    webhooks: Mutex<BTreeMap<(String, &'static str), u64>>,
     duration_buckets: [AtomicU64; DURATION_BUCKETS.len()],
     duration_count: AtomicU64,
     duration_micros: AtomicU64,
@@ -112,6 +114,7 @@ impl Default for Metrics {
             digest_runs: Default::default(),
             digest_messages_queued: AtomicU64::new(0),
             messages: Default::default(),
+            webhooks: Mutex::default(),
             duration_buckets: Default::default(),
             duration_count: AtomicU64::new(0),
             duration_micros: AtomicU64::new(0),
@@ -210,6 +213,18 @@ impl Metrics {
     }
 
     /// The store is open and the daemon knows when each feed is due.
+    /// An attempt at a delivery to webhook `name`.
+    pub fn webhook(&self, name: &str, delivery: Delivery) {
+        let outcome = match delivery {
+            Delivery::Sent => "sent",
+            Delivery::Retrying => "retrying",
+            Delivery::Failed => "failed",
+        };
+        *lock(&self.webhooks)
+            .entry((name.to_string(), outcome))
+            .or_default() += 1;
+    }
+
     pub fn set_ready(&self, now: DateTime<Utc>) {
         self.ready_at.store(now.timestamp_millis(), Relaxed);
         self.ready.store(true, Relaxed);
@@ -424,6 +439,21 @@ impl Metrics {
                     self.messages[k][d].load(Relaxed),
                 );
             }
+        }
+
+        header(
+            o,
+            "newshound_webhook_deliveries_total",
+            "counter",
+            "Webhook delivery attempts by webhook and outcome (sent, retrying later, failed for good).",
+        );
+        for ((webhook, outcome), n) in lock(&self.webhooks).iter() {
+            sample(
+                o,
+                "newshound_webhook_deliveries_total",
+                &format!("webhook=\"{}\",outcome=\"{outcome}\"", escape(webhook)),
+                *n,
+            );
         }
 
         let name = "newshound_poll_duration_seconds";

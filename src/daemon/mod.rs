@@ -6,7 +6,9 @@
 //! reads the articles of new items through [`fulltext`] before matching them), runs
 //! digests when their period has passed ([`digests`]), and starts the background jobs
 //! ([`job`]: alerts, the outbox, retention, the watchlist backfill, articles fetched
-//! again) when they are due. A feed's failure is recorded on that feed and never reaches
+//! again) when they are due. Webhooks ([`webhooks`]) ride the same rails: scheduled ones
+//! on the digests' timetable, alert ones with the alerts, their deliveries through the
+//! outbox in a pass of their own. A feed's failure is recorded on that feed and never reaches
 //! the loop. The one-shot
 //! operations behind the CLI (`poll --once`, `digest send`, …) reuse the same pieces
 //! through [`Context`].
@@ -37,6 +39,7 @@ mod server;
 mod status;
 mod timetable;
 mod watchlist_feeds;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -58,6 +61,7 @@ pub use outbox::{Attempt, DrainReport};
 pub use poll::{FeedReport, Polled, Progress, poll_once, poll_once_with_progress};
 pub use reload::ConfigSource;
 pub use status::{FeedOverview, feeds};
+pub use webhooks::{WebhookOverview, WebhookTest, test_webhook, webhooks};
 
 use crate::article::furniture::Furniture;
 use crate::config::Settings;
@@ -207,12 +211,14 @@ impl Context {
         } = shared;
         let feeds = settings.feeds.clone();
         let digests = settings.digests.clone();
+        let webhooks = settings.webhooks.clone();
         let now = clock.now();
         let db = Arc::clone(&store);
         let feed_ids = tokio::task::spawn_blocking(move || {
             let mut store = lock(&db);
             let ids = store.sync_feeds(&feeds)?;
             store.sync_digests(&digests, now)?;
+            store.sync_webhooks(&webhooks, now)?;
             anyhow::Ok(ids)
         })
         .await??;
@@ -267,6 +273,11 @@ impl Context {
 
     fn digest_index(&self, name: &str) -> Option<usize> {
         self.settings.digests.iter().position(|d| d.name == name)
+    }
+
+    /// Where the webhook with store key `key` is in these settings.
+    fn webhook_index(&self, key: &str) -> Option<usize> {
+        self.settings.webhooks.iter().position(|w| w.key() == key)
     }
 
     /// The reading connection (see [`Context::with_reader`]), for work that is already on

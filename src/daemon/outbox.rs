@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use super::metrics::Delivery;
 use super::{Context, failpoint};
 use crate::digest::send::{BLOCKED, Mailer, SendError, retry_delay};
-use crate::store::{MessageKind, MessageState, OutboxMessage};
+use crate::store::{Channel, MessageKind, MessageState, OutboxMessage};
 
 /// What one pass over the outbox did.
 #[derive(Debug, Default)]
@@ -51,8 +51,10 @@ pub(super) async fn drain(
     mailer: &Mailer,
     due: Due,
 ) -> anyhow::Result<DrainReport> {
-    let _sending = sending_lock(&ctx.settings.storage.path).await?;
-    let pending = ctx.with_store(|s| s.pending_messages()).await?;
+    let _sending = sending_lock(&ctx.settings.storage.path, "sending").await?;
+    let pending = ctx
+        .with_store(|s| s.pending_messages(Channel::Mail))
+        .await?;
     let mut report = DrainReport::default();
     // Recipients with an earlier message still pending: their later messages wait.
     let mut held: HashSet<String> = HashSet::new();
@@ -94,7 +96,7 @@ pub(super) async fn drain(
             }
         }
     }
-    report.next_attempt = ctx.with_store(|s| s.next_attempt()).await?;
+    report.next_attempt = ctx.with_store(|s| s.next_attempt(Channel::Mail)).await?;
     Ok(report)
 }
 
@@ -107,7 +109,7 @@ pub(super) async fn send_one(
     mailer: &Mailer,
     id: i64,
 ) -> anyhow::Result<(OutboxMessage, Attempt)> {
-    let _sending = sending_lock(&ctx.settings.storage.path).await?;
+    let _sending = sending_lock(&ctx.settings.storage.path, "sending").await?;
     let message = ctx
         .with_store(move |s| s.outbox_message(id))
         .await?
@@ -219,7 +221,7 @@ async fn deliver(
 
 /// Marks a message the server accepted as sent. Failing that (the database busy with
 /// another process for longer than its timeout), it would go out again: try harder first.
-async fn mark_sent(ctx: &Context, id: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub(super) async fn mark_sent(ctx: &Context, id: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
     let mut attempt = 0;
     loop {
         match ctx.with_store(move |s| s.mark_sent(id, now)).await {
@@ -236,10 +238,11 @@ async fn mark_sent(ctx: &Context, id: i64, now: DateTime<Utc>) -> anyhow::Result
 
 /// Only one process sends the outbox at a time (the daemon, `digest send`, `outbox
 /// send`): two would both read the same pending message and both send it. An OS lock on
-/// a file beside the database, held while sending, and released when the process ends
-/// however it ends; another sender waits for it.
-async fn sending_lock(database: &Path) -> anyhow::Result<std::fs::File> {
-    let path = PathBuf::from(format!("{}.sending", database.display()));
+/// a file beside the database (`NAME.db.sending` for mail, `NAME.db.webhooks` for
+/// webhooks), held while sending, and released when the process ends however it ends;
+/// another sender waits for it.
+pub(super) async fn sending_lock(database: &Path, what: &str) -> anyhow::Result<std::fs::File> {
+    let path = PathBuf::from(format!("{}.{what}", database.display()));
     tokio::task::spawn_blocking(move || {
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -265,6 +268,6 @@ fn retry_cap(ctx: &Context, message: &OutboxMessage) -> Duration {
             .iter()
             .find(|d| d.name == message.digest)
             .map_or(Duration::from_secs(3600), |d| d.schedule.typical_gap()),
-        MessageKind::Test => Duration::from_secs(3600),
+        MessageKind::Test | MessageKind::Webhook => Duration::from_secs(3600),
     }
 }

@@ -25,6 +25,7 @@ use super::timetable::Timetable;
 use crate::config::{self, Settings};
 use crate::digest::send::Mailer;
 use crate::feed::fetch::Fetcher;
+use crate::webhook::post::Poster;
 
 /// How often the config files are read for changes.
 pub(super) const CHECK_EVERY: Duration = Duration::from_secs(1);
@@ -173,6 +174,7 @@ pub(super) struct Reconfigured {
     pub timetable: Timetable,
     pub mailer: Mailer,
     pub fetcher: Fetcher,
+    pub poster: Poster,
 }
 
 /// Builds everything the loop needs from new settings. The loop's own state is not
@@ -185,6 +187,7 @@ pub(super) async fn reconfigure(
 ) -> anyhow::Result<Reconfigured> {
     let mailer = Mailer::new(&settings.email)?;
     let fetcher = Fetcher::new(&settings.polling)?;
+    let poster = Poster::new(&settings.polling.user_agent).map_err(anyhow::Error::msg)?;
     let changes = Changes::between(&ctx.settings, &settings);
     let new = ctx.reopen(settings).await?;
     let timetable = Timetable::load(&new, Some(timetable)).await?;
@@ -200,6 +203,7 @@ pub(super) async fn reconfigure(
         timetable,
         mailer,
         fetcher,
+        poster,
     })
 }
 
@@ -249,9 +253,18 @@ impl Changes {
                 .map(|d| (d.name.clone(), format!("{d:?}")))
                 .collect()
         };
+        // Their Debug hides the secret and header values: a change of those alone is not
+        // named, and neither is the secret.
+        let webhooks = |s: &Settings| {
+            s.webhooks
+                .iter()
+                .map(|w| (w.name.clone(), format!("{w:?}")))
+                .collect()
+        };
         compare("feed", feeds(old), feeds(new));
         compare("watchlist", watchlists(old), watchlists(new));
         compare("digest", digests(old), digests(new));
+        compare("webhook", webhooks(old), webhooks(new));
         Changes(out)
     }
 }
@@ -259,7 +272,7 @@ impl Changes {
 impl std::fmt::Display for Changes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.0.is_empty() {
-            f.write_str("no feed, watchlist or digest changed")
+            f.write_str("no feed, watchlist, digest or webhook changed")
         } else {
             f.write_str(&self.0.join(", "))
         }

@@ -50,7 +50,8 @@ async fn prune(ctx: &Context) -> anyhow::Result<Pruned> {
         storage.retain_matches,
         &ctx.settings.digests,
         ctx.clock.now(),
-    );
+    )
+    .with_webhooks(&ctx.settings.webhooks);
     let stopping = || ctx.stopping.load(Ordering::Relaxed);
     while !pruning.is_done() && !stopping() {
         pruning = ctx

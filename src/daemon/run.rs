@@ -19,12 +19,13 @@ use super::reload::{self, ConfigSource, reconfigure};
 use super::timetable::Timetable;
 use super::{
     Clock, Context, LOG_TARGET, alerts, article_retry, backfill, digests, lock, memory, outbox,
-    poll, retention, server,
+    poll, retention, server, webhooks,
 };
-use crate::config::Settings;
+use crate::config::{Settings, WEBHOOK_PREFIX};
 use crate::digest::send::Mailer;
 use crate::feed::fetch::Fetcher;
 use crate::store::FeedId;
+use crate::webhook::post::Poster;
 
 /// How long fetches in flight may go on after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
@@ -51,6 +52,7 @@ pub(super) async fn run_loop(
     let _daemon_lock = lock::daemon_lock(&settings.storage.path)?;
     let mailer = Arc::new(Mailer::new(&settings.email)?);
     let fetcher = Fetcher::new(&settings.polling)?;
+    let poster = Poster::new(&settings.polling.user_agent).map_err(anyhow::Error::msg)?;
     let ctx = Context::open(settings, clock).await?;
     tracing::info!(
         target: LOG_TARGET,
@@ -68,7 +70,7 @@ pub(super) async fn run_loop(
 
     let timetable = Timetable::load(&ctx, None).await?;
     ctx.metrics.set_ready(clock.now());
-    let mut daemon = Daemon::new(ctx, mailer, fetcher, timetable);
+    let mut daemon = Daemon::new(ctx, mailer, fetcher, poster, timetable);
     let mut config_check = tokio::time::interval(reload::CHECK_EVERY);
     config_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
@@ -102,8 +104,12 @@ pub(super) async fn run_loop(
             Some(done) = daemon.polls.join_next_with_id() => daemon.poll_done(done),
             Some(done) = daemon.digest_runs.join_next_with_id() => daemon.digest_done(done),
             // Each job sets its own next due time as its run ends.
-            _ = daemon.alerts.ended(clock) => daemon.outbox.due_by(clock.now()),
+            _ = daemon.alerts.ended(clock) => {
+                daemon.outbox.due_by(clock.now());
+                daemon.webhooks.due_by(clock.now());
+            }
             _ = daemon.outbox.ended(clock) => {}
+            _ = daemon.webhooks.ended(clock) => {}
             _ = daemon.retention.ended(clock) => {}
             matched = daemon.backfill.ended(clock) => {
                 if matched == Some(true) && daemon.alerting {
@@ -148,6 +154,7 @@ struct Daemon {
     clock: Clock,
     mailer: Arc<Mailer>,
     fetcher: Fetcher,
+    poster: Poster,
     timetable: Timetable,
     polls: JoinSet<PollDone>,
     digest_runs: JoinSet<(String, bool)>,
@@ -158,7 +165,7 @@ struct Daemon {
     digest_tasks: HashMap<task::Id, String>,
     /// Counts the settings a reload applied.
     version: u64,
-    /// Whether any watchlist sends alerts.
+    /// Whether any watchlist sends alerts, or any webhook is called at once.
     alerting: bool,
     /// A reload may have fixed the `[email]` settings: the next outbox pass sends the
     /// messages they held at once, not after their backoff.
@@ -166,6 +173,8 @@ struct Daemon {
     // At most one outbox pass, one alert run and one backfill at a time.
     alerts: Job,
     outbox: Job,
+    /// The outbox's pass over webhook deliveries.
+    webhooks: Job,
     retention: Job,
     /// Its run finds whether it recorded any match: alerts are then due.
     backfill: Job<bool>,
@@ -178,10 +187,11 @@ impl Daemon {
         ctx: Arc<Context>,
         mailer: Arc<Mailer>,
         fetcher: Fetcher,
+        poster: Poster,
         timetable: Timetable,
     ) -> Daemon {
         let clock = ctx.clock;
-        let alerting = alerts::enabled(&ctx);
+        let alerting = alerts::enabled(&ctx) || webhooks::alerting(&ctx);
         Daemon {
             // New or changed watchlists are matched against recent items, also at start
             // (the config may have been edited while the daemon was down).
@@ -194,6 +204,12 @@ impl Daemon {
             // too.
             outbox: Job::new("an outbox task", "outbox not sent", Some(clock.now()))
                 .rechecked_every(OUTBOX_RECHECK),
+            webhooks: Job::new(
+                "a webhook task",
+                "webhook deliveries not sent",
+                Some(clock.now()),
+            )
+            .rechecked_every(OUTBOX_RECHECK),
             // Alerts left over from an earlier run wait as long as a poll's do, so that
             // they go out with what the first polls find rather than racing them (a run
             // that read the store while the first poll was being written sent a partial
@@ -222,6 +238,7 @@ impl Daemon {
             clock,
             mailer,
             fetcher,
+            poster,
             timetable,
             polls: JoinSet::new(),
             digest_runs: JoinSet::new(),
@@ -250,6 +267,10 @@ impl Daemon {
 
     fn start_due_digests(&mut self, now: DateTime<Utc>) {
         for name in self.timetable.take_due_digests(now) {
+            if name.starts_with(WEBHOOK_PREFIX) {
+                self.start_webhook(name);
+                continue;
+            }
             let Some(index) = self.ctx.digest_index(&name) else {
                 continue;
             };
@@ -268,13 +289,44 @@ impl Daemon {
         }
     }
 
+    /// A scheduled webhook's run, as a digest's: the timetable knows it by its key.
+    fn start_webhook(&mut self, key: String) {
+        let Some(index) = self.ctx.webhook_index(&key) else {
+            return;
+        };
+        let ctx = Arc::clone(&self.ctx);
+        let task_key = key.clone();
+        let handle = self.digest_runs.spawn(async move {
+            match webhooks::run_webhook(&ctx, index, ctx.clock.now()).await {
+                Ok(_) => (task_key, true),
+                Err(e) => {
+                    tracing::warn!(target: LOG_TARGET, webhook = %ctx.settings.webhooks[index].name, error = %format!("{e:#}"), "webhook deliveries not queued; will retry");
+                    (task_key, false)
+                }
+            }
+        });
+        self.digest_tasks.insert(handle.id(), key);
+    }
+
     fn start_due_jobs(&mut self, now: DateTime<Utc>) {
         let ctx = &self.ctx;
         self.alerts.start_if_due(now, || {
             let ctx = Arc::clone(ctx);
             async move {
-                let (_, wake) = alerts::run_alerts(&ctx, ctx.clock.now()).await?;
+                let (_, mail) = alerts::run_alerts(&ctx, ctx.clock.now()).await?;
+                let (_, hooks) = webhooks::run_alert_webhooks(&ctx, ctx.clock.now()).await?;
+                let wake = match (mail, hooks) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
                 Ok(Ran::next(wake))
+            }
+        });
+        self.webhooks.start_if_due(now, || {
+            let (ctx, poster) = (Arc::clone(ctx), self.poster.clone());
+            async move {
+                let report = webhooks::drain(&ctx, &poster, false).await?;
+                Ok(Ran::next(report.next_attempt))
             }
         });
         let retry_blocked = &mut self.retry_blocked;
@@ -332,6 +384,7 @@ impl Daemon {
             .filter(|_| !self.older_polls_in_flight());
         [
             self.outbox.wake_at(),
+            self.webhooks.wake_at(),
             self.alerts.wake_at(),
             self.retention.wake_at(),
             self.article_retries.wake_at(),
@@ -347,6 +400,7 @@ impl Daemon {
     fn is_busy(&self) -> bool {
         let jobs = self.alerts.in_flight()
             + self.outbox.in_flight()
+            + self.webhooks.in_flight()
             + self.retention.in_flight()
             + self.backfill.in_flight()
             + self.article_retries.in_flight();
@@ -389,6 +443,7 @@ impl Daemon {
         let name = self.digest_tasks.remove(&id).unwrap_or(name);
         self.timetable.digest_done(&name, ok, self.clock.now());
         self.outbox.due_by(self.clock.now());
+        self.webhooks.due_by(self.clock.now());
     }
 
     /// Carries on with `settings`, if everything the loop needs can be built from them;
@@ -398,14 +453,16 @@ impl Daemon {
             Ok(new) => {
                 (self.ctx, self.timetable) = (new.ctx, new.timetable);
                 (self.mailer, self.fetcher) = (Arc::new(new.mailer), new.fetcher);
+                self.poster = new.poster;
                 self.version += 1;
                 let now = self.clock.now();
                 self.backfill.due_by(now);
-                self.alerting = alerts::enabled(&self.ctx);
+                self.alerting = alerts::enabled(&self.ctx) || webhooks::alerting(&self.ctx);
                 if self.alerting {
                     self.alerts.due_by(now);
                 }
                 self.outbox.due_by(now);
+                self.webhooks.due_by(now);
                 self.retry_blocked = true;
                 true
             }
@@ -427,11 +484,12 @@ impl Daemon {
                 + self.digest_runs.len()
                 + self.alerts.in_flight()
                 + self.outbox.in_flight()
+                + self.webhooks.in_flight()
                 + self.retention.in_flight(),
             "shutting down"
         );
         // Fetches get a grace period. Digest and alert runs are short database work, waited
-        // for. A message being sent is waited for too (its SMTP timeout bounds it): cut off
+        // for. A message being sent is waited for too (its SMTP timeout, or its webhook's, bounds it): cut off
         // between the server's acceptance and being marked sent, it would go out twice. The
         // outbox sends no further message once stopping is set. A backfill is cut off: it
         // is repeated at the next start, and each of its batches is one transaction; so
@@ -448,6 +506,7 @@ impl Daemon {
         while self.digest_runs.join_next().await.is_some() {}
         self.alerts.finish().await;
         self.outbox.finish().await;
+        self.webhooks.finish().await;
         // Stops between two batches once stopping is set.
         self.retention.finish().await;
         self.backfill.finish().await;

@@ -1,4 +1,5 @@
-//! When each feed and digest is next due. Lives in the run loop only; the store keeps each
+//! When each feed and digest (and each scheduled webhook, as a digest of its own) is next
+//! due. Lives in the run loop only; the store keeps each
 //! feed's next due time and each digest's last run, so a restart does not poll everything
 //! at once nor repeat a digest.
 //!
@@ -15,7 +16,7 @@ use chrono_tz::Tz;
 
 use super::Context;
 use super::poll::to_chrono;
-use crate::config::Schedule;
+use crate::config::{Schedule, Settings, WebhookTiming};
 use crate::digest::send::retry_delay;
 use crate::store::FeedId;
 
@@ -58,12 +59,8 @@ impl Timetable {
     ) -> anyhow::Result<Timetable> {
         let now = ctx.clock.now();
         let ids = ctx.feed_ids.clone();
-        let names: Vec<String> = ctx
-            .settings
-            .digests
-            .iter()
-            .map(|d| d.name.clone())
-            .collect();
+        let scheduled = scheduled(&ctx.settings);
+        let names: Vec<String> = scheduled.iter().map(|(n, _, _)| n.clone()).collect();
         let (stored_due, last_runs) = ctx
             .with_store(move |store| {
                 let due = ids
@@ -109,29 +106,25 @@ impl Timetable {
         }
         let feed_position = feeds.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
 
-        let digests = ctx
-            .settings
-            .digests
-            .iter()
+        let digests = scheduled
+            .into_iter()
             .zip(last_runs)
-            .map(|(digest, last)| {
-                let kept = previous.and_then(|p| p.digest(&digest.name));
+            .map(|((name, schedule, timezone), last)| {
+                let kept = previous.and_then(|p| p.digest(&name));
                 match kept {
-                    Some(kept)
-                        if kept.schedule == digest.schedule && kept.timezone == digest.timezone =>
-                    {
+                    Some(kept) if kept.schedule == schedule && kept.timezone == timezone => {
                         DigestSlot {
-                            name: digest.name.clone(),
-                            schedule: digest.schedule.clone(),
+                            name,
+                            schedule,
                             ..*kept
                         }
                     }
                     _ => DigestSlot {
-                        name: digest.name.clone(),
-                        schedule: digest.schedule.clone(),
-                        timezone: digest.timezone,
-                        due: first_due(&digest.schedule, digest.timezone, last, now),
+                        due: first_due(&schedule, timezone, last, now),
                         running: kept.is_some_and(|k| k.running),
+                        name,
+                        schedule,
+                        timezone,
                         failures: 0,
                     },
                 }
@@ -233,6 +226,22 @@ impl Timetable {
             .unwrap_or(MAX_SLEEP)
             .min(MAX_SLEEP)
     }
+}
+
+/// What runs on a schedule: the digests by name, then the scheduled webhooks by their
+/// key (`webhook:NAME`, which no digest name can be), each with its schedule and zone.
+fn scheduled(settings: &Settings) -> Vec<(String, Schedule, Tz)> {
+    let digests = settings
+        .digests
+        .iter()
+        .map(|d| (d.name.clone(), d.schedule.clone(), d.timezone));
+    let webhooks = settings.webhooks.iter().filter_map(|w| match &w.timing {
+        WebhookTiming::Schedule { schedule, timezone } => {
+            Some((w.key(), schedule.clone(), *timezone))
+        }
+        WebhookTiming::Alert => None,
+    });
+    digests.chain(webhooks).collect()
 }
 
 /// When a digest is first due: at its next time after its last run (one missed while the

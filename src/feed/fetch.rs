@@ -457,7 +457,7 @@ fn may_be_html(content_type: &str) -> bool {
 
 /// An error with its causes, because reqwest's own message ("error sending request") hides
 /// the useful part.
-fn chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -548,7 +548,7 @@ fn fresh_for(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 }
 
 /// A `Retry-After` value: delta-seconds or an HTTP-date (a date in the past means now).
-fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // Too many digits for a u64 is still "a very long time".

@@ -8,11 +8,19 @@ use rusqlite::{OptionalExtension, params};
 
 use super::items::{MATCH_COLUMNS, read_match};
 use super::{Result, Store, from_unix, to_unix};
-use crate::config::{DigestSettings, recipient_key};
+use crate::config::{DigestSettings, WEBHOOK_PREFIX, WebhookSettings, recipient_key};
 use crate::model::MatchRecord;
 
 /// How long a recipient taken out of the config may come back and carry on where it was.
 pub const RECIPIENT_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// A digest or a webhook as the store keeps it: who receives it, and how much history a
+/// receiver added later gets.
+struct Subscription {
+    name: String,
+    receivers: Vec<String>,
+    backfill: std::time::Duration,
+}
 
 impl Store {
     /// Registers digests and recipients seen for the first time, and forgets recipients
@@ -21,6 +29,44 @@ impl Store {
     /// recipient removed and configured again within [`RECIPIENT_GRACE`] (a config edit
     /// saved halfway) carries on where it was; later, it starts afresh.
     pub fn sync_digests(&mut self, digests: &[DigestSettings], now: DateTime<Utc>) -> Result<()> {
+        let subscriptions: Vec<Subscription> = digests
+            .iter()
+            .map(|d| Subscription {
+                name: d.name.clone(),
+                receivers: d.to.iter().map(recipient_key).collect(),
+                backfill: d.backfill,
+            })
+            .collect();
+        self.sync_subscriptions(&subscriptions, false, now)
+    }
+
+    /// [`Store::sync_digests`] for webhooks: each is a digest of one recipient, both
+    /// named by its key (`webhook:NAME`), so that what it is owed, what it was sent and
+    /// what retention keeps for it follow the same rules as mail.
+    pub fn sync_webhooks(
+        &mut self,
+        webhooks: &[WebhookSettings],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let subscriptions: Vec<Subscription> = webhooks
+            .iter()
+            .map(|w| Subscription {
+                name: w.key(),
+                receivers: vec![w.key()],
+                backfill: w.backfill,
+            })
+            .collect();
+        self.sync_subscriptions(&subscriptions, true, now)
+    }
+
+    /// Registers `subscriptions` (all the digests, or all the webhooks) and forgets the
+    /// receivers of the others of their kind.
+    fn sync_subscriptions(
+        &mut self,
+        subscriptions: &[Subscription],
+        webhooks: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         // First, so that a recipient gone for longer than the grace and configured again
         // is added afresh.
@@ -51,30 +97,33 @@ impl Store {
                  WHERE digest = ?1 AND address NOT IN (SELECT value FROM json_each(?2))
                    AND removed_at IS NULL",
             )?;
-            for digest in digests {
-                digest_row.execute(params![digest.name, to_unix(now)])?;
-                let backfill =
-                    chrono::Duration::from_std(digest.backfill).unwrap_or(chrono::Duration::zero());
-                let addresses: Vec<String> = digest.to.iter().map(recipient_key).collect();
-                for address in &addresses {
+            for subscription in subscriptions {
+                let name = &subscription.name;
+                digest_row.execute(params![name, to_unix(now)])?;
+                let backfill = chrono::Duration::from_std(subscription.backfill)
+                    .unwrap_or(chrono::Duration::zero());
+                for address in &subscription.receivers {
                     recipient_row.execute(params![
-                        digest.name,
+                        name,
                         address,
                         to_unix(now),
                         to_unix(now - backfill)
                     ])?;
                 }
-                let keep = serde_json::to_string(&addresses).unwrap_or_default();
-                forget.execute(params![digest.name, keep, to_unix(now)])?;
-                synced.execute([&digest.name])?;
+                let keep = serde_json::to_string(&subscription.receivers).unwrap_or_default();
+                forget.execute(params![name, keep, to_unix(now)])?;
+                synced.execute([name])?;
             }
-            let names: Vec<&str> = digests.iter().map(|d| d.name.as_str()).collect();
+            let names: Vec<&str> = subscriptions.iter().map(|s| s.name.as_str()).collect();
             tx.execute(
                 "UPDATE recipients SET removed_at = ?2
-                 WHERE digest NOT IN (SELECT value FROM json_each(?1)) AND removed_at IS NULL",
+                 WHERE digest NOT IN (SELECT value FROM json_each(?1)) AND removed_at IS NULL
+                   AND (substr(digest, 1, length(?3)) = ?3) = ?4",
                 params![
                     serde_json::to_string(&names).unwrap_or_default(),
-                    to_unix(now)
+                    to_unix(now),
+                    WEBHOOK_PREFIX,
+                    webhooks
                 ],
             )?;
         }

@@ -55,7 +55,7 @@ pub use feeds::{
     Condition, FeedId, FeedPoll, FeedStatus, FetchState, Location, PollOutcome, PollRecord,
 };
 pub use items::{NewMatch, Retitle, Seen};
-pub use outbox::{MessageKind, MessageState, NewMessage, OutboxMessage};
+pub use outbox::{Channel, DeliveryCounts, MessageKind, MessageState, NewMessage, OutboxMessage};
 pub use retention::{Pruned, Pruning};
 pub use watchlists::{BackfillDone, BackfillMatch, RecentItem};
 

@@ -1,7 +1,13 @@
 //! The outbox: every message, digest or alert (or the test message of `email test --to`),
-//! is committed here with the matches it covers before it is sent, then marked sent,
-//! retried, or failed. A message is stored as the bytes that go on the wire, so a message
-//! sent again after a crash is the same message, with the same `Message-ID`.
+//! and every webhook delivery, is committed here with the matches it covers before it is
+//! sent, then marked sent, retried, or failed. A message is stored as the bytes that go on
+//! the wire, so a message sent again after a crash is the same message, with the same
+//! `Message-ID` (for a webhook, the same body and `Idempotency-Key`).
+//!
+//! A webhook delivery is a message of kind `webhook`: its `recipient` is the webhook's key
+//! (`webhook:NAME`), its `digest` the webhook's name, its `message_id` the idempotency
+//! key and its `message` the body. Mail and webhooks are sent by separate passes
+//! ([`Channel`]), so that neither waits for the other.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
@@ -15,6 +21,21 @@ pub enum MessageKind {
     Alert,
     /// The message `newshound email test --to` sends; it covers no matches.
     Test,
+    /// A POST to a webhook.
+    Webhook,
+}
+
+/// How a message goes out: each has its own pass over the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Mail,
+    Webhook,
+}
+
+impl Channel {
+    fn is_webhook(self) -> bool {
+        self == Channel::Webhook
+    }
 }
 
 impl MessageKind {
@@ -23,6 +44,14 @@ impl MessageKind {
             MessageKind::Digest => "digest",
             MessageKind::Alert => "alert",
             MessageKind::Test => "test",
+            MessageKind::Webhook => "webhook",
+        }
+    }
+
+    pub fn channel(self) -> Channel {
+        match self {
+            MessageKind::Webhook => Channel::Webhook,
+            _ => Channel::Mail,
         }
     }
 
@@ -30,6 +59,7 @@ impl MessageKind {
         match text {
             "alert" => MessageKind::Alert,
             "test" => MessageKind::Test,
+            "webhook" => MessageKind::Webhook,
             _ => MessageKind::Digest,
         }
     }
@@ -70,6 +100,17 @@ pub struct NewMessage {
     /// The whole message as it goes on the wire.
     pub message: Vec<u8>,
     pub match_ids: Vec<i64>,
+}
+
+/// How the messages to one recipient stand, for `newshound webhook list`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeliveryCounts {
+    pub sent: usize,
+    pub pending: usize,
+    pub failed: usize,
+    pub last_sent: Option<DateTime<Utc>>,
+    /// The error of the newest message not sent, if it has one.
+    pub last_error: Option<String>,
 }
 
 /// A message in the outbox.
@@ -180,12 +221,13 @@ impl Store {
         Ok(id)
     }
 
-    /// Every pending message, in the order they were queued.
-    pub fn pending_messages(&self) -> Result<Vec<OutboxMessage>> {
+    /// Every pending message of `channel`, in the order they were queued.
+    pub fn pending_messages(&self, channel: Channel) -> Result<Vec<OutboxMessage>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM outbox o WHERE o.state = 'pending' ORDER BY o.id"
+            "SELECT {MESSAGE_COLUMNS} FROM outbox o
+             WHERE o.state = 'pending' AND (o.kind = 'webhook') = ?1 ORDER BY o.id"
         ))?;
-        let rows = stmt.query_map([], read_message)?;
+        let rows = stmt.query_map([channel.is_webhook()], read_message)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -197,15 +239,16 @@ impl Store {
         Ok(stmt.query_row([id], read_message).optional()?)
     }
 
-    /// When the next pending message can go, if any is pending. A message waits behind
-    /// the recipient's earlier ones, so only each recipient's first pending message counts.
-    pub fn next_attempt(&self) -> Result<Option<DateTime<Utc>>> {
+    /// When the next pending message of `channel` can go, if any is pending. A message
+    /// waits behind the recipient's earlier ones, so only each recipient's first pending
+    /// message counts.
+    pub fn next_attempt(&self, channel: Channel) -> Result<Option<DateTime<Utc>>> {
         let at: Option<i64> = self.conn.query_row(
             "SELECT MIN(o.next_attempt_at) FROM outbox o
-             WHERE o.state = 'pending'
+             WHERE o.state = 'pending' AND (o.kind = 'webhook') = ?1
                AND o.id = (SELECT MIN(p.id) FROM outbox p
                            WHERE p.state = 'pending' AND p.recipient = o.recipient)",
-            [],
+            [channel.is_webhook()],
             |r| r.get(0),
         )?;
         Ok(at.map(from_unix))
@@ -268,13 +311,44 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// How the deliveries to `recipient` (a webhook's key) stand.
+    pub fn delivery_counts(&self, recipient: &str) -> Result<DeliveryCounts> {
+        let mut counts = self.conn.query_row(
+            "SELECT COALESCE(SUM(state = 'sent'), 0), COALESCE(SUM(state = 'pending'), 0),
+                    COALESCE(SUM(state = 'failed'), 0), MAX(sent_at)
+             FROM outbox WHERE recipient = ?1",
+            [recipient],
+            |r| {
+                Ok(DeliveryCounts {
+                    sent: r.get::<_, i64>(0)? as usize,
+                    pending: r.get::<_, i64>(1)? as usize,
+                    failed: r.get::<_, i64>(2)? as usize,
+                    last_sent: r.get::<_, Option<i64>>(3)?.map(from_unix),
+                    last_error: None,
+                })
+            },
+        )?;
+        counts.last_error = self
+            .conn
+            .query_row(
+                "SELECT last_error FROM outbox
+                 WHERE recipient = ?1 AND state <> 'sent' AND last_error IS NOT NULL
+                 ORDER BY id DESC LIMIT 1",
+                [recipient],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(counts)
+    }
+
     /// When the last alert to `recipient` was queued, and whether it is still pending.
+    /// For a webhook, its last delivery.
     pub fn last_alert(&self, recipient: &str) -> Result<Option<(DateTime<Utc>, bool)>> {
         let last: Option<(i64, bool)> = self
             .conn
             .query_row(
                 "SELECT created_at, state = 'pending' FROM outbox
-                 WHERE recipient = ?1 AND kind = 'alert'
+                 WHERE recipient = ?1 AND kind IN ('alert', 'webhook')
                  ORDER BY created_at DESC, id DESC LIMIT 1",
                 [recipient],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -316,13 +390,13 @@ mod tests {
         store
             .queue_message(&message("a@x.org", "<2@x>"), at(5))
             .unwrap();
-        assert_eq!(store.next_attempt().unwrap(), Some(at(30)));
+        assert_eq!(store.next_attempt(Channel::Mail).unwrap(), Some(at(30)));
         // Another recipient's message is not held up.
         store
             .queue_message(&message("b@x.org", "<3@x>"), at(6))
             .unwrap();
-        assert_eq!(store.next_attempt().unwrap(), Some(at(6)));
+        assert_eq!(store.next_attempt(Channel::Mail).unwrap(), Some(at(6)));
         store.mark_sent(first, at(30)).unwrap();
-        assert_eq!(store.next_attempt().unwrap(), Some(at(5)));
+        assert_eq!(store.next_attempt(Channel::Mail).unwrap(), Some(at(5)));
     }
 }

@@ -33,7 +33,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
 use super::site_lines::prune_site_lines;
 use super::{Result, Store, to_unix};
-use crate::config::DigestSettings;
+use crate::config::{DigestSettings, WebhookSettings};
 
 /// Rows examined for deletion in one transaction.
 const BATCH: usize = 500;
@@ -71,7 +71,8 @@ pub struct Pruning {
     items_before: i64,
     /// Matched items last listed, and messages sent, before this are deleted.
     matches_before: i64,
-    /// JSON `[[digest, watchlist], …]`: which watchlists each digest covers.
+    /// JSON `[[digest, watchlist], …]`: which watchlists each digest (and each webhook, by
+    /// its key) covers.
     coverage: String,
     stage: Stage,
     /// The last row id dealt with in the current stage.
@@ -104,6 +105,19 @@ impl Pruning {
             batch: BATCH,
             pruned: Pruned::default(),
         }
+    }
+
+    /// The same prune, keeping also what `webhooks` are owed.
+    pub fn with_webhooks(mut self, webhooks: &[WebhookSettings]) -> Pruning {
+        let mut pairs: Vec<(String, String)> =
+            serde_json::from_str(&self.coverage).unwrap_or_default();
+        for webhook in webhooks {
+            for watchlist in &webhook.watchlists {
+                pairs.push((webhook.key(), watchlist.clone()));
+            }
+        }
+        self.coverage = serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into());
+        self
     }
 
     pub fn is_done(&self) -> bool {

@@ -21,6 +21,7 @@ pub mod postfix;
 pub mod process;
 pub mod smtp;
 pub mod tls;
+pub mod webhook;
 
 pub use http::{FeedServer, RequestRecord};
 pub use smtp::{ParsedMail, ReceivedMail, SmtpServer, Stage};
