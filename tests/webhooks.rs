@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use newshound::store::{MessageKind, MessageState, Store};
 use support::fixtures::{feed_table, serve_copies, write_config};
+use support::listener::exchange;
 use support::process::{Daemon, wait_until};
 use support::webhook::{Post, Reply, WebhookReceiver};
 
@@ -468,6 +469,8 @@ fn a_watchlist_edit_changes_what_the_webhook_carries() {
     let receiver = WebhookReceiver::start();
     let work = tempfile::tempdir().unwrap();
     let hook = webhook("tool", &receiver.url("hook"), "watchlists = [\"nato\"]");
+    let port = support::unused_port();
+    let hook = format!("{hook}\n[server]\nlisten = \"127.0.0.1:{port}\"\n");
     let path = config(work.path(), &feeds, &hook);
     let mut daemon = Daemon::start(&path);
     let first = receiver.wait_for_delivered(1, Duration::from_secs(30));
@@ -494,6 +497,17 @@ fn a_watchlist_edit_changes_what_the_webhook_carries() {
     daemon.wait_for_log("configuration reloaded");
     let delivered = receiver.wait_for_delivered(2, Duration::from_secs(30));
     std::thread::sleep(Duration::from_millis(1500));
+    // The listener's `/webhooks` says what `webhook list --json` says.
+    let (status, _, listing) =
+        exchange(port, b"GET /webhooks HTTP/1.1\r\nHost: localhost\r\n\r\n").expect("an answer");
+    assert_eq!(status, 200);
+    let listing: serde_json::Value = serde_json::from_str(&listing).unwrap();
+    assert_eq!(listing[0]["name"], "tool");
+    assert_eq!(listing[0]["sent"], 2, "{listing}");
+    assert!(
+        !listing.to_string().contains("/hook"),
+        "the URL's path is not shown"
+    );
     daemon.stop(Signal::SIGTERM);
     assert_eq!(receiver.delivered().len(), 2);
     let mut second = titles(&delivered[1]);

@@ -1,5 +1,5 @@
 //! The daemon's optional HTTP listener (`[server] listen`): `/healthz`, `/metrics` and
-//! `/feeds`, for a load balancer, Prometheus and a quick look, and each watchlist as an
+//! `/feeds` (and `/webhooks`), for a load balancer, Prometheus and a quick look, and each watchlist as an
 //! Atom feed for a reader (`/watchlists/NAME.atom`, listed by `/watchlists` and
 //! `/watchlists.opml`; see [`watchlist_feeds`]). With `[server] token_env` or
 //! `token_file`, every route but `/healthz` needs the token.
@@ -43,7 +43,7 @@ use tokio::task::JoinHandle;
 
 use super::Context;
 use super::metrics::{Health, Metrics};
-use super::{status, watchlist_feeds};
+use super::{status, watchlist_feeds, webhooks};
 
 /// The longest request head (request line and headers) read; longer, or with more than
 /// hyper's 100 headers, gets 431.
@@ -88,7 +88,7 @@ pub(super) async fn start(
         .await
         .with_context(|| format!("cannot listen on {address} ([server] listen)"))?;
     let address = listener.local_addr().unwrap_or(address);
-    tracing::info!(%address, "serving /healthz, /metrics, /feeds and /watchlists");
+    tracing::info!(%address, "serving /healthz, /metrics, /feeds, /webhooks and /watchlists");
     let task = tokio::spawn(accept_loop(listener, current, metrics));
     Ok(Some(Server { task }))
 }
@@ -179,10 +179,11 @@ async fn handle(stream: &mut TcpStream, ctx: &Context, metrics: &Metrics) {
 /// answer, whose body it leaves out) and `Connection: close`.
 type Answer = Response<Full<Bytes>>;
 
-const ROUTES: [&str; 5] = [
+const ROUTES: [&str; 6] = [
     "/healthz",
     "/metrics",
     "/feeds",
+    "/webhooks",
     "/watchlists",
     "/watchlists.opml",
 ];
@@ -313,6 +314,11 @@ async fn route(request: &Request<Incoming>, ctx: &Context, metrics: &Metrics) ->
         "/feeds" => match tokio::time::timeout(HANDLER_TIMEOUT, status::overview(ctx)).await {
             Ok(Ok(feeds)) => json(&feeds),
             Ok(Err(e)) => unreadable(&e, "/feeds"),
+            Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "the database is busy"),
+        },
+        "/webhooks" => match tokio::time::timeout(HANDLER_TIMEOUT, webhooks::overview(ctx)).await {
+            Ok(Ok(hooks)) => json(&hooks),
+            Ok(Err(e)) => unreadable(&e, "/webhooks"),
             Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "the database is busy"),
         },
         "/watchlists" => json(&watchlist_feeds::listing(ctx, &links(request, ctx))),

@@ -403,9 +403,15 @@ pub struct WebhookOverview {
 /// Every configured webhook, in the order of the configuration.
 pub async fn webhooks(settings: crate::config::Settings) -> anyhow::Result<Vec<WebhookOverview>> {
     let ctx = Context::open(settings, super::Clock::system()).await?;
+    overview(&ctx).await
+}
+
+/// Every webhook of `ctx`'s settings, with its deliveries (for `webhook list` and the
+/// listener's `/webhooks`).
+pub(super) async fn overview(ctx: &Context) -> anyhow::Result<Vec<WebhookOverview>> {
     let keys: Vec<String> = ctx.settings.webhooks.iter().map(|w| w.key()).collect();
     let counts = ctx
-        .with_store(move |s| {
+        .with_reader(move |s| {
             keys.iter()
                 .map(|k| s.delivery_counts(k))
                 .collect::<crate::store::Result<Vec<_>>>()
