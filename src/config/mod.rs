@@ -562,6 +562,45 @@ mod tests {
     }
 
     #[test]
+    fn a_webhook_header_value_may_come_from_the_environment() {
+        let hook = |extra: &str| {
+            format!(
+                "{WATCHLIST}[[webhooks]]\nname = \"phone\"\nurl = \"https://ntfy.sh/alerts\"\n\
+                 format = \"ntfy\"\n{extra}\n"
+            )
+        };
+        let settings = load_text(
+            &hook("headers_env = { Authorization = \"NH_TEST_WEBHOOK_HEADER_1\" }"),
+            &[("NH_TEST_WEBHOOK_HEADER_1", "Bearer tk_from_env")],
+        )
+        .unwrap();
+        let (name, value) = &settings.webhooks[0].headers[0];
+        assert_eq!(
+            (name.as_str(), value.expose()),
+            ("Authorization", "Bearer tk_from_env")
+        );
+        assert!(!format!("{settings:?}").contains("tk_from_env"));
+
+        let text = load_text(
+            &hook(
+                "headers = { Authorization = \"Bearer x\" }\n\
+                 headers_env = { authorization = \"NH_TEST_WEBHOOK_HEADER_1\", \
+                 \"X-Other\" = \"NH_TEST_WEBHOOK_HEADER_UNSET\" }",
+            ),
+            &[("NH_TEST_WEBHOOK_HEADER_1", "Bearer tk_from_env")],
+        )
+        .unwrap_err()
+        .to_string();
+        for expected in [
+            "webhooks[0] (\"phone\").headers_env: `authorization` is given twice",
+            "webhooks[0] (\"phone\").headers_env: environment variable \
+             `NH_TEST_WEBHOOK_HEADER_UNSET` is not set",
+        ] {
+            assert!(text.contains(expected), "{expected:?} not in\n{text}");
+        }
+    }
+
+    #[test]
     fn the_shipped_example_is_valid() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("newshound.toml");

@@ -152,6 +152,7 @@ pub(super) struct RawWebhook {
     pub(super) secret_env: Option<String>,
     pub(super) secret_file: Option<String>,
     pub(super) headers: Option<std::collections::BTreeMap<String, String>>,
+    pub(super) headers_env: Option<std::collections::BTreeMap<String, String>>,
     pub(super) timeout: Option<String>,
     pub(super) backfill: Option<String>,
 }

@@ -1091,21 +1091,45 @@ fn validate_webhooks(
             Ok(secret) => Some(secret),
             Err((key, reason)) => e.check::<()>(key, Err(reason)).map(|()| None),
         };
-        let mut headers = Vec::new();
-        for (header, value) in w.headers.unwrap_or_default() {
+        // Values written in the file, then values read from the environment (a token
+        // kept out of the file).
+        let given = w
+            .headers
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(header, value)| ("headers", header, Ok(value)));
+        let from_env = w
+            .headers_env
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(header, var)| {
+                let value = std::env::var(&var)
+                    .map_err(|_| format!("environment variable `{var}` is not set"));
+                ("headers_env", header, value)
+            });
+        let mut headers: Vec<(String, Secret)> = Vec::new();
+        for (key, header, value) in given.chain(from_env) {
             let lower = header.to_ascii_lowercase();
             if RESERVED_HEADERS.contains(&lower.as_str()) {
-                e.refuse("headers", format!("`{header}` is set by newshound"));
+                e.refuse(key, format!("`{header}` is set by newshound"));
             } else if reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err() {
-                e.refuse("headers", format!("`{header}` is not a header name"));
-            } else if reqwest::header::HeaderValue::from_str(&value).is_err() {
-                // The value is not shown: it may be a token.
-                e.refuse(
-                    "headers",
-                    format!("the value of `{header}` is not a header value (one line of ASCII)"),
-                );
+                e.refuse(key, format!("`{header}` is not a header name"));
+            } else if headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(&header)) {
+                e.refuse(key, format!("`{header}` is given twice"));
             } else {
-                headers.push((header, Secret::new(value)));
+                match value {
+                    Err(reason) => e.refuse(key, reason),
+                    Ok(value) if reqwest::header::HeaderValue::from_str(&value).is_err() => {
+                        // The value is not shown: it may be a token.
+                        e.refuse(
+                            key,
+                            format!(
+                                "the value of `{header}` is not a header value (one line of ASCII)"
+                            ),
+                        );
+                    }
+                    Ok(value) => headers.push((header, Secret::new(value))),
+                }
             }
         }
         let timeout = match w.timeout.as_deref() {
