@@ -370,7 +370,8 @@ pub struct WebhookSettings {
     pub timing: WebhookTiming,
     /// The key of the `X-Newshound-Signature` header, when set.
     pub secret: Option<Secret>,
-    /// Sent with every request, in the order written.
+    /// Sent with every request, by name (those of `headers`, then those of
+    /// `headers_env`).
     pub headers: Vec<(String, Secret)>,
     /// A request not answered within this is tried again later.
     pub timeout: Duration,
@@ -423,7 +424,7 @@ pub fn shown_webhook_url(url: &Url) -> String {
 /// What a webhook's body is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WebhookFormat {
-    /// newshound's own JSON (see `webhook::payload`).
+    /// newshound's own JSON (the schema is in `crate::webhook`'s documentation).
     Json,
     /// A Slack incoming webhook's blocks (Discord's `/slack` endpoint takes them too).
     Slack,

@@ -1084,8 +1084,13 @@ fn validate_webhooks(
             ("secret_env", w.secret_env.as_deref()),
             ("secret_file", w.secret_file.as_deref()),
         ) {
-            Ok(Some(secret)) if secret.expose().is_empty() => {
-                e.check::<()>("secret_env", Err("the secret is empty".to_string()));
+            Ok(Some(secret)) if secret.expose().trim().is_empty() => {
+                let key = if w.secret_file.is_some() {
+                    "secret_file"
+                } else {
+                    "secret_env"
+                };
+                e.refuse(key, "the secret is empty".to_string());
                 None
             }
             Ok(secret) => Some(secret),
@@ -1151,7 +1156,7 @@ fn validate_webhooks(
     })
 }
 
-/// A webhook's `url`: http or https with a host and no fragment; for ntfy, the topic's URL
+/// A webhook's `url`: http or https with a host; for ntfy, the topic's URL
 /// (`https://ntfy.sh/TOPIC`). The URL is never repeated in a problem: its path is often
 /// the credential.
 fn webhook_url(text: &str, format: Option<WebhookFormat>) -> Result<Url, String> {

@@ -361,17 +361,15 @@ pub async fn send_digest(settings: Settings, name: &str) -> anyhow::Result<Diges
 /// Sends every pending message and webhook delivery now, including those waiting for a
 /// retry.
 pub async fn send_outbox(settings: Settings) -> anyhow::Result<DrainReport> {
-    let mailer = Mailer::new(&settings.email)?;
+    let mailer = Mailer::new(&settings.email);
     let ctx = Context::open(settings, super::Clock::system()).await?;
-    let mut report = outbox::drain(&ctx, &mailer, outbox::Due::All).await?;
+    // Webhooks first: mail settings that cannot be used hold up no webhook.
     let hooks = super::webhooks::send_all(&ctx).await?;
+    let mut report = outbox::drain(&ctx, &mailer?, outbox::Due::All).await?;
     report.sent.extend(hooks.sent);
     report.retrying.extend(hooks.retrying);
     report.failed.extend(hooks.failed);
-    report.next_attempt = match (report.next_attempt, hooks.next_attempt) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
+    report.next_attempt = super::job::sooner(report.next_attempt, hooks.next_attempt);
     Ok(report)
 }
 

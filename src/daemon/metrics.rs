@@ -212,7 +212,6 @@ impl Metrics {
         self.messages[usize::from(alert)][delivery as usize].fetch_add(1, Relaxed);
     }
 
-    /// The store is open and the daemon knows when each feed is due.
     /// An attempt at a delivery to webhook `name`.
     pub fn webhook(&self, name: &str, delivery: Delivery) {
         let outcome = match delivery {
@@ -225,6 +224,7 @@ impl Metrics {
             .or_default() += 1;
     }
 
+    /// The store is open and the daemon knows when each feed is due.
     pub fn set_ready(&self, now: DateTime<Utc>) {
         self.ready_at.store(now.timestamp_millis(), Relaxed);
         self.ready.store(true, Relaxed);

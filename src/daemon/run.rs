@@ -313,13 +313,10 @@ impl Daemon {
         self.alerts.start_if_due(now, || {
             let ctx = Arc::clone(ctx);
             async move {
-                let (_, mail) = alerts::run_alerts(&ctx, ctx.clock.now()).await?;
-                let (_, hooks) = webhooks::run_alert_webhooks(&ctx, ctx.clock.now()).await?;
-                let wake = match (mail, hooks) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-                Ok(Ran::next(wake))
+                // Both run, whichever fails: a mail fault does not hold up the webhooks.
+                let mail = alerts::run_alerts(&ctx, ctx.clock.now()).await;
+                let hooks = webhooks::run_alert_webhooks(&ctx, ctx.clock.now()).await;
+                Ok(Ran::next(super::job::sooner(mail?.1, hooks?.1)))
             }
         });
         self.webhooks.start_if_due(now, || {

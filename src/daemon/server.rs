@@ -274,16 +274,24 @@ fn same_secret(a: &str, b: &str) -> bool {
         == 0
 }
 
-/// A query as it may be logged: the token's value replaced by `***`.
+/// A query as it may be logged: the value of each parameter that is named `token`, in
+/// any case or percent-encoding, replaced by `***`.
 fn redacted_query(query: Option<&str>) -> String {
     let Some(query) = query else {
         return String::new();
     };
     query
         .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some(("token", _)) => "token=***".to_string(),
-            _ => pair.to_string(),
+        .map(|pair| {
+            let name = pair.split('=').next().unwrap_or_default();
+            let decoded = percent_encoding::percent_decode_str(&name.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned();
+            if decoded.trim().eq_ignore_ascii_case("token") {
+                format!("{name}=***")
+            } else {
+                pair.to_string()
+            }
         })
         .collect::<Vec<_>>()
         .join("&")
@@ -334,13 +342,14 @@ async fn route(request: &Request<Incoming>, ctx: &Context, metrics: &Metrics) ->
     }
 }
 
-/// The watchlist a `/watchlists/NAME.atom` path names, percent-decoded.
+/// The watchlist a `/watchlists/NAME.atom` path names, percent-decoded (a `/` in a name
+/// is `%2F` in the path).
 fn watchlist_name(path: &str) -> Option<String> {
     let encoded = path.strip_prefix("/watchlists/")?.strip_suffix(".atom")?;
     let name = percent_encoding::percent_decode_str(encoded)
         .decode_utf8()
         .ok()?;
-    (!name.is_empty() && !name.contains('/')).then(|| name.into_owned())
+    (!name.is_empty()).then(|| name.into_owned())
 }
 
 /// A watchlist's feed, or 304 when the client's copy is this one.
@@ -560,5 +569,39 @@ mod tests {
         );
         assert_eq!(status_of(b"GET / HTTP/1.1\n\n", &ctx).await, Some(404));
         assert_eq!(status_of(b"GET / HTTP/1.1\r\nA: b\r\n", &ctx).await, None);
+    }
+
+    #[test]
+    fn a_token_is_redacted_however_its_name_is_spelled() {
+        assert_eq!(
+            redacted_query(Some(
+                "a=1&token=s1&%74oken=s2&Token=s3&to+ken=x&tokens=y&token"
+            )),
+            "a=1&token=***&%74oken=***&Token=***&to+ken=x&tokens=y&token=***"
+        );
+        assert_eq!(redacted_query(None), "");
+    }
+
+    #[test]
+    fn a_feed_path_names_its_watchlist_percent_decoded() {
+        let name = |path| watchlist_name(path);
+        assert_eq!(
+            name("/watchlists/EU%2FNATO.atom").as_deref(),
+            Some("EU/NATO")
+        );
+        assert_eq!(
+            name("/watchlists/S-400%20in%20T%C3%BCrkiye.atom").as_deref(),
+            Some("S-400 in Türkiye")
+        );
+        assert_eq!(name("/watchlists/.atom"), None);
+        assert_eq!(name("/watchlists/x.rss"), None);
+        assert_eq!(name("/watchlists/%FF.atom"), None);
+    }
+
+    #[test]
+    fn secrets_compare_equal_only_when_equal() {
+        assert!(same_secret("correct horse", "correct horse"));
+        assert!(!same_secret("correct horse", "correct hors"));
+        assert!(!same_secret("", "x"));
     }
 }

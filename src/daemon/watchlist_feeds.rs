@@ -18,8 +18,9 @@ use crate::digest::render::{self, Atom, FeedMeta};
 /// How far back a feed looks for stories.
 const SPAN: Duration = Duration::from_secs(30 * 24 * 3600);
 
-/// Where the listener is reached, and the token to hand on in the links it gives out (the
-/// request's own, when one is configured), for a reader that cannot send headers.
+/// Where the listener is reached, and the token to hand on in the links it gives out
+/// (the configured one, which the request has shown it holds), for a reader that cannot
+/// send headers.
 pub(super) struct Links {
     pub(super) base: Url,
     pub(super) token: Option<String>,
@@ -89,8 +90,12 @@ pub(super) async fn atom(ctx: &Context, name: &str, links: &Links) -> anyhow::Re
     let now = ctx.clock.now();
     let since = now - chrono::Duration::from_std(SPAN).unwrap_or_default();
     let watchlist = name.to_string();
-    let matches = ctx
-        .with_reader(move |s| s.matches_since(Some(&watchlist), since))
+    let (matches, changed) = ctx
+        .with_reader(move |s| {
+            let matches = s.matches_since(Some(&watchlist), since)?;
+            s.watchlist_changed_at(&watchlist)
+                .map(|changed| (matches, changed))
+        })
         .await?;
     let view = view(name, &[name.to_string()], matches, &HashMap::new(), now);
     let mut own = links.feed(name);
@@ -111,6 +116,9 @@ pub(super) async fn atom(ctx: &Context, name: &str, links: &Links) -> anyhow::Re
                 .map(|w| w.query.to_string())
                 .unwrap_or_default()
         ),
+        // An edit of the query changes the feed (its subtitle, which stories it holds)
+        // without a new match.
+        changed,
     };
     Ok(Some(render::atom(
         &view,

@@ -23,6 +23,7 @@ use super::metrics::Delivery as Counted;
 use super::outbox::{self, Attempt, DrainReport};
 use super::{Context, failpoint};
 use crate::config::{WebhookSettings, WebhookTiming};
+use crate::digest::render::{DigestView, StoryEntry};
 use crate::digest::send::retry_delay;
 use crate::store::{Channel, MessageKind, NewMessage, OutboxMessage, Store};
 use crate::webhook::post::{Outcome, Poster, unanswered};
@@ -133,6 +134,35 @@ fn log_queued(webhook: &WebhookSettings, queued: &[i64]) {
     }
 }
 
+/// The stories of `view` as a webhook carries them: a story several watchlists matched is
+/// carried once, under the first, with the reports and terms of all of them; each with
+/// the matches it covers.
+fn carried(view: DigestView) -> Vec<(Story, Vec<i64>)> {
+    let mut entries: Vec<(String, StoryEntry)> = Vec::new();
+    let mut by_story: HashMap<i64, usize> = HashMap::new();
+    for section in view.sections {
+        for entry in section.stories {
+            let story_id = entry.matches.iter().find_map(|m| m.story);
+            match story_id.and_then(|id| by_story.get(&id)) {
+                Some(&at) => entries[at].1.matches.extend(entry.matches),
+                None => {
+                    if let Some(id) = story_id {
+                        by_story.insert(id, entries.len());
+                    }
+                    entries.push((section.watchlist.clone(), entry));
+                }
+            }
+        }
+    }
+    entries
+        .iter()
+        .filter_map(|(watchlist, entry)| {
+            let ids = entry.matches.iter().map(|m| m.id).collect();
+            Some((Story::of(watchlist, entry)?, ids))
+        })
+        .collect()
+}
+
 /// Commits to the outbox what `webhook` was not sent yet: its stories in deliveries of at
 /// most [`MAX_STORIES`], each with the matches it covers. A story matched by several of
 /// its watchlists is carried once, under the first.
@@ -148,25 +178,7 @@ fn queue_for(
     }
     let sent = store.sent_stories(&key, &stories_of(&matches))?;
     let view = digests::view(&webhook.name, &webhook.watchlists, matches, &sent, now);
-    let mut stories: Vec<(Story, Vec<i64>)> = Vec::new();
-    let mut by_story: HashMap<i64, usize> = HashMap::new();
-    for section in &view.sections {
-        for entry in &section.stories {
-            let ids: Vec<i64> = entry.matches.iter().map(|m| m.id).collect();
-            let story_id = entry.matches.iter().find_map(|m| m.story);
-            if let Some(at) = story_id.and_then(|id| by_story.get(&id)) {
-                stories[*at].1.extend(ids);
-                continue;
-            }
-            let Some(story) = Story::of(&section.watchlist, entry) else {
-                continue;
-            };
-            if let Some(id) = story_id {
-                by_story.insert(id, stories.len());
-            }
-            stories.push((story, ids));
-        }
-    }
+    let stories = carried(view);
     let mut queued = Vec::new();
     for chunk in stories.chunks(MAX_STORIES) {
         let key_of_delivery = webhook::new_key();
@@ -236,12 +248,24 @@ pub(super) async fn drain(
             anyhow::Ok(report)
         });
     }
+    // Every chain is waited for, also after one failed: dropping the set would cut the
+    // others off between a receiver's 2xx and its mark, and post that delivery again.
     let mut report = DrainReport::default();
+    let mut first_error = None;
     while let Some(done) = running.join_next().await {
-        let chain = done??;
-        report.sent.extend(chain.sent);
-        report.retrying.extend(chain.retrying);
-        report.failed.extend(chain.failed);
+        match done.map_err(anyhow::Error::from).and_then(|chain| chain) {
+            Ok(chain) => {
+                report.sent.extend(chain.sent);
+                report.retrying.extend(chain.retrying);
+                report.failed.extend(chain.failed);
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
     }
     report.next_attempt = ctx.with_store(|s| s.next_attempt(Channel::Webhook)).await?;
     Ok(report)
@@ -461,4 +485,59 @@ fn find<'a>(
                 )
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::model::{MatchRecord, Snippet};
+
+    fn matched(id: i64, watchlist: &str, title: &str) -> MatchRecord {
+        MatchRecord {
+            id,
+            item: id,
+            story: Some(7),
+            watchlist: watchlist.into(),
+            feed: "wire".into(),
+            feeds: vec!["wire".into()],
+            title: title.into(),
+            link: Some(format!("https://example.org/{id}")),
+            guid: None,
+            published: None,
+            matched_at: Utc
+                .with_ymd_and_hms(2026, 11, 21, 12, id as u32, 0)
+                .unwrap(),
+            matched_terms: vec![watchlist.to_uppercase()],
+            snippet: Snippet::default(),
+        }
+    }
+
+    /// Story 7: one report matched by `s400`, another by `nato`. The webhook carries the
+    /// story once, under `s400`, with both reports and both matches.
+    #[test]
+    fn a_story_two_watchlists_matched_is_carried_once_with_all_its_reports() {
+        let matches = vec![
+            matched(1, "s400", "Turkey keeps its S-400"),
+            matched(2, "nato", "NATO summit on air defence"),
+        ];
+        let watchlists = ["s400".to_string(), "nato".to_string()];
+        let view = digests::view("hook", &watchlists, matches, &HashMap::new(), Utc::now());
+        let carried = carried(view);
+        assert_eq!(carried.len(), 1);
+        let (story, ids) = &carried[0];
+        assert_eq!(story.watchlist, "s400");
+        assert_eq!(ids, &[1, 2]);
+        let titles: Vec<&str> = story.items.iter().map(|i| i.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["Turkey keeps its S-400", "NATO summit on air defence"]
+        );
+        assert!(
+            story.matched_terms.contains(&"NATO".to_string()),
+            "{:?}",
+            story.matched_terms
+        );
+    }
 }

@@ -48,13 +48,6 @@ impl MessageKind {
         }
     }
 
-    pub fn channel(self) -> Channel {
-        match self {
-            MessageKind::Webhook => Channel::Webhook,
-            _ => Channel::Mail,
-        }
-    }
-
     fn parse(text: &str) -> MessageKind {
         match text {
             "alert" => MessageKind::Alert,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::columns::body;
 use super::items::{MatchRow, insert_match};
@@ -49,6 +49,20 @@ impl Store {
             .prepare("SELECT name, definition FROM watchlists")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// When watchlist `name`'s definition was last recorded, that is when it was new or
+    /// last changed and backfilled; `None` before that.
+    pub fn watchlist_changed_at(&self, name: &str) -> Result<Option<DateTime<Utc>>> {
+        let at: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT backfilled_at FROM watchlists WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(at.map(from_unix))
     }
 
     /// Up to `limit` items first seen at or after `since`, in the order they were first

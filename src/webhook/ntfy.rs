@@ -21,10 +21,10 @@ pub fn ntfy_topic(url: &Url) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Where JSON is published: the topic URL without its topic.
+/// Where JSON is published: the topic URL without its topic. Its query stays (ntfy takes
+/// `?auth=` for a server that needs a login).
 pub(super) fn publish_url(url: &Url) -> Url {
     let mut publish = url.clone();
-    publish.set_query(None);
     let topic = ntfy_topic(url).unwrap_or_default();
     let path = url.path().trim_end_matches('/');
     let base = path.strip_suffix(topic.as_str()).unwrap_or(path);

@@ -135,9 +135,12 @@ impl Poster {
             let status = response.status().as_u16();
             let mut read = Vec::new();
             while read.len() < MAX_ANSWER {
-                match response.chunk().await? {
-                    Some(chunk) => read.extend_from_slice(&chunk),
-                    None => break,
+                match response.chunk().await {
+                    Ok(Some(chunk)) => read.extend_from_slice(&chunk),
+                    // The status is the answer: a body cut short or too slow changes
+                    // nothing, and retrying a delivery that was accepted would repeat it
+                    // where the receiver does not read Idempotency-Key (Slack, ntfy).
+                    Ok(None) | Err(_) => break,
                 }
             }
             Ok::<_, reqwest::Error>(Answer {

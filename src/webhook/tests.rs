@@ -191,6 +191,13 @@ fn ntfy_publishes_json_to_the_servers_root_with_the_topic_inside() {
         "https://example.org/ntfy/"
     );
     assert_eq!(ntfy_topic(&Url::parse("https://ntfy.sh/").unwrap()), None);
+    // A login in the query (`?auth=`) goes along.
+    let auth = Url::parse("https://ntfy.example.org/alerts?auth=QmFzaWM").unwrap();
+    assert_eq!(ntfy_topic(&auth).as_deref(), Some("alerts"));
+    assert_eq!(
+        target(WebhookFormat::Ntfy, &auth).as_str(),
+        "https://ntfy.example.org/?auth=QmFzaWM"
+    );
 
     let story = Story::of(
         "s400",

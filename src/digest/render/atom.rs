@@ -25,6 +25,9 @@ pub struct FeedMeta {
     /// Where the feed is served, as a reader should ask for it again.
     pub self_href: String,
     pub subtitle: String,
+    /// When what the feed covers last changed (a watchlist's query edited, say): its
+    /// `updated` is never older.
+    pub changed: Option<DateTime<Utc>>,
 }
 
 /// The feed, and when its newest entry was last updated (the feed's `updated`, and the
@@ -83,6 +86,7 @@ pub fn atom(view: &DigestView, meta: &FeedMeta, limit: usize) -> Atom {
     let updated = entries
         .iter()
         .map(|e| e.updated)
+        .chain(meta.changed)
         .max()
         .unwrap_or(DateTime::UNIX_EPOCH);
 

@@ -9,6 +9,7 @@ fn meta() -> FeedMeta {
         title: "newshound: w".to_string(),
         self_href: "http://127.0.0.1/watchlists/w.atom".to_string(),
         subtitle: "Stories matching w".to_string(),
+        changed: None,
     }
 }
 
@@ -55,6 +56,20 @@ fn a_story_is_one_entry_updated_when_coverage_joins_it() {
     let capped = super::atom(&view, &meta(), 1);
     assert_eq!(capped.entries, 1);
     assert!(capped.xml.contains(":story:7</id>"));
+
+    // A feed is never older than the last change of what it covers.
+    let edited = FeedMeta {
+        changed: Some(at(2026, 11, 22, 8, 0)),
+        ..meta()
+    };
+    let feed = super::atom(&view, &edited, 10);
+    assert_eq!(feed.updated, at(2026, 11, 22, 8, 0));
+    assert!(
+        feed.xml
+            .contains("<updated>2026-11-22T08:00:00Z</updated>\n  <link"),
+        "{}",
+        feed.xml
+    );
 }
 
 #[test]
