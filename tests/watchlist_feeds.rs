@@ -312,7 +312,10 @@ fn each_watchlist_is_an_atom_feed_for_any_reader() {
     let floods = "[[watchlists]]\nname = \"nato\"\nquery = 'NATO'\n\n";
     write_config(work.path(), &config_text(floods));
     daemon.wait_for_log("configuration reloaded");
-    assert_eq!(get(port, &with_token, "").0, 404);
+    // The listener takes the new settings just after the reload is logged.
+    wait_until(std::time::Duration::from_secs(10), || {
+        get(port, &with_token, "").0 == 404
+    });
     wait_until(std::time::Duration::from_secs(30), || {
         let (status, _, xml) = get(port, &format!("/watchlists/nato.atom?token={TOKEN}"), "");
         status == 200

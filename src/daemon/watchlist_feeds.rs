@@ -90,19 +90,21 @@ pub(super) async fn atom(ctx: &Context, name: &str, links: &Links) -> anyhow::Re
     let now = ctx.clock.now();
     let since = now - chrono::Duration::from_std(SPAN).unwrap_or_default();
     let watchlist = name.to_string();
-    let (matches, changed) = ctx
+    let (matches, changed, instance) = ctx
         .with_reader(move |s| {
             let matches = s.matches_since(Some(&watchlist), since)?;
-            s.watchlist_changed_at(&watchlist)
-                .map(|changed| (matches, changed))
+            let changed = s.watchlist_changed_at(&watchlist)?;
+            s.instance_id().map(|instance| (matches, changed, instance))
         })
         .await?;
     let view = view(name, &[name.to_string()], matches, &HashMap::new(), now);
     let mut own = links.feed(name);
     own.set_query(None);
     let meta = FeedMeta {
+        // Unique to this database, so that no other installation, nor a new database
+        // here (whose story ids start again), gives the same ids (RFC 4287, 4.2.6).
         id: format!(
-            "urn:newshound:watchlist:{}",
+            "urn:newshound:{instance}:watchlist:{}",
             url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
         ),
         title: format!("newshound: {name}"),

@@ -77,6 +77,7 @@ pub(crate) static MIGRATIONS: LazyLock<Vec<M<'static>>> = LazyLock::new(|| {
         ),
         M::up(include_str!("../../migrations/0010_articles.sql")),
         M::up(include_str!("../../migrations/0011_site_lines.sql")),
+        M::up(include_str!("../../migrations/0012_instance.sql")),
     ]
 });
 

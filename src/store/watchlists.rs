@@ -51,6 +51,14 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// This database's own random id (drawn when it was created), which the ids it hands
+    /// out of the daemon carry.
+    pub fn instance_id(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM instance", [], |r| r.get(0))?)
+    }
+
     /// When watchlist `name`'s definition was last recorded, that is when it was new or
     /// last changed and backfilled; `None` before that.
     pub fn watchlist_changed_at(&self, name: &str) -> Result<Option<DateTime<Utc>>> {
