@@ -508,6 +508,10 @@ fn a_watchlist_edit_changes_what_the_webhook_carries() {
         !listing.to_string().contains("/hook"),
         "the URL's path is not shown"
     );
+    let (_, _, metrics) =
+        exchange(port, b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n").expect("an answer");
+    let sent = "newshound_webhook_deliveries_total{webhook=\"tool\",outcome=\"sent\"} 2";
+    assert!(metrics.contains(sent), "{metrics}");
     daemon.stop(Signal::SIGTERM);
     assert_eq!(receiver.delivered().len(), 2);
     let mut second = titles(&delivered[1]);
