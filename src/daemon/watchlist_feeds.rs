@@ -2,8 +2,9 @@
 //! `/watchlists/NAME.atom` (its recent stories, newest coverage first), `/watchlists` (the
 //! list, as JSON) and `/watchlists.opml` (every feed at once, for a reader's import).
 //!
-//! A feed is drawn from the matches of the last [`SPAN`], grouped by story as a digest
-//! groups them, and worded by the digest's renderer ([`render::atom`]).
+//! A feed is drawn from the matches of the last [`SPAN`] in the `feed_entries` stories
+//! that had one last, grouped by story as a digest groups them, and worded by the
+//! digest's renderer ([`render::atom`]).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -90,9 +91,10 @@ pub(super) async fn atom(ctx: &Context, name: &str, links: &Links) -> anyhow::Re
     let now = ctx.clock.now();
     let since = now - chrono::Duration::from_std(SPAN).unwrap_or_default();
     let watchlist = name.to_string();
+    let entries = ctx.settings.server.feed_entries;
     let (matches, changed, instance) = ctx
         .with_reader(move |s| {
-            let matches = s.matches_since(Some(&watchlist), since)?;
+            let matches = s.recent_story_matches(&watchlist, since, entries)?;
             let changed = s.watchlist_changed_at(&watchlist)?;
             s.instance_id().map(|instance| (matches, changed, instance))
         })

@@ -118,6 +118,33 @@ impl Store {
         let rows = stmt.query_map(params![to_unix(since), watchlist], read_match)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    /// The matches of `watchlist` recorded at or after `since` in the `stories` stories
+    /// whose latest such match is newest (ties: the newer story), oldest first. Matches
+    /// not grouped into a story yet are left out.
+    pub fn recent_story_matches(
+        &self,
+        watchlist: &str,
+        since: DateTime<Utc>,
+        stories: usize,
+    ) -> Result<Vec<MatchRecord>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "WITH recent AS (
+                 SELECT i.story_id AS story
+                 FROM matches m JOIN items i ON i.id = m.item_id
+                 WHERE m.watchlist = ?1 AND m.matched_at >= ?2 AND i.story_id IS NOT NULL
+                 GROUP BY i.story_id
+                 ORDER BY MAX(m.matched_at) DESC, i.story_id DESC
+                 LIMIT ?3)
+             SELECT {MATCH_COLUMNS}
+             WHERE m.watchlist = ?1 AND m.matched_at >= ?2
+               AND i.story_id IN (SELECT story FROM recent)
+             ORDER BY m.matched_at, m.id"
+        ))?;
+        let limit = i64::try_from(stories).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![watchlist, to_unix(since), limit], read_match)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }
 
 /// Records a sighting of each item in `feed`: of the article the store already holds

@@ -14,7 +14,7 @@ use html_escape::{encode_double_quoted_attribute, encode_text};
 use super::block::{Block, Story};
 use super::html::safe_href;
 use super::snippet::{segments, without_controls};
-use super::view::DigestView;
+use super::view::{DigestView, StoryEntry};
 
 /// What names the feed: its id (a URI), title, and the links to itself and to the page
 /// that lists the watchlists.
@@ -53,13 +53,22 @@ struct Entry {
 /// The feed of `view`'s stories that are grouped (a match not grouped yet has no lasting
 /// id, and joins its story within seconds), the `limit` most recently updated first.
 pub fn atom(view: &DigestView, meta: &FeedMeta, limit: usize) -> Atom {
-    let mut entries: Vec<Entry> = view
+    // The newest first, and only those shown are worded.
+    let mut latest: Vec<(DateTime<Utc>, i64, &StoryEntry)> = view
         .sections
         .iter()
         .flat_map(|s| &s.stories)
         .filter_map(|entry| {
             let story = entry.matches.first()?.story?;
             let updated = entry.matches.iter().map(|m| m.matched_at).max()?;
+            Some((updated, story, entry))
+        })
+        .collect();
+    latest.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+    latest.truncate(limit);
+    let entries: Vec<Entry> = latest
+        .into_iter()
+        .filter_map(|(updated, story, entry)| {
             let b = Story::of(entry)?.block(view.generated_at, view.timezone);
             let published = entry
                 .matches
@@ -81,8 +90,6 @@ pub fn atom(view: &DigestView, meta: &FeedMeta, limit: usize) -> Atom {
             })
         })
         .collect();
-    entries.sort_by(|a, b| b.updated.cmp(&a.updated).then(b.story.cmp(&a.story)));
-    entries.truncate(limit);
     let updated = entries
         .iter()
         .map(|e| e.updated)
