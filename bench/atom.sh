@@ -9,7 +9,8 @@
 # the watchlists of its config and `[server] listen`, no feeds, so nothing else runs.
 # Prints, per watchlist, the matches it has and one feed's size and time, then wrk's
 # latency and rate for the busiest watchlist with 1 and 4 connections, and a 304's time.
-# Needs wrk (apt-get install wrk) and a release build (cargo build --release).
+# Needs wrk and sqlite3 (apt-get install wrk sqlite3) and a release build (cargo build
+# --release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FB_RUN=${FB_RUN:-/tmp/feedbench}

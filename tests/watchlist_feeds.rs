@@ -333,3 +333,73 @@ fn each_watchlist_is_an_atom_feed_for_any_reader() {
         "requests are logged with the token redacted"
     );
 }
+
+/// With more stories than `feed_entries`, the feed holds those that had a match last,
+/// newest first: three stories matched one poll apart, two entries.
+#[test]
+fn a_feed_holds_the_stories_matched_last() {
+    let served = tempfile::tempdir().unwrap();
+    let http = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(support::FeedServer::start(served.path()));
+    let stories = [
+        (
+            "chess",
+            "Chess champion names her new cat S-400 after the missile",
+        ),
+        (
+            "bus",
+            "Leipzig reopens the S-400 bus line through the old town",
+        ),
+        (
+            "museum",
+            "Riga museum shows a Soviet S-400 mock-up to schoolchildren",
+        ),
+    ];
+    let channel = |count: usize| {
+        let items: String = stories[..count]
+            .iter()
+            .map(|(guid, title)| {
+                format!("<item><title>{title}</title><guid>{guid}</guid><description>{title}.</description></item>")
+            })
+            .collect();
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>"
+        )
+    };
+    std::fs::write(served.path().join("odd.rss"), channel(1)).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let port = unused_port();
+    let config = write_config(
+        work.path(),
+        &format!(
+            "{}[polling]\nfull_text = \"never\"\n\n\
+             [server]\nlisten = \"127.0.0.1:{port}\"\nfeed_entries = 2\n\n\
+             [[watchlists]]\nname = \"s400\"\nquery = 'S-400'\n",
+            feed_table("odd", &http.url("odd.rss")),
+        ),
+    );
+    // Each story a poll (and a second) after the one before.
+    let polled = newshound(&config, &["poll", "--once"]);
+    assert!(polled.status.success(), "{polled:?}");
+    for count in [2, 3] {
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        std::fs::write(served.path().join("odd.rss"), channel(count)).unwrap();
+        let polled = newshound(&config, &["poll", "--once"]);
+        assert!(polled.status.success(), "{polled:?}");
+    }
+    let daemon = Daemon::start(&config);
+    let mut titles = Vec::new();
+    wait_until(std::time::Duration::from_secs(30), || {
+        let answer = exchange(port, b"GET /watchlists/s400.atom HTTP/1.1\r\n\r\n");
+        titles = match answer {
+            Some((200, _, xml)) => independently(&xml).titles,
+            _ => Vec::new(),
+        };
+        titles.len() == 2
+    });
+    assert_eq!(titles, [stories[2].1, stories[1].1]);
+    daemon.stop(nix::sys::signal::Signal::SIGTERM);
+}
