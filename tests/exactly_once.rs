@@ -13,13 +13,13 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
 use newshound::config;
 use newshound::store::{MessageState, Store};
-use support::fixtures::{feed_table, served_copy, smtp_email, write_config};
+use support::fixtures::{feed_table, publish, served_copy, smtp_email, write_config};
 use support::process::{Daemon, wait_until};
 use support::{FeedServer, ReceivedMail, SmtpServer, Unavailable, eventually};
 
@@ -166,29 +166,6 @@ fn killed_after_the_server_accepted_it_sends_the_same_message_again() {
 #[test]
 fn killed_after_marking_a_message_sent_it_sends_only_the_rest() {
     assert_eq!(crash_at("marked-sent"), 1);
-}
-
-/// Adds an item to the wire feed (at the top, as feeds do), newer than the last.
-fn publish(dir: &Path, n: usize) -> String {
-    let title = format!("Turkey moves S-400 battery number {n} to Sinop");
-    let path = dir.join("wire.rss");
-    let text = std::fs::read_to_string(&path).unwrap().replacen(
-        "    <item>",
-        &format!(
-            "    <item>\n      <title>{title}</title>\n      \
-             <link>https://wire.example.org/world/sinop-{n}</link>\n      \
-             <guid isPermaLink=\"false\">wire-sinop-{n}</guid>\n      \
-             <description>Turkey moved S-400 battery {n} to Sinop, officials in Ankara said.</description>\n    \
-             </item>\n    <item>"
-        ),
-        1,
-    );
-    std::fs::write(&path, text).unwrap();
-    support::http::set_modified(
-        &path,
-        SystemTime::now() + Duration::from_secs(n as u64 * 10),
-    );
-    title
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

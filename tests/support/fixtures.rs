@@ -1,6 +1,7 @@
 //! The project's own feed fixtures, and configuration files written for a test.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use super::FeedServer;
 
@@ -85,4 +86,28 @@ pub fn matched_titles(db: &Path, watchlist: &str) -> Vec<String> {
         .collect();
     titles.sort();
     titles
+}
+
+/// Adds S-400 item `n` to the copy of `wire.rss` in `dir` (at the top, as feeds do), with
+/// a modification time newer than the last; its title.
+pub fn publish(dir: &Path, n: usize) -> String {
+    let title = format!("Turkey moves S-400 battery number {n} to Sinop");
+    let path = dir.join("wire.rss");
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "    <item>",
+        &format!(
+            "    <item>\n      <title>{title}</title>\n      \
+             <link>https://wire.example.org/world/sinop-{n}</link>\n      \
+             <guid isPermaLink=\"false\">wire-sinop-{n}</guid>\n      \
+             <description>Turkey moved S-400 battery {n} to Sinop, officials in Ankara said.</description>\n    \
+             </item>\n    <item>"
+        ),
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    super::http::set_modified(
+        &path,
+        SystemTime::now() + Duration::from_secs(n as u64 * 10),
+    );
+    title
 }
