@@ -13,42 +13,20 @@ use std::time::Duration;
 use newshound::config;
 use newshound::daemon::{self, DigestRun};
 use newshound::store::{MessageKind, MessageState, Store};
-use support::fixtures::{feed_table, served_copy, smtp_email, write_config};
+use support::fixtures::{DigestSetup, poll_config, s400_digest, smtp_email};
 use support::process::newshound;
 use support::smtp::TlsMode;
 use support::tls::private_ca;
-use support::{FeedServer, SmtpServer, Stage, Unavailable};
+use support::{SmtpServer, Stage, Unavailable};
 
 const TITLES: [&str; 2] = ["Turkey says S-400 systems", "Ankara weighs S400 deal"];
 
-struct Setup {
-    _served: tempfile::TempDir,
-    work: tempfile::TempDir,
-    _http: FeedServer,
-    path: PathBuf,
-}
+type Setup = DigestSetup;
 
 /// Two feeds with three S-400 matches between them, and digest `desk` to `to`, with
-/// `extra` lines in its table.
+/// `extra` lines in its table, mailed through the SMTP server on `port`.
 async fn setup(port: u16, to: &[&str], extra: &str) -> Setup {
-    let served = served_copy(&["wire.rss", "defense.atom"]);
-    let http = FeedServer::start(served.path()).await;
-    let work = tempfile::tempdir().unwrap();
-    let body = format!(
-        "{}{}\
-         [[watchlists]]\nname = \"s400\"\nquery = 'S-400 (Turkey OR Ankara)'\n\n{}\n\
-         [[digests]]\nname = \"desk\"\nto = {to:?}\n{extra}\n",
-        feed_table("wire", &http.url("wire.rss")),
-        feed_table("review", &http.url("defense.atom")),
-        smtp_email(port)
-    );
-    let path = write_config(work.path(), &body);
-    Setup {
-        _served: served,
-        work,
-        _http: http,
-        path,
-    }
+    s400_digest(to, extra, |_| smtp_email(port)).await
 }
 
 fn store(path: &Path) -> Store {
@@ -62,17 +40,24 @@ fn unsent(path: &Path, recipient: &str) -> usize {
         .len()
 }
 
-async fn poll(path: &Path) {
-    daemon::poll_once(config::load(path).unwrap(), None)
+/// A digest to desk@example.org queued while the mail server is down: it waits in the
+/// outbox. The port is free for a server once released.
+async fn held_digest() -> (Unavailable, Setup) {
+    let down = Unavailable::start();
+    let s = setup(down.port(), &["desk@example.org"], "").await;
+    poll_config(&s.path).await;
+    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
         .await
         .unwrap();
+    assert_eq!(run.report.retrying.len(), 1);
+    (down, s)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_waits_in_the_outbox_while_the_server_is_down_and_goes_out_unchanged() {
     let down = Unavailable::start();
     let s = setup(down.port(), &["Desk <desk@example.org>"], "").await;
-    poll(&s.path).await;
+    poll_config(&s.path).await;
     assert_eq!(unsent(&s.path, "desk@example.org"), 3);
 
     // The server is down (connections closed at once): the message is committed to the
@@ -151,13 +136,7 @@ async fn a_message_waits_in_the_outbox_while_the_server_is_down_and_goes_out_unc
 /// bytes, `From:` included, as they were queued.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_held_message_goes_out_with_the_envelope_sender_configured_now() {
-    let down = Unavailable::start();
-    let s = setup(down.port(), &["desk@example.org"], "").await;
-    poll(&s.path).await;
-    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
-        .await
-        .unwrap();
-    assert_eq!(run.report.retrying.len(), 1);
+    let (down, s) = held_digest().await;
     let text = std::fs::read_to_string(&s.path).unwrap().replace(
         "newshound <alerts@newshound.test>",
         "newshound <desk-alerts@newshound.test>",
@@ -187,7 +166,7 @@ async fn a_recipient_refused_for_good_does_not_hold_up_the_others() {
         "list_unsubscribe = \"mailto:lists@example.org?subject=unsubscribe%20desk\"",
     )
     .await;
-    poll(&s.path).await;
+    poll_config(&s.path).await;
     let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
         .await
         .unwrap();
@@ -243,7 +222,7 @@ async fn a_recipient_refused_for_good_does_not_hold_up_the_others() {
 async fn a_recipient_added_later_starts_from_the_backfill() {
     let smtp = SmtpServer::start().await;
     let s = setup(smtp.port(), &["desk@example.org"], "").await;
-    poll(&s.path).await;
+    poll_config(&s.path).await;
     daemon::send_digest(config::load(&s.path).unwrap(), "desk")
         .await
         .unwrap();
@@ -319,7 +298,7 @@ async fn a_wrong_password_holds_the_mail_until_it_is_fixed_then_it_goes_out_once
     smtp.require_credentials("alerts", "correct horse");
     let s = setup(smtp.port(), &["desk@example.org", "chief@example.org"], "").await;
     let secret = login_in_clear(&s, "wrong horse");
-    poll(&s.path).await;
+    poll_config(&s.path).await;
 
     let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
         .await
@@ -398,7 +377,7 @@ async fn the_greeting_is_a_fully_qualified_name() {
             );
             std::fs::write(&s.path, text).unwrap();
         }
-        poll(&s.path).await;
+        poll_config(&s.path).await;
         let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
             .await
             .unwrap();
@@ -421,7 +400,7 @@ async fn a_server_that_never_answers_times_out_and_the_message_waits() {
         .unwrap()
         .replace("timeout = \"5s\"", "timeout = \"1s\"");
     std::fs::write(&s.path, text).unwrap();
-    poll(&s.path).await;
+    poll_config(&s.path).await;
 
     let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
         .await
@@ -442,7 +421,7 @@ async fn a_server_that_never_answers_times_out_and_the_message_waits() {
 async fn stories_past_max_items_wait_for_the_next_message() {
     let smtp = SmtpServer::start().await;
     let s = setup(smtp.port(), &["desk@example.org"], "max_items = 1").await;
-    poll(&s.path).await;
+    poll_config(&s.path).await;
     let mut covered = Vec::new();
     for round in 1..=3 {
         let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
@@ -471,13 +450,7 @@ async fn stories_past_max_items_wait_for_the_next_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_senders_at_once_send_a_pending_message_once() {
-    let down = Unavailable::start();
-    let s = setup(down.port(), &["desk@example.org"], "").await;
-    poll(&s.path).await;
-    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
-        .await
-        .unwrap();
-    assert_eq!(run.report.retrying.len(), 1);
+    let (down, s) = held_digest().await;
 
     // The server is back, and two senders (the daemon, `outbox send`) go at once.
     let smtp = SmtpServer::start_on(down.release()).await;
@@ -546,7 +519,7 @@ async fn tls_with_a_private_ca_delivers_and_an_untrusted_certificate_holds_the_m
             smtp.enable_tls(mode, &ca.chain, &ca.key);
             let s = setup(smtp.port(), &["desk@example.org"], "").await;
             email_settings(&s, &settings);
-            poll(&s.path).await;
+            poll_config(&s.path).await;
             let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
                 .await
                 .unwrap();
@@ -587,7 +560,7 @@ async fn the_system_trust_store_is_trusted() {
         &s,
         "security = \"starttls\"\ntls_server_name = \"mail.test.internal\"",
     );
-    poll(&s.path).await;
+    poll_config(&s.path).await;
     let out = Command::new(env!("CARGO_BIN_EXE_newshound"))
         .args([
             "--config",
@@ -610,7 +583,7 @@ async fn tls_against_a_plain_smtp_port_is_a_configuration_fault() {
     let smtp = SmtpServer::start().await;
     let s = setup(smtp.port(), &["desk@example.org"], "").await;
     email_settings(&s, "security = \"tls\"");
-    poll(&s.path).await;
+    poll_config(&s.path).await;
     let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
         .await
         .unwrap();
@@ -652,7 +625,7 @@ async fn email_test_reports_each_step() {
 
     email_settings(&s, &settings(true));
     // A digest waiting in the outbox for a retry: `email test` sends its message alone.
-    poll(&s.path).await;
+    poll_config(&s.path).await;
     smtp.reject_next(1, Stage::DataEnd, 451);
     let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
         .await

@@ -17,20 +17,14 @@ use newshound::config;
 use newshound::daemon;
 use newshound::store::{MessageState, Store};
 use nix::sys::signal::Signal;
-use support::FeedServer;
-use support::fixtures::{feed_table, serve_copies, served_copy, write_config};
+use support::fixtures::{
+    DigestSetup, feed_table, poll_config, s400_digest, serve_copies, write_config,
+};
 use support::postfix::{PASSWORD, Postfix, SERVER_NAME, USER};
 use support::process::{Daemon, newshound};
 use support::tls::{PrivateCa, private_ca};
 
 const RECIPIENTS: [&str; 2] = ["desk@newshound.test", "chief@newshound.test"];
-
-struct Setup {
-    _served: tempfile::TempDir,
-    work: tempfile::TempDir,
-    _http: FeedServer,
-    path: PathBuf,
-}
 
 /// The `from` line of [`email_lines`].
 const FROM: &str = "from = \"newshound <alerts@newshound.test>\"\n";
@@ -59,27 +53,13 @@ fn email_lines(
     )
 }
 
-/// A feed with three S-400 matches and digest `desk`, hourly, to both recipients, sent
-/// with the `[email]` lines `email` writes (given the folder for the password file).
-async fn setup(email: impl FnOnce(&Path) -> String) -> Setup {
-    let served = served_copy(&["wire.rss", "defense.atom"]);
-    let http = FeedServer::start(served.path()).await;
-    let work = tempfile::tempdir().unwrap();
-    let body = format!(
-        "{}{}[[watchlists]]\nname = \"s400\"\nquery = 'S-400 (Turkey OR Ankara)'\n\n\
-         [email]\n{}\n\
-         [[digests]]\nname = \"desk\"\nto = {RECIPIENTS:?}\nschedule = \"every 1h\"\n",
-        feed_table("wire", &http.url("wire.rss")),
-        feed_table("review", &http.url("defense.atom")),
-        email(work.path()),
-    );
-    let path = write_config(work.path(), &body);
-    Setup {
-        _served: served,
-        work,
-        _http: http,
-        path,
-    }
+/// Digest `desk` of three S-400 matches, hourly, to both recipients, sent with the
+/// `[email]` lines `email` writes (given the folder for the password file).
+async fn setup(email: impl FnOnce(&Path) -> String) -> DigestSetup {
+    s400_digest(&RECIPIENTS, "schedule = \"every 1h\"", |dir| {
+        format!("[email]\n{}", email(dir))
+    })
+    .await
 }
 
 /// Writes `password` to `password` in `dir`; its path.
@@ -89,14 +69,8 @@ fn password_file(dir: &Path, password: &str) -> PathBuf {
     path
 }
 
-async fn poll(path: &Path) {
-    daemon::poll_once(config::load(path).unwrap(), None)
-        .await
-        .unwrap();
-}
-
 async fn send(path: &Path) -> daemon::DigestSend {
-    poll(path).await;
+    poll_config(path).await;
     daemon::send_digest(config::load(path).unwrap(), "desk")
         .await
         .unwrap()
@@ -354,7 +328,6 @@ async fn a_relay_offering_auth_in_clear_gets_the_password_only_when_allowed() {
         assert!(mail.received.contains("with ESMTPA"), "{}", mail.received);
         assert!(!mail.received.contains("using TLS"), "{}", mail.received);
     }
-    drop(s.work);
 }
 
 /// A relay answer that is a fault of the settings, and the settings that fix it.

@@ -111,3 +111,46 @@ pub fn publish(dir: &Path, n: usize) -> String {
     );
     title
 }
+
+/// Two feeds with three S-400 matches between them (`wire.rss` and `defense.atom`,
+/// served), watchlist `s400`, and digest `desk` to `to` with `extra` lines in its table;
+/// the `[email]` table is what `email` writes, given the folder the config is in (for a
+/// password file, say). Keep it as long as the test runs: it owns the server.
+pub struct DigestSetup {
+    _served: tempfile::TempDir,
+    pub work: tempfile::TempDir,
+    _http: FeedServer,
+    pub path: PathBuf,
+}
+
+pub async fn s400_digest(
+    to: &[&str],
+    extra: &str,
+    email: impl FnOnce(&Path) -> String,
+) -> DigestSetup {
+    let served = served_copy(&["wire.rss", "defense.atom"]);
+    let http = FeedServer::start(served.path()).await;
+    let work = tempfile::tempdir().expect("temp dir");
+    let body = format!(
+        "{}{}\
+         [[watchlists]]\nname = \"s400\"\nquery = 'S-400 (Turkey OR Ankara)'\n\n{}\n\
+         [[digests]]\nname = \"desk\"\nto = {to:?}\n{extra}\n",
+        feed_table("wire", &http.url("wire.rss")),
+        feed_table("review", &http.url("defense.atom")),
+        email(work.path()),
+    );
+    let path = write_config(work.path(), &body);
+    DigestSetup {
+        _served: served,
+        work,
+        _http: http,
+        path,
+    }
+}
+
+/// One poll of every feed of the config at `path`, in this process.
+pub async fn poll_config(path: &Path) {
+    newshound::daemon::poll_once(newshound::config::load(path).expect("config"), None)
+        .await
+        .expect("poll");
+}
