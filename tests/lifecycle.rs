@@ -130,12 +130,7 @@ fn all_sent(db: &Path) -> bool {
 
 #[test]
 fn killed_at_random_moments_the_database_stays_whole_and_every_match_goes_out_once() {
-    let seed = std::env::var("NEWSHOUND_TEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
-    println!("seed {seed} (set NEWSHOUND_TEST_SEED to repeat)");
-    let mut rng = fastrand::Rng::with_seed(seed);
+    let (seed, mut rng) = support::seeded_rng();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let served = tempfile::tempdir().unwrap();

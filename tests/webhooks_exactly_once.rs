@@ -201,12 +201,7 @@ fn killed_after_marking_it_sent_it_sends_nothing_again() {
 
 #[test]
 fn killed_25_times_at_random_moments_it_loses_no_story_and_doubles_none() {
-    let seed = std::env::var("NEWSHOUND_TEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
-    println!("seed {seed} (set NEWSHOUND_TEST_SEED to repeat)");
-    let mut rng = fastrand::Rng::with_seed(seed);
+    let (seed, mut rng) = support::seeded_rng();
 
     let (served, feeds) = serve_copies(&["wire.rss", "defense.atom"]);
     let receiver = WebhookReceiver::start();

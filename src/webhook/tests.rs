@@ -83,16 +83,21 @@ fn a_follow_up_keeps_the_headline_first_delivered() {
     assert_eq!(story.items[0].title, "More on the S-400");
 }
 
-#[test]
-fn the_json_body_is_the_documented_schema() {
-    let story = Story::of(
+/// A new story of one report, "Turkey tests S-400" from wire.
+fn one_report() -> Story {
+    Story::of(
         "s400",
         &StoryEntry {
             matches: vec![record(1, 1, "wire", "Turkey tests S-400")],
             earlier: None,
         },
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn the_json_body_is_the_documented_schema() {
+    let story = one_report();
     let v = json_of(
         WebhookFormat::Json,
         "https://hooks.example.org/x",
@@ -199,14 +204,7 @@ fn ntfy_publishes_json_to_the_servers_root_with_the_topic_inside() {
         "https://ntfy.example.org/?auth=QmFzaWM"
     );
 
-    let story = Story::of(
-        "s400",
-        &StoryEntry {
-            matches: vec![record(1, 1, "wire", "Turkey tests S-400")],
-            earlier: None,
-        },
-    )
-    .unwrap();
+    let story = one_report();
     let v = json_of(WebhookFormat::Ntfy, url.as_str(), &delivery(vec![story]));
     assert_eq!(v["topic"], "alerts-7f3");
     assert_eq!(v["title"], "s400: Turkey tests S-400");

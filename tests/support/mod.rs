@@ -95,3 +95,15 @@ pub async fn eventually(limit: std::time::Duration, mut condition: impl FnMut() 
     }
     condition()
 }
+
+/// A random generator for a test of random moments: seeded from `NEWSHOUND_TEST_SEED`
+/// when set, else at random; the seed is printed (and returned, for failure messages), so
+/// a failing run can be repeated.
+pub fn seeded_rng() -> (u64, fastrand::Rng) {
+    let seed = std::env::var("NEWSHOUND_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    println!("seed {seed} (set NEWSHOUND_TEST_SEED to repeat)");
+    (seed, fastrand::Rng::with_seed(seed))
+}
