@@ -218,6 +218,28 @@ async fn a_recipient_refused_for_good_does_not_hold_up_the_others() {
     );
 }
 
+/// A refusal that quotes an address with "helo" or "ehlo" in it is about that
+/// recipient, not the greeting: it fails alone, and mail is not blocked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_address_that_holds_helo_is_not_a_greeting_fault() {
+    let smtp = SmtpServer::start().await;
+    smtp.reject_rcpt("michelob@example.org", 550);
+    let s = setup(
+        smtp.port(),
+        &["michelob@example.org", "desk@example.org"],
+        "",
+    )
+    .await;
+    poll_config(&s.path).await;
+    let run = daemon::send_digest(config::load(&s.path).unwrap(), "desk")
+        .await
+        .unwrap();
+    assert_eq!(run.report.sent.len(), 1, "{:?}", run.report.retrying);
+    assert_eq!(run.report.failed.len(), 1);
+    assert!(run.report.failed[0].1.contains("<michelob@example.org>"));
+    assert!(run.report.retrying.is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recipient_added_later_starts_from_the_backfill() {
     let smtp = SmtpServer::start().await;
@@ -385,7 +407,12 @@ async fn the_greeting_is_a_fully_qualified_name() {
         let helo = smtp.messages()[0].helo.clone();
         match helo_name {
             Some(name) => assert_eq!(helo, name),
-            None => assert!(helo.contains('.'), "a bare name: {helo}"),
+            // The machine's full name where it has one, else the domain of `from`; not
+            // the address literal, the last resort.
+            None => assert!(
+                helo.contains('.') && !helo.starts_with('['),
+                "a bare name or an address: {helo}"
+            ),
         }
     }
 }

@@ -11,10 +11,20 @@ use lettre::transport::smtp::extension::ClientId;
 
 /// The greeting name for `configured` (`[email] helo_name`) and the `from` domain.
 pub fn greeting_name(configured: Option<&str>, from_domain: &str) -> ClientId {
+    choose(configured, machine_fqdn, from_domain)
+}
+
+/// [`greeting_name`] with the machine's name asked of `machine` (only when no name is
+/// configured).
+fn choose(
+    configured: Option<&str>,
+    machine: impl FnOnce() -> Option<String>,
+    from_domain: &str,
+) -> ClientId {
     if let Some(name) = configured {
         return client_id(name);
     }
-    if let Some(name) = machine_fqdn() {
+    if let Some(name) = machine() {
         return ClientId::Domain(name);
     }
     if from_domain.contains('.') && !from_domain.starts_with('[') {
@@ -36,7 +46,7 @@ fn client_id(name: &str) -> ClientId {
 
 /// This machine's canonical name as the resolver gives it (what `hostname -f` prints),
 /// if it has a dot.
-pub fn machine_fqdn() -> Option<String> {
+fn machine_fqdn() -> Option<String> {
     let mut buf = [0u8; 256];
     // SAFETY: `buf` is writable for its length; gethostname NUL-terminates within it on
     // success (the last byte is kept 0 in case it truncates).
@@ -84,24 +94,21 @@ mod tests {
 
     #[test]
     fn the_greeting_is_never_a_single_label() {
+        let machine = || Some("host.example.net".to_string());
+        let bare = || None;
+        let name = |configured, machine: &dyn Fn() -> Option<String>, from| {
+            choose(configured, machine, from).to_string()
+        };
+        // Configured: as written, a name or an address literal.
         assert_eq!(
-            greeting_name(Some("mail.example.org"), "x").to_string(),
+            name(Some("mail.example.org"), &machine, "x"),
             "mail.example.org"
         );
-        assert_eq!(
-            greeting_name(Some("[192.0.2.1]"), "x").to_string(),
-            "[192.0.2.1]"
-        );
-        let name = greeting_name(None, "localhost").to_string();
-        assert!(
-            name.contains('.') || name.starts_with('['),
-            "a bare name: {name}"
-        );
-        if machine_fqdn().is_none() {
-            assert_eq!(
-                greeting_name(None, "example.org").to_string(),
-                "example.org"
-            );
-        }
+        assert_eq!(name(Some("[192.0.2.1]"), &machine, "x"), "[192.0.2.1]");
+        // Else the machine's full name; else the domain of `from`; else an address.
+        assert_eq!(name(None, &machine, "example.org"), "host.example.net");
+        assert_eq!(name(None, &bare, "example.org"), "example.org");
+        assert_eq!(name(None, &bare, "localhost"), "[127.0.0.1]");
+        assert_eq!(name(None, &bare, "[192.0.2.7]"), "[127.0.0.1]");
     }
 }

@@ -205,8 +205,12 @@ fn classify(error: &lettre::transport::smtp::Error) -> SendError {
     {
         return config("auth");
     }
-    // Postfix refuses a bad greeting name at RCPT (`Helo command rejected`).
-    if lower.contains("helo") || lower.contains("ehlo") {
+    // A server's answer about the greeting, as Postfix refuses a bad name at RCPT (`Helo
+    // command rejected`): the word HELO or EHLO, not those letters inside an address.
+    let greeting = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| word == "helo" || word == "ehlo");
+    if code.is_some() && greeting {
         return config("greeting");
     }
     // The envelope sender, the same for every message: `from` is not this login's to send

@@ -728,7 +728,9 @@ impl Session {
             return self.fail(452, "Too many recipients").await;
         }
         if let Some(code) = self.shared.rejection(Stage::Rcpt, Some(&address)) {
-            return self.reject(code).await;
+            // Quoting the address, as Postfix does (`<a@b>: Recipient address rejected`).
+            let text = format!("<{address}>: {}", rejection_text(code));
+            return self.reply(code, &text).await.map(|()| Flow::Continue);
         }
         self.to.push(address);
         self.ok("OK").await
