@@ -326,7 +326,8 @@ fn mail_held_by_a_wrong_password_goes_out_once_when_a_live_edit_fixes_it() {
         format!(
             "{}[[watchlists]]\nname = \"topic\"\nquery = 'Floods'\n\n{}\
              allow_plaintext_auth = true\nusername = \"alerts\"\npassword_file = {:?}\n\n\
-             [[digests]]\nname = \"desk\"\nto = [\"desk@example.org\"]\nschedule = \"every 1h\"\n",
+             [[digests]]\nname = \"desk\"\nto = [\"desk@example.org\", \"chief@example.org\"]\n\
+             schedule = \"every 1h\"\n",
             feed_table("wire", &http.url("wire.rss")),
             smtp_email(smtp.port()),
             password.display().to_string()
@@ -343,16 +344,29 @@ fn mail_held_by_a_wrong_password_goes_out_once_when_a_live_edit_fixes_it() {
         "the fix: {blocked}"
     );
     assert!(smtp.messages().is_empty());
+    // The other recipient's message waits with it: one failed login per round, not one
+    // per recipient at once (a relay may ban a client for a burst of them).
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        daemon
+            .logged("mail is blocked by the [email] settings")
+            .len(),
+        1
+    );
 
     write_config(work.path(), &body(&right));
     daemon.wait_for_logs(RELOADED, 1);
     // The backoff after the first attempt is a minute (the digest runs hourly): sent
-    // within seconds, this is the reload's doing.
-    wait_until(Duration::from_secs(20), || smtp.messages().len() == 1);
+    // within seconds, this is the reload's doing, for both recipients.
+    wait_until(Duration::from_secs(20), || smtp.messages().len() == 2);
     std::thread::sleep(Duration::from_millis(2500));
     daemon.stop(Signal::SIGTERM);
     let mails = smtp.messages();
-    assert_eq!(mails.len(), 1, "sent once");
-    assert_eq!(mails[0].to, ["desk@example.org"]);
-    assert_eq!(mails[0].auth_user.as_deref(), Some("alerts"));
+    assert_eq!(mails.len(), 2, "sent once each");
+    let mut to: Vec<String> = mails.iter().map(|m| m.to.join(",")).collect();
+    to.sort();
+    assert_eq!(to, ["chief@example.org", "desk@example.org"]);
+    for mail in &mails {
+        assert_eq!(mail.auth_user.as_deref(), Some("alerts"));
+    }
 }

@@ -38,8 +38,8 @@ pub struct DrainReport {
 pub(super) enum Due {
     /// Those due now.
     Now,
-    /// Those due now and those held by a fault of the `[email]` settings, which a reload
-    /// may just have fixed.
+    /// Those due now, or every one when mail is held by a fault of the `[email]`
+    /// settings, which a reload may just have fixed.
     AndBlocked,
     /// Every pending message.
     All,
@@ -58,6 +58,13 @@ pub(super) async fn drain(
     let mut report = DrainReport::default();
     // Recipients with an earlier message still pending: their later messages wait.
     let mut held: HashSet<String> = HashSet::new();
+    // Mail held by a fault of the settings was held as a whole (see below): a reload
+    // that may have fixed them sends all of it.
+    let blocked = pending.iter().any(|m| {
+        m.last_error
+            .as_deref()
+            .is_some_and(|e| e.starts_with(BLOCKED))
+    });
     for message in pending {
         if ctx.stopping.load(std::sync::atomic::Ordering::Relaxed) {
             break;
@@ -66,10 +73,6 @@ pub(super) async fn drain(
         if held.contains(&message.recipient) {
             continue;
         }
-        let blocked = message
-            .last_error
-            .as_deref()
-            .is_some_and(|e| e.starts_with(BLOCKED));
         let waits = match due {
             Due::Now => message.next_attempt_at > now,
             Due::AndBlocked => message.next_attempt_at > now && !blocked,
@@ -82,11 +85,22 @@ pub(super) async fn drain(
         match deliver(ctx, mailer, &message, now).await? {
             Attempt::Sent => report.sent.push(message),
             Attempt::Failed(reason) => report.failed.push((message, reason)),
-            // Every message would meet the same fault: the pass ends here.
+            // Every message would meet the same fault: the pass ends here, and the rest
+            // wait as long as this one, so that the relay sees one attempt per round
+            // rather than a failed login per recipient.
             Attempt::Retrying {
                 reason,
                 blocked: true,
             } => {
+                let id = message.id;
+                ctx.with_store(move |s| {
+                    let until = s.outbox_message(id)?.map(|m| m.next_attempt_at);
+                    match until {
+                        Some(until) => s.hold_pending(Channel::Mail, until),
+                        None => Ok(()),
+                    }
+                })
+                .await?;
                 report.retrying.push((message, reason));
                 break;
             }

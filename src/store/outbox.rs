@@ -272,6 +272,17 @@ impl Store {
         Ok(())
     }
 
+    /// Holds every pending message of `channel` until `until` at the earliest: the
+    /// fault one met (the `[email]` settings') holds them all, so none is tried sooner.
+    pub fn hold_pending(&mut self, channel: Channel, until: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET next_attempt_at = MAX(next_attempt_at, ?1)
+             WHERE state = 'pending' AND (kind = 'webhook') = ?2",
+            params![to_unix(until), channel.is_webhook()],
+        )?;
+        Ok(())
+    }
+
     /// Records a refusal for good. The message's matches stay covered by it: they are
     /// not put into another message, and `newshound outbox retry` sends it again.
     pub fn mark_failed(&mut self, id: i64, error: &str) -> Result<()> {
