@@ -150,6 +150,7 @@ fn each_watchlist_is_an_atom_feed_for_any_reader() {
         "/watchlists.opml",
         "/metrics",
         "/feeds",
+        "/webhooks",
     ] {
         let (status, head, _) = get(port, path, "");
         assert_eq!(status, 401, "{path}");

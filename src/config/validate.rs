@@ -365,18 +365,11 @@ fn validate_server(v: &mut Validator, raw: RawServer) -> Server {
     let token = secret(
         v,
         "server",
+        "token",
         ("token_env", raw.token_env.as_deref()),
         ("token_file", raw.token_file.as_deref()),
     )
     .flatten();
-    if token.as_ref().is_some_and(|t| t.expose().trim().is_empty()) {
-        let key = if raw.token_file.is_some() {
-            "token_file"
-        } else {
-            "token_env"
-        };
-        v.scalar::<()>("server", key, Err("the token is empty".into()));
-    }
     let feed_entries = match raw.feed_entries {
         Some(0) => v
             .scalar(
@@ -413,30 +406,45 @@ fn validate_server(v: &mut Validator, raw: RawServer) -> Server {
 fn secret(
     v: &mut Validator,
     section: &str,
+    what: &str,
     env: (&str, Option<&str>),
     file: (&str, Option<&str>),
 ) -> Option<Option<Secret>> {
-    read_secret(env, file)
+    read_secret(what, env, file)
         .map_err(|(key, reason)| v.scalar::<()>(section, key, Err(reason)))
         .ok()
 }
 
-/// A secret from the environment variable `env` or the file `file`, not both; `None` when
-/// neither is given. An error names the key at fault and why.
+/// The secret `what` (a password, a token) from the environment variable `env` or the
+/// file `file`, not both; `None` when neither is given. An error names the key at fault
+/// and why; an empty secret is one.
 fn read_secret<'k>(
+    what: &str,
     (env_key, env): (&'k str, Option<&str>),
     (file_key, file): (&'k str, Option<&str>),
 ) -> Result<Option<Secret>, (&'k str, String)> {
-    match (env, file) {
-        (Some(_), Some(_)) => Err((file_key, format!("give {env_key} or {file_key}, not both"))),
-        (Some(var), None) => std::env::var(var)
-            .map(|s| Some(Secret::new(s)))
-            .map_err(|_| (env_key, format!("environment variable `{var}` is not set"))),
-        (None, Some(path)) => std::fs::read_to_string(path)
-            .map(|s| Some(Secret::new(s.trim_end_matches(['\r', '\n']))))
-            .map_err(|e| (file_key, format!("cannot read `{path}`: {e}"))),
-        (None, None) => Ok(None),
+    let (key, value) = match (env, file) {
+        (Some(_), Some(_)) => {
+            return Err((file_key, format!("give {env_key} or {file_key}, not both")));
+        }
+        (Some(var), None) => (
+            env_key,
+            std::env::var(var)
+                .map_err(|_| (env_key, format!("environment variable `{var}` is not set")))?,
+        ),
+        (None, Some(path)) => (
+            file_key,
+            std::fs::read_to_string(path)
+                .map_err(|e| (file_key, format!("cannot read `{path}`: {e}")))?
+                .trim_end_matches(['\r', '\n'])
+                .to_string(),
+        ),
+        (None, None) => return Ok(None),
+    };
+    if value.trim().is_empty() {
+        return Err((key, format!("the {what} is empty")));
     }
+    Ok(Some(Secret::new(value)))
 }
 
 /// The `[polling]` section of a configuration that sets none of its keys, for commands
@@ -839,6 +847,7 @@ fn validate_smtp(v: &mut Validator, raw: &RawEmail) -> Option<SmtpSettings> {
     let password = secret(
         v,
         "email",
+        "password",
         ("password_env", raw.password_env.as_deref()),
         ("password_file", raw.password_file.as_deref()),
     );
@@ -1081,18 +1090,10 @@ fn validate_webhooks(
             }
         };
         let secret = match read_secret(
+            "secret",
             ("secret_env", w.secret_env.as_deref()),
             ("secret_file", w.secret_file.as_deref()),
         ) {
-            Ok(Some(secret)) if secret.expose().trim().is_empty() => {
-                let key = if w.secret_file.is_some() {
-                    "secret_file"
-                } else {
-                    "secret_env"
-                };
-                e.refuse(key, "the secret is empty".to_string());
-                None
-            }
             Ok(secret) => Some(secret),
             Err((key, reason)) => e.check::<()>(key, Err(reason)).map(|()| None),
         };

@@ -196,7 +196,7 @@ fn queue_for(
             message_id: key_of_delivery,
             subject: delivery.summary(),
             sender: String::new(),
-            message: body.bytes,
+            message: body,
             match_ids: chunk.iter().flat_map(|(_, ids)| ids.clone()).collect(),
         };
         queued.push(store.queue_message(&new, now)?);
@@ -300,13 +300,7 @@ async fn deliver(
         });
     };
     let sent = poster
-        .post(
-            webhook,
-            &message.message_id,
-            "application/json",
-            &message.message,
-            now,
-        )
+        .post(webhook, &message.message_id, &message.message, now)
         .await;
     let outcome = match sent {
         Ok(answer) => answer.outcome(),
@@ -399,9 +393,7 @@ pub async fn test_webhook(
         webhook::Delivery::new(&webhook.name, key.clone(), now, vec![Story::sample(now)]);
     let body = webhook::body(webhook.format, &webhook.url, &delivery);
     let started = std::time::Instant::now();
-    let answer = poster
-        .post(webhook, &key, body.content_type, &body.bytes, now)
-        .await;
+    let answer = poster.post(webhook, &key, &body, now).await;
     Ok(WebhookTest {
         url: webhook.shown_url(),
         key,

@@ -89,25 +89,15 @@ impl Delivery {
     }
 }
 
-/// A request body ready to go: where to, and the bytes. The bytes are what the outbox
-/// stores and sends on every attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Body {
-    pub content_type: &'static str,
-    pub bytes: Vec<u8>,
-}
-
-/// `delivery` in `format`.
-pub fn body(format: WebhookFormat, url: &Url, delivery: &Delivery) -> Body {
+/// `delivery` in `format`: the JSON bytes the outbox stores and sends on every attempt
+/// (every format is JSON).
+pub fn body(format: WebhookFormat, url: &Url, delivery: &Delivery) -> Vec<u8> {
     let bytes = match format {
         WebhookFormat::Json => serde_json::to_vec(delivery),
         WebhookFormat::Slack => serde_json::to_vec(&slack::message(delivery)),
         WebhookFormat::Ntfy => serde_json::to_vec(&ntfy::message(url, delivery)),
     };
-    Body {
-        content_type: "application/json",
-        bytes: bytes.unwrap_or_default(),
-    }
+    bytes.unwrap_or_default()
 }
 
 /// Where the POST goes: the configured URL, except for ntfy, whose JSON publishing is

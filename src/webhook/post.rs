@@ -92,14 +92,14 @@ impl Poster {
         Ok(Poster { client })
     }
 
-    /// POSTs `body` to `webhook` as delivery `key`, signed at `now` if it has a secret.
+    /// POSTs JSON `body` to `webhook` as delivery `key`, signed at `now` if it has a
+    /// secret.
     /// `Err` is a request that got no answer (a timeout, a connection error), worth
     /// another try.
     pub async fn post(
         &self,
         webhook: &WebhookSettings,
         key: &str,
-        content_type: &'static str,
         body: &[u8],
         now: DateTime<Utc>,
     ) -> Result<Answer, String> {
@@ -107,7 +107,7 @@ impl Poster {
             .client
             .post(target(webhook.format, &webhook.url))
             .timeout(webhook.timeout)
-            .header(CONTENT_TYPE, content_type)
+            .header(CONTENT_TYPE, "application/json")
             .header("Idempotency-Key", key)
             .header("X-Newshound-Delivery", key);
         if let Some(secret) = &webhook.secret {
