@@ -463,6 +463,71 @@ fn a_429_waits_for_its_retry_after_and_a_hang_is_cut_by_the_timeout() {
     assert_eq!(outbox[0].attempts, 3);
 }
 
+/// Later coverage of a story a webhook was sent comes as a follow-up: the same story id,
+/// `follow_up`, when it was first sent, the headline as first sent, and the new report
+/// only.
+#[test]
+fn later_coverage_of_a_delivered_story_comes_as_a_follow_up() {
+    let (served, feeds) = serve_copies(&["wire.rss", "defense.atom"]);
+    let receiver = WebhookReceiver::start();
+    let work = tempfile::tempdir().unwrap();
+    let path = config(
+        work.path(),
+        &feeds,
+        &webhook("tool", &receiver.url("hook"), ""),
+    );
+    let daemon = Daemon::start(&path);
+    let first = receiver.wait_for_delivered(1, Duration::from_secs(30));
+    let stories = first[0].json()["stories"].as_array().unwrap().clone();
+    let storage = stories
+        .iter()
+        .find(|s| {
+            s["headline"]
+                .as_str()
+                .is_some_and(|h| h.starts_with("Turkey says S-400"))
+        })
+        .expect("the storage story")
+        .clone();
+    assert_eq!(storage["follow_up"], false);
+
+    // A later report of that story, the next morning (within the story's window).
+    let wire = served.path().join("wire.rss");
+    let text = std::fs::read_to_string(&wire).unwrap().replacen(
+        "    <item>",
+        "    <item>\n      <title>Turkish defence minister rejects U.S. pressure over S-400 \
+         batteries</title>\n      \
+         <link>https://wire.example.org/world/2026/11/21/s400-minister</link>\n      \
+         <guid isPermaLink=\"false\">later-1</guid>\n      \
+         <pubDate>Sat, 21 Nov 2026 08:00:00 GMT</pubDate>\n      \
+         <description>Speaking in Ankara, the defence minister said the S-400 air defence \
+         batteries bought from Russia in 2019 remain in storage and will not be handed over \
+         despite U.S. pressure.</description>\n    </item>\n    <item>",
+        1,
+    );
+    std::fs::write(&wire, text).unwrap();
+    support::http::set_modified(&wire, SystemTime::now() + Duration::from_secs(60));
+    let delivered = receiver.wait_for_delivered(2, Duration::from_secs(30));
+    daemon.stop(Signal::SIGTERM);
+    let second = delivered[1].json();
+    let stories = second["stories"].as_array().unwrap();
+    assert_eq!(stories.len(), 1, "{second}");
+    let story = &stories[0];
+    assert_eq!(story["story_id"], storage["story_id"], "{second}");
+    assert_eq!(story["follow_up"], true);
+    assert!(story["first_sent_at"].is_string(), "{second}");
+    assert_eq!(story["headline"], storage["headline"]);
+    let titles: Vec<&str> = story["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Turkish defence minister rejects U.S. pressure over S-400 batteries"]
+    );
+}
+
 #[test]
 fn a_watchlist_edit_changes_what_the_webhook_carries() {
     let (_served, feeds) = serve_copies(&["wire.rss", "defense.atom"]);
