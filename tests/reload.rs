@@ -13,6 +13,7 @@ use nix::sys::signal::Signal;
 use newshound::config;
 use support::SmtpServer;
 use support::fixtures::{feed_table, matched_titles, serve_copies, smtp_email, write_config};
+use support::listener::exchange;
 use support::process::{Daemon, wait_until};
 
 const RELOADED: &str = "configuration reloaded";
@@ -322,12 +323,13 @@ fn mail_held_by_a_wrong_password_goes_out_once_when_a_live_edit_fixes_it() {
     let right = work.path().join("right-password");
     std::fs::write(&wrong, "wrong horse\n").unwrap();
     std::fs::write(&right, "correct horse\n").unwrap();
+    let port = support::unused_port();
     let body = |password: &Path| {
         format!(
             "{}[[watchlists]]\nname = \"topic\"\nquery = 'Floods'\n\n{}\
              allow_plaintext_auth = true\nusername = \"alerts\"\npassword_file = {:?}\n\n\
              [[digests]]\nname = \"desk\"\nto = [\"desk@example.org\", \"chief@example.org\"]\n\
-             schedule = \"every 1h\"\n",
+             schedule = \"every 1h\"\n\n[server]\nlisten = \"127.0.0.1:{port}\"\n",
             feed_table("wire", &http.url("wire.rss")),
             smtp_email(smtp.port()),
             password.display().to_string()
@@ -352,6 +354,14 @@ fn mail_held_by_a_wrong_password_goes_out_once_when_a_live_edit_fixes_it() {
             .logged("mail is blocked by the [email] settings")
             .len(),
         1
+    );
+    // The daemon is healthy all the same (its polls go on); the fault is counted.
+    let (status, _, _) = exchange(port, b"GET /healthz HTTP/1.1\r\n\r\n").expect("an answer");
+    assert_eq!(status, 200);
+    let (_, _, metrics) = exchange(port, b"GET /metrics HTTP/1.1\r\n\r\n").expect("an answer");
+    assert!(
+        metrics.contains("newshound_mail_config_errors_total{kind=\"auth\"} 1"),
+        "{metrics}"
     );
 
     write_config(work.path(), &body(&right));
