@@ -337,18 +337,19 @@ struct Fault {
     mechanisms: &'static str,
     port: u16,
     security: &'static str,
-    /// Whether newshound logs in.
-    login: bool,
-    /// More `[email]` lines.
+    /// `[email]` keys of [`email_lines`] the faulty settings leave out, and the lines
+    /// they add.
+    left_out: &'static [&'static str],
     extra: &'static str,
     kind: &'static str,
     /// Words of the cause, with the fix.
     cause: &'static str,
-    /// The security and extra lines that fix it (logged in), if the settings can.
+    /// The security and extra lines that fix it (with every key of [`email_lines`]), if
+    /// the settings can.
     fixed: Option<(&'static str, &'static str)>,
 }
 
-const FAULTS: [Fault; 8] = [
+const FAULTS: [Fault; 10] = [
     Fault {
         relay: &[(
             "smtpd_helo_restrictions",
@@ -358,7 +359,7 @@ const FAULTS: [Fault; 8] = [
         mechanisms: "PLAIN LOGIN",
         port: 587,
         security: "starttls",
-        login: true,
+        left_out: &[],
         extra: "helo_name = \"blocked.newshound.test\"\n",
         kind: "greeting",
         cause: "Helo command rejected",
@@ -370,7 +371,7 @@ const FAULTS: [Fault; 8] = [
         mechanisms: "PLAIN LOGIN",
         port: 25,
         security: "none",
-        login: true,
+        left_out: &[],
         extra: "allow_plaintext_auth = true\n",
         kind: "auth",
         cause: "relays offer AUTH only after STARTTLS as a rule: use security = \"starttls\"",
@@ -382,7 +383,7 @@ const FAULTS: [Fault; 8] = [
         mechanisms: "PLAIN LOGIN",
         port: 587,
         security: "none",
-        login: false,
+        left_out: &["username", "password_file"],
         extra: "",
         kind: "tls",
         cause: "the server takes mail only over TLS: use security = \"starttls\"",
@@ -393,7 +394,7 @@ const FAULTS: [Fault; 8] = [
         mechanisms: "CRAM-MD5 DIGEST-MD5",
         port: 587,
         security: "starttls",
-        login: true,
+        left_out: &[],
         extra: "",
         kind: "auth",
         cause: "the server offers neither PLAIN nor LOGIN",
@@ -405,7 +406,7 @@ const FAULTS: [Fault; 8] = [
         mechanisms: "PLAIN LOGIN",
         port: 587,
         security: "starttls",
-        login: false,
+        left_out: &["username", "password_file"],
         extra: "",
         kind: "relay",
         cause: "Client host rejected",
@@ -423,7 +424,7 @@ const FAULTS: [Fault; 8] = [
         mechanisms: "PLAIN LOGIN",
         port: 587,
         security: "starttls",
-        login: true,
+        left_out: &["from"],
         extra: "from = \"newshound <news@newshound.test>\"\n",
         kind: "sender",
         cause: "Sender address rejected: not owned by user alerts@newshound.test",
@@ -434,7 +435,7 @@ const FAULTS: [Fault; 8] = [
         mechanisms: "PLAIN LOGIN",
         port: 465,
         security: "starttls",
-        login: true,
+        left_out: &[],
         extra: "",
         kind: "tls",
         cause: "port 465 speaks TLS at once and waits for the client's: use security = \"tls\"",
@@ -445,11 +446,35 @@ const FAULTS: [Fault; 8] = [
         mechanisms: "PLAIN LOGIN",
         port: 25,
         security: "tls",
-        login: true,
+        left_out: &[],
         extra: "",
         kind: "tls",
         cause: "use security = \"starttls\"",
         fixed: Some(("starttls", "")),
+    },
+    // The certificate is signed by a CA this machine does not trust.
+    Fault {
+        relay: &[],
+        mechanisms: "PLAIN LOGIN",
+        port: 587,
+        security: "starttls",
+        left_out: &["tls_ca_file"],
+        extra: "",
+        kind: "tls",
+        cause: "set [email] tls_ca_file",
+        fixed: Some(("starttls", "")),
+    },
+    // `host` is an address; the certificate names mail.test.internal.
+    Fault {
+        relay: &[],
+        mechanisms: "PLAIN LOGIN",
+        port: 465,
+        security: "tls",
+        left_out: &["tls_server_name"],
+        extra: "",
+        kind: "tls",
+        cause: "set [email] tls_server_name",
+        fixed: Some(("tls", "")),
     },
 ];
 
@@ -467,20 +492,16 @@ async fn faults_a_relay_shows_hold_the_mail_with_the_fix_and_it_goes_out_once_fi
         let Some(relay) = Postfix::start_with(&ca, fault.relay, fault.mechanisms) else {
             return;
         };
-        let lines = |security, login: bool, extra: &str| {
-            let mut lines = email_lines(
-                &relay,
-                fault.port,
-                security,
-                &ca,
-                login.then_some(&*password),
-            );
-            if extra.contains("from = ") {
-                lines = lines.replace(FROM, "");
-            }
-            lines + extra
+        let lines = |security, left_out: &[&str], extra: &str| {
+            let all = email_lines(&relay, fault.port, security, &ca, Some(&password));
+            let kept: String = all
+                .lines()
+                .filter(|l| !left_out.iter().any(|k| l.starts_with(&format!("{k} ="))))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            kept + extra
         };
-        let broken = lines(fault.security, fault.login, fault.extra);
+        let broken = lines(fault.security, fault.left_out, fault.extra);
         let s = setup(|_| broken.clone()).await;
         let run = send(&s.path).await;
         let case = format!("{} on {} ({})", fault.kind, fault.port, fault.security);
@@ -506,7 +527,7 @@ async fn faults_a_relay_shows_hold_the_mail_with_the_fix_and_it_goes_out_once_fi
         };
         let text = std::fs::read_to_string(&s.path).unwrap().replacen(
             &broken,
-            &lines(security, true, extra),
+            &lines(security, &[], extra),
             1,
         );
         std::fs::write(&s.path, text).unwrap();
