@@ -110,21 +110,30 @@ async fn queue_digest(
     Ok(DigestRun::Queued(queued))
 }
 
-/// Groups matches still queued for grouping (a poll's grouping failed) before a digest
-/// reads them. What cannot be grouped now stays queued, and is sent as stories of its own
-/// rather than held back.
-pub(super) fn group_queued(ctx: &Context, store: &mut Store, now: DateTime<Utc>) {
-    if let Err(e) = store.group_stories(ctx.settings.stories.window, now) {
+/// Groups the matches queued for grouping into stories. What cannot be grouped now stays
+/// queued for the next attempt, and is sent as stories of its own rather than held back;
+/// the failure is a warning, never the caller's error.
+pub(super) fn group(store: &mut Store, window: std::time::Duration, now: DateTime<Utc>) {
+    if let Err(e) = store.group_stories(window, now) {
         tracing::warn!(error = %e, "grouping matches into stories failed; will retry");
     }
 }
 
-/// Groups the matches just recorded outside a poll (by a backfill, an article's second
-/// attempt) into stories, as the poll's recorder does after a batch: what cannot be
-/// grouped now stays queued.
+/// [`group`] before a digest, an alert or a webhook reads the matches (a poll's grouping
+/// may have failed).
+pub(super) fn group_queued(ctx: &Context, store: &mut Store, now: DateTime<Utc>) {
+    group(store, ctx.settings.stories.window, now);
+}
+
+/// [`group`] after matches were recorded outside a poll (by a backfill, an article's
+/// second attempt), as the poll's recorder does after a batch.
 pub(super) async fn group_recorded(ctx: &Context) {
     let (window, now) = (ctx.settings.stories.window, ctx.clock.now());
-    if let Err(e) = ctx.with_store(move |s| s.group_stories(window, now)).await {
+    let grouped = ctx.with_store(move |s| {
+        group(s, window, now);
+        anyhow::Ok(())
+    });
+    if let Err(e) = grouped.await {
         tracing::warn!(error = %format!("{e:#}"), "grouping matches into stories failed; will retry");
     }
 }

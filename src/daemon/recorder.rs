@@ -212,9 +212,7 @@ fn write(store: &mut Store, batch: Vec<Waiting>, window: Duration) {
         let now: DateTime<Utc> = polls.iter().map(|p| p.record.at).max().unwrap_or_default();
         // Grouping is a step of its own: items it could not group stay queued for the
         // next attempt, and the polls stand.
-        if let Err(e) = store.group_stories(window, now) {
-            tracing::warn!(error = %e, "grouping matches into stories failed; will retry");
-        }
+        super::digests::group(store, window, now);
     }
     for (result, reply) in results.into_iter().zip(replies) {
         let answer = result
