@@ -90,14 +90,9 @@ fn id(flag: &str) -> String {
 }
 
 impl Postfix {
-    /// Starts an instance with the default settings above; `None`, said plainly, where
-    /// Postfix is missing (a failure under CI).
-    pub fn start(ca: &PrivateCa) -> Option<Postfix> {
-        Postfix::start_with(ca, &[], "PLAIN LOGIN")
-    }
-
     /// Starts an instance with `settings` (main.cf lines) replacing or adding to the
-    /// defaults, offering the SASL `mechanisms` (Cyrus' `mech_list`).
+    /// defaults above, offering the SASL `mechanisms` (Cyrus' `mech_list`); `None`, said
+    /// plainly, where Postfix is missing (a failure under CI).
     pub fn start_with(
         ca: &PrivateCa,
         settings: &[(&str, &str)],

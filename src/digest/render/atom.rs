@@ -214,7 +214,7 @@ fn stamp(t: DateTime<Utc>) -> String {
 /// `text` as XML character data: escaped, and without the characters XML 1.0 cannot
 /// carry at all (controls other than tab and line ends, lone surrogates cannot occur in a
 /// `str`, U+FFFE and U+FFFF), which would make the whole feed unreadable.
-pub fn xml(text: &str) -> String {
+fn xml(text: &str) -> String {
     let allowed: String = text
         .chars()
         .filter(|&c| {

@@ -46,7 +46,7 @@ mod words;
 mod tests;
 
 pub use crate::model::EarlierCoverage;
-pub use atom::{Atom, FeedMeta, atom, xml};
+pub use atom::{Atom, FeedMeta, atom};
 pub use view::{DigestView, FeedProblem, ProblemKind, Rendered, Section, StoryEntry};
 
 use html::html_of;
